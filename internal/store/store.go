@@ -1,0 +1,340 @@
+// Package store declares Ninshou's storage contract: one Store with explicit
+// transactions, and one small repository per aggregate on each Tx.
+//
+// Backends (sqlite/, later postgres/) implement it; storetest/ is the
+// conformance suite every backend must pass. Only internal/app knows which
+// backend is in use.
+//
+// Invariants every backend keeps:
+//   - Update transactions are serialisable with respect to each other: a row
+//     read inside Update cannot change underneath the transaction (SQLite: one
+//     writer, BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE).
+//   - A committed Update survives a process crash (kill -9).
+//   - Single-use things (sessions, codes, refresh tokens) are consumed by one
+//     conditional write; the loser of a race sees ErrConflict.
+//   - Pools never see each other's rows: every user-level lookup is keyed by
+//     pool ID.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors returned by every backend. Callers test with errors.Is.
+var (
+	// ErrNotFound: no row matches the key.
+	ErrNotFound = errors.New("store: not found")
+	// ErrExists: a unique key (pool name is not unique; client ID, username,
+	// alias, key ID, ...) is already taken. Wrapped in *ExistsError when the
+	// backend can say which key.
+	ErrExists = errors.New("store: already exists")
+	// ErrConflict: an optimistic-concurrency version check or a conditional
+	// single-use write lost.
+	ErrConflict = errors.New("store: conflict")
+)
+
+// ExistsError names the unique key that a write collided with.
+type ExistsError struct {
+	// What is "username", "alias:<kind>" (alias:email, alias:phone_number,
+	// alias:preferred_username), "client", "pool", "key".
+	What string
+}
+
+func (e *ExistsError) Error() string { return "store: already exists: " + e.What }
+
+// Is makes errors.Is(err, ErrExists) true.
+func (e *ExistsError) Is(target error) bool { return target == ErrExists }
+
+// Store is a transactional store.
+type Store interface {
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Update runs fn in a read-write transaction, committed when fn returns
+	// nil and rolled back otherwise. fn may run more than once if the backend
+	// retries a serialisation failure, so it must have no side effects
+	// outside the transaction.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Close releases the backend's resources.
+	Close() error
+}
+
+// Tx gives access to the repositories inside one transaction. A Tx and the
+// repositories it returns must not be used after fn returns.
+type Tx interface {
+	Pools() PoolRepo
+	Clients() ClientRepo
+	Users() UserRepo
+	Sessions() SessionRepo
+	Codes() CodeRepo
+	TokenFamilies() TokenFamilyRepo
+	RefreshTokens() RefreshTokenRepo
+	Keys() KeyRepo
+	Outbox() OutboxRepo
+}
+
+// Page asks for at most Limit rows after the opaque cursor After ("" = from
+// the start). A list returns the cursor of its next page, "" when done.
+type Page struct {
+	Limit int
+	After string
+}
+
+// Pool is a user pool. Settings is the domain's own encoding of the pool's
+// configuration; the store keeps it opaque.
+type Pool struct {
+	ID        string
+	Name      string
+	Settings  []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// Version starts at 1 and is bumped by every Update; Update fails with
+	// ErrConflict when the stored version differs from the one given.
+	Version int64
+}
+
+// PoolRepo stores pools. Deleting a pool deletes everything in it.
+type PoolRepo interface {
+	Create(p *Pool) error
+	Get(id string) (*Pool, error)
+	Update(p *Pool) error // sets p.Version to the new version
+	Delete(id string) error
+	// List orders by creation time, then ID.
+	List(page Page) (pools []*Pool, next string, err error)
+}
+
+// Client is an app client. IDs are unique across all pools, because
+// InitiateAuth names only the client.
+type Client struct {
+	ID        string
+	PoolID    string
+	Name      string
+	Settings  []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
+}
+
+// ClientRepo stores app clients.
+type ClientRepo interface {
+	Create(c *Client) error
+	Get(clientID string) (*Client, error)
+	Update(c *Client) error
+	Delete(clientID string) error
+	// List orders by creation time, then ID, within one pool.
+	List(poolID string, page Page) (clients []*Client, next string, err error)
+}
+
+// Alias is one unique sign-in name of a user besides its username:
+// Kind is "email", "phone_number" or "preferred_username"; Key is the
+// normalised value (lower-cased where the pool is case-insensitive).
+type Alias struct {
+	Kind string
+	Key  string
+}
+
+// User is one user of one pool. Sub is its immutable UUID; UsernameKey is the
+// username as looked up (lower-cased in case-insensitive pools).
+type User struct {
+	PoolID      string
+	Sub         string
+	Username    string
+	UsernameKey string
+	Status      string // UNCONFIRMED, CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED, ...
+	Enabled     bool
+	Attributes  map[string]string
+	// Aliases are kept unique per pool and kind by the store; a collision is
+	// an *ExistsError{What: "alias:<kind>"}.
+	Aliases []Alias
+
+	PasswordHash  string    // argon2id PHC string; "" for none
+	PasswordSetAt time.Time // when the current (possibly temporary) password was set
+	// MFA: factors the user enabled (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP) and the preferred one.
+	MFAEnabled   []string
+	MFAPreferred string
+	// Extra is the domain's encoding of anything else (TOTP secret, ...).
+	Extra []byte
+
+	// Lockout bookkeeping (Cognito's schedule lives in the domain).
+	FailedAttempts int
+	LastFailedAt   time.Time
+	LockedUntil    time.Time
+	// TokensRevokedAt: access tokens issued before it are revoked (global sign-out, disable).
+	TokensRevokedAt time.Time
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
+}
+
+// UserRepo stores users.
+type UserRepo interface {
+	Create(u *User) error
+	Get(poolID, sub string) (*User, error)
+	GetByUsername(poolID, usernameKey string) (*User, error)
+	GetByAlias(poolID string, a Alias) (*User, error)
+	// Update writes every field and replaces the user's aliases.
+	Update(u *User) error
+	Delete(poolID, sub string) error
+	// List orders by UsernameKey.
+	List(poolID string, page Page) (users []*User, next string, err error)
+	Count(poolID string) (int64, error)
+}
+
+// Session is one stored challenge session. Only the hash of the handle given
+// to the client is stored.
+type Session struct {
+	IDHash    []byte
+	PoolID    string
+	ClientID  string
+	Sub       string
+	Challenge string // the challenge this session answers
+	State     []byte // domain's encoding (code hash, auth facts, ...)
+	Attempts  int
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	// ConsumedAt is set once; a consumed session is kept until purged so the
+	// domain can tell "used once" from "unknown".
+	ConsumedAt *time.Time
+}
+
+// SessionRepo stores challenge sessions.
+type SessionRepo interface {
+	Create(s *Session) error
+	Get(idHash []byte) (*Session, error)
+	// Consume marks the session used, only if it is not consumed yet;
+	// otherwise ErrConflict. ErrNotFound if there is no such session.
+	Consume(idHash []byte, now time.Time) error
+	// AddAttempt adds one failed attempt and returns the new count.
+	AddAttempt(idHash []byte) (int, error)
+	// DeleteExpired removes sessions that expired before t; returns how many.
+	DeleteExpired(t time.Time) (int64, error)
+}
+
+// Code is a one-time code sent to a user (confirmation, recovery,
+// attribute verification). One live code per (pool, user, purpose).
+type Code struct {
+	PoolID     string
+	Sub        string
+	Purpose    string // e.g. "signup", "forgot_password", "verify:email"
+	CodeHash   []byte
+	Attempts   int
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	ConsumedAt *time.Time
+}
+
+// CodeRepo stores one-time codes.
+type CodeRepo interface {
+	// Put replaces any code for the same (pool, sub, purpose).
+	Put(c *Code) error
+	Get(poolID, sub, purpose string) (*Code, error)
+	// Consume marks it used if not used yet; otherwise ErrConflict.
+	Consume(poolID, sub, purpose string, now time.Time) error
+	AddAttempt(poolID, sub, purpose string) (int, error)
+	Delete(poolID, sub, purpose string) error
+	DeleteExpired(t time.Time) (int64, error)
+}
+
+// TokenFamily is one sign-in: every refresh token and access/ID token that
+// descends from it shares ID (the origin_jti claim).
+type TokenFamily struct {
+	ID        string
+	PoolID    string
+	ClientID  string
+	Sub       string
+	DeviceKey string
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt *time.Time
+}
+
+// TokenFamilyRepo stores token families.
+type TokenFamilyRepo interface {
+	Create(f *TokenFamily) error
+	Get(id string) (*TokenFamily, error)
+	// Revoke sets RevokedAt if it is not set yet.
+	Revoke(id string, now time.Time) error
+	// RevokeUser revokes every live family of a user; returns how many.
+	RevokeUser(poolID, sub string, now time.Time) (int64, error)
+	DeleteExpired(t time.Time) (int64, error)
+}
+
+// RefreshToken is one refresh token, stored by the hash of its value only.
+type RefreshToken struct {
+	Hash      []byte
+	FamilyID  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	// ReplacedAt is set when rotation replaced it.
+	ReplacedAt *time.Time
+}
+
+// RefreshTokenRepo stores refresh tokens.
+type RefreshTokenRepo interface {
+	Create(t *RefreshToken) error
+	Get(hash []byte) (*RefreshToken, error)
+	// MarkReplaced sets ReplacedAt if unset; otherwise ErrConflict.
+	MarkReplaced(hash []byte, now time.Time) error
+	DeleteExpired(t time.Time) (int64, error)
+}
+
+// SigningKey is one RSA key of a pool. Use is "id" or "access".
+type SigningKey struct {
+	PoolID        string
+	KID           string
+	Use           string
+	PrivateKeyDER []byte // PKCS#8
+	Active        bool   // signs new tokens; inactive keys only verify
+	CreatedAt     time.Time
+	RetiredAt     *time.Time
+}
+
+// KeyRepo stores signing keys.
+type KeyRepo interface {
+	Create(k *SigningKey) error
+	// List returns the pool's keys, oldest first.
+	List(poolID string) ([]*SigningKey, error)
+	Update(k *SigningKey) error
+	Delete(poolID, kid string) error
+}
+
+// Message is one outgoing email or SMS in the persisted outbox.
+type Message struct {
+	ID        int64 // assigned by Enqueue, increasing
+	PoolID    string
+	Channel   string // "email" or "sms"
+	To        string
+	From      string
+	ReplyTo   string
+	Subject   string
+	Body      string
+	Kind      string // what it is for: "invitation", "mfa_code", ...
+	CreatedAt time.Time
+
+	State         string // "pending", "sent", "failed"
+	Attempts      int
+	NextAttemptAt time.Time
+	LeaseUntil    time.Time
+	SentAt        *time.Time
+	LastError     string
+}
+
+// OutboxRepo stores outgoing messages until delivered.
+type OutboxRepo interface {
+	// Enqueue stores m as pending and sets m.ID.
+	Enqueue(m *Message) error
+	// Claim leases up to limit pending messages due at now (NextAttemptAt <=
+	// now and LeaseUntil <= now) until leaseUntil, so that one dispatcher
+	// among many nodes sends each.
+	Claim(now, leaseUntil time.Time, limit int) ([]*Message, error)
+	MarkSent(id int64, now time.Time) error
+	// MarkFailed records an attempt; state stays pending with the next
+	// attempt time, or becomes "failed" when final is true.
+	MarkFailed(id int64, errText string, next time.Time, final bool) error
+	// List returns messages with ID > afterID, oldest first.
+	List(afterID int64, limit int) ([]*Message, error)
+	DeleteBefore(t time.Time) (int64, error)
+}
