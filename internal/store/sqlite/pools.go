@@ -1,0 +1,195 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"math"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+type poolRepo struct{ t *tx }
+
+var (
+	qPoolInsert = stmtWrite(`INSERT INTO pools (id, name, settings, created_at, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, 1)`)
+	qPoolGet = stmtRead(`SELECT id, name, settings, created_at, updated_at, version
+		FROM pools WHERE id = ?`)
+	qPoolUpdate = stmtWrite(`UPDATE pools SET name = ?, settings = ?, created_at = ?, updated_at = ?,
+		version = version + 1 WHERE id = ? AND version = ?`)
+	qPoolExists = stmtRead(`SELECT 1 FROM pools WHERE id = ?`)
+	qPoolDelete = stmtWrite(`DELETE FROM pools WHERE id = ?`)
+	qPoolList   = stmtRead(`SELECT id, name, settings, created_at, updated_at, version
+		FROM pools WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`)
+)
+
+func scanPool(sc interface{ Scan(...any) error }) (*store.Pool, error) {
+	var p store.Pool
+	var created, updated int64
+	if err := sc.Scan(&p.ID, &p.Name, &p.Settings, &created, &updated, &p.Version); err != nil {
+		return nil, err
+	}
+	p.CreatedAt, p.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return &p, nil
+}
+
+func (r poolRepo) Create(p *store.Pool) error {
+	_, err := r.t.exec(qPoolInsert, p.ID, p.Name, blob(p.Settings), nanos(p.CreatedAt), nanos(p.UpdatedAt))
+	if err != nil {
+		return uniqueErr(err, "pool")
+	}
+	p.Version = 1
+	return nil
+}
+
+func (r poolRepo) Get(id string) (*store.Pool, error) {
+	p, err := scanPool(r.t.queryRow(qPoolGet, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return p, err
+}
+
+func (r poolRepo) Update(p *store.Pool) error {
+	err := r.t.conditional(qPoolUpdate,
+		[]any{p.Name, blob(p.Settings), nanos(p.CreatedAt), nanos(p.UpdatedAt), p.ID, p.Version},
+		qPoolExists, p.ID)
+	if err != nil {
+		return err
+	}
+	p.Version++
+	return nil
+}
+
+// Delete removes the pool; the foreign keys cascade to everything in it
+// except the outbox.
+func (r poolRepo) Delete(id string) error {
+	return r.t.execOne(qPoolDelete, id)
+}
+
+func (r poolRepo) List(page store.Page) ([]*store.Pool, string, error) {
+	after, afterID := int64(math.MinInt64), ""
+	if page.After != "" {
+		var err error
+		if after, afterID, err = decodeTimeIDCursor(page.After); err != nil {
+			return nil, "", err
+		}
+	}
+	limit := pageLimit(page.Limit)
+	rows, err := r.t.query(qPoolList, after, afterID, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var pools []*store.Pool
+	for rows.Next() {
+		p, err := scanPool(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		pools = append(pools, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(pools) > limit {
+		pools = pools[:limit]
+		last := pools[limit-1]
+		next = timeIDCursor(last.CreatedAt, last.ID)
+	}
+	return pools, next, nil
+}
+
+type clientRepo struct{ t *tx }
+
+var (
+	qClientInsert = stmtWrite(`INSERT INTO clients (id, pool_id, name, settings, created_at, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, 1)`)
+	qClientGet = stmtRead(`SELECT id, pool_id, name, settings, created_at, updated_at, version
+		FROM clients WHERE id = ?`)
+	qClientUpdate = stmtWrite(`UPDATE clients SET name = ?, settings = ?, created_at = ?, updated_at = ?,
+		version = version + 1 WHERE id = ? AND version = ?`)
+	qClientExists = stmtRead(`SELECT 1 FROM clients WHERE id = ?`)
+	qClientDelete = stmtWrite(`DELETE FROM clients WHERE id = ?`)
+	qClientList   = stmtRead(`SELECT id, pool_id, name, settings, created_at, updated_at, version
+		FROM clients WHERE pool_id = ? AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`)
+)
+
+func scanClient(sc interface{ Scan(...any) error }) (*store.Client, error) {
+	var c store.Client
+	var created, updated int64
+	if err := sc.Scan(&c.ID, &c.PoolID, &c.Name, &c.Settings, &created, &updated, &c.Version); err != nil {
+		return nil, err
+	}
+	c.CreatedAt, c.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return &c, nil
+}
+
+func (r clientRepo) Create(c *store.Client) error {
+	_, err := r.t.exec(qClientInsert, c.ID, c.PoolID, c.Name, blob(c.Settings), nanos(c.CreatedAt), nanos(c.UpdatedAt))
+	if err != nil {
+		return uniqueErr(err, "client")
+	}
+	c.Version = 1
+	return nil
+}
+
+func (r clientRepo) Get(clientID string) (*store.Client, error) {
+	c, err := scanClient(r.t.queryRow(qClientGet, clientID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return c, err
+}
+
+// Update writes every field but the ID, the pool and the version. A client
+// never moves between pools.
+func (r clientRepo) Update(c *store.Client) error {
+	err := r.t.conditional(qClientUpdate,
+		[]any{c.Name, blob(c.Settings), nanos(c.CreatedAt), nanos(c.UpdatedAt), c.ID, c.Version},
+		qClientExists, c.ID)
+	if err != nil {
+		return err
+	}
+	c.Version++
+	return nil
+}
+
+func (r clientRepo) Delete(clientID string) error {
+	return r.t.execOne(qClientDelete, clientID)
+}
+
+func (r clientRepo) List(poolID string, page store.Page) ([]*store.Client, string, error) {
+	after, afterID := int64(math.MinInt64), ""
+	if page.After != "" {
+		var err error
+		if after, afterID, err = decodeTimeIDCursor(page.After); err != nil {
+			return nil, "", err
+		}
+	}
+	limit := pageLimit(page.Limit)
+	rows, err := r.t.query(qClientList, poolID, after, afterID, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var clients []*store.Client
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		clients = append(clients, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(clients) > limit {
+		clients = clients[:limit]
+		last := clients[limit-1]
+		next = timeIDCursor(last.CreatedAt, last.ID)
+	}
+	return clients, next, nil
+}

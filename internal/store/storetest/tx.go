@@ -1,0 +1,265 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// testPoolDeleteCascades: deleting a pool deletes every row in it and
+// nothing of another pool; outbox messages outlive it.
+func testPoolDeleteCascades(t *testing.T, f *fixture) {
+	f.seedPools("A", "B")
+	var msg *store.Message
+	seed := func(pool string) func(tx store.Tx) error {
+		return func(tx store.Tx) error {
+			for _, err := range []error{
+				tx.Clients().Create(newClient(pool, "client-"+pool)),
+				tx.Users().Create(fullUser(pool, "sub-1", "alice")),
+				tx.Sessions().Create(newSession(pool, "s-"+pool)),
+				tx.Codes().Put(newCode(pool, "sub-1", "signup")),
+				tx.TokenFamilies().Create(newFamily(pool, "fam-"+pool, "sub-1")),
+				tx.RefreshTokens().Create(newRefresh("fam-"+pool, "rt-"+pool)),
+				tx.Keys().Create(newKey(pool, "k1", t0)),
+			} {
+				if err != nil {
+					return err
+				}
+			}
+			msg = newMessage(pool, "alice@example.com")
+			return tx.Outbox().Enqueue(msg)
+		}
+	}
+	f.update(seed("A"))
+	f.update(seed("B"))
+	f.update(func(tx store.Tx) error { return tx.Pools().Delete("A") })
+
+	gone := func(pool string) map[string]error {
+		var errs map[string]error
+		f.view(func(tx store.Tx) error {
+			_, pErr := tx.Pools().Get(pool)
+			_, cErr := tx.Clients().Get("client-" + pool)
+			_, uErr := tx.Users().Get(pool, "sub-1")
+			_, aErr := tx.Users().GetByAlias(pool, store.Alias{Kind: "email", Key: "alice@example.com"})
+			_, sErr := tx.Sessions().Get([]byte("hash-s-" + pool))
+			_, kErr := tx.Codes().Get(pool, "sub-1", "signup")
+			_, fErr := tx.TokenFamilies().Get("fam-" + pool)
+			_, rErr := tx.RefreshTokens().Get([]byte("rt-" + pool))
+			keys, err := tx.Keys().List(pool)
+			if err != nil {
+				return err
+			}
+			var keyErr error
+			if len(keys) == 0 {
+				keyErr = store.ErrNotFound
+			}
+			n, err := tx.Users().Count(pool)
+			if err != nil {
+				return err
+			}
+			var countErr error
+			if n == 0 {
+				countErr = store.ErrNotFound
+			}
+			errs = map[string]error{
+				"pool": pErr, "client": cErr, "user": uErr, "alias": aErr, "session": sErr, "code": kErr,
+				"family": fErr, "refresh": rErr, "keys": keyErr, "count": countErr,
+			}
+			return nil
+		})
+		return errs
+	}
+	for what, err := range gone("A") {
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("pool A deleted, but its %s is still there (%v)", what, err)
+		}
+	}
+	for what, err := range gone("B") {
+		if err != nil {
+			t.Errorf("pool A deleted, and pool B's %s is gone too (%v)", what, err)
+		}
+	}
+	var ms []*store.Message
+	f.view(func(tx store.Tx) (err error) { ms, err = tx.Outbox().List(0, 0); return err })
+	if len(ms) != 2 {
+		t.Errorf("outbox has %d messages after the pool delete, want 2 (messages outlive their pool)", len(ms))
+	}
+
+	// The pool's keys are free again: the same IDs can be created anew.
+	f.seedPools("A")
+	f.update(seed("A"))
+}
+
+var errAbort = errors.New("abort")
+
+// testRollbackOnError: when fn returns an error, Update returns it and keeps
+// nothing fn wrote.
+func testRollbackOnError(t *testing.T, f *fixture) {
+	f.seedPools("A")
+	err := f.try(func(tx store.Tx) error {
+		if err := tx.Users().Create(fullUser("A", "sub-1", "alice")); err != nil {
+			return err
+		}
+		if err := tx.Pools().Create(newPool("B")); err != nil {
+			return err
+		}
+		// Reads inside the transaction see its own writes.
+		if _, err := tx.Users().Get("A", "sub-1"); err != nil {
+			t.Errorf("Get inside the writing tx: %v", err)
+		}
+		return errAbort
+	})
+	wantErr(t, "Update", err, errAbort)
+	assertEmpty(t, f)
+}
+
+// testRollbackOnPanic: when fn panics, Update rolls back and the panic goes
+// on to the caller.
+func testRollbackOnPanic(t *testing.T, f *fixture) {
+	f.seedPools("A")
+	func() {
+		defer func() {
+			if p := recover(); p != "boom" {
+				t.Errorf("recovered %v, want the panic value \"boom\"", p)
+			}
+		}()
+		_ = f.s.Update(f.ctx, func(tx store.Tx) error {
+			if err := tx.Users().Create(fullUser("A", "sub-1", "alice")); err != nil {
+				return err
+			}
+			if err := tx.Pools().Create(newPool("B")); err != nil {
+				return err
+			}
+			panic("boom")
+		})
+		t.Error("Update returned instead of panicking")
+	}()
+	assertEmpty(t, f)
+	// The store still works after the panic.
+	f.update(func(tx store.Tx) error { return tx.Pools().Create(newPool("C")) })
+}
+
+// assertEmpty checks that pool A has no users and pool B does not exist.
+func assertEmpty(t *testing.T, f *fixture) {
+	t.Helper()
+	f.view(func(tx store.Tx) error {
+		if _, err := tx.Users().Get("A", "sub-1"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("user written by a rolled-back Update: Get = %v, want ErrNotFound", err)
+		}
+		if _, err := tx.Users().GetByAlias("A", store.Alias{Kind: "email", Key: "alice@example.com"}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("alias written by a rolled-back Update: GetByAlias = %v, want ErrNotFound", err)
+		}
+		if _, err := tx.Pools().Get("B"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("pool written by a rolled-back Update: Get = %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+}
+
+// testViewCannotWrite: every write through a View transaction fails, and
+// nothing is written.
+func testViewCannotWrite(t *testing.T, f *fixture) {
+	f.seedPools("A")
+	writes := map[string]func(tx store.Tx) error{
+		"Pools.Create": func(tx store.Tx) error { return tx.Pools().Create(newPool("B")) },
+		"Pools.Delete": func(tx store.Tx) error { return tx.Pools().Delete("A") },
+		"Users.Create": func(tx store.Tx) error { return tx.Users().Create(fullUser("A", "sub-1", "alice")) },
+		"Outbox.Enqueue": func(tx store.Tx) error {
+			return tx.Outbox().Enqueue(newMessage("A", "x@example.com"))
+		},
+		"Sessions.DeleteExpired": func(tx store.Tx) error {
+			_, err := tx.Sessions().DeleteExpired(at(time.Hour))
+			return err
+		},
+	}
+	for name, w := range writes {
+		var inner error
+		err := f.peek(func(tx store.Tx) error { inner = w(tx); return nil })
+		if inner == nil {
+			t.Errorf("%s inside View succeeded, want an error", name)
+		}
+		if err != nil {
+			t.Errorf("View after a failed %s: %v", name, err)
+		}
+	}
+	f.view(func(tx store.Tx) error {
+		if _, err := tx.Pools().Get("A"); err != nil {
+			t.Errorf("pool A after Pools.Delete inside View: %v", err)
+		}
+		return nil
+	})
+	assertEmpty(t, f)
+	var ms []*store.Message
+	f.view(func(tx store.Tx) (err error) { ms, err = tx.Outbox().List(0, 0); return err })
+	if len(ms) != 0 {
+		t.Errorf("outbox has %d messages enqueued inside View", len(ms))
+	}
+}
+
+// testVersionConflictAcrossTransactions: two writers that read the same
+// version: the first Update wins, the second sees ErrConflict (for pools,
+// clients and users alike).
+func testVersionConflictAcrossTransactions(t *testing.T, f *fixture) {
+	f.seedPools("A")
+	f.update(func(tx store.Tx) error {
+		if err := tx.Clients().Create(newClient("A", "c1")); err != nil {
+			return err
+		}
+		return tx.Users().Create(newUser("A", "sub-1", "alice"))
+	})
+	var p1, p2 *store.Pool
+	var c1, c2 *store.Client
+	var u1, u2 *store.User
+	f.view(func(tx store.Tx) (err error) {
+		if p1, err = tx.Pools().Get("A"); err != nil {
+			return err
+		}
+		if c1, err = tx.Clients().Get("c1"); err != nil {
+			return err
+		}
+		u1, err = tx.Users().Get("A", "sub-1")
+		return err
+	})
+	pc, cc, uc := *p1, *c1, *u1
+	p2, c2, u2 = &pc, &cc, &uc
+	p1.Name, c1.Name, u1.Status = "first", "first", "first"
+	p2.Name, c2.Name, u2.Status = "second", "second", "second"
+	f.update(func(tx store.Tx) error {
+		if err := tx.Pools().Update(p1); err != nil {
+			return err
+		}
+		if err := tx.Clients().Update(c1); err != nil {
+			return err
+		}
+		return tx.Users().Update(u1)
+	})
+	wantErr(t, "second pool Update", f.try(func(tx store.Tx) error { return tx.Pools().Update(p2) }), store.ErrConflict)
+	wantErr(t, "second client Update", f.try(func(tx store.Tx) error { return tx.Clients().Update(c2) }), store.ErrConflict)
+	wantErr(t, "second user Update", f.try(func(tx store.Tx) error { return tx.Users().Update(u2) }), store.ErrConflict)
+	f.view(func(tx store.Tx) error {
+		p, err := tx.Pools().Get("A")
+		if err != nil {
+			return err
+		}
+		c, err := tx.Clients().Get("c1")
+		if err != nil {
+			return err
+		}
+		u, err := tx.Users().Get("A", "sub-1")
+		if err != nil {
+			return err
+		}
+		same(t, "pool", p, p1)
+		same(t, "client", c, c1)
+		same(t, "user", u, u1)
+		return nil
+	})
+	// Updating again from the returned version works: Version was bumped.
+	u1.Status = "third"
+	f.update(func(tx store.Tx) error { return tx.Users().Update(u1) })
+	if u1.Version != 3 {
+		t.Errorf("Version after two updates = %d, want 3", u1.Version)
+	}
+}
