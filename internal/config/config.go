@@ -1,0 +1,343 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// ExitCode is the process status for a configuration error (the status Go's
+// flag package uses for bad usage).
+const ExitCode = 2
+
+// EnvPrefix is prepended to a flag's upper-cased name, '-' replaced by '_',
+// to give its environment variable: --public-url is NINSHOU_PUBLIC_URL.
+const EnvPrefix = "NINSHOU_"
+
+// DefaultMailFrom is Amazon Cognito's own default sender address.
+const DefaultMailFrom = "no-reply@verificationemail.com"
+
+// Config is the validated process configuration.
+type Config struct {
+	// Addr is the TCP address the HTTP server listens on (host:port).
+	Addr string
+	// DataDir is the directory of the embedded store.
+	DataDir string
+	// PublicURL is the absolute http(s) URL clients reach the server at,
+	// without a trailing slash. A pool's token issuer is PublicURL + "/" + poolID.
+	PublicURL string
+	// Region is the AWS region the server pretends to be in (pool IDs are
+	// "<region>_<id>").
+	Region string
+	// SMTPURL is smtp://[user:pass@]host:port or smtps://...; "" means
+	// messages go only to the log and the outbox. It holds a password: print
+	// it with RedactedSMTPURL.
+	SMTPURL string
+	// MailFrom is the sender of messages whose pool names none.
+	MailFrom string
+	// Outbox exposes the message outbox over HTTP (local mode).
+	Outbox bool
+	// PasswordCost names the password hashing profile: "standard" or "low"
+	// (see internal/idp/password.ParamsFor).
+	PasswordCost string
+	// LogFormat is "text" or "json".
+	LogFormat string
+	// LogLevel is the minimum level logged.
+	LogLevel slog.Level
+}
+
+// RedactedSMTPURL is SMTPURL with any password replaced by "xxxxx".
+func (c Config) RedactedSMTPURL() string { return redactURL(c.SMTPURL) }
+
+// LogValue logs the configuration without the SMTP password.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("data", c.DataDir),
+		slog.String("public_url", c.PublicURL),
+		slog.String("region", c.Region),
+		slog.String("smtp_url", c.RedactedSMTPURL()),
+		slog.String("mail_from", c.MailFrom),
+		slog.Bool("outbox", c.Outbox),
+		slog.String("password_cost", c.PasswordCost),
+		slog.String("log_format", c.LogFormat),
+		slog.String("log_level", c.LogLevel.String()),
+	)
+}
+
+// option describes one setting. Every flag is registered as a raw string and
+// validated afterwards in one place, so that a bad value gives the same
+// message whether it came from the environment or the command line.
+type option struct {
+	name   string
+	def    string // "" with a derived default is resolved in Load
+	usage  string
+	isBool bool
+}
+
+var options = []option{
+	{name: "addr", def: "127.0.0.1:9229", usage: "`host:port` to listen on"},
+	{name: "data", def: "./ninshou-data", usage: "`directory` of the embedded store"},
+	{name: "public-url", usage: "absolute http(s) `URL` clients reach the server at, without trailing slash (default http://<addr>)"},
+	{name: "region", def: "us-east-1", usage: "AWS `region` to answer as"},
+	{name: "smtp-url", usage: "smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://... (implicit TLS); unset: messages go only to the log and the outbox"},
+	{name: "mail-from", def: DefaultMailFrom, usage: "default sender `address` of email"},
+	{name: "outbox", usage: "expose the outbox over HTTP at /_ninshou/outbox (default true when --addr is a loopback address)", isBool: true},
+	{name: "password-cost", def: "standard", usage: "password hashing profile: standard or low (tests only)"},
+	{name: "log-format", def: "text", usage: "log format: text or json"},
+	{name: "log-level", def: "info", usage: "minimum log `level`: debug, info, warn or error"},
+}
+
+// EnvName returns the environment variable that sets flag name.
+func EnvName(name string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// rawValue is a flag.Value keeping the text it was given.
+type rawValue struct {
+	s      string
+	isBool bool
+}
+
+func (v *rawValue) String() string {
+	if v == nil {
+		return ""
+	}
+	return v.s
+}
+func (v *rawValue) Set(s string) error { v.s = s; return nil }
+func (v *rawValue) IsBoolFlag() bool   { return v.isBool }
+
+// newFlagSet registers every option; values maps a name to its raw value.
+func newFlagSet(values map[string]*rawValue) *flag.FlagSet {
+	fs := flag.NewFlagSet("ninshou", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, o := range options {
+		v := &rawValue{s: o.def, isBool: o.isBool}
+		values[o.name] = v
+		usage := o.usage + " [$" + EnvName(o.name) + "]"
+		fs.Var(v, o.name, usage)
+	}
+	return fs
+}
+
+// Usage writes the flags, their defaults and environment variables to w.
+func Usage(w io.Writer) {
+	fs := newFlagSet(map[string]*rawValue{})
+	fmt.Fprintf(w, "Usage: ninshou [flags]\n\nEach flag can also be set by its environment variable; a flag beats the environment.\n\n")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// Load builds the Config from args (without the program name) and getenv
+// (os.Getenv in production). Precedence is default < environment < flag.
+// It returns flag.ErrHelp for -h/--help, and otherwise one error naming the
+// offending flag.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	values := map[string]*rawValue{}
+	fs := newFlagSet(values)
+
+	// source records where each explicitly set value came from, for errors.
+	source := map[string]string{}
+	for _, o := range options {
+		env := EnvName(o.name)
+		if s := getenv(env); s != "" {
+			values[o.name].s = s
+			source[o.name] = env
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, flag.ErrHelp
+		}
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q (every setting is a --flag)", fs.Arg(0))
+	}
+	fs.Visit(func(f *flag.Flag) { source[f.Name] = "" }) // a flag beats the environment
+
+	bad := func(name string, err error) error {
+		shown := values[name].s
+		if name == "smtp-url" {
+			shown = redactURL(shown)
+		}
+		from := ""
+		if env := source[name]; env != "" {
+			from = " (from " + env + ")"
+		}
+		return fmt.Errorf("invalid value %q for --%s%s: %w", shown, name, from, err)
+	}
+	get := func(name string) string { return values[name].s }
+
+	var c Config
+	var err error
+
+	c.Addr = get("addr")
+	loopback, err := checkAddr(c.Addr)
+	if err != nil {
+		return Config{}, bad("addr", err)
+	}
+
+	c.DataDir = get("data")
+	if c.DataDir == "" {
+		return Config{}, bad("data", errors.New("must not be empty"))
+	}
+
+	c.PublicURL = get("public-url")
+	if c.PublicURL == "" {
+		c.PublicURL = defaultPublicURL(c.Addr)
+	} else if err := checkPublicURL(c.PublicURL); err != nil {
+		return Config{}, bad("public-url", err)
+	}
+
+	c.Region = get("region")
+	if !regionRE.MatchString(c.Region) {
+		return Config{}, bad("region", errors.New("want a region name like us-east-1"))
+	}
+
+	c.SMTPURL = get("smtp-url")
+	if c.SMTPURL != "" {
+		if err := checkSMTPURL(c.SMTPURL); err != nil {
+			return Config{}, bad("smtp-url", err)
+		}
+	}
+
+	c.MailFrom = get("mail-from")
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		return Config{}, bad("mail-from", err)
+	}
+
+	c.Outbox = loopback
+	if s := get("outbox"); s != "" {
+		if c.Outbox, err = strconv.ParseBool(s); err != nil {
+			return Config{}, bad("outbox", errors.New("want true or false"))
+		}
+	}
+
+	c.PasswordCost = get("password-cost")
+	if c.PasswordCost != "standard" && c.PasswordCost != "low" {
+		return Config{}, bad("password-cost", errors.New("want standard or low"))
+	}
+
+	c.LogFormat = get("log-format")
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return Config{}, bad("log-format", errors.New("want text or json"))
+	}
+
+	if err := c.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
+		return Config{}, bad("log-level", errors.New("want debug, info, warn or error"))
+	}
+	return c, nil
+}
+
+// regionRE matches AWS region names: us-east-1, ap-southeast-2, us-gov-west-1.
+var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
+
+// checkAddr validates host:port and reports whether host is a loopback
+// address (or "localhost").
+func checkAddr(addr string) (loopback bool, err error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			return false, errors.New(ae.Err)
+		}
+		return false, err
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || (n == 0 && port != "0") {
+		return false, fmt.Errorf("bad port %q", port)
+	}
+	if host == "localhost" {
+		return true, nil
+	}
+	if host == "" {
+		return false, nil // all interfaces
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		// A name other than localhost: allowed, but not known to be loopback.
+		return false, nil
+	}
+	return ip.IsLoopback(), nil
+}
+
+// defaultPublicURL is http://<addr>, with "localhost" standing in for an
+// empty or unspecified host, which a client cannot connect to.
+func defaultPublicURL(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func checkPublicURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return errors.New("want an absolute http:// or https:// URL")
+	case u.Host == "" || u.Hostname() == "":
+		return errors.New("missing host")
+	case u.User != nil:
+		return errors.New("must not contain user information")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return errors.New("must not have a query or fragment")
+	case strings.HasSuffix(s, "/"):
+		return errors.New("must not end with a slash")
+	}
+	return nil
+}
+
+func checkSMTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	if u.Scheme != "smtp" && u.Scheme != "smtps" {
+		return errors.New("want smtp://[user:pass@]host:port or smtps://...")
+	}
+	if u.Hostname() == "" {
+		return errors.New("missing host")
+	}
+	if u.Port() == "" {
+		return errors.New("missing port")
+	}
+	if n, err := strconv.ParseUint(u.Port(), 10, 16); err != nil || n == 0 {
+		return fmt.Errorf("bad port %q", u.Port())
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("must not have a path, query or fragment")
+	}
+	return nil
+}
+
+// redactURL hides the password of a URL; text that does not parse is
+// hidden entirely when it might hold one.
+func redactURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		if strings.Contains(s, "@") {
+			return "(unparsable URL with user information)"
+		}
+		return s
+	}
+	return u.Redacted()
+}
