@@ -1,0 +1,214 @@
+package tokens
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// Key uses, as stored in store.SigningKey.Use.
+const (
+	UseID     = "id"
+	UseAccess = "access"
+)
+
+// keyBits is the RSA modulus size of every signing key, as in Cognito.
+const keyBits = 2048
+
+// Service issues and verifies a pool's tokens. Its exported fields are set
+// once before use; a Service is then safe for concurrent use.
+type Service struct {
+	// PublicURL is the base of every issuer: iss = PublicURL + "/" + poolID.
+	// No trailing slash.
+	PublicURL string
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Rand is the source of key material, token IDs and refresh tokens;
+	// crypto/rand when nil.
+	Rand io.Reader
+	// RetiredKeyTTL, when positive, makes RotateKeys delete keys that were
+	// retired longer ago than this. It must exceed the longest ID or access
+	// token validity (one day in Cognito) so that no live token loses its
+	// key. Zero keeps retired keys for ever.
+	RetiredKeyTTL time.Duration
+
+	mu   sync.RWMutex
+	keys map[cacheKey]*rsa.PrivateKey // parsed keys; immutable once created
+}
+
+type cacheKey struct{ pool, kid string }
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) rand() io.Reader {
+	if s.Rand != nil {
+		return s.Rand
+	}
+	return rand.Reader
+}
+
+// Issuer returns the iss claim of the pool's tokens.
+func (s *Service) Issuer(poolID string) string {
+	return s.PublicURL + "/" + poolID
+}
+
+// EnsureKeys gives the pool one active key for ID tokens and one for access
+// tokens, creating whichever is missing. Call it when a pool is created (and
+// at start-up for pools created before); it writes nothing when the keys
+// exist.
+func (s *Service) EnsureKeys(tx store.Tx, poolID string) error {
+	keys, err := tx.Keys().List(poolID)
+	if err != nil {
+		return fmt.Errorf("tokens: list keys: %w", err)
+	}
+	for _, use := range []string{UseID, UseAccess} {
+		if activeKey(keys, use) != nil {
+			continue
+		}
+		if _, err := s.createKey(tx, poolID, use); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RotateKeys creates new active keys for both uses and retires the old ones:
+// they stop signing but stay in the JWKS and keep verifying (RetiredAt is
+// set). With RetiredKeyTTL set, keys retired before now-RetiredKeyTTL are
+// deleted.
+func (s *Service) RotateKeys(tx store.Tx, poolID string) error {
+	keys, err := tx.Keys().List(poolID)
+	if err != nil {
+		return fmt.Errorf("tokens: list keys: %w", err)
+	}
+	now := s.now().UTC()
+	for _, k := range keys {
+		switch {
+		case k.Active:
+			k.Active = false
+			t := now
+			k.RetiredAt = &t
+			if err := tx.Keys().Update(k); err != nil {
+				return fmt.Errorf("tokens: retire key %s: %w", k.KID, err)
+			}
+		case s.RetiredKeyTTL > 0 && k.RetiredAt != nil && k.RetiredAt.Before(now.Add(-s.RetiredKeyTTL)):
+			if err := tx.Keys().Delete(poolID, k.KID); err != nil {
+				return fmt.Errorf("tokens: delete key %s: %w", k.KID, err)
+			}
+			s.forget(poolID, k.KID)
+		}
+	}
+	for _, use := range []string{UseID, UseAccess} {
+		if _, err := s.createKey(tx, poolID, use); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// createKey generates, stores and caches one active key.
+func (s *Service) createKey(tx store.Tx, poolID, use string) (*store.SigningKey, error) {
+	priv, err := rsa.GenerateKey(s.rand(), keyBits)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: generate key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: encode key: %w", err)
+	}
+	kid, err := keyID(&priv.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	k := &store.SigningKey{
+		PoolID:        poolID,
+		KID:           kid,
+		Use:           use,
+		PrivateKeyDER: der,
+		Active:        true,
+		CreatedAt:     s.now().UTC(),
+	}
+	if err := tx.Keys().Create(k); err != nil {
+		return nil, fmt.Errorf("tokens: store key: %w", err)
+	}
+	// Cache only after the write: a rolled-back key is never looked up
+	// again, since no stored row names it.
+	s.remember(poolID, kid, priv)
+	return k, nil
+}
+
+// keyID is Cognito's kid shape: standard base64 (with padding) of the
+// SHA-256 of the public key's PKIX DER, 44 characters ending in "=".
+func keyID(pub *rsa.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", fmt.Errorf("tokens: encode public key: %w", err)
+	}
+	sum := sha256.Sum256(der)
+	return base64.StdEncoding.EncodeToString(sum[:]), nil
+}
+
+// activeKey returns the newest active key of the given use, or nil. keys are
+// oldest first, as store.KeyRepo.List returns them.
+func activeKey(keys []*store.SigningKey, use string) *store.SigningKey {
+	for i := len(keys) - 1; i >= 0; i-- {
+		if k := keys[i]; k.Active && k.Use == use {
+			return k
+		}
+	}
+	return nil
+}
+
+// private returns the parsed private key of k, from the cache when it can.
+func (s *Service) private(k *store.SigningKey) (*rsa.PrivateKey, error) {
+	ck := cacheKey{k.PoolID, k.KID}
+	s.mu.RLock()
+	priv := s.keys[ck]
+	s.mu.RUnlock()
+	if priv != nil {
+		return priv, nil
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(k.PrivateKeyDER)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: parse key %s: %w", k.KID, err)
+	}
+	priv, ok := parsed.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("tokens: key %s is %T, not RSA", k.KID, parsed)
+	}
+	if priv.N.BitLen() < keyBits {
+		return nil, errors.New("tokens: key " + k.KID + " is shorter than 2048 bits")
+	}
+	priv.Precompute()
+	s.remember(k.PoolID, k.KID, priv)
+	return priv, nil
+}
+
+func (s *Service) remember(poolID, kid string, priv *rsa.PrivateKey) {
+	s.mu.Lock()
+	if s.keys == nil {
+		s.keys = make(map[cacheKey]*rsa.PrivateKey)
+	}
+	s.keys[cacheKey{poolID, kid}] = priv
+	s.mu.Unlock()
+}
+
+func (s *Service) forget(poolID, kid string) {
+	s.mu.Lock()
+	delete(s.keys, cacheKey{poolID, kid})
+	s.mu.Unlock()
+}
