@@ -1,0 +1,59 @@
+// Command ninshou serves the Amazon Cognito User Pools API.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ninshou/ninshou/internal/app"
+	"github.com/ninshou/ninshou/internal/config"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	cfg, err := config.Load(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ninshou:", err)
+		return 2
+	}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})
+	}
+	log := slog.New(h)
+	if cfg.PasswordCost == "low" {
+		log.Warn("password hashing cost is LOW: for tests and CI only, never for real users")
+	}
+	a, err := app.New(cfg, log)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ninshou:", err)
+		return 1
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ninshou:", err)
+		return 1
+	}
+	fmt.Fprint(os.Stdout, a.Banner(ln.Addr().String()))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := a.Serve(ctx, ln); err != nil {
+		log.Error("server stopped", "err", err)
+		return 1
+	}
+	return 0
+}

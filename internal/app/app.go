@@ -1,0 +1,205 @@
+// Package app is the composition root: it builds the store, the domain, the
+// outbox dispatcher and the HTTP routes from a Config, and runs them until
+// stopped. It is the only package that knows the concrete types.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ninshou/ninshou/internal/awsjson"
+	api "github.com/ninshou/ninshou/internal/cognitoapi"
+	"github.com/ninshou/ninshou/internal/cognitoapi/adapter"
+	"github.com/ninshou/ninshou/internal/config"
+	"github.com/ninshou/ninshou/internal/idp"
+	"github.com/ninshou/ninshou/internal/idp/password"
+	"github.com/ninshou/ninshou/internal/idp/tokens"
+	"github.com/ninshou/ninshou/internal/notify"
+	"github.com/ninshou/ninshou/internal/outboxhttp"
+	"github.com/ninshou/ninshou/internal/store"
+	"github.com/ninshou/ninshou/internal/store/sqlite"
+)
+
+// App is one running Ninshou.
+type App struct {
+	Config     config.Config
+	Store      store.Store
+	Service    *idp.Service
+	Dispatcher *notify.Dispatcher
+	Log        *slog.Logger
+	// PasswordParams are the hashing parameters in force.
+	PasswordParams password.Params
+	handler        http.Handler
+}
+
+// New builds an App; Close releases it.
+func New(cfg config.Config, log *slog.Logger) (*App, error) {
+	params, err := password.ParamsFor(cfg.PasswordCost)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	st, err := sqlite.Open(filepath.Join(cfg.DataDir, "ninshou.db"))
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	senders := map[string]notify.Sender{}
+	if cfg.SMTPURL != "" {
+		smtp, err := notify.NewSMTPSender(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("smtp: %w", err)
+		}
+		senders["email"] = smtp
+	}
+	disp := notify.NewDispatcher(st, senders, notify.Options{Logger: log})
+	svc := &idp.Service{
+		Store:    st,
+		Tokens:   &tokens.Service{PublicURL: cfg.PublicURL},
+		Hasher:   &password.Hasher{Params: params},
+		Region:   cfg.Region,
+		MailFrom: cfg.MailFrom,
+		Kick:     disp.Kick,
+		Log:      log,
+	}
+	a := &App{Config: cfg, Store: st, Service: svc, Dispatcher: disp, Log: log, PasswordParams: params}
+	a.handler = a.routes()
+	return a, nil
+}
+
+// Handler serves every route of Ninshou.
+func (a *App) Handler() http.Handler { return a.handler }
+
+func (a *App) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", a.jwks)
+	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", a.discovery)
+	if a.Config.Outbox {
+		mux.Handle("/_ninshou/outbox", outboxhttp.Handler(a.Store))
+	}
+	mux.Handle("/", awsjson.NewHandler(awsjson.Config{
+		TargetPrefix: "AWSCognitoIdentityProviderService",
+		Endpoints:    adapter.Endpoints(a.Service),
+		Known:        api.OperationNames,
+		Status:       api.HTTPStatus,
+		Logger:       a.Log,
+	}))
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (a *App) poolExists(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id := r.PathValue("pool")
+	if _, err := a.Service.GetPool(r.Context(), id); err != nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "User pool " + id + " does not exist."})
+		return "", false
+	}
+	return id, true
+}
+
+func (a *App) jwks(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.poolExists(w, r)
+	if !ok {
+		return
+	}
+	var body []byte
+	err := a.Store.View(r.Context(), func(tx store.Tx) error {
+		var err error
+		body, err = a.Service.Tokens.JWKS(tx, id)
+		return err
+	})
+	if err != nil {
+		a.Log.Error("jwks", "pool_id", id, "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Internal server error."})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Write(body)
+}
+
+func (a *App) discovery(w http.ResponseWriter, r *http.Request) {
+	id, ok := a.poolExists(w, r)
+	if !ok {
+		return
+	}
+	body, err := a.Service.Tokens.Discovery(id)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Internal server error."})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Write(body)
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+// Serve serves on ln and runs the outbox dispatcher until ctx is done, then
+// stops gracefully (in-flight requests finish; bounded).
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		if err := a.Dispatcher.Run(dctx); err != nil && !errors.Is(err, context.Canceled) {
+			a.Log.Error("outbox dispatcher stopped", "err", err)
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = srv.Shutdown(sctx)
+		cancel()
+	case err = <-errc:
+	}
+	stopDispatch()
+	<-dispatched
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Banner is what the server prints at start: where it is and how to try it.
+func (a *App) Banner(addr string) string {
+	var b strings.Builder
+	url := "http://" + addr
+	fmt.Fprintf(&b, "Ninshou is serving the Cognito User Pools API at %s\n", url)
+	fmt.Fprintf(&b, "  store:     %s (SQLite)\n", filepath.Join(a.Config.DataDir, "ninshou.db"))
+	fmt.Fprintf(&b, "  issuer:    %s/<poolId>\n", a.Config.PublicURL)
+	fmt.Fprintf(&b, "  passwords: %s\n", a.PasswordParams)
+	if a.Config.Outbox {
+		fmt.Fprintf(&b, "  outbox:    %s/_ninshou/outbox (every email and SMS, codes included)\n", url)
+	}
+	if a.Config.SMTPURL != "" {
+		fmt.Fprintf(&b, "  smtp:      %s\n", a.Config.RedactedSMTPURL())
+	}
+	fmt.Fprintf(&b, "Try it:\n  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws cognito-idp create-user-pool --pool-name demo --endpoint-url %s --region %s\n", url, a.Config.Region)
+	return b.String()
+}

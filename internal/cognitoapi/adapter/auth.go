@@ -1,0 +1,128 @@
+package adapter
+
+import (
+	"context"
+
+	"github.com/ninshou/ninshou/internal/awsjson"
+	api "github.com/ninshou/ninshou/internal/cognitoapi"
+	"github.com/ninshou/ninshou/internal/idp"
+)
+
+func (h *handlers) registerAuth(m map[string]awsjson.Endpoint) {
+	m["InitiateAuth"] = awsjson.Op(h.initiateAuth)
+	m["AdminInitiateAuth"] = awsjson.Op(h.adminInitiateAuth)
+	m["RespondToAuthChallenge"] = awsjson.Op(h.respondToAuthChallenge)
+	m["AdminRespondToAuthChallenge"] = awsjson.Op(h.adminRespondToAuthChallenge)
+	m["GetUser"] = awsjson.Op(h.getUser)
+	m["GlobalSignOut"] = awsjson.Op(h.globalSignOut)
+	m["SetUserMFAPreference"] = awsjson.Op(h.setUserMFAPreference)
+}
+
+// resultOut is AuthenticationResult.
+func resultOut(r *idp.AuthResult) *api.AuthenticationResultType {
+	if r == nil {
+		return nil
+	}
+	return &api.AuthenticationResultType{
+		AccessToken:  strPtr(r.AccessToken),
+		ExpiresIn:    api.Int32(int32(r.ExpiresIn)),
+		TokenType:    strPtr(r.TokenType),
+		RefreshToken: strPtr(r.RefreshToken),
+		IdToken:      strPtr(r.IDToken),
+	}
+}
+
+// params is ChallengeParameters: always present, {} with tokens.
+func params(s *idp.Step) map[string]string {
+	if s.Parameters == nil {
+		return map[string]string{}
+	}
+	return s.Parameters
+}
+
+func (h *handlers) initiateAuth(ctx context.Context, in *api.InitiateAuthRequest) (*api.InitiateAuthResponse, error) {
+	step, err := h.svc.Start(ctx, idp.StartInput{ClientID: str(in.ClientId), AuthFlow: str(in.AuthFlow), Params: in.AuthParameters})
+	if err != nil {
+		return nil, err
+	}
+	return &api.InitiateAuthResponse{ChallengeName: strPtr(step.ChallengeName), Session: strPtr(step.Session),
+		ChallengeParameters: params(step), AuthenticationResult: resultOut(step.Result), AvailableChallenges: step.AvailableChallenges}, nil
+}
+
+func (h *handlers) adminInitiateAuth(ctx context.Context, in *api.AdminInitiateAuthRequest) (*api.AdminInitiateAuthResponse, error) {
+	step, err := h.svc.Start(ctx, idp.StartInput{Admin: true, PoolID: str(in.UserPoolId), ClientID: str(in.ClientId),
+		AuthFlow: str(in.AuthFlow), Params: in.AuthParameters})
+	if err != nil {
+		return nil, err
+	}
+	return &api.AdminInitiateAuthResponse{ChallengeName: strPtr(step.ChallengeName), Session: strPtr(step.Session),
+		ChallengeParameters: params(step), AuthenticationResult: resultOut(step.Result), AvailableChallenges: step.AvailableChallenges}, nil
+}
+
+func (h *handlers) respondToAuthChallenge(ctx context.Context, in *api.RespondToAuthChallengeRequest) (*api.RespondToAuthChallengeResponse, error) {
+	step, err := h.svc.Respond(ctx, idp.RespondInput{ClientID: str(in.ClientId), ChallengeName: str(in.ChallengeName),
+		Session: str(in.Session), Responses: in.ChallengeResponses})
+	if err != nil {
+		return nil, err
+	}
+	return &api.RespondToAuthChallengeResponse{ChallengeName: strPtr(step.ChallengeName), Session: strPtr(step.Session),
+		ChallengeParameters: params(step), AuthenticationResult: resultOut(step.Result)}, nil
+}
+
+func (h *handlers) adminRespondToAuthChallenge(ctx context.Context, in *api.AdminRespondToAuthChallengeRequest) (*api.AdminRespondToAuthChallengeResponse, error) {
+	step, err := h.svc.Respond(ctx, idp.RespondInput{Admin: true, PoolID: str(in.UserPoolId), ClientID: str(in.ClientId),
+		ChallengeName: str(in.ChallengeName), Session: str(in.Session), Responses: in.ChallengeResponses})
+	if err != nil {
+		return nil, err
+	}
+	return &api.AdminRespondToAuthChallengeResponse{ChallengeName: strPtr(step.ChallengeName), Session: strPtr(step.Session),
+		ChallengeParameters: params(step), AuthenticationResult: resultOut(step.Result)}, nil
+}
+
+func (h *handlers) getUser(ctx context.Context, in *api.GetUserRequest) (*api.GetUserResponse, error) {
+	u, err := h.svc.GetUser(ctx, str(in.AccessToken))
+	if err != nil {
+		return nil, err
+	}
+	return &api.GetUserResponse{Username: api.String(u.Username), UserAttributes: attributesOut(u.Attributes),
+		MFAOptions: mfaOptions(u), PreferredMfaSetting: strPtr(u.MFAPreferred), UserMFASettingList: u.MFAEnabled}, nil
+}
+
+func (h *handlers) globalSignOut(ctx context.Context, in *api.GlobalSignOutRequest) (*api.GlobalSignOutResponse, error) {
+	if err := h.svc.GlobalSignOut(ctx, str(in.AccessToken)); err != nil {
+		return nil, err
+	}
+	return &api.GlobalSignOutResponse{}, nil
+}
+
+func (h *handlers) setUserMFAPreference(ctx context.Context, in *api.SetUserMFAPreferenceRequest) (*api.SetUserMFAPreferenceResponse, error) {
+	prefs := mfaPrefs(in.SMSMfaSettings, in.SoftwareTokenMfaSettings, in.EmailMfaSettings)
+	if err := h.svc.SetUserMFAPreference(ctx, str(in.AccessToken), prefs); err != nil {
+		return nil, err
+	}
+	return &api.SetUserMFAPreferenceResponse{}, nil
+}
+
+func mfaPrefs(sms *api.SMSMfaSettingsType, totp *api.SoftwareTokenMfaSettingsType, email *api.EmailMfaSettingsType) map[string]idp.MFAPreference {
+	prefs := map[string]idp.MFAPreference{}
+	if sms != nil {
+		prefs[idp.FactorSMS] = idp.MFAPreference{Enabled: sms.Enabled, Preferred: sms.PreferredMfa}
+	}
+	if totp != nil {
+		prefs[idp.FactorTOTP] = idp.MFAPreference{Enabled: totp.Enabled, Preferred: totp.PreferredMfa}
+	}
+	if email != nil {
+		prefs[idp.FactorEmail] = idp.MFAPreference{Enabled: email.Enabled, Preferred: email.PreferredMfa}
+	}
+	return prefs
+}
+
+// mfaOptions is the legacy MFAOptions list: SMS to phone_number when SMS MFA is on.
+func mfaOptions(u *idp.User) []api.MFAOptionType {
+	for _, f := range u.MFAEnabled {
+		if f == idp.FactorSMS {
+			return []api.MFAOptionType{{DeliveryMedium: api.String("SMS"), AttributeName: api.String("phone_number")}}
+		}
+	}
+	return nil
+}

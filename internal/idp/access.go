@@ -1,0 +1,102 @@
+package idp
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/ninshou/ninshou/internal/idp/tokens"
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+var (
+	errAccessInvalid = Errorf(NotAuthorizedException, tokens.MsgInvalidAccessToken)
+	errAccessRevoked = Errorf(NotAuthorizedException, "Access Token has been revoked")
+	errAccessScope   = Errorf(NotAuthorizedException, "Access Token does not have required scopes")
+)
+
+// authorize checks an access token for the token-authorized operations
+// (GetUser, GlobalSignOut, ...) and loads its user.
+func (s *Service) authorize(tx store.Tx, accessToken string) (*Pool, *store.User, *tokens.AccessClaims, error) {
+	claims, err := s.Tokens.VerifyAccess(tx, accessToken)
+	var te *tokens.Error
+	if errors.As(err, &te) {
+		return nil, nil, nil, &Error{Code: NotAuthorizedException, Message: te.Message, Err: te.Err}
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !strings.Contains(" "+claims.Scope+" ", " aws.cognito.signin.user.admin ") {
+		return nil, nil, nil, errAccessScope
+	}
+	p, err := getPool(tx, claims.PoolID)
+	if err != nil {
+		return nil, nil, nil, errAccessInvalid
+	}
+	u, err := tx.Users().Get(p.ID, claims.Sub)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil, userNotFound()
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if claims.IssuedAt.Unix() < u.TokensRevokedAt.Unix() {
+		return nil, nil, nil, errAccessRevoked
+	}
+	if claims.OriginJTI != "" {
+		fam, err := tx.TokenFamilies().Get(claims.OriginJTI)
+		if err == nil && fam.RevokedAt != nil {
+			return nil, nil, nil, errAccessRevoked
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, nil, nil, err
+		}
+	}
+	if !u.Enabled {
+		return nil, nil, nil, errUserDisabled
+	}
+	return p, u, claims, nil
+}
+
+// GetUser returns the user an access token belongs to.
+func (s *Service) GetUser(ctx context.Context, accessToken string) (*User, error) {
+	var out *User
+	err := s.view(ctx, func(tx store.Tx) error {
+		_, u, _, err := s.authorize(tx, accessToken)
+		if err != nil {
+			return err
+		}
+		out = userView(u)
+		return nil
+	})
+	return out, err
+}
+
+// GlobalSignOut signs the token's user out everywhere.
+func (s *Service) GlobalSignOut(ctx context.Context, accessToken string) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		p, u, _, err := s.authorize(tx, accessToken)
+		if err != nil {
+			return err
+		}
+		if err := signOut(tx, u, s.now()); err != nil {
+			return err
+		}
+		return saveUser(tx, p, u)
+	})
+}
+
+// SetUserMFAPreference is the self-service twin of AdminSetUserMFAPreference.
+func (s *Service) SetUserMFAPreference(ctx context.Context, accessToken string, prefs map[string]MFAPreference) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		p, u, _, err := s.authorize(tx, accessToken)
+		if err != nil {
+			return err
+		}
+		if err := setMFAPreference(p, u, prefs); err != nil {
+			return err
+		}
+		u.UpdatedAt = s.now()
+		return saveUser(tx, p, u)
+	})
+}

@@ -1,0 +1,777 @@
+package idp
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// The sign-in state machine. Start (InitiateAuth, AdminInitiateAuth) and
+// Respond (RespondToAuthChallenge, AdminRespondToAuthChallenge) each return
+// a Step: the next challenge with its session, or the tokens. Every adapter
+// (the JSON API today, hosted pages later) calls these two and nothing else.
+//
+// Order of checks, after AWS's documented flow
+// (https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-authentication-flow.html):
+// client and flow, SECRET_HASH, parameters, user, account state, password,
+// lockout bookkeeping, NEW_PASSWORD_REQUIRED, MFA, tokens.
+//
+//	stateDiagram-v2
+//	    [*] --> NEW_PASSWORD_REQUIRED: temporary password
+//	    [*] --> MFA: password ok, MFA due
+//	    [*] --> Tokens: password ok, no MFA
+//	    NEW_PASSWORD_REQUIRED --> MFA: new password set, MFA due
+//	    NEW_PASSWORD_REQUIRED --> Tokens: new password set
+//	    MFA --> Tokens: code ok
+//	    SELECT_MFA_TYPE --> MFA: factor chosen
+//	    MFA --> MFA: wrong code (until the attempt limit)
+
+// Challenge names (ChallengeNameType).
+const (
+	ChallengeNewPassword   = "NEW_PASSWORD_REQUIRED"
+	ChallengeEmailOTP      = "EMAIL_OTP"
+	ChallengeSMSMFA        = "SMS_MFA"
+	ChallengeSoftwareToken = "SOFTWARE_TOKEN_MFA"
+	ChallengeSelectMFA     = "SELECT_MFA_TYPE"
+	ChallengeMFASetup      = "MFA_SETUP"
+)
+
+// maxCodeAttempts is how many wrong codes one session takes before it is
+// void. Cognito documents lockout after five failed MFA codes.
+const maxCodeAttempts = 5
+
+// Step is the outcome of one sign-in call.
+type Step struct {
+	ChallengeName       string
+	Session             string
+	Parameters          map[string]string
+	Result              *AuthResult
+	AvailableChallenges []string
+}
+
+// AuthResult is AuthenticationResult.
+type AuthResult struct {
+	AccessToken  string
+	IDToken      string
+	RefreshToken string // "" on refresh
+	ExpiresIn    int
+	TokenType    string
+}
+
+// StartInput is InitiateAuth or AdminInitiateAuth.
+type StartInput struct {
+	Admin    bool
+	PoolID   string // AdminInitiateAuth only
+	ClientID string
+	AuthFlow string
+	Params   map[string]string
+}
+
+// RespondInput is RespondToAuthChallenge or AdminRespondToAuthChallenge.
+type RespondInput struct {
+	Admin         bool
+	PoolID        string
+	ClientID      string
+	ChallengeName string
+	Session       string
+	Responses     map[string]string
+}
+
+// sessionState is what a stored session remembers between steps.
+type sessionState struct {
+	Username    string   `json:"u"`
+	EventID     string   `json:"e"`
+	AuthTime    int64    `json:"t"`
+	CodeHash    []byte   `json:"c,omitempty"`
+	Options     []string `json:"o,omitempty"`
+	Destination string   `json:"d,omitempty"`
+}
+
+var (
+	errIncorrect        = Errorf(NotAuthorizedException, "Incorrect username or password.")
+	errSessionInvalid   = Errorf(NotAuthorizedException, "Invalid session for the user.")
+	errSessionUsed      = Errorf(NotAuthorizedException, "Invalid session for the user, session can only be used once.")
+	errSessionExpired   = Errorf(NotAuthorizedException, "Invalid session for the user, session is expired.")
+	errCodeMismatch     = Errorf(CodeMismatchException, "Invalid code or auth state for the user.")
+	errUserDisabled     = Errorf(NotAuthorizedException, "User is disabled.")
+	errLockedOut        = Errorf(NotAuthorizedException, "Password attempts exceeded")
+	errInvalidRefresh   = Errorf(NotAuthorizedException, "Invalid Refresh Token")
+	errRefreshRevoked   = Errorf(NotAuthorizedException, "Refresh Token has been revoked")
+	errRefreshExpired   = Errorf(NotAuthorizedException, "Refresh Token has expired")
+	errTempPwdExpired   = Errorf(NotAuthorizedException, "Temporary password has expired and must be reset by an administrator.")
+	errUserNotConfirm   = Errorf(UserNotConfirmedException, "User is not confirmed.")
+	errResetRequired    = Errorf(PasswordResetRequiredException, "Password reset required for the user")
+	errUserNotFoundAuth = Errorf(UserNotFoundException, "User does not exist.")
+)
+
+func missing(name string) error {
+	return Errorf(InvalidParameterException, "Missing required parameter %s", name)
+}
+
+// clientFor loads the client (and for admin calls checks it belongs to the pool).
+func (s *Service) clientFor(ctx context.Context, admin bool, poolID, clientID string) (*Pool, *Client, error) {
+	var p *Pool
+	var c *Client
+	err := s.view(ctx, func(tx store.Tx) error {
+		if admin {
+			var err error
+			if p, err = getPool(tx, poolID); err != nil {
+				return err
+			}
+		}
+		var err error
+		if c, err = getClient(tx, clientID); err != nil {
+			return err
+		}
+		if admin && c.PoolID != poolID {
+			return clientNotFound(clientID)
+		}
+		if p == nil {
+			p, err = getPool(tx, c.PoolID)
+		}
+		return err
+	})
+	return p, c, err
+}
+
+// checkSecretHash verifies SECRET_HASH for clients that have a secret.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash
+func checkSecretHash(c *Client, usernames []string, given string) error {
+	if c.Secret == "" {
+		return nil
+	}
+	if given == "" {
+		return Errorf(NotAuthorizedException, "Client %s is configured with secret but SECRET_HASH was not received", c.ID)
+	}
+	got, err := base64.StdEncoding.DecodeString(given)
+	if err == nil {
+		for _, name := range usernames {
+			if name == "" {
+				continue
+			}
+			m := hmac.New(sha256.New, []byte(c.Secret))
+			m.Write([]byte(name + c.ID))
+			if hmac.Equal(m.Sum(nil), got) {
+				return nil
+			}
+		}
+	}
+	return Errorf(NotAuthorizedException, "Unable to verify secret hash for client %s", c.ID)
+}
+
+// Start begins a sign-in.
+func (s *Service) Start(ctx context.Context, in StartInput) (*Step, error) {
+	p, c, err := s.clientFor(ctx, in.Admin, in.PoolID, in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	notEnabled := func(flow string) error {
+		if in.Admin {
+			return Errorf(InvalidParameterException, "Auth flow not enabled for this client")
+		}
+		switch flow {
+		case "USER_PASSWORD_AUTH":
+			return Errorf(InvalidParameterException, "USER_PASSWORD_AUTH flow not enabled for this client")
+		default:
+			return Errorf(InvalidParameterException, "%s is not enabled for the client.", flow)
+		}
+	}
+	switch in.AuthFlow {
+	case "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH":
+		admin := in.AuthFlow != "USER_PASSWORD_AUTH"
+		if admin != in.Admin {
+			return nil, Errorf(InvalidParameterException, "Initiate Auth method not supported.")
+		}
+		allow := FlowAllowUserPassword
+		if admin {
+			allow = FlowAllowAdminUserPassword
+		}
+		if !c.AllowsFlow(allow) {
+			return nil, notEnabled(in.AuthFlow)
+		}
+		return s.passwordSignIn(ctx, p, c, in.Params)
+	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
+		if !c.AllowsFlow(FlowAllowRefresh) {
+			return nil, notEnabled("REFRESH_TOKEN_AUTH")
+		}
+		return s.refresh(ctx, p, c, in.Params)
+	case "USER_SRP_AUTH":
+		if !c.AllowsFlow(FlowAllowUserSRP) {
+			return nil, notEnabled(in.AuthFlow)
+		}
+	case "CUSTOM_AUTH":
+		if !c.AllowsFlow(FlowAllowCustom) {
+			return nil, notEnabled(in.AuthFlow)
+		}
+		return nil, Errorf(NotAuthorizedException, "Custom auth lambda trigger is not configured for the user pool.")
+	case "USER_AUTH":
+		if !c.AllowsFlow(FlowAllowUserAuth) {
+			return nil, notEnabled(in.AuthFlow)
+		}
+	default:
+		return nil, Errorf(InvalidParameterException, "Initiate Auth method not supported.")
+	}
+	return nil, Errorf(UnsupportedOperationException, "Ninshou does not support the %s flow yet.", in.AuthFlow)
+}
+
+// passwordSignIn is USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH.
+func (s *Service) passwordSignIn(ctx context.Context, p *Pool, c *Client, params map[string]string) (*Step, error) {
+	username := params["USERNAME"]
+	if username == "" {
+		return nil, missing("USERNAME")
+	}
+	if err := checkSecretHash(c, []string{username}, params["SECRET_HASH"]); err != nil {
+		return nil, err
+	}
+	pw := params["PASSWORD"]
+	if pw == "" {
+		return nil, missing("PASSWORD")
+	}
+	var u *store.User
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		u, err = findUser(tx, p, username)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) || IsCode(err, InternalErrorException) && errors.Is(err, store.ErrNotFound) {
+		s.Hasher.DummyVerify(pw) // same work as a real check: timing tells nothing
+		if c.PreventUserExistenceErrors == "ENABLED" {
+			return nil, errIncorrect
+		}
+		return nil, errUserNotFoundAuth
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if now.Before(u.LockedUntil) {
+		return nil, errLockedOut
+	}
+	if !u.Enabled {
+		return nil, errUserDisabled
+	}
+	switch u.Status {
+	case StatusUnconfirmed:
+		return nil, errUserNotConfirm
+	case StatusResetRequired:
+		if c.PreventUserExistenceErrors == "ENABLED" {
+			return nil, errIncorrect
+		}
+		return nil, errResetRequired
+	}
+	ok, err := s.Hasher.Verify(u.PasswordHash, pw)
+	if err != nil {
+		return nil, internal(fmt.Errorf("verify password of %s: %w", u.Sub, err))
+	}
+	if !ok {
+		if err := s.recordFailure(ctx, p.ID, u.Sub); err != nil {
+			return nil, err
+		}
+		return nil, errIncorrect
+	}
+	return s.afterPassword(ctx, p, c, u.Sub)
+}
+
+// recordFailure counts a failed password on Cognito's lockout schedule:
+// after five failures the user is locked for 1 s, doubling with each
+// further failure up to about 15 minutes; 15 quiet minutes reset the count.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/authentication.html#authentication-flow-lockout-behavior
+func (s *Service) recordFailure(ctx context.Context, poolID, sub string) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		u, err := tx.Users().Get(poolID, sub)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if now.Sub(u.LastFailedAt) >= 15*time.Minute {
+			u.FailedAttempts = 0
+		}
+		u.FailedAttempts++
+		u.LastFailedAt = now
+		if n := u.FailedAttempts; n >= 5 {
+			lock := 15 * time.Minute
+			if n-5 < 10 {
+				lock = time.Duration(1<<(n-5)) * time.Second
+			}
+			u.LockedUntil = now.Add(lock)
+		}
+		return tx.Users().Update(u)
+	})
+}
+
+// afterPassword continues a sign-in whose password was right:
+// NEW_PASSWORD_REQUIRED first, then MFA, then tokens.
+func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, sub string) (*Step, error) {
+	var step *Step
+	var pending *pendingTokens
+	err := s.update(ctx, func(tx store.Tx) error {
+		u, err := tx.Users().Get(p.ID, sub)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if u.FailedAttempts > 0 || !u.LockedUntil.IsZero() {
+			u.FailedAttempts, u.LockedUntil = 0, time.Time{}
+			if err := tx.Users().Update(u); err != nil {
+				return err
+			}
+		}
+		st := sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: now.Unix()}
+		if u.Status == StatusForceChangePassword {
+			days := p.PasswordPolicy.TemporaryPasswordValidityDays
+			if days <= 0 {
+				days = DefaultPasswordPolicy.TemporaryPasswordValidityDays
+			}
+			if now.After(u.PasswordSetAt.Add(time.Duration(days) * 24 * time.Hour)) {
+				return errTempPwdExpired
+			}
+			step, err = s.newPasswordChallenge(tx, p, c, u, st)
+			return err
+		}
+		step, pending, err = s.mfaOrTokens(tx, p, c, u, st)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, p, c, step, pending)
+}
+
+func (s *Service) newPasswordChallenge(tx store.Tx, p *Pool, c *Client, u *store.User, st sessionState) (*Step, error) {
+	required := []string{}
+	for _, sa := range p.Schema {
+		if sa.Required && sa.Name != "sub" && u.Attributes[sa.Name] == "" {
+			required = append(required, "userAttributes."+sa.Name)
+		}
+	}
+	attrs := map[string]string{}
+	for k, v := range u.Attributes {
+		if k != "sub" {
+			attrs[k] = v
+		}
+	}
+	reqJSON, _ := json.Marshal(required)
+	attrJSON, _ := json.Marshal(attrs)
+	session, err := s.newSession(tx, c, u, ChallengeNewPassword, st)
+	if err != nil {
+		return nil, err
+	}
+	return &Step{ChallengeName: ChallengeNewPassword, Session: session, Parameters: map[string]string{
+		"USER_ID_FOR_SRP":    u.Username,
+		"requiredAttributes": string(reqJSON),
+		"userAttributes":     string(attrJSON),
+	}}, nil
+}
+
+// mfaFactors is Cognito's MFA decision for a user whose first factor
+// passed: the factor to challenge, several to choose from
+// (SELECT_MFA_TYPE), factors to set up (MFA_SETUP), or none.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-mfa.html
+func mfaFactors(p *Pool, u *store.User) (challenge string, options []string) {
+	if p.MFA.Mode == MFAOff || p.MFA.Mode == "" {
+		return "", nil
+	}
+	usable := func(f string) bool {
+		switch f {
+		case FactorSMS:
+			return p.MFA.SmsEnabled && u.Attributes["phone_number"] != ""
+		case FactorEmail:
+			return p.MFA.EmailEnabled && u.Attributes["email"] != ""
+		case FactorTOTP:
+			return p.MFA.TotpEnabled && hasTOTP(u)
+		}
+		return false
+	}
+	var candidates []string
+	for _, f := range []string{FactorSMS, FactorTOTP, FactorEmail} {
+		if slices.Contains(u.MFAEnabled, f) && usable(f) {
+			candidates = append(candidates, f)
+		}
+	}
+	switch {
+	case slices.Contains(candidates, u.MFAPreferred):
+		return u.MFAPreferred, nil
+	case len(candidates) == 1:
+		return candidates[0], nil
+	case len(candidates) > 1:
+		return ChallengeSelectMFA, candidates
+	case p.MFA.Mode != MFAOn:
+		return "", nil
+	}
+	// MFA is required and the user chose nothing: a factor that needs no
+	// set-up (an address the user has) is used directly.
+	var implicit []string
+	for _, f := range []string{FactorSMS, FactorEmail} {
+		if usable(f) {
+			implicit = append(implicit, f)
+		}
+	}
+	switch len(implicit) {
+	case 1:
+		return implicit[0], nil
+	case 0:
+		var setup []string
+		if p.MFA.SmsEnabled {
+			setup = append(setup, FactorSMS)
+		}
+		if p.MFA.TotpEnabled {
+			setup = append(setup, FactorTOTP)
+		}
+		if p.MFA.EmailEnabled {
+			setup = append(setup, FactorEmail)
+		}
+		return ChallengeMFASetup, setup
+	default:
+		return ChallengeSelectMFA, implicit
+	}
+}
+
+// mfaOrTokens issues the MFA challenge due, or the tokens.
+func (s *Service) mfaOrTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st sessionState) (*Step, *pendingTokens, error) {
+	challenge, options := mfaFactors(p, u)
+	switch challenge {
+	case "":
+		pt, err := s.grantTokens(tx, p, c, u, st)
+		return nil, pt, err
+	case ChallengeSelectMFA, ChallengeMFASetup:
+		st.Options = options
+		session, err := s.newSession(tx, c, u, challenge, st)
+		if err != nil {
+			return nil, nil, err
+		}
+		list, _ := json.Marshal(options)
+		key := "MFAS_CAN_CHOOSE"
+		if challenge == ChallengeMFASetup {
+			key = "MFAS_CAN_SETUP"
+		}
+		return &Step{ChallengeName: challenge, Session: session, Parameters: map[string]string{
+			key: string(list), "USER_ID_FOR_SRP": u.Username}}, nil, nil
+	case ChallengeSoftwareToken:
+		session, err := s.newSession(tx, c, u, challenge, st)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &Step{ChallengeName: challenge, Session: session, Parameters: map[string]string{
+			"FRIENDLY_DEVICE_NAME": decodeExtra(u).TOTPFriendlyName, "USER_ID_FOR_SRP": u.Username}}, nil, nil
+	default:
+		step, err := s.codeChallenge(tx, p, c, u, challenge, st)
+		return step, nil, err
+	}
+}
+
+// codeChallenge sends a fresh 6-digit code by email (EMAIL_OTP) or SMS
+// (SMS_MFA) and returns the challenge that asks for it.
+func (s *Service) codeChallenge(tx store.Tx, p *Pool, c *Client, u *store.User, challenge string, st sessionState) (*Step, error) {
+	code := s.randomString(digits, 6)
+	handle, hash := s.newHandle()
+	st.CodeHash = codeHash(hash, code)
+	var medium, dest string
+	switch challenge {
+	case ChallengeEmailOTP:
+		to := u.Attributes["email"]
+		medium, dest = "EMAIL", maskEmail(to)
+		subject := orDefault(p.MFA.EmailSubject, defaultMFAEmailSubj)
+		body := render(orDefault(p.MFA.EmailMessage, defaultMFAEmailBody), u.Username, code)
+		if err := s.enqueueEmail(tx, p, to, subject, body, "mfa_code"); err != nil {
+			return nil, err
+		}
+	case ChallengeSMSMFA:
+		to := u.Attributes["phone_number"]
+		medium, dest = "SMS", maskPhone(to)
+		tpl := orDefault(p.MFA.SmsMessage, orDefault(p.SmsAuthenticationMsg, defaultMFASms))
+		if err := s.enqueueSMS(tx, p, to, render(tpl, u.Username, code), "mfa_code"); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("no code challenge %q", challenge)
+	}
+	st.Destination = dest
+	if err := s.storeSession(tx, c, u, challenge, st, hash); err != nil {
+		return nil, err
+	}
+	return &Step{ChallengeName: challenge, Session: handle, Parameters: map[string]string{
+		"CODE_DELIVERY_DELIVERY_MEDIUM": medium,
+		"CODE_DELIVERY_DESTINATION":     dest,
+	}}, nil
+}
+
+// codeHash binds a code to its session, so a stored hash is useless elsewhere.
+func codeHash(sessionHash []byte, code string) []byte {
+	m := hmac.New(sha256.New, sessionHash)
+	m.Write([]byte(code))
+	return m.Sum(nil)
+}
+
+// newHandle makes an opaque session string (256 random bits) and its hash.
+func (s *Service) newHandle() (string, []byte) {
+	handle := base64.RawURLEncoding.EncodeToString(s.randomBytes(32))
+	// Cognito's sessions are long opaque strings; 20 characters is the model's minimum.
+	h := sha256.Sum256([]byte(handle))
+	return handle, h[:]
+}
+
+func hashHandle(handle string) []byte {
+	h := sha256.Sum256([]byte(handle))
+	return h[:]
+}
+
+func (s *Service) newSession(tx store.Tx, c *Client, u *store.User, challenge string, st sessionState) (string, error) {
+	handle, hash := s.newHandle()
+	return handle, s.storeSession(tx, c, u, challenge, st, hash)
+}
+
+func (s *Service) storeSession(tx store.Tx, c *Client, u *store.User, challenge string, st sessionState, hash []byte) error {
+	state, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	return tx.Sessions().Create(&store.Session{
+		IDHash: hash, PoolID: c.PoolID, ClientID: c.ID, Sub: u.Sub, Challenge: challenge,
+		State: state, CreatedAt: now, ExpiresAt: now.Add(c.SessionTTL()),
+	})
+}
+
+// Respond answers a challenge.
+func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
+	p, c, err := s.clientFor(ctx, in.Admin, in.PoolID, in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	r := in.Responses
+	username := r["USERNAME"]
+	if username == "" {
+		return nil, missing("USERNAME")
+	}
+	if err := checkSecretHash(c, []string{username}, r["SECRET_HASH"]); err != nil {
+		return nil, err
+	}
+	switch in.ChallengeName {
+	case ChallengeNewPassword, ChallengeEmailOTP, ChallengeSMSMFA, ChallengeSelectMFA:
+	case ChallengeSoftwareToken, ChallengeMFASetup:
+		return nil, Errorf(UnsupportedOperationException, "Ninshou does not support answering %s yet.", in.ChallengeName)
+	default:
+		return nil, Errorf(InvalidParameterException, "Unsupported challenge name %s.", in.ChallengeName)
+	}
+	if in.Session == "" {
+		return nil, missing("Session")
+	}
+	hash := hashHandle(in.Session)
+
+	// Read and check outside the write lock; heavy work (password hashing)
+	// happens before the write transaction, which re-checks everything.
+	var u *store.User
+	err = s.view(ctx, func(tx store.Tx) error {
+		var err error
+		_, u, err = s.loadSession(tx, p, c, hash, in.ChallengeName, username)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var newHash string
+	var newAttrs []Attribute
+	if in.ChallengeName == ChallengeNewPassword {
+		newHash, newAttrs, err = s.prepareNewPassword(p, u, r)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	var step *Step
+	var pending *pendingTokens
+	var failure error
+	err = s.update(ctx, func(tx store.Tx) error {
+		sess, u, err := s.loadSession(tx, p, c, hash, in.ChallengeName, username)
+		if err != nil {
+			return err
+		}
+		var st sessionState
+		if err := json.Unmarshal(sess.State, &st); err != nil {
+			return fmt.Errorf("session state: %w", err)
+		}
+		now := s.now()
+		switch in.ChallengeName {
+		case ChallengeEmailOTP, ChallengeSMSMFA:
+			key := "EMAIL_OTP_CODE"
+			if in.ChallengeName == ChallengeSMSMFA {
+				key = "SMS_MFA_CODE"
+			}
+			code := r[key]
+			if code == "" {
+				return missing(key)
+			}
+			if subtle.ConstantTimeCompare(codeHash(hash, code), st.CodeHash) != 1 {
+				if _, err := tx.Sessions().AddAttempt(hash); err != nil {
+					return err
+				}
+				failure = errCodeMismatch
+				return nil // commit the attempt
+			}
+			if err := consume(tx, hash, now); err != nil {
+				return err
+			}
+			// A code that arrived proves the address (Cognito marks it verified).
+			attr := "email_verified"
+			if in.ChallengeName == ChallengeSMSMFA {
+				attr = "phone_number_verified"
+			}
+			if u.Attributes[attr] != "true" {
+				u.Attributes[attr] = "true"
+				u.UpdatedAt = now
+				if err := saveUser(tx, p, u); err != nil {
+					return err
+				}
+			}
+			pending, err = s.grantTokens(tx, p, c, u, st)
+			return err
+		case ChallengeSelectMFA:
+			answer := r["ANSWER"]
+			if answer == "" {
+				return missing("ANSWER")
+			}
+			if answer == "EMAIL_MFA" {
+				answer = FactorEmail
+			}
+			if !slices.Contains(st.Options, answer) {
+				return Errorf(InvalidParameterException, "Invalid MFA type %s.", answer)
+			}
+			if err := consume(tx, hash, now); err != nil {
+				return err
+			}
+			st.Options = nil
+			if answer == FactorTOTP {
+				step, pending, err = s.mfaOrTokensWith(tx, p, c, u, st, answer)
+				return err
+			}
+			step, err = s.codeChallenge(tx, p, c, u, answer, st)
+			return err
+		case ChallengeNewPassword:
+			if err := consume(tx, hash, now); err != nil {
+				return err
+			}
+			for _, a := range newAttrs {
+				u.Attributes[a.Name] = a.Value
+			}
+			u.PasswordHash, u.PasswordSetAt = newHash, now
+			u.Status = StatusConfirmed
+			u.UpdatedAt = now
+			if err := saveUser(tx, p, u); err != nil {
+				return err
+			}
+			step, pending, err = s.mfaOrTokens(tx, p, c, u, st)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if failure != nil {
+		return nil, failure
+	}
+	return s.finish(ctx, p, c, step, pending)
+}
+
+// mfaOrTokensWith issues the one challenge the user chose.
+func (s *Service) mfaOrTokensWith(tx store.Tx, p *Pool, c *Client, u *store.User, st sessionState, factor string) (*Step, *pendingTokens, error) {
+	session, err := s.newSession(tx, c, u, factor, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Step{ChallengeName: factor, Session: session, Parameters: map[string]string{
+		"FRIENDLY_DEVICE_NAME": decodeExtra(u).TOTPFriendlyName, "USER_ID_FOR_SRP": u.Username}}, nil, nil
+}
+
+func consume(tx store.Tx, hash []byte, now time.Time) error {
+	err := tx.Sessions().Consume(hash, now)
+	if errors.Is(err, store.ErrConflict) {
+		return errSessionUsed
+	}
+	return err
+}
+
+// loadSession finds a live session for this client, challenge and user.
+func (s *Service) loadSession(tx store.Tx, p *Pool, c *Client, hash []byte, challenge, username string) (*store.Session, *store.User, error) {
+	sess, err := tx.Sessions().Get(hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, errSessionInvalid
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case sess.ClientID != c.ID || sess.PoolID != p.ID || sess.Challenge != challenge:
+		return nil, nil, errSessionInvalid
+	case sess.Attempts >= maxCodeAttempts:
+		return nil, nil, errSessionInvalid
+	case sess.ConsumedAt != nil:
+		return nil, nil, errSessionUsed
+	case !s.now().Before(sess.ExpiresAt):
+		return nil, nil, errSessionExpired
+	}
+	u, err := findUser(tx, p, username)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, errSessionInvalid
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.Sub != sess.Sub {
+		return nil, nil, errSessionInvalid
+	}
+	if !u.Enabled {
+		return nil, nil, errUserDisabled
+	}
+	if u.Attributes == nil {
+		u.Attributes = map[string]string{}
+	}
+	return sess, u, nil
+}
+
+// prepareNewPassword checks and hashes the answer to NEW_PASSWORD_REQUIRED.
+func (s *Service) prepareNewPassword(p *Pool, u *store.User, r map[string]string) (string, []Attribute, error) {
+	pw := r["NEW_PASSWORD"]
+	if pw == "" {
+		return "", nil, missing("NEW_PASSWORD")
+	}
+	var attrs []Attribute
+	for k, v := range r {
+		if name, ok := strings.CutPrefix(k, "userAttributes."); ok {
+			attrs = append(attrs, Attribute{Name: name, Value: v})
+		}
+	}
+	slices.SortFunc(attrs, func(a, b Attribute) int { return strings.Compare(a.Name, b.Name) })
+	if err := checkAttributes(p, attrs, false); err != nil {
+		return "", nil, err
+	}
+	merged := map[string]string{}
+	for k, v := range u.Attributes {
+		merged[k] = v
+	}
+	for _, a := range attrs {
+		merged[a.Name] = a.Value
+	}
+	if name := missingRequired(p, merged); name != "" {
+		return "", nil, Errorf(InvalidParameterException, "Invalid attributes given, %s is missing", name)
+	}
+	if err := s.policyError(p, pw); err != nil {
+		return "", nil, err
+	}
+	hash, err := s.Hasher.Hash(pw)
+	if err != nil {
+		return "", nil, internal(err)
+	}
+	return hash, attrs, nil
+}

@@ -1,0 +1,267 @@
+package idp
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// Explicit auth flows (ExplicitAuthFlowsType).
+const (
+	FlowAllowAdminUserPassword = "ALLOW_ADMIN_USER_PASSWORD_AUTH"
+	FlowAllowCustom            = "ALLOW_CUSTOM_AUTH"
+	FlowAllowUserPassword      = "ALLOW_USER_PASSWORD_AUTH"
+	FlowAllowUserSRP           = "ALLOW_USER_SRP_AUTH"
+	FlowAllowRefresh           = "ALLOW_REFRESH_TOKEN_AUTH"
+	FlowAllowUserAuth          = "ALLOW_USER_AUTH"
+	legacyAdminNoSRP           = "ADMIN_NO_SRP_AUTH"
+	legacyCustomOnly           = "CUSTOM_AUTH_FLOW_ONLY"
+	legacyUserPassword         = "USER_PASSWORD_AUTH"
+)
+
+// defaultAuthFlows apply when a client names none.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-authentication-flow-methods.html
+var defaultAuthFlows = []string{FlowAllowRefresh, FlowAllowUserSRP, FlowAllowCustom}
+
+// ClientInput is what CreateUserPoolClient and UpdateUserPoolClient give.
+type ClientInput struct {
+	Name           string
+	GenerateSecret bool
+	Secret         string // a caller-chosen secret, when given
+	ClientSettings
+}
+
+// NewClientSettings returns the settings of a client created with nothing but a name.
+func NewClientSettings() ClientSettings {
+	return ClientSettings{
+		RefreshTokenValidity:       30,
+		PreventUserExistenceErrors: "LEGACY",
+		EnableTokenRevocation:      true,
+		AuthSessionValidity:        3,
+	}
+}
+
+// CreateClient creates an app client in a pool.
+func (s *Service) CreateClient(ctx context.Context, poolID string, in ClientInput) (*Client, error) {
+	now := s.now()
+	c := &Client{ID: s.randomString(lowerDigits, 26), PoolID: poolID, Name: in.Name, CreatedAt: now, UpdatedAt: now, ClientSettings: in.ClientSettings}
+	switch {
+	case in.Secret != "":
+		c.Secret = in.Secret
+	case in.GenerateSecret:
+		c.Secret = s.randomString(lowerDigits, 51)
+	}
+	err := s.update(ctx, func(tx store.Tx) error {
+		p, err := getPool(tx, poolID)
+		if err != nil {
+			return err
+		}
+		if err := checkClientSettings(p, &c.ClientSettings); err != nil {
+			return err
+		}
+		rec, err := c.record()
+		if err != nil {
+			return err
+		}
+		if err := tx.Clients().Create(rec); err != nil {
+			return err
+		}
+		c.Version = rec.Version
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func checkClientSettings(p *Pool, cs *ClientSettings) error {
+	legacy, modern := 0, 0
+	for _, f := range cs.ExplicitAuthFlows {
+		switch f {
+		case legacyAdminNoSRP, legacyCustomOnly, legacyUserPassword:
+			legacy++
+		default:
+			modern++
+		}
+	}
+	if legacy > 0 && modern > 0 {
+		return Errorf(InvalidParameterException, "Explicit auth flows can only contain ALLOW_ prefixed or legacy values, not both.")
+	}
+	if cs.RefreshTokenValidity == 0 {
+		cs.RefreshTokenValidity = 30
+		if cs.RefreshTokenUnit != "" && cs.RefreshTokenUnit != UnitDays {
+			cs.RefreshTokenValidity = 0
+		}
+	}
+	c := Client{ClientSettings: *cs}
+	if d := c.AccessTTL(); d < 5*time.Minute || d > 24*time.Hour {
+		return Errorf(InvalidParameterException, "Invalid range for token validity.")
+	}
+	if d := c.IDTTL(); d < 5*time.Minute || d > 24*time.Hour {
+		return Errorf(InvalidParameterException, "Invalid range for token validity.")
+	}
+	if d := c.RefreshTTL(); d < time.Hour || d > 3650*24*time.Hour {
+		return Errorf(InvalidParameterException, "Invalid range for token validity.")
+	}
+	if cs.AuthSessionValidity == 0 {
+		cs.AuthSessionValidity = 3
+	}
+	if cs.PreventUserExistenceErrors == "" {
+		cs.PreventUserExistenceErrors = "LEGACY"
+	}
+	for _, list := range [][]string{cs.ReadAttributes, cs.WriteAttributes} {
+		for _, a := range list {
+			if !slices.ContainsFunc(p.Schema, func(x SchemaAttribute) bool { return x.Name == a }) {
+				return Errorf(InvalidParameterException, "Invalid read attributes specified while creating a client")
+			}
+		}
+	}
+	return nil
+}
+
+// AllowsFlow reports whether the client's explicit auth flows allow flow (an
+// ALLOW_* name), counting the defaults and what the legacy names imply.
+func (c *Client) AllowsFlow(flow string) bool {
+	flows := c.ExplicitAuthFlows
+	if len(flows) == 0 {
+		flows = defaultAuthFlows
+	}
+	if slices.Contains(flows, flow) {
+		return true
+	}
+	if strings.HasPrefix(flows[0], "ALLOW_") {
+		return false
+	}
+	// Legacy clients: refresh and custom auth always; SRP unless custom-only;
+	// the password flows only when named.
+	switch flow {
+	case FlowAllowRefresh, FlowAllowCustom:
+		return true
+	case FlowAllowUserSRP:
+		return !slices.Contains(flows, legacyCustomOnly)
+	case FlowAllowAdminUserPassword:
+		return slices.Contains(flows, legacyAdminNoSRP)
+	case FlowAllowUserPassword:
+		return slices.Contains(flows, legacyUserPassword)
+	}
+	return false
+}
+
+// GetClient returns a client of the given pool, or ResourceNotFoundException.
+func (s *Service) GetClient(ctx context.Context, poolID, clientID string) (*Client, error) {
+	var c *Client
+	err := s.view(ctx, func(tx store.Tx) error {
+		if _, err := getPool(tx, poolID); err != nil {
+			return err
+		}
+		var err error
+		c, err = getClient(tx, clientID)
+		if err == nil && c.PoolID != poolID {
+			return clientNotFound(clientID)
+		}
+		return err
+	})
+	return c, err
+}
+
+func clientNotFound(id string) error {
+	return Errorf(ResourceNotFoundException, "User pool client %s does not exist.", id)
+}
+
+func getClient(tx store.Tx, clientID string) (*Client, error) {
+	r, err := tx.Clients().Get(clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, clientNotFound(clientID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return clientFromRecord(r)
+}
+
+// UpdateClient replaces a client's settings; like Cognito, settings the
+// request leaves out go back to their defaults (the adapter starts from
+// NewClientSettings). The secret is kept.
+func (s *Service) UpdateClient(ctx context.Context, poolID, clientID string, in ClientInput) (*Client, error) {
+	var c *Client
+	err := s.update(ctx, func(tx store.Tx) error {
+		p, err := getPool(tx, poolID)
+		if err != nil {
+			return err
+		}
+		c, err = getClient(tx, clientID)
+		if err != nil {
+			return err
+		}
+		if c.PoolID != poolID {
+			return clientNotFound(clientID)
+		}
+		next := in.ClientSettings
+		next.Secret = c.Secret
+		if err := checkClientSettings(p, &next); err != nil {
+			return err
+		}
+		if in.Name != "" {
+			c.Name = in.Name
+		}
+		c.ClientSettings = next
+		c.UpdatedAt = s.now()
+		rec, err := c.record()
+		if err != nil {
+			return err
+		}
+		if err := tx.Clients().Update(rec); err != nil {
+			return err
+		}
+		c.Version = rec.Version
+		return nil
+	})
+	return c, err
+}
+
+// DeleteClient deletes a client.
+func (s *Service) DeleteClient(ctx context.Context, poolID, clientID string) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		if _, err := getPool(tx, poolID); err != nil {
+			return err
+		}
+		c, err := getClient(tx, clientID)
+		if err != nil {
+			return err
+		}
+		if c.PoolID != poolID {
+			return clientNotFound(clientID)
+		}
+		return tx.Clients().Delete(clientID)
+	})
+}
+
+// ListClients lists a pool's clients a page at a time.
+func (s *Service) ListClients(ctx context.Context, poolID string, page store.Page) ([]*Client, string, error) {
+	var out []*Client
+	var next string
+	err := s.view(ctx, func(tx store.Tx) error {
+		if _, err := getPool(tx, poolID); err != nil {
+			return err
+		}
+		recs, n, err := tx.Clients().List(poolID, page)
+		if err != nil {
+			return badPage(err)
+		}
+		next = n
+		for _, r := range recs {
+			c, err := clientFromRecord(r)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	return out, next, err
+}

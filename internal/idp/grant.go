@@ -1,0 +1,152 @@
+package idp
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/ninshou/ninshou/internal/idp/tokens"
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// pendingTokens is a grant recorded in the store whose JWTs are signed after
+// the transaction commits, so that RSA signing never holds the write lock.
+type pendingTokens struct {
+	family   *store.TokenFamily
+	refresh  string // "" on refresh
+	user     *store.User
+	eventID  string
+	authTime time.Time
+}
+
+// grantTokens records a new token family and its refresh token.
+func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st sessionState) (*pendingTokens, error) {
+	now := s.now()
+	fam := &store.TokenFamily{
+		ID: uuid.New().String(), PoolID: p.ID, ClientID: c.ID, Sub: u.Sub,
+		AuthTime: time.Unix(st.AuthTime, 0).UTC(), CreatedAt: now, ExpiresAt: now.Add(c.RefreshTTL()),
+	}
+	if err := tx.TokenFamilies().Create(fam); err != nil {
+		return nil, err
+	}
+	value, hash, err := tokens.NewRefreshToken(s.rand())
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.RefreshTokens().Create(&store.RefreshToken{Hash: hash, FamilyID: fam.ID, CreatedAt: now, ExpiresAt: fam.ExpiresAt}); err != nil {
+		return nil, err
+	}
+	return &pendingTokens{family: fam, refresh: value, user: u, eventID: st.EventID, authTime: fam.AuthTime}, nil
+}
+
+// finish turns the outcome of a transaction into a Step, signing tokens if due.
+func (s *Service) finish(ctx context.Context, p *Pool, c *Client, step *Step, pending *pendingTokens) (*Step, error) {
+	s.kick() // a challenge may have queued a code
+	if pending == nil {
+		return step, nil
+	}
+	res, err := s.sign(ctx, p, c, pending)
+	if err != nil {
+		return nil, err
+	}
+	return &Step{Result: res, Parameters: map[string]string{}}, nil
+}
+
+// sign issues the ID and access tokens of a grant.
+func (s *Service) sign(ctx context.Context, p *Pool, c *Client, pt *pendingTokens) (*AuthResult, error) {
+	res := &AuthResult{RefreshToken: pt.refresh, TokenType: "Bearer", ExpiresIn: int(c.AccessTTL() / time.Second)}
+	groups := []string(nil)
+	claims := tokens.Claims{
+		PoolID: p.ID, ClientID: c.ID, Sub: pt.user.Sub, Username: pt.user.Username, Groups: groups,
+		AuthTime: pt.authTime, EventID: pt.eventID, OriginJTI: pt.family.ID,
+		DisableRevocation: !c.EnableTokenRevocation,
+	}
+	err := s.view(ctx, func(tx store.Tx) error {
+		id, access, err := s.Tokens.Issue(tx,
+			tokens.IDTokenInput{Claims: claims, Attributes: idTokenAttributes(p, c, pt.user), Validity: c.IDTTL()},
+			tokens.AccessTokenInput{Claims: claims, DeviceKey: pt.family.DeviceKey, Validity: c.AccessTTL()})
+		res.IDToken, res.AccessToken = id.Token, access.Token
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// idTokenAttributes are the user's attributes the client may read.
+func idTokenAttributes(p *Pool, c *Client, u *store.User) map[string]string {
+	out := make(map[string]string, len(u.Attributes))
+	for k, v := range u.Attributes {
+		if k == "sub" {
+			continue
+		}
+		if len(c.ReadAttributes) > 0 && !contains(c.ReadAttributes, k) {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// refresh is REFRESH_TOKEN_AUTH: new ID and access tokens from the same family.
+func (s *Service) refresh(ctx context.Context, p *Pool, c *Client, params map[string]string) (*Step, error) {
+	value := params["REFRESH_TOKEN"]
+	if value == "" {
+		return nil, missing("REFRESH_TOKEN")
+	}
+	var pt *pendingTokens
+	err := s.view(ctx, func(tx store.Tx) error {
+		rt, err := tx.RefreshTokens().Get(tokens.HashRefreshToken(value))
+		if errors.Is(err, store.ErrNotFound) {
+			return errInvalidRefresh
+		}
+		if err != nil {
+			return err
+		}
+		fam, err := tx.TokenFamilies().Get(rt.FamilyID)
+		if errors.Is(err, store.ErrNotFound) {
+			return errInvalidRefresh
+		}
+		if err != nil {
+			return err
+		}
+		if fam.ClientID != c.ID || fam.PoolID != p.ID {
+			return errInvalidRefresh
+		}
+		u, err := tx.Users().Get(p.ID, fam.Sub)
+		if errors.Is(err, store.ErrNotFound) {
+			return errInvalidRefresh
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkSecretHash(c, []string{params["USERNAME"], u.Username, u.Sub}, params["SECRET_HASH"]); err != nil {
+			return err
+		}
+		switch {
+		case fam.RevokedAt != nil:
+			return errRefreshRevoked
+		case !s.now().Before(rt.ExpiresAt):
+			return errRefreshExpired
+		case !u.Enabled:
+			return errUserDisabled
+		}
+		pt = &pendingTokens{family: fam, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, p, c, nil, pt)
+}

@@ -1,0 +1,103 @@
+package idp
+
+import (
+	"strings"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// Default texts, as Cognito sends them when the pool sets none.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-message-templates.html
+const (
+	defaultInviteSubject = "Your temporary password"
+	defaultInviteBody    = "Your username is {username} and temporary password is {####}. "
+	defaultMFAEmailSubj  = "Your verification code"
+	defaultMFAEmailBody  = "Your verification code is {####}. "
+	defaultMFASms        = "Your authentication code is {####}. "
+)
+
+// maskEmail masks like Cognito: k***@g***.
+func maskEmail(addr string) string {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok || local == "" || domain == "" {
+		return "***"
+	}
+	return firstRune(local) + "***@" + firstRune(domain) + "***"
+}
+
+// maskPhone masks like Cognito: +*******0123.
+func maskPhone(phone string) string {
+	if len(phone) <= 5 {
+		return phone
+	}
+	return "+" + strings.Repeat("*", len(phone)-5) + phone[len(phone)-4:]
+}
+
+func firstRune(s string) string {
+	for _, r := range s {
+		return string(r)
+	}
+	return ""
+}
+
+func render(tpl, username, code string) string {
+	return strings.NewReplacer("{username}", username, "{####}", code).Replace(tpl)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func (s *Service) fromAddress(p *Pool) string {
+	if p.Email.From != "" {
+		return p.Email.From
+	}
+	return s.MailFrom
+}
+
+// enqueueEmail puts an email in the outbox inside the caller's transaction,
+// so that the message exists exactly when the state that promised it does.
+func (s *Service) enqueueEmail(tx store.Tx, p *Pool, to, subject, body, kind string) error {
+	return tx.Outbox().Enqueue(&store.Message{
+		PoolID: p.ID, Channel: "email", To: to, From: s.fromAddress(p), ReplyTo: p.Email.ReplyToEmailAddress,
+		Subject: subject, Body: body, Kind: kind, CreatedAt: s.now(), NextAttemptAt: s.now(),
+	})
+}
+
+func (s *Service) enqueueSMS(tx store.Tx, p *Pool, to, body, kind string) error {
+	return tx.Outbox().Enqueue(&store.Message{
+		PoolID: p.ID, Channel: "sms", To: to, Body: body, Kind: kind, CreatedAt: s.now(), NextAttemptAt: s.now(),
+	})
+}
+
+// sendInvitation sends AdminCreateUser's welcome message with the temporary
+// password by each requested medium the user has an address for (SMS by default).
+func (s *Service) sendInvitation(tx store.Tx, p *Pool, u *store.User, temp string, mediums []string) error {
+	if len(mediums) == 0 {
+		mediums = []string{"SMS"}
+	}
+	tpl := p.AdminCreateUser.Invite
+	shown := u.Username
+	for _, m := range mediums {
+		switch m {
+		case "EMAIL":
+			if to := u.Attributes["email"]; to != "" {
+				body := render(orDefault(tpl.EmailMessage, defaultInviteBody), shown, temp)
+				if err := s.enqueueEmail(tx, p, to, orDefault(tpl.EmailSubject, defaultInviteSubject), body, "invitation"); err != nil {
+					return err
+				}
+			}
+		case "SMS":
+			if to := u.Attributes["phone_number"]; to != "" {
+				body := render(orDefault(tpl.SMSMessage, defaultInviteBody), shown, temp)
+				if err := s.enqueueSMS(tx, p, to, body, "invitation"); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}

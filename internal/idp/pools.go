@@ -1,0 +1,306 @@
+package idp
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// Standard attributes, in the order DescribeUserPool reports them.
+var standardSchema = func() []SchemaAttribute {
+	str := func(name string, min, max string) SchemaAttribute {
+		return SchemaAttribute{Name: name, DataType: "String", Mutable: true, HasString: true, StringMin: min, StringMax: max}
+	}
+	attrs := []SchemaAttribute{
+		{Name: "sub", DataType: "String", Mutable: false, Required: true, HasString: true, StringMin: "1", StringMax: "2048"},
+	}
+	for _, n := range []string{"name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile", "picture", "website", "email"} {
+		attrs = append(attrs, str(n, "0", "2048"))
+	}
+	attrs = append(attrs, SchemaAttribute{Name: "email_verified", DataType: "Boolean", Mutable: true})
+	attrs = append(attrs, str("gender", "0", "2048"), str("birthdate", "10", "10"), str("zoneinfo", "0", "2048"),
+		str("locale", "0", "2048"), str("phone_number", "0", "2048"))
+	attrs = append(attrs, SchemaAttribute{Name: "phone_number_verified", DataType: "Boolean", Mutable: true})
+	attrs = append(attrs, str("address", "0", "2048"))
+	attrs = append(attrs, SchemaAttribute{Name: "updated_at", DataType: "Number", Mutable: true, HasNumber: true, NumberMin: "0"})
+	attrs = append(attrs, SchemaAttribute{Name: "identities", DataType: "String", Mutable: true, HasString: true})
+	return attrs
+}()
+
+// IsStandardAttribute reports whether name is one of Cognito's standard attributes.
+func IsStandardAttribute(name string) bool {
+	for _, a := range standardSchema {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// NewPoolSettings returns the settings of a pool created with nothing but a name.
+func NewPoolSettings() PoolSettings {
+	return PoolSettings{
+		PasswordPolicy:       DefaultPasswordPolicy,
+		DeletionProtection:   "INACTIVE",
+		MFA:                  MFAConfig{Mode: MFAOff},
+		Email:                EmailConfig{EmailSendingAccount: "COGNITO_DEFAULT"},
+		VerificationTemplate: VerificationTemplate{DefaultEmailOption: "CONFIRM_WITH_CODE"},
+		Tier:                 "ESSENTIALS",
+	}
+}
+
+// SchemaChange is one attribute given at pool creation (Schema) or with
+// AddCustomAttributes; Name is without the custom: prefix for custom ones.
+type SchemaChange = SchemaAttribute
+
+// CreatePool creates a pool. settings come from NewPoolSettings with the
+// request applied; schema lists the attributes the request declared.
+func (s *Service) CreatePool(ctx context.Context, name string, settings PoolSettings, schema []SchemaAttribute) (*Pool, error) {
+	if err := checkPoolSettings(&settings, true); err != nil {
+		return nil, err
+	}
+	merged, err := mergeSchema(schema)
+	if err != nil {
+		return nil, err
+	}
+	settings.Schema = merged
+	now := s.now()
+	p := &Pool{
+		ID:           s.Region + "_" + s.randomString(alnum, 9),
+		Name:         name,
+		CreatedAt:    now,
+		UpdatedAt:    now,
+		PoolSettings: settings,
+	}
+	rec, err := p.record()
+	if err != nil {
+		return nil, internal(err)
+	}
+	err = s.update(ctx, func(tx store.Tx) error {
+		if err := tx.Pools().Create(rec); err != nil {
+			return err
+		}
+		return s.Tokens.EnsureKeys(tx, p.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.Version = rec.Version
+	return p, nil
+}
+
+// mergeSchema lays the declared attributes over the standard schema: a
+// standard attribute may be redeclared (for Required, Mutable, constraints);
+// any other name becomes custom:<name>.
+func mergeSchema(declared []SchemaAttribute) ([]SchemaAttribute, error) {
+	out := slices.Clone(standardSchema)
+	for _, d := range declared {
+		if d.Name == "" {
+			return nil, Errorf(InvalidParameterException, "Attribute name is required.")
+		}
+		if i := slices.IndexFunc(out, func(a SchemaAttribute) bool { return a.Name == d.Name }); i >= 0 {
+			if d.DataType != "" && d.DataType != out[i].DataType {
+				return nil, Errorf(InvalidParameterException, "Invalid AttributeDataType input, consider using the provided AttributeDataType enum.")
+			}
+			cur := out[i]
+			cur.Required = d.Required
+			cur.Mutable = d.Mutable
+			cur.DeveloperOnly = d.DeveloperOnly
+			if d.HasString {
+				cur.HasString, cur.StringMin, cur.StringMax = true, d.StringMin, d.StringMax
+			}
+			if d.HasNumber {
+				cur.HasNumber, cur.NumberMin, cur.NumberMax = true, d.NumberMin, d.NumberMax
+			}
+			out[i] = cur
+			continue
+		}
+		c := d
+		name := strings.TrimPrefix(d.Name, "custom:")
+		c.Name = "custom:" + name
+		if c.DataType == "" {
+			c.DataType = "String"
+		}
+		if slices.ContainsFunc(out, func(a SchemaAttribute) bool { return a.Name == c.Name }) {
+			return nil, Errorf(InvalidParameterException, "Duplicate attribute name: %s", name)
+		}
+		if c.Required {
+			return nil, Errorf(InvalidParameterException, "Required custom attributes are not supported currently.")
+		}
+		if c.DataType == "String" && !c.HasString {
+			c.HasString = true
+		}
+		if c.DataType == "Number" && !c.HasNumber {
+			c.HasNumber = true
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// checkPoolSettings enforces the cross-field rules the model cannot express.
+func checkPoolSettings(ps *PoolSettings, creating bool) error {
+	if len(ps.UsernameAttributes) > 0 && len(ps.AliasAttributes) > 0 {
+		return Errorf(InvalidParameterException, "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.")
+	}
+	if ps.PasswordPolicy.TemporaryPasswordValidityDays == 0 {
+		ps.PasswordPolicy.TemporaryPasswordValidityDays = DefaultPasswordPolicy.TemporaryPasswordValidityDays
+	}
+	if ps.PasswordPolicy.MinimumLength == 0 {
+		ps.PasswordPolicy.MinimumLength = DefaultPasswordPolicy.MinimumLength
+	}
+	if ps.MFA.Mode == "" {
+		ps.MFA.Mode = MFAOff
+	}
+	return nil
+}
+
+// GetPool returns a pool or ResourceNotFoundException.
+func (s *Service) GetPool(ctx context.Context, id string) (*Pool, error) {
+	var p *Pool
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		p, err = getPool(tx, id)
+		return err
+	})
+	return p, err
+}
+
+func getPool(tx store.Tx, id string) (*Pool, error) {
+	r, err := tx.Pools().Get(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, Errorf(ResourceNotFoundException, "User pool %s does not exist.", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return poolFromRecord(r)
+}
+
+// CountUsers is EstimatedNumberOfUsers.
+func (s *Service) CountUsers(ctx context.Context, poolID string) (int64, error) {
+	var n int64
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		n, err = tx.Users().Count(poolID)
+		return err
+	})
+	return n, err
+}
+
+// UpdatePool applies change to the pool's settings. Attributes that cannot
+// change after creation (schema, username and alias attributes, username
+// configuration) are kept whatever change does.
+func (s *Service) UpdatePool(ctx context.Context, id string, change func(*PoolSettings) error) (*Pool, error) {
+	var p *Pool
+	err := s.update(ctx, func(tx store.Tx) error {
+		var err error
+		p, err = getPool(tx, id)
+		if err != nil {
+			return err
+		}
+		next := p.PoolSettings
+		if err := change(&next); err != nil {
+			return err
+		}
+		next.Schema = p.Schema
+		next.UsernameAttributes = p.UsernameAttributes
+		next.AliasAttributes = p.AliasAttributes
+		next.CaseSensitive = p.CaseSensitive
+		if err := checkPoolSettings(&next, false); err != nil {
+			return err
+		}
+		p.PoolSettings = next
+		p.UpdatedAt = s.now()
+		return savePool(tx, p)
+	})
+	return p, err
+}
+
+func savePool(tx store.Tx, p *Pool) error {
+	rec, err := p.record()
+	if err != nil {
+		return err
+	}
+	if err := tx.Pools().Update(rec); err != nil {
+		return err
+	}
+	p.Version = rec.Version
+	return nil
+}
+
+// DeletePool deletes a pool and everything in it, unless deletion protection is on.
+func (s *Service) DeletePool(ctx context.Context, id string) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		p, err := getPool(tx, id)
+		if err != nil {
+			return err
+		}
+		if p.DeletionProtection == "ACTIVE" {
+			return Errorf(InvalidParameterException, "The user pool %s cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.", id)
+		}
+		return tx.Pools().Delete(id)
+	})
+}
+
+// ListPools lists pools a page at a time.
+func (s *Service) ListPools(ctx context.Context, page store.Page) ([]*Pool, string, error) {
+	var out []*Pool
+	var next string
+	err := s.view(ctx, func(tx store.Tx) error {
+		recs, n, err := tx.Pools().List(page)
+		if err != nil {
+			return badPage(err)
+		}
+		next = n
+		for _, r := range recs {
+			p, err := poolFromRecord(r)
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, next, err
+}
+
+// badPage turns a cursor the store cannot read into Cognito's answer.
+func badPage(err error) error {
+	return err
+}
+
+// SetMFAConfig changes the pool's MFA configuration (SetUserPoolMfaConfig);
+// change may also set the SMS configuration and message that come with it.
+func (s *Service) SetMFAConfig(ctx context.Context, poolID string, change func(*PoolSettings) error) (*Pool, error) {
+	var p *Pool
+	err := s.update(ctx, func(tx store.Tx) error {
+		var err error
+		p, err = getPool(tx, poolID)
+		if err != nil {
+			return err
+		}
+		next := p.PoolSettings
+		if err := change(&next); err != nil {
+			return err
+		}
+		cfg := next.MFA
+		if cfg.Mode == "" {
+			cfg.Mode = p.MFA.Mode
+		}
+		if cfg.Mode != MFAOff && !cfg.SmsEnabled && !cfg.TotpEnabled && !cfg.EmailEnabled {
+			return Errorf(InvalidParameterException, "At least one of SMS, TOTP or email MFA must be enabled when MFA is %s.", cfg.Mode)
+		}
+		if cfg.EmailEnabled && next.Tier == "LITE" {
+			return Errorf(FeatureUnavailableInTierException, "Email MFA is not available in the LITE feature plan.")
+		}
+		next.MFA = cfg
+		p.PoolSettings = next
+		p.UpdatedAt = s.now()
+		return savePool(tx, p)
+	})
+	return p, err
+}

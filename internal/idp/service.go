@@ -1,0 +1,107 @@
+package idp
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"math/big"
+	"time"
+
+	"github.com/ninshou/ninshou/internal/idp/password"
+	"github.com/ninshou/ninshou/internal/idp/tokens"
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// Service is the domain: every operation of every adapter goes through it.
+type Service struct {
+	Store  store.Store
+	Tokens *tokens.Service
+	Hasher *password.Hasher
+	// Region prefixes pool IDs (us-east-1_AbCdEf123).
+	Region string
+	// MailFrom is the sender when a pool sets none.
+	MailFrom string
+	// Kick wakes the outbox dispatcher after a message was enqueued.
+	Kick func()
+	Log  *slog.Logger
+	// Now and Rand are injected so that tests control time and randomness.
+	Now  func() time.Time
+	Rand io.Reader
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) rand() io.Reader {
+	if s.Rand != nil {
+		return s.Rand
+	}
+	return rand.Reader
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+func (s *Service) kick() {
+	if s.Kick != nil {
+		s.Kick()
+	}
+}
+
+const (
+	lowerDigits = "abcdefghijklmnopqrstuvwxyz0123456789"
+	alnum       = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	digits      = "0123456789"
+)
+
+// randomString draws n characters from alphabet, uniformly.
+func (s *Service) randomString(alphabet string, n int) string {
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(alphabet)))
+	for i := range b {
+		v, err := rand.Int(s.rand(), max)
+		if err != nil {
+			panic("idp: randomness failed: " + err.Error())
+		}
+		b[i] = alphabet[v.Int64()]
+	}
+	return string(b)
+}
+
+func (s *Service) randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.rand(), b); err != nil {
+		panic("idp: randomness failed: " + err.Error())
+	}
+	return b
+}
+
+// internal wraps an unexpected failure; adapters answer InternalErrorException.
+func internal(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Code: InternalErrorException, Message: "Internal server error.", Err: err}
+}
+
+func (s *Service) view(ctx context.Context, fn func(store.Tx) error) error {
+	return internal(s.Store.View(ctx, fn))
+}
+
+func (s *Service) update(ctx context.Context, fn func(store.Tx) error) error {
+	return internal(s.Store.Update(ctx, fn))
+}

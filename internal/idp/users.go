@@ -1,0 +1,504 @@
+package idp
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/ninshou/ninshou/internal/idp/password"
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+func (p *Pool) caseInsensitive() bool { return p.CaseSensitive != nil && !*p.CaseSensitive }
+
+// usernameKey is how a username is looked up in this pool.
+func (p *Pool) usernameKey(name string) string {
+	if p.caseInsensitive() {
+		return strings.ToLower(name)
+	}
+	return name
+}
+
+func (p *Pool) aliasKey(kind, value string) string {
+	if kind != "phone_number" && p.caseInsensitive() {
+		return strings.ToLower(value)
+	}
+	return value
+}
+
+// aliasKinds are the attributes a user may sign in with besides the username.
+func (p *Pool) aliasKinds() []string {
+	if len(p.UsernameAttributes) > 0 {
+		return p.UsernameAttributes
+	}
+	return p.AliasAttributes
+}
+
+// aliases computes the unique sign-in names the store must keep for u:
+// username attributes always; alias attributes email and phone_number only
+// once verified; preferred_username always.
+func (p *Pool) aliases(attrs map[string]string) []store.Alias {
+	var out []store.Alias
+	for _, kind := range p.aliasKinds() {
+		v := attrs[kind]
+		if v == "" {
+			continue
+		}
+		if len(p.UsernameAttributes) == 0 && kind != "preferred_username" && attrs[kind+"_verified"] != "true" {
+			continue
+		}
+		out = append(out, store.Alias{Kind: kind, Key: p.aliasKey(kind, v)})
+	}
+	return out
+}
+
+// findUser resolves a username or alias to a user of the pool.
+func findUser(tx store.Tx, p *Pool, name string) (*store.User, error) {
+	u, err := tx.Users().GetByUsername(p.ID, p.usernameKey(name))
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return u, err
+	}
+	for _, kind := range p.aliasKinds() {
+		if kind == "email" && !strings.Contains(name, "@") || kind == "phone_number" && !strings.HasPrefix(name, "+") {
+			continue
+		}
+		u, err = tx.Users().GetByAlias(p.ID, store.Alias{Kind: kind, Key: p.aliasKey(kind, name)})
+		if err == nil || !errors.Is(err, store.ErrNotFound) {
+			return u, err
+		}
+	}
+	return nil, store.ErrNotFound
+}
+
+func userNotFound() error { return Errorf(UserNotFoundException, "User does not exist.") }
+
+// mustFindUser is findUser for the admin APIs: unknown users are UserNotFoundException.
+func mustFindUser(tx store.Tx, p *Pool, name string) (*store.User, error) {
+	u, err := findUser(tx, p, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, userNotFound()
+	}
+	return u, err
+}
+
+// userView is what adapters see of a stored user.
+func userView(u *store.User) *User {
+	v := &User{PoolID: u.PoolID, Username: u.Username, Sub: u.Sub, Status: u.Status, Enabled: u.Enabled,
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, MFAEnabled: slices.Clone(u.MFAEnabled), MFAPreferred: u.MFAPreferred}
+	v.Attributes = sortedAttributes(u)
+	return v
+}
+
+func sortedAttributes(u *store.User) []Attribute {
+	out := []Attribute{{Name: "sub", Value: u.Sub}}
+	names := make([]string, 0, len(u.Attributes))
+	for n := range u.Attributes {
+		if n != "sub" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		out = append(out, Attribute{Name: n, Value: u.Attributes[n]})
+	}
+	return out
+}
+
+var phonePattern = regexp.MustCompile(`^\+[0-9]{4,15}$`)
+
+// checkAttributes validates attribute writes against the pool's schema.
+// creating allows immutable attributes to be set.
+func checkAttributes(p *Pool, attrs []Attribute, creating bool) error {
+	for _, a := range attrs {
+		if a.Name == "sub" {
+			return Errorf(InvalidParameterException, "Cannot modify an already provided sub")
+		}
+		i := slices.IndexFunc(p.Schema, func(s SchemaAttribute) bool { return s.Name == a.Name })
+		if i < 0 {
+			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: Attribute does not exist in the schema.\n", a.Name)
+		}
+		sa := p.Schema[i]
+		if !creating && !sa.Mutable {
+			return Errorf(InvalidParameterException, "Cannot modify the non-mutable attribute %s", a.Name)
+		}
+		switch {
+		case a.Name == "email" && a.Value != "":
+			if addr, err := mail.ParseAddress(a.Value); err != nil || addr.Address != a.Value {
+				return Errorf(InvalidParameterException, "Invalid email address format.")
+			}
+		case a.Name == "phone_number" && a.Value != "":
+			if !phonePattern.MatchString(a.Value) {
+				return Errorf(InvalidParameterException, "Invalid phone number format.")
+			}
+		case sa.DataType == "Boolean" && a.Value != "" && a.Value != "true" && a.Value != "false":
+			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: The attribute value is not a valid Boolean.\n", a.Name)
+		}
+		if len(a.Value) > 2048 {
+			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: String must be no longer than 2048 characters\n", a.Name)
+		}
+	}
+	return nil
+}
+
+// missingRequired names the first required schema attribute without a value.
+func missingRequired(p *Pool, attrs map[string]string) string {
+	for _, sa := range p.Schema {
+		if sa.Required && sa.Name != "sub" && attrs[sa.Name] == "" {
+			return sa.Name
+		}
+	}
+	return ""
+}
+
+func (s *Service) policyError(p *Pool, pw string) error {
+	pol := password.Policy{
+		MinimumLength:    p.PasswordPolicy.MinimumLength,
+		RequireUppercase: p.PasswordPolicy.RequireUppercase,
+		RequireLowercase: p.PasswordPolicy.RequireLowercase,
+		RequireNumbers:   p.PasswordPolicy.RequireNumbers,
+		RequireSymbols:   p.PasswordPolicy.RequireSymbols,
+	}
+	if reason, ok := pol.Check(pw); !ok {
+		return Errorf(InvalidPasswordException, "Password does not conform to policy: %s", reason)
+	}
+	return nil
+}
+
+// CreateUserInput is AdminCreateUser's input.
+type CreateUserInput struct {
+	PoolID             string
+	Username           string
+	Attributes         []Attribute
+	TemporaryPassword  string
+	MessageAction      string   // "", "RESEND" or "SUPPRESS"
+	DeliveryMediums    []string // "EMAIL", "SMS"; default SMS
+	ForceAliasCreation bool
+}
+
+// AdminCreateUser creates a user with a temporary password
+// (FORCE_CHANGE_PASSWORD) and sends the invitation unless suppressed.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminCreateUser.html
+func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*User, error) {
+	p, err := s.GetPool(ctx, in.PoolID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAttributes(p, in.Attributes, true); err != nil {
+		return nil, err
+	}
+	temp := in.TemporaryPassword
+	if temp != "" {
+		if err := s.policyError(p, temp); err != nil {
+			return nil, err
+		}
+	} else {
+		temp = password.Generate(password.Policy{
+			MinimumLength: p.PasswordPolicy.MinimumLength, RequireUppercase: true, RequireLowercase: true,
+			RequireNumbers: true, RequireSymbols: true}, s.rand())
+	}
+	hash, err := s.Hasher.Hash(temp)
+	if err != nil {
+		return nil, internal(err)
+	}
+	now := s.now()
+	var out *store.User
+	err = s.update(ctx, func(tx store.Tx) error {
+		if in.MessageAction == "RESEND" {
+			u, err := mustFindUser(tx, p, in.Username)
+			if err != nil {
+				return err
+			}
+			if u.Status != StatusForceChangePassword {
+				return Errorf(UnsupportedUserStateException, "Resend not possible. %s status is not FORCE_CHANGE_PASSWORD", u.Username)
+			}
+			u.PasswordHash, u.PasswordSetAt, u.UpdatedAt = hash, now, now
+			if err := tx.Users().Update(u); err != nil {
+				return err
+			}
+			out = u
+			return s.sendInvitation(tx, p, u, temp, in.DeliveryMediums)
+		}
+		attrs := map[string]string{}
+		for _, a := range in.Attributes {
+			attrs[a.Name] = a.Value
+		}
+		username := in.Username
+		sub := uuid.New().String()
+		if len(p.UsernameAttributes) > 0 {
+			kind := ""
+			switch {
+			case slices.Contains(p.UsernameAttributes, "email") && strings.Contains(username, "@"):
+				kind = "email"
+			case slices.Contains(p.UsernameAttributes, "phone_number") && phonePattern.MatchString(username):
+				kind = "phone_number"
+			}
+			if kind == "" {
+				return Errorf(InvalidParameterException, "Username should be either an email or a phone number.")
+			}
+			if attrs[kind] == "" {
+				attrs[kind] = username
+			}
+			username = sub
+		} else if slices.Contains(p.AliasAttributes, "email") && strings.Contains(username, "@") {
+			return Errorf(InvalidParameterException, "Username cannot be of email format, since user pool is configured for email alias.")
+		}
+		if name := missingRequired(p, attrs); name != "" {
+			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: The attribute is required\n", name)
+		}
+		u := &store.User{
+			PoolID: p.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
+			Status: StatusForceChangePassword, Enabled: true, Attributes: attrs, Aliases: p.aliases(attrs),
+			PasswordHash: hash, PasswordSetAt: now, CreatedAt: now, UpdatedAt: now,
+		}
+		if err := createUser(tx, p, u); err != nil {
+			return err
+		}
+		out = u
+		if in.MessageAction == "SUPPRESS" {
+			return nil
+		}
+		return s.sendInvitation(tx, p, u, temp, in.DeliveryMediums)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.kick()
+	return userView(out), nil
+}
+
+func createUser(tx store.Tx, p *Pool, u *store.User) error {
+	err := tx.Users().Create(u)
+	var ee *store.ExistsError
+	if errors.As(err, &ee) {
+		if ee.What == "username" || len(p.UsernameAttributes) > 0 {
+			if len(p.UsernameAttributes) > 0 && ee.What != "username" {
+				kind := strings.TrimPrefix(ee.What, "alias:")
+				if kind == "phone_number" {
+					return Errorf(UsernameExistsException, "An account with the given phone_number already exists.")
+				}
+				return Errorf(UsernameExistsException, "An account with the given email already exists.")
+			}
+			return Errorf(UsernameExistsException, "User account already exists")
+		}
+		return Errorf(AliasExistsException, "An account with the %s already exists.", strings.TrimPrefix(ee.What, "alias:"))
+	}
+	return err
+}
+
+// saveUser writes u back, mapping alias collisions to AliasExistsException.
+func saveUser(tx store.Tx, p *Pool, u *store.User) error {
+	u.Aliases = p.aliases(u.Attributes)
+	err := tx.Users().Update(u)
+	var ee *store.ExistsError
+	if errors.As(err, &ee) {
+		return Errorf(AliasExistsException, "An account with the %s already exists.", strings.TrimPrefix(ee.What, "alias:"))
+	}
+	return err
+}
+
+// AdminGetUser returns a user by username or alias.
+func (s *Service) AdminGetUser(ctx context.Context, poolID, username string) (*User, error) {
+	var out *User
+	err := s.view(ctx, func(tx store.Tx) error {
+		p, err := getPool(tx, poolID)
+		if err != nil {
+			return err
+		}
+		u, err := mustFindUser(tx, p, username)
+		if err != nil {
+			return err
+		}
+		out = userView(u)
+		return nil
+	})
+	return out, err
+}
+
+// AdminDeleteUser deletes a user.
+func (s *Service) AdminDeleteUser(ctx context.Context, poolID, username string) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		p, err := getPool(tx, poolID)
+		if err != nil {
+			return err
+		}
+		u, err := mustFindUser(tx, p, username)
+		if err != nil {
+			return err
+		}
+		return tx.Users().Delete(p.ID, u.Sub)
+	})
+}
+
+// adminChangeUser loads a user for an admin write and saves what fn changed.
+func (s *Service) adminChangeUser(ctx context.Context, poolID, username string, fn func(tx store.Tx, p *Pool, u *store.User) error) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		p, err := getPool(tx, poolID)
+		if err != nil {
+			return err
+		}
+		u, err := mustFindUser(tx, p, username)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, p, u); err != nil {
+			return err
+		}
+		u.UpdatedAt = s.now()
+		return saveUser(tx, p, u)
+	})
+}
+
+// AdminSetUserPassword sets a permanent (CONFIRMED) or temporary
+// (FORCE_CHANGE_PASSWORD) password.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminSetUserPassword.html
+func (s *Service) AdminSetUserPassword(ctx context.Context, poolID, username, pw string, permanent bool) error {
+	p, err := s.GetPool(ctx, poolID)
+	if err != nil {
+		return err
+	}
+	if err := s.policyError(p, pw); err != nil {
+		return err
+	}
+	hash, err := s.Hasher.Hash(pw)
+	if err != nil {
+		return internal(err)
+	}
+	return s.adminChangeUser(ctx, poolID, username, func(_ store.Tx, _ *Pool, u *store.User) error {
+		u.PasswordHash, u.PasswordSetAt = hash, s.now()
+		u.FailedAttempts, u.LockedUntil = 0, time.Time{}
+		if permanent {
+			u.Status = StatusConfirmed
+		} else {
+			u.Status = StatusForceChangePassword
+		}
+		return nil
+	})
+}
+
+// AdminUpdateUserAttributes writes attributes (admins may set *_verified).
+func (s *Service) AdminUpdateUserAttributes(ctx context.Context, poolID, username string, attrs []Attribute) error {
+	return s.adminChangeUser(ctx, poolID, username, func(_ store.Tx, p *Pool, u *store.User) error {
+		if err := checkAttributes(p, attrs, false); err != nil {
+			return err
+		}
+		if u.Attributes == nil {
+			u.Attributes = map[string]string{}
+		}
+		for _, a := range attrs {
+			if a.Value == "" {
+				delete(u.Attributes, a.Name)
+				continue
+			}
+			if (a.Name == "email" || a.Name == "phone_number") && u.Attributes[a.Name] != a.Value {
+				// A changed address is unverified unless the same call verifies it.
+				if !slices.ContainsFunc(attrs, func(x Attribute) bool { return x.Name == a.Name+"_verified" }) {
+					u.Attributes[a.Name+"_verified"] = "false"
+				}
+			}
+			u.Attributes[a.Name] = a.Value
+		}
+		return nil
+	})
+}
+
+// AdminDeleteUserAttributes removes attributes.
+func (s *Service) AdminDeleteUserAttributes(ctx context.Context, poolID, username string, names []string) error {
+	return s.adminChangeUser(ctx, poolID, username, func(_ store.Tx, p *Pool, u *store.User) error {
+		for _, n := range names {
+			i := slices.IndexFunc(p.Schema, func(s SchemaAttribute) bool { return s.Name == n })
+			if i < 0 {
+				return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: Attribute does not exist in the schema.\n", n)
+			}
+			if p.Schema[i].Required {
+				return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: The attribute is required\n", n)
+			}
+			if !p.Schema[i].Mutable {
+				return Errorf(InvalidParameterException, "Cannot modify the non-mutable attribute %s", n)
+			}
+			delete(u.Attributes, n)
+		}
+		return nil
+	})
+}
+
+// MFAPreference is one factor's {Enabled, PreferredMfa} as given; nil means not given.
+type MFAPreference struct {
+	Enabled   *bool
+	Preferred *bool
+}
+
+// SetMFAPreference applies Set/AdminSetUserMFAPreference to a stored user.
+func setMFAPreference(p *Pool, u *store.User, prefs map[string]MFAPreference) error {
+	for _, factor := range []string{FactorSMS, FactorTOTP, FactorEmail} {
+		pref, ok := prefs[factor]
+		if !ok {
+			continue
+		}
+		if pref.Enabled != nil {
+			if *pref.Enabled {
+				switch factor {
+				case FactorEmail:
+					if !p.MFA.EmailEnabled {
+						return Errorf(InvalidParameterException, "Email MFA is not enabled for this user pool.")
+					}
+				case FactorTOTP:
+					if !hasTOTP(u) {
+						return Errorf(InvalidParameterException, "User has not set up software token mfa")
+					}
+				}
+				if !slices.Contains(u.MFAEnabled, factor) {
+					u.MFAEnabled = append(u.MFAEnabled, factor)
+				}
+			} else {
+				u.MFAEnabled = slices.DeleteFunc(u.MFAEnabled, func(f string) bool { return f == factor })
+				if u.MFAPreferred == factor {
+					u.MFAPreferred = ""
+				}
+			}
+		}
+		if pref.Preferred != nil {
+			if *pref.Preferred {
+				if !slices.Contains(u.MFAEnabled, factor) {
+					return Errorf(InvalidParameterException, "%s must be enabled to be preferred.", factor)
+				}
+				u.MFAPreferred = factor
+			} else if u.MFAPreferred == factor {
+				u.MFAPreferred = ""
+			}
+		}
+	}
+	return nil
+}
+
+// hasTOTP reports whether the user has a verified software token.
+func hasTOTP(u *store.User) bool {
+	return decodeExtra(u).TOTPVerified
+}
+
+// AdminSetUserMFAPreference sets a user's MFA factors.
+func (s *Service) AdminSetUserMFAPreference(ctx context.Context, poolID, username string, prefs map[string]MFAPreference) error {
+	return s.adminChangeUser(ctx, poolID, username, func(_ store.Tx, p *Pool, u *store.User) error {
+		return setMFAPreference(p, u, prefs)
+	})
+}
+
+// AdminUserGlobalSignOut revokes every refresh token of the user and the
+// access tokens issued before now.
+func (s *Service) AdminUserGlobalSignOut(ctx context.Context, poolID, username string) error {
+	return s.adminChangeUser(ctx, poolID, username, func(tx store.Tx, p *Pool, u *store.User) error {
+		return signOut(tx, u, s.now())
+	})
+}
+
+func signOut(tx store.Tx, u *store.User, now time.Time) error {
+	u.TokensRevokedAt = now
+	_, err := tx.TokenFamilies().RevokeUser(u.PoolID, u.Sub, now)
+	return err
+}
