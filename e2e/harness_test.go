@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,10 +24,20 @@ import (
 
 // server is one Ninshou serving on a loopback port, mailing to a test SMTP server.
 type server struct {
-	URL  string
-	App  *app.App
-	SMTP *smtptest.Server
+	URL   string
+	App   *app.App
+	SMTP  *smtptest.Server
+	Clock *clock
 }
+
+// clock is the server's clock: real time plus an offset tests advance, so
+// that expiry and lockout are tested without sleeping.
+type clock struct{ offset atomic.Int64 }
+
+func (c *clock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// Advance moves the server's clock forward by d.
+func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 func startServer(t *testing.T) *server {
 	t.Helper()
@@ -51,6 +62,9 @@ func startServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	clk := &clock{}
+	a.Service.Now = clk.Now
+	a.Service.Tokens.Now = clk.Now
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx, ln) }()
@@ -61,7 +75,7 @@ func startServer(t *testing.T) *server {
 		}
 		a.Close()
 	})
-	return &server{URL: url, App: a, SMTP: mail}
+	return &server{URL: url, App: a, SMTP: mail, Clock: clk}
 }
 
 // sdk is an aws-sdk-go-v2 client pointed at the server.

@@ -270,6 +270,9 @@ func (s *Service) ListPools(ctx context.Context, page store.Page) ([]*Pool, stri
 
 // badPage turns a cursor the store cannot read into Cognito's answer.
 func badPage(err error) error {
+	if errors.Is(err, store.ErrBadCursor) {
+		return Errorf(InvalidParameterException, "Invalid pagination token.")
+	}
 	return err
 }
 

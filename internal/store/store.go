@@ -33,6 +33,8 @@ var (
 	// ErrConflict: an optimistic-concurrency version check or a conditional
 	// single-use write lost.
 	ErrConflict = errors.New("store: conflict")
+	// ErrBadCursor: a Page.After that this backend did not hand out.
+	ErrBadCursor = errors.New("store: invalid page cursor")
 )
 
 // ExistsError names the unique key that a write collided with.

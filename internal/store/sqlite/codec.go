@@ -4,11 +4,12 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ninshou/ninshou/internal/store"
 )
 
 // Times are stored as INTEGER unix nanoseconds (UTC by definition), which
@@ -75,7 +76,7 @@ func jsonText(v any) (string, error) {
 
 const defaultPageLimit = 60
 
-var errBadCursor = errors.New("sqlite: invalid page cursor")
+var errBadCursor = fmt.Errorf("sqlite: %w", store.ErrBadCursor)
 
 func pageLimit(n int) int {
 	if n <= 0 {
