@@ -5,8 +5,13 @@ GO ?= go
 
 # Every test: unit, store conformance, crash durability, and the end-to-end
 # scenarios with the AWS CLI and aws-sdk-go-v2 over real HTTP and SMTP.
-test: vet
+test: vet e2e/js/node_modules/.installed
 	$(GO) test -count=1 -timeout 20m ./...
+
+# The JavaScript clients the e2e tests drive, pinned by the lockfile.
+e2e/js/node_modules/.installed: e2e/js/package.json e2e/js/package-lock.json
+	npm ci --prefix e2e/js --no-audit --no-fund --loglevel=error
+	touch $@
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }

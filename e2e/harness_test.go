@@ -41,16 +41,23 @@ func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 func startServer(t *testing.T) *server {
 	t.Helper()
+	return startServerWith(t)
+}
+
+// startServerWith starts a server with extra flags (later flags win).
+func startServerWith(t *testing.T, flags ...string) *server {
+	t.Helper()
 	mail := smtptest.Start(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	cfg, err := config.Load([]string{
+	args := append([]string{
 		"--addr", ln.Addr().String(), "--data", t.TempDir(), "--public-url", url,
 		"--smtp-url", mail.URL(), "--password-cost", "low",
-	}, func(string) string { return "" })
+	}, flags...)
+	cfg, err := config.Load(args, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
