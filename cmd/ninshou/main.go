@@ -23,11 +23,12 @@ func main() {
 func run() int {
 	cfg, err := config.Load(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
+		config.Usage(os.Stdout)
 		return 0
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ninshou:", err)
-		return 2
+		return config.ExitCode
 	}
 	var h slog.Handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})
 	if cfg.LogFormat == "json" {

@@ -244,7 +244,7 @@ func (s *Service) passwordSignIn(ctx context.Context, p *Pool, c *Client, params
 		u, err = findUser(tx, p, username)
 		return err
 	})
-	if errors.Is(err, store.ErrNotFound) || IsCode(err, InternalErrorException) && errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		s.Hasher.DummyVerify(pw) // same work as a real check: timing tells nothing
 		if c.PreventUserExistenceErrors == "ENABLED" {
 			return nil, errIncorrect
