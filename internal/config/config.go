@@ -133,8 +133,12 @@ func newFlagSet(values map[string]*rawValue) *flag.FlagSet {
 func Usage(w io.Writer) {
 	fs := newFlagSet(map[string]*rawValue{})
 	fmt.Fprintf(w, "Usage: ninshou [flags]\n\nEach flag can also be set by its environment variable; a flag beats the environment.\n\n")
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	// Printed by hand: the flag package's own listing writes "-addr", while
+	// we document (and users type) "--addr".
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		fmt.Fprintf(w, "  --%s %s\n    \t%s\n", f.Name, name, strings.ReplaceAll(usage, "\n", "\n    \t"))
+	})
 }
 
 // Load builds the Config from args (without the program name) and getenv
