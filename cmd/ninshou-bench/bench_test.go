@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// These tests check the bench's bookkeeping and that its workloads still
+// speak to Ninshou; none of them asserts anything about speed.
+
+func TestSummarise(t *testing.T) {
+	var samples []time.Duration
+	for i := 100; i >= 1; i-- {
+		samples = append(samples, time.Duration(i)*time.Millisecond)
+	}
+	got := summarise(samples)
+	want := latency{P50: 50 * time.Millisecond, P90: 90 * time.Millisecond, P99: 99 * time.Millisecond, Max: 100 * time.Millisecond}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("summarise (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(latency{P50: 7, P90: 7, P99: 7, Max: 7}, summarise([]time.Duration{7})); diff != "" {
+		t.Errorf("one sample (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(latency{}, summarise(nil)); diff != "" {
+		t.Errorf("no samples (-want +got):\n%s", diff)
+	}
+}
+
+// TestMeasureCountsErrors: max-ops stops the loop, every failure is counted
+// and the first ones are kept in order.
+func TestMeasureCountsErrors(t *testing.T) {
+	o := func(_ context.Context, n int64) error {
+		if n%2 == 0 {
+			return errors.New("fail " + strconv.FormatInt(n, 10))
+		}
+		return nil
+	}
+	m := measure(context.Background(), o, 3, time.Hour, 20)
+	if m.Ops != 10 || m.Errors != 10 {
+		t.Errorf("ops, errors = %d, %d; want 10, 10", m.Ops, m.Errors)
+	}
+	if diff := cmp.Diff([]string{"fail 2", "fail 4", "fail 6", "fail 8", "fail 10"}, m.FirstErrors); diff != "" {
+		t.Errorf("first errors (-want +got):\n%s", diff)
+	}
+	if m.ErrorRate() != 0.5 {
+		t.Errorf("error rate = %v; want 0.5", m.ErrorRate())
+	}
+}
+
+func TestTargets(t *testing.T) {
+	for _, tc := range []struct {
+		in, name, base string
+		loopback       bool
+	}{
+		{"http://127.0.0.1:9229", "external", "http://127.0.0.1:9229", true},
+		{"moto=http://localhost:5000", "moto", "http://localhost:5000", true},
+		{"cognito-local=http://[::1]:9229/", "cognito-local", "http://[::1]:9229/", true},
+		{"http://10.1.2.3:9229", "external", "http://10.1.2.3:9229", false},
+		{"http://example.com", "external", "http://example.com", false},
+	} {
+		name, base := parseTarget(tc.in)
+		if name != tc.name || base != tc.base {
+			t.Errorf("parseTarget(%q) = %q, %q; want %q, %q", tc.in, name, base, tc.name, tc.base)
+		}
+		if err := checkLoopback(base); (err == nil) != tc.loopback {
+			t.Errorf("checkLoopback(%q) = %v; want loopback %t", base, err, tc.loopback)
+		}
+	}
+}
+
+// TestRunInProcess runs both workloads for a handful of operations against
+// an in-process Ninshou and reads the JSON report.
+func TestRunInProcess(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "bench.json")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--password-cost", "low", "--duration", "1m", "--max-ops", "5",
+		"--concurrency", "1,2", "--users", "3", "--json", out}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	type key struct {
+		Workload          string
+		Concurrency       int
+		Ops, Errors       int64
+		HasLatency, HasRS bool
+	}
+	var got []key
+	for _, r := range rep.Results {
+		got = append(got, key{r.Workload, r.Concurrency, r.Ops, r.Errors, r.MaxMillis > 0, r.RSSBytes > 0})
+	}
+	want := []key{
+		{"password-signin", 1, 5, 0, true, true},
+		{"password-signin", 2, 5, 0, true, true},
+		{"founding-flow", 1, 5, 0, true, true},
+		{"founding-flow", 2, 5, 0, true, true},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s\nstdout:\n%s", diff, stdout.String())
+	}
+	if len(rep.Targets) != 1 || rep.Targets[0].PasswordParams != "argon2id m=8,t=1,p=1 (low)" || rep.Targets[0].HealthyMillis <= 0 {
+		t.Errorf("targets = %+v", rep.Targets)
+	}
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// maxErrorRate is the failed fraction of a measurement above which the run
+// exits non-zero.
+const maxErrorRate = 0.01
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// options are the command line.
+type options struct {
+	Duration     time.Duration
+	MaxOps       int64
+	Concurrency  []int
+	Workloads    []string
+	Users        int
+	PasswordCost string
+	Targets      []string
+	JSON         string
+	CPUProfile   string
+	ServerLog    slog.Level
+	Region       string
+}
+
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	o := options{ServerLog: slog.LevelWarn}
+	fs := flag.NewFlagSet("ninshou-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "how long each workload runs at each concurrency")
+	fs.Int64Var(&o.MaxOps, "max-ops", 100000, "most operations of each workload at each concurrency")
+	conc := fs.String("concurrency", "1,16", "comma-separated `levels` of concurrent clients")
+	var names []string
+	for _, w := range allWorkloads(0) {
+		names = append(names, w.Name())
+	}
+	wl := fs.String("workloads", strings.Join(names, ","), "comma-separated `workloads` to run")
+	fs.IntVar(&o.Users, "users", 64, "users password-signin takes round-robin")
+	fs.StringVar(&o.PasswordCost, "password-cost", "standard", "password hashing profile of the in-process server: standard or low")
+	fs.Func("target", "`[name=]URL` of a running server to load instead of an in-process one (loopback only; repeatable)", func(s string) error {
+		o.Targets = append(o.Targets, s)
+		return nil
+	})
+	fs.StringVar(&o.JSON, "json", "", "also write the results as JSON to `file`")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (the in-process server included) to `file`")
+	fs.TextVar(&o.ServerLog, "server-log-level", &o.ServerLog, "log `level` of the in-process server (to stderr)")
+	fs.StringVar(&o.Region, "region", "us-east-1", "region requests are signed for")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, s := range strings.Split(*conc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || n > 1024 {
+			return o, fmt.Errorf("--concurrency: %q is not a level between 1 and 1024", s)
+		}
+		o.Concurrency = append(o.Concurrency, n)
+	}
+	for _, s := range strings.Split(*wl, ",") {
+		s = strings.TrimSpace(s)
+		if !slices.Contains(names, s) {
+			return o, fmt.Errorf("--workloads: unknown workload %q (have %s)", s, strings.Join(names, ", "))
+		}
+		o.Workloads = append(o.Workloads, s)
+	}
+	switch {
+	case o.Duration <= 0:
+		return o, errors.New("--duration must be positive")
+	case o.MaxOps < 1:
+		return o, errors.New("--max-ops must be at least 1")
+	case o.Users < 1:
+		return o, errors.New("--users must be at least 1")
+	case o.PasswordCost != "standard" && o.PasswordCost != "low":
+		return o, fmt.Errorf("--password-cost: %q is neither standard nor low", o.PasswordCost)
+	}
+	for _, t := range o.Targets {
+		if _, base := parseTarget(t); checkLoopback(base) != nil {
+			return o, checkLoopback(base)
+		}
+	}
+	return o, nil
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	opts, err := parseOptions(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "ninshou-bench:", err)
+		return 2
+	}
+	if opts.CPUProfile != "" {
+		f, err := os.Create(opts.CPUProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "ninshou-bench: --cpuprofile:", err)
+			return 2
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	rep := &report{Started: time.Now().UTC(), Machine: thisMachine(), Settings: settingsOf(opts)}
+	rep.printHeader(stdout)
+	failed := false
+	starts := targetStarters(opts)
+	for _, start := range starts {
+		t, err := start(ctx)
+		if err != nil {
+			fmt.Fprintln(stderr, "ninshou-bench:", err)
+			failed = true
+			continue
+		}
+		if !runTarget(ctx, opts, t, rep, stdout, stderr) {
+			failed = true
+		}
+		if err := t.Close(); err != nil {
+			fmt.Fprintf(stderr, "ninshou-bench: stopping %s: %v\n", t.Name, err)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if opts.JSON != "" {
+		if err := rep.writeJSON(opts.JSON); err != nil {
+			fmt.Fprintln(stderr, "ninshou-bench:", err)
+			failed = true
+		}
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "ninshou-bench: interrupted")
+		return 1
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// targetStarters returns, in order, how to bring up each target: the
+// --target servers, or else one Ninshou in this process.
+func targetStarters(opts options) []func(context.Context) (*target, error) {
+	if len(opts.Targets) == 0 {
+		return []func(context.Context) (*target, error){func(ctx context.Context) (*target, error) {
+			return startInProcess(ctx, "ninshou", opts.PasswordCost, opts.ServerLog)
+		}}
+	}
+	var out []func(context.Context) (*target, error)
+	for _, s := range opts.Targets {
+		name, base := parseTarget(s)
+		out = append(out, func(ctx context.Context) (*target, error) { return external(ctx, name, base) })
+	}
+	return out
+}
+
+// runTarget runs every selected workload against t at every concurrency and
+// reports false if one failed.
+func runTarget(ctx context.Context, opts options, t *target, rep *report, stdout, stderr io.Writer) bool {
+	ok := true
+	info := targetInfoOf(t)
+	rep.Targets = append(rep.Targets, info)
+	info.print(stdout)
+	printColumns(stdout)
+	c := newClient(t.BaseURL, opts.Region, 2*slices.Max(opts.Concurrency)+8)
+	defer c.close()
+	for _, w := range allWorkloads(opts.Users) {
+		if !slices.Contains(opts.Workloads, w.Name()) {
+			continue
+		}
+		setupStart := time.Now()
+		o, err := w.Setup(ctx, c, t, runTag())
+		base := row{Target: t.Name, Workload: w.Name(), SetupSeconds: time.Since(setupStart).Seconds()}
+		if errors.Is(err, errSkipped) {
+			base.Skipped = err.Error()
+			rep.Results = append(rep.Results, base)
+			base.print(stdout)
+			continue
+		}
+		if err != nil {
+			ok = false
+			base.SetupError = err.Error()
+			rep.Results = append(rep.Results, base)
+			base.print(stdout)
+			fmt.Fprintf(stderr, "ninshou-bench: %s on %s: setup failed: %v\n", w.Name(), t.Name, err)
+			continue
+		}
+		for _, conc := range opts.Concurrency {
+			if ctx.Err() != nil {
+				return false
+			}
+			m := measure(ctx, o, conc, opts.Duration, opts.MaxOps)
+			r := base
+			r.fill(m, readMemory(t.PID))
+			rep.Results = append(rep.Results, r)
+			r.print(stdout)
+			for _, e := range m.FirstErrors {
+				fmt.Fprintf(stderr, "  error: %s c=%d on %s: %s\n", w.Name(), conc, t.Name, e)
+			}
+			if m.ErrorRate() > maxErrorRate {
+				ok = false
+				fmt.Fprintf(stderr, "ninshou-bench: %s c=%d on %s: %d of %d operations failed (more than %.0f%%)\n",
+					w.Name(), conc, t.Name, m.Errors, m.Ops+m.Errors, 100*maxErrorRate)
+			}
+		}
+	}
+	if mem := readMemory(t.PID); mem.Peak > 0 {
+		info.PeakRSSBytes = mem.Peak
+		fmt.Fprintf(stdout, "peak RSS of %s: %s (VmHWM", t.Name, mib(mem.Peak))
+		if t.PID == os.Getpid() {
+			fmt.Fprint(stdout, "; in-process, so it includes the load generator")
+		}
+		fmt.Fprintln(stdout, ")")
+	}
+	fmt.Fprintln(stdout)
+	return ok
+}
+
+// runTag makes the names of one workload's pool and emails unique, so that
+// repeated runs against a long-lived target never meet their own old users.
+func runTag() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
