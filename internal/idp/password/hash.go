@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -81,6 +83,27 @@ type Hasher struct {
 	Params Params
 	// Rand supplies salts; nil means crypto/rand.Reader.
 	Rand io.Reader
+	// MaxConcurrent bounds how many hashes run at once; zero means
+	// GOMAXPROCS. Each argon2id call at Standard holds 19 MiB and a core:
+	// more at once than there are cores only adds memory, not throughput.
+	MaxConcurrent int
+
+	once  sync.Once
+	slots chan struct{}
+}
+
+// derive runs argon2id under the concurrency bound.
+func (h *Hasher) derive(pw, salt []byte, p Params, n uint32) []byte {
+	h.once.Do(func() {
+		n := h.MaxConcurrent
+		if n <= 0 {
+			n = runtime.GOMAXPROCS(0)
+		}
+		h.slots = make(chan struct{}, n)
+	})
+	h.slots <- struct{}{}
+	defer func() { <-h.slots }()
+	return argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, n)
 }
 
 func (h *Hasher) params() Params {
@@ -106,7 +129,7 @@ func (h *Hasher) Hash(pw string) (string, error) {
 	if _, err := io.ReadFull(r, salt); err != nil {
 		return "", fmt.Errorf("password: reading salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, keyLen)
+	key := h.derive([]byte(pw), salt, p, keyLen)
 	return fmt.Sprintf("$argon2id$v=%d$%s$%s$%s", argon2.Version, p, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
@@ -118,7 +141,7 @@ func (h *Hasher) Verify(phc, pw string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	got := h.derive([]byte(pw), salt, p, uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
@@ -134,7 +157,7 @@ func (h *Hasher) DummyVerify(pw string) {
 	if p.check() != nil {
 		p = Standard
 	}
-	key := argon2.IDKey([]byte(pw), dummySalt, p.Time, p.Memory, p.Threads, keyLen)
+	key := h.derive([]byte(pw), dummySalt, p, keyLen)
 	subtle.ConstantTimeCompare(key, dummySalt) // mirror Verify's compare
 }
 
