@@ -113,12 +113,19 @@ func (s *Service) IssueAccess(tx store.Tx, in AccessTokenInput) (token string, e
 // Issue signs the ID and access tokens of one sign-in (or refresh) with one
 // read of the keyring and one clock reading, so both share iat.
 func (s *Service) Issue(tx store.Tx, id IDTokenInput, access AccessTokenInput) (idToken, accessToken Issued, err error) {
-	if id.PoolID != access.PoolID {
-		return Issued{}, Issued{}, fmt.Errorf("tokens: ID and access tokens for different pools %q and %q", id.PoolID, access.PoolID)
-	}
 	keys, err := tx.Keys().List(id.PoolID)
 	if err != nil {
 		return Issued{}, Issued{}, fmt.Errorf("tokens: list keys: %w", err)
+	}
+	return s.IssueWithKeys(keys, id, access)
+}
+
+// IssueWithKeys is Issue with the pool's keyring already read (Keys().List),
+// so that callers can sign after their transaction has ended: RSA signing
+// is the slowest step of a sign-in and should hold no store resources.
+func (s *Service) IssueWithKeys(keys []*store.SigningKey, id IDTokenInput, access AccessTokenInput) (idToken, accessToken Issued, err error) {
+	if id.PoolID != access.PoolID {
+		return Issued{}, Issued{}, fmt.Errorf("tokens: ID and access tokens for different pools %q and %q", id.PoolID, access.PoolID)
 	}
 	now := s.now()
 	if idToken, err = s.issueID(keys, id, now); err != nil {
