@@ -103,16 +103,23 @@ func (h *handlers) setUserMFAPreference(ctx context.Context, in *api.SetUserMFAP
 	return &api.SetUserMFAPreferenceResponse{}, nil
 }
 
+// mfaPrefs reads the factors a request names. Within a settings object that
+// is present, an absent Enabled or PreferredMfa is false: the Smithy model
+// gives both a default of false, so SDKs generated from it (aws-sdk-go-v2)
+// never send a false value, and {} means "disabled, not preferred".
 func mfaPrefs(sms *api.SMSMfaSettingsType, totp *api.SoftwareTokenMfaSettingsType, email *api.EmailMfaSettingsType) map[string]idp.MFAPreference {
+	pref := func(enabled, preferred *bool) idp.MFAPreference {
+		return idp.MFAPreference{Enabled: api.Bool(api.ToBool(enabled)), Preferred: api.Bool(api.ToBool(preferred))}
+	}
 	prefs := map[string]idp.MFAPreference{}
 	if sms != nil {
-		prefs[idp.FactorSMS] = idp.MFAPreference{Enabled: sms.Enabled, Preferred: sms.PreferredMfa}
+		prefs[idp.FactorSMS] = pref(sms.Enabled, sms.PreferredMfa)
 	}
 	if totp != nil {
-		prefs[idp.FactorTOTP] = idp.MFAPreference{Enabled: totp.Enabled, Preferred: totp.PreferredMfa}
+		prefs[idp.FactorTOTP] = pref(totp.Enabled, totp.PreferredMfa)
 	}
 	if email != nil {
-		prefs[idp.FactorEmail] = idp.MFAPreference{Enabled: email.Enabled, Preferred: email.PreferredMfa}
+		prefs[idp.FactorEmail] = pref(email.Enabled, email.PreferredMfa)
 	}
 	return prefs
 }

@@ -1,0 +1,291 @@
+package e2e
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/google/go-cmp/cmp"
+)
+
+// invitation is Cognito's default invitation email text.
+var invitation = regexp.MustCompile(`^Your username is (\S+) and temporary password is (\S+)\.$`)
+
+// invited reads the username and temporary password from an invitation.
+func (e *sdkEnv) invited(email string, n int) (username, password string) {
+	e.t.Helper()
+	m := e.mailTo(e.t, email, n)
+	if m.Subject != "Your temporary password" {
+		e.t.Errorf("invitation subject = %q", m.Subject)
+	}
+	found := invitation.FindStringSubmatch(strings.TrimSpace(m.Body))
+	if found == nil {
+		e.t.Fatalf("invitation %q is not Cognito's default text", m.Body)
+	}
+	return found[1], found[2]
+}
+
+func attrMap(attrs []types.AttributeType) map[string]string {
+	m := map[string]string{}
+	for _, a := range attrs {
+		m[aws.ToString(a.Name)] = aws.ToString(a.Value)
+	}
+	return m
+}
+
+func (e *sdkEnv) getUser(pool, username string) *cip.AdminGetUserOutput {
+	e.t.Helper()
+	out, err := e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool), Username: aws.String(username)})
+	if err != nil {
+		e.t.Fatalf("AdminGetUser %s: %v", username, err)
+	}
+	return out
+}
+
+// TestSDKAdminCreateUser covers AdminCreateUser with a given password, a
+// generated one sent by email, SUPPRESS, RESEND and a duplicate; then
+// AdminGetUser and AdminDeleteUser.
+func TestSDKAdminCreateUser(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	client := *e.client(pool).ClientId
+
+	// A given temporary password, nothing sent: FORCE_CHANGE_PASSWORD.
+	created, err := e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(pool), Username: aws.String("quiet"), TemporaryPassword: aws.String("Temp#Pass1"),
+		MessageAction:  types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("quiet@example.com")}},
+	})
+	if err != nil {
+		t.Fatalf("AdminCreateUser: %v", err)
+	}
+	u := created.User
+	if *u.Username != "quiet" || u.UserStatus != types.UserStatusTypeForceChangePassword || !u.Enabled {
+		t.Errorf("created user: %s %s enabled=%v", *u.Username, u.UserStatus, u.Enabled)
+	}
+	attrs := attrMap(u.Attributes)
+	if attrs["sub"] == "" || attrs["email"] != "quiet@example.com" {
+		t.Errorf("created attributes: %v", attrs)
+	}
+	first, err := e.signIn(client, "quiet", "Temp#Pass1")
+	if err != nil || first.ChallengeName != types.ChallengeNameTypeNewPasswordRequired {
+		t.Fatalf("sign-in with the given temporary password: %v %v", err, first)
+	}
+
+	// A generated password, sent by email with Cognito's default text.
+	const mail = "invited@example.com"
+	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(pool), Username: aws.String("invited"),
+		DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
+		UserAttributes:         []types.AttributeType{{Name: aws.String("email"), Value: aws.String(mail)}},
+	})
+	if err != nil {
+		t.Fatalf("AdminCreateUser (invited): %v", err)
+	}
+	name, temp := e.invited(mail, 1)
+	if name != "invited" {
+		t.Errorf("invitation names %q", name)
+	}
+	out, err := e.signIn(client, "invited", temp)
+	if err != nil || out.ChallengeName != types.ChallengeNameTypeNewPasswordRequired {
+		t.Fatalf("sign-in with the emailed password: %v %v", err, out)
+	}
+
+	// SUPPRESS sent nothing: neither the outbox nor the SMTP server has mail
+	// for quiet@example.com, though the later invitation was delivered.
+	if msgs := outbox(t, e.server, "quiet@example.com"); len(msgs) != 0 {
+		t.Errorf("SUPPRESS queued %d messages", len(msgs))
+	}
+	for _, m := range e.SMTP.Messages() {
+		if m.To[0] == "quiet@example.com" {
+			t.Errorf("SUPPRESS sent %q", m.Subject)
+		}
+	}
+
+	// RESEND: a new password by email; the old one no longer works.
+	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(pool), Username: aws.String("invited"), MessageAction: types.MessageActionTypeResend,
+		DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
+	})
+	if err != nil {
+		t.Fatalf("AdminCreateUser RESEND: %v", err)
+	}
+	_, temp2 := e.invited(mail, 2)
+	if temp2 == temp {
+		t.Errorf("RESEND sent the same password")
+	}
+	_, err = e.signIn(client, "invited", temp)
+	wantErr[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
+	out, err = e.signIn(client, "invited", temp2)
+	if err != nil || out.ChallengeName != types.ChallengeNameTypeNewPasswordRequired {
+		t.Fatalf("sign-in with the resent password: %v %v", err, out)
+	}
+
+	// A duplicate.
+	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(pool), Username: aws.String("invited"), MessageAction: types.MessageActionTypeSuppress,
+	})
+	wantErr[*types.UsernameExistsException](t, err, "User account already exists")
+
+	// AdminGetUser, then AdminDeleteUser.
+	got := e.getUser(pool, "quiet")
+	if *got.Username != "quiet" || got.UserStatus != types.UserStatusTypeForceChangePassword || !got.Enabled {
+		t.Errorf("AdminGetUser: %s %s enabled=%v", *got.Username, got.UserStatus, got.Enabled)
+	}
+	if diff := cmp.Diff(attrs, attrMap(got.UserAttributes)); diff != "" {
+		t.Errorf("AdminGetUser attributes (-create +get):\n%s", diff)
+	}
+	if _, err := e.c.AdminDeleteUser(e.ctx, &cip.AdminDeleteUserInput{UserPoolId: aws.String(pool), Username: aws.String("quiet")}); err != nil {
+		t.Fatalf("AdminDeleteUser: %v", err)
+	}
+	_, err = e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool), Username: aws.String("quiet")})
+	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
+	_, err = e.c.AdminDeleteUser(e.ctx, &cip.AdminDeleteUserInput{UserPoolId: aws.String(pool), Username: aws.String("quiet")})
+	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
+}
+
+// TestSDKAdminSetUserPassword: Permanent true confirms the user, who then
+// gets tokens directly; Permanent false puts them back to
+// FORCE_CHANGE_PASSWORD.
+func TestSDKAdminSetUserPassword(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	client := *e.client(pool).ClientId
+	_, err := e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(pool), Username: aws.String("kim"), TemporaryPassword: aws.String("Temp#Pass1"),
+		MessageAction: types.MessageActionTypeSuppress,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.setPassword(pool, "kim", "Perm#Pass1", true)
+	if got := e.getUser(pool, "kim").UserStatus; got != types.UserStatusTypeConfirmed {
+		t.Errorf("status after a permanent password = %s", got)
+	}
+	res := e.tokens(client, "kim", "Perm#Pass1")
+	if res.RefreshToken == nil || res.IdToken == nil || aws.ToString(res.TokenType) != "Bearer" {
+		t.Errorf("tokens: %+v", res)
+	}
+	e.setPassword(pool, "kim", "Temp#Pass2", false)
+	if got := e.getUser(pool, "kim").UserStatus; got != types.UserStatusTypeForceChangePassword {
+		t.Errorf("status after a temporary password = %s", got)
+	}
+	out, err := e.signIn(client, "kim", "Temp#Pass2")
+	if err != nil || out.ChallengeName != types.ChallengeNameTypeNewPasswordRequired {
+		t.Fatalf("sign-in with a temporary password: %v %v", err, out)
+	}
+}
+
+// TestSDKAdminUserAttributes: AdminUpdateUserAttributes and
+// AdminDeleteUserAttributes show in AdminGetUser and in a new ID token.
+func TestSDKAdminUserAttributes(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	client := *e.client(pool).ClientId
+	e.user(pool, "kim", "kim@example.com", "Perm#Pass1")
+
+	_, err := e.c.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{
+		UserPoolId: aws.String(pool), Username: aws.String("kim"),
+		UserAttributes: []types.AttributeType{
+			{Name: aws.String("given_name"), Value: aws.String("Kim")},
+			{Name: aws.String("email_verified"), Value: aws.String("true")},
+		},
+	})
+	if err != nil {
+		t.Fatalf("AdminUpdateUserAttributes: %v", err)
+	}
+	attrs := attrMap(e.getUser(pool, "kim").UserAttributes)
+	sub := attrs["sub"]
+	if diff := cmp.Diff(map[string]string{"sub": sub, "email": "kim@example.com", "email_verified": "true", "given_name": "Kim"}, attrs); diff != "" {
+		t.Errorf("attributes after update (-want +got):\n%s", diff)
+	}
+	claims := verifyJWT(t, e.server, pool, *e.tokens(client, "kim", "Perm#Pass1").IdToken)
+	if claims["given_name"] != "Kim" || claims["email_verified"] != true || claims["sub"] != sub {
+		t.Errorf("ID token after update: given_name %v, email_verified %v, sub %v", claims["given_name"], claims["email_verified"], claims["sub"])
+	}
+
+	_, err = e.c.AdminDeleteUserAttributes(e.ctx, &cip.AdminDeleteUserAttributesInput{
+		UserPoolId: aws.String(pool), Username: aws.String("kim"), UserAttributeNames: []string{"given_name"},
+	})
+	if err != nil {
+		t.Fatalf("AdminDeleteUserAttributes: %v", err)
+	}
+	if got := attrMap(e.getUser(pool, "kim").UserAttributes); got["given_name"] != "" || got["email"] != "kim@example.com" {
+		t.Errorf("attributes after delete: %v", got)
+	}
+	claims = verifyJWT(t, e.server, pool, *e.tokens(client, "kim", "Perm#Pass1").IdToken)
+	if _, ok := claims["given_name"]; ok {
+		t.Errorf("ID token after delete still has given_name")
+	}
+}
+
+// TestSDKMFAPreferences: with pool MFA OPTIONAL, enabling email MFA for a
+// user (admin or self-service) makes sign-in ask EMAIL_OTP; disabling it
+// gives tokens directly.
+func TestSDKMFAPreferences(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	e.emailMFA(pool, types.UserPoolMfaTypeOptional)
+	client := *e.client(pool).ClientId
+	const mail = "kim@example.com"
+	e.user(pool, "kim", mail, "Perm#Pass1")
+
+	e.tokens(client, "kim", "Perm#Pass1") // OPTIONAL, nothing chosen: no MFA
+
+	setAdmin := func(enabled bool) {
+		t.Helper()
+		_, err := e.c.AdminSetUserMFAPreference(e.ctx, &cip.AdminSetUserMFAPreferenceInput{
+			UserPoolId: aws.String(pool), Username: aws.String("kim"),
+			EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: enabled, PreferredMfa: enabled},
+		})
+		if err != nil {
+			t.Fatalf("AdminSetUserMFAPreference: %v", err)
+		}
+	}
+	setAdmin(true)
+	got := e.getUser(pool, "kim")
+	if diff := cmp.Diff([]string{"EMAIL_OTP"}, got.UserMFASettingList); diff != "" || aws.ToString(got.PreferredMfaSetting) != "EMAIL_OTP" {
+		t.Errorf("UserMFASettingList %v, PreferredMfaSetting %v", got.UserMFASettingList, aws.ToString(got.PreferredMfaSetting))
+	}
+	out, err := e.signIn(client, "kim", "Perm#Pass1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL", "CODE_DELIVERY_DESTINATION": "k***@e***"}, out.ChallengeParameters); diff != "" ||
+		out.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Fatalf("challenge %q (-want +got):\n%s", out.ChallengeName, diff)
+	}
+	res, err := e.respond(client, types.ChallengeNameTypeEmailOtp, *out.Session,
+		map[string]string{"USERNAME": "kim", "EMAIL_OTP_CODE": codeIn(t, e.mailTo(t, mail, 1))})
+	if err != nil || res.AuthenticationResult == nil {
+		t.Fatalf("EMAIL_OTP answer: %v", err)
+	}
+	access := *res.AuthenticationResult.AccessToken
+
+	setAdmin(false)
+	e.tokens(client, "kim", "Perm#Pass1")
+
+	// Self-service: SetUserMFAPreference with the access token, seen by GetUser.
+	_, err = e.c.SetUserMFAPreference(e.ctx, &cip.SetUserMFAPreferenceInput{AccessToken: aws.String(access),
+		EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: true}})
+	if err != nil {
+		t.Fatalf("SetUserMFAPreference: %v", err)
+	}
+	me := must[*cip.GetUserOutput](t, "GetUser")(e.c.GetUser(e.ctx, &cip.GetUserInput{AccessToken: aws.String(access)}))
+	if diff := cmp.Diff([]string{"EMAIL_OTP"}, me.UserMFASettingList); diff != "" {
+		t.Errorf("GetUser UserMFASettingList (-want +got):\n%s", diff)
+	}
+	out, err = e.signIn(client, "kim", "Perm#Pass1")
+	if err != nil || out.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Fatalf("sign-in after SetUserMFAPreference: %v, challenge %q", err, out.ChallengeName)
+	}
+	_, err = e.c.SetUserMFAPreference(e.ctx, &cip.SetUserMFAPreferenceInput{AccessToken: aws.String(access),
+		EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: false}})
+	if err != nil {
+		t.Fatalf("SetUserMFAPreference off: %v", err)
+	}
+	e.tokens(client, "kim", "Perm#Pass1")
+}
