@@ -268,7 +268,7 @@ func TestSDKPasswordErrors(t *testing.T) {
 		}
 		e.Clock.Advance(2 * time.Hour)
 		_, err = e.signIn(client, "late", "Temp#Pass10")
-		wantErr[*types.NotAuthorizedException](t, err, "Temporary password has expired and must be reset by an administrator.")
+		wantErr[*types.NotAuthorizedException](t, err, "User account has expired, it must be reset by an administrator.")
 		// An administrator's new temporary password restarts the clock.
 		e.setPassword(pool, "late", "Temp#Pass11", false)
 		out, err = e.signIn(client, "late", "Temp#Pass11")

@@ -63,8 +63,16 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		}
 		senders["email"] = smtp
 	}
-	disp := notify.NewDispatcher(st, senders, notify.Options{Logger: log})
-	svc := &idp.Service{
+	var svc *idp.Service
+	// The dispatcher reads the domain's clock, so that messages queued at a
+	// (test-)advanced time are due at once.
+	disp := notify.NewDispatcher(st, senders, notify.Options{Logger: log, Now: func() time.Time {
+		if svc.Now != nil {
+			return svc.Now()
+		}
+		return time.Now()
+	}})
+	svc = &idp.Service{
 		Store:    st,
 		Tokens:   &tokens.Service{PublicURL: cfg.PublicURL},
 		Hasher:   &password.Hasher{Params: params},

@@ -40,7 +40,7 @@ func (s *Service) authorize(tx store.Tx, accessToken string) (*Pool, *store.User
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if claims.IssuedAt.Unix() < u.TokensRevokedAt.Unix() {
+	if !u.TokensRevokedAt.IsZero() && claims.IssuedAt.Unix() <= u.TokensRevokedAt.Unix() {
 		return nil, nil, nil, errAccessRevoked
 	}
 	if claims.OriginJTI != "" {

@@ -109,7 +109,7 @@ var (
 	errInvalidRefresh   = Errorf(NotAuthorizedException, "Invalid Refresh Token")
 	errRefreshRevoked   = Errorf(NotAuthorizedException, "Refresh Token has been revoked")
 	errRefreshExpired   = Errorf(NotAuthorizedException, "Refresh Token has expired")
-	errTempPwdExpired   = Errorf(NotAuthorizedException, "Temporary password has expired and must be reset by an administrator.")
+	errTempPwdExpired   = Errorf(NotAuthorizedException, "User account has expired, it must be reset by an administrator.")
 	errUserNotConfirm   = Errorf(UserNotConfirmedException, "User is not confirmed.")
 	errResetRequired    = Errorf(PasswordResetRequiredException, "Password reset required for the user")
 	errUserNotFoundAuth = Errorf(UserNotFoundException, "User does not exist.")

@@ -62,17 +62,35 @@ func (s *Service) sign(ctx context.Context, p *Pool, c *Client, pt *pendingToken
 		AuthTime: pt.authTime, EventID: pt.eventID, OriginJTI: pt.family.ID,
 		DisableRevocation: !c.EnableTokenRevocation,
 	}
+	var keys []*store.SigningKey
 	err := s.view(ctx, func(tx store.Tx) error {
-		id, access, err := s.Tokens.Issue(tx,
-			tokens.IDTokenInput{Claims: claims, Attributes: idTokenAttributes(p, c, pt.user), Validity: c.IDTTL()},
-			tokens.AccessTokenInput{Claims: claims, DeviceKey: pt.family.DeviceKey, Validity: c.AccessTTL()})
-		res.IDToken, res.AccessToken = id.Token, access.Token
+		var err error
+		keys, err = tx.Keys().List(p.ID)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	id, access, err := s.Tokens.IssueWithKeys(keys,
+		tokens.IDTokenInput{Claims: claims, Attributes: idTokenAttributes(p, c, pt.user), Validity: c.IDTTL()},
+		tokens.AccessTokenInput{Claims: claims, DeviceKey: pt.family.DeviceKey, Validity: c.AccessTTL()},
+		issueTime(s.now(), pt.user.TokensRevokedAt))
+	res.IDToken, res.AccessToken = id.Token, access.Token
+	if err != nil {
+		return nil, err
+	}
 	return res, nil
+}
+
+// issueTime is when new tokens say they were issued. JWT times are whole
+// seconds and a global sign-out revokes every token issued at or before its
+// second, so a sign-in within that same second is dated one second later
+// (inside the verifiers' leeway) rather than being born revoked.
+func issueTime(now, revokedAt time.Time) time.Time {
+	if !revokedAt.IsZero() && now.Unix() <= revokedAt.Unix() {
+		return time.Unix(revokedAt.Unix()+1, 0)
+	}
+	return now
 }
 
 // idTokenAttributes are the user's attributes the client may read.

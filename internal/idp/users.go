@@ -497,7 +497,14 @@ func (s *Service) AdminUserGlobalSignOut(ctx context.Context, poolID, username s
 	})
 }
 
+// signOut revokes the user's token families and every token dated at or
+// before the revocation second. A token issued after an earlier sign-out in
+// that same second was dated one second later (issueTime), so the new
+// revocation reaches at least that far.
 func signOut(tx store.Tx, u *store.User, now time.Time) error {
+	if !u.TokensRevokedAt.IsZero() && now.Unix() <= u.TokensRevokedAt.Unix() {
+		now = time.Unix(u.TokensRevokedAt.Unix()+1, 0).UTC()
+	}
 	u.TokensRevokedAt = now
 	_, err := tx.TokenFamilies().RevokeUser(u.PoolID, u.Sub, now)
 	return err

@@ -117,17 +117,21 @@ func (s *Service) Issue(tx store.Tx, id IDTokenInput, access AccessTokenInput) (
 	if err != nil {
 		return Issued{}, Issued{}, fmt.Errorf("tokens: list keys: %w", err)
 	}
-	return s.IssueWithKeys(keys, id, access)
+	return s.IssueWithKeys(keys, id, access, time.Time{})
 }
 
 // IssueWithKeys is Issue with the pool's keyring already read (Keys().List),
 // so that callers can sign after their transaction has ended: RSA signing
 // is the slowest step of a sign-in and should hold no store resources.
-func (s *Service) IssueWithKeys(keys []*store.SigningKey, id IDTokenInput, access AccessTokenInput) (idToken, accessToken Issued, err error) {
+// issuedAt is the tokens' iat; zero means now.
+func (s *Service) IssueWithKeys(keys []*store.SigningKey, id IDTokenInput, access AccessTokenInput, issuedAt time.Time) (idToken, accessToken Issued, err error) {
 	if id.PoolID != access.PoolID {
 		return Issued{}, Issued{}, fmt.Errorf("tokens: ID and access tokens for different pools %q and %q", id.PoolID, access.PoolID)
 	}
-	now := s.now()
+	now := issuedAt
+	if now.IsZero() {
+		now = s.now()
+	}
 	if idToken, err = s.issueID(keys, id, now); err != nil {
 		return Issued{}, Issued{}, err
 	}
