@@ -8,7 +8,8 @@
 // Invariants every backend keeps:
 //   - Update transactions are serialisable with respect to each other: a row
 //     read inside Update cannot change underneath the transaction (SQLite: one
-//     writer, BEGIN IMMEDIATE; PostgreSQL: SELECT ... FOR UPDATE).
+//     writer, BEGIN IMMEDIATE; PostgreSQL: rows read FOR UPDATE, and pools,
+//     clients and keys FOR SHARE so that sign-ins in one pool do not queue).
 //   - A committed Update survives a process crash (kill -9).
 //   - Single-use things (sessions, codes, refresh tokens) are consumed by one
 //     conditional write; the loser of a race sees ErrConflict.
@@ -336,7 +337,9 @@ type OutboxRepo interface {
 	// MarkFailed records an attempt; state stays pending with the next
 	// attempt time, or becomes "failed" when final is true.
 	MarkFailed(id int64, errText string, next time.Time, final bool) error
-	// List returns messages with ID > afterID, oldest first.
+	// List returns messages with ID > afterID, oldest first. It is for
+	// inspection (the local outbox view): IDs follow Enqueue order, not commit
+	// order, so a tail of List can miss a late commit. Delivery uses Claim.
 	List(afterID int64, limit int) ([]*Message, error)
 	DeleteBefore(t time.Time) (int64, error)
 }
