@@ -57,7 +57,8 @@ type Store interface {
 	// Update runs fn in a read-write transaction, committed when fn returns
 	// nil and rolled back otherwise. fn may run more than once if the backend
 	// retries a serialisation failure, so it must have no side effects
-	// outside the transaction.
+	// outside the transaction, and must read inside itself the records it
+	// writes (a write bumps the record's Version in place).
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Close releases the backend's resources.
 	Close() error
