@@ -76,6 +76,10 @@ type Tx interface {
 	RefreshTokens() RefreshTokenRepo
 	Keys() KeyRepo
 	Outbox() OutboxRepo
+	Groups() GroupRepo
+	Devices() DeviceRepo
+	WebAuthn() WebAuthnRepo
+	AuthEvents() AuthEventRepo
 }
 
 // Page asks for at most Limit rows after the opaque cursor After ("" = from
@@ -183,7 +187,35 @@ type UserRepo interface {
 	Delete(poolID, sub string) error
 	// List orders by UsernameKey.
 	List(poolID string, page Page) (users []*User, next string, err error)
+	// Search is ListUsers' filter: users whose searchable field equals (or,
+	// with Prefix, starts with) Value, ordered by UsernameKey. It must use an
+	// index: pools hold millions of users.
+	Search(poolID string, f UserFilter, page Page) (users []*User, next string, err error)
 	Count(poolID string) (int64, error)
+}
+
+// Searchable fields of UserFilter.Field, as ListUsers names them.
+const (
+	FieldUsername          = "username"
+	FieldEmail             = "email"
+	FieldPhoneNumber       = "phone_number"
+	FieldName              = "name"
+	FieldGivenName         = "given_name"
+	FieldFamilyName        = "family_name"
+	FieldPreferredUsername = "preferred_username"
+	FieldStatus            = "cognito:user_status" // User.Status
+	FieldEnabled           = "status"              // "Enabled" or "Disabled"
+	FieldSub               = "sub"
+)
+
+// UserFilter selects users by one searchable field. Matching is exact and
+// case-sensitive on the stored value (username matches Username, not
+// UsernameKey); the domain normalises Value beforehand where Cognito is
+// case-insensitive.
+type UserFilter struct {
+	Field  string
+	Value  string
+	Prefix bool
 }
 
 // Session is one stored challenge session. Only the hash of the handle given
@@ -342,5 +374,108 @@ type OutboxRepo interface {
 	// inspection (the local outbox view): IDs follow Enqueue order, not commit
 	// order, so a tail of List can miss a late commit. Delivery uses Claim.
 	List(afterID int64, limit int) ([]*Message, error)
+	DeleteBefore(t time.Time) (int64, error)
+}
+
+// Group is a group of users in a pool.
+type Group struct {
+	PoolID      string
+	Name        string
+	Description string
+	RoleArn     string
+	Precedence  *int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// GroupRepo stores groups and memberships. Deleting a group or a user
+// removes its memberships.
+type GroupRepo interface {
+	Create(g *Group) error // *ExistsError{What: "group"}
+	Get(poolID, name string) (*Group, error)
+	Update(g *Group) error
+	Delete(poolID, name string) error
+	// List orders by name.
+	List(poolID string, page Page) (groups []*Group, next string, err error)
+	// AddMember is idempotent; ErrNotFound if the group or user is missing.
+	AddMember(poolID, name, sub string) error
+	// RemoveMember is idempotent.
+	RemoveMember(poolID, name, sub string) error
+	// ListForUser orders by name.
+	ListForUser(poolID, sub string, page Page) (groups []*Group, next string, err error)
+	// ListMembers orders by UsernameKey.
+	ListMembers(poolID, name string, page Page) (users []*User, next string, err error)
+}
+
+// Device is a device a user's client remembered (device tracking).
+type Device struct {
+	PoolID   string
+	Sub      string
+	Key      string // DeviceKey, "<region>_<uuid>"; unique in the pool
+	GroupKey string // DeviceGroupKey
+	// Verifier is the device's sealed SRP verifier and Salt its salt.
+	Verifier   []byte
+	Salt       []byte
+	Status     string // "remembered", "not_remembered", "" (unconfirmed)
+	Attributes map[string]string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	LastAuthAt time.Time
+}
+
+// DeviceRepo stores devices.
+type DeviceRepo interface {
+	Create(d *Device) error // *ExistsError{What: "device"}
+	Get(poolID, key string) (*Device, error)
+	Update(d *Device) error
+	Delete(poolID, key string) error
+	// List returns a user's devices, newest LastAuthAt first, then Key.
+	List(poolID, sub string, page Page) (devices []*Device, next string, err error)
+}
+
+// WebAuthnCredential is a passkey registered by a user.
+type WebAuthnCredential struct {
+	PoolID         string
+	Sub            string
+	ID             []byte // credential ID; unique in the pool
+	PublicKey      []byte // COSE key
+	SignCount      uint32
+	RelyingPartyID string
+	FriendlyName   string
+	Attachment     string
+	Transports     []string
+	AAGUID         []byte
+	CreatedAt      time.Time
+}
+
+// WebAuthnRepo stores passkeys.
+type WebAuthnRepo interface {
+	Create(c *WebAuthnCredential) error // *ExistsError{What: "webauthn"}
+	Get(poolID string, id []byte) (*WebAuthnCredential, error)
+	// UpdateSignCount sets the counter after a successful assertion.
+	UpdateSignCount(poolID string, id []byte, count uint32) error
+	Delete(poolID, sub string, id []byte) error
+	// List returns a user's credentials, oldest first.
+	List(poolID, sub string, page Page) (creds []*WebAuthnCredential, next string, err error)
+}
+
+// AuthEvent is one entry of a user's authentication history
+// (AdminListUserAuthEvents).
+type AuthEvent struct {
+	PoolID     string
+	Sub        string
+	ID         string
+	Type       string   // SignIn, SignUp, ForgotPassword, PasswordChange, ResendCode
+	Response   string   // Pass, Fail, InProgress
+	Challenges []string // "Password:Success", "Mfa:Failure", ...
+	IPAddress  string
+	CreatedAt  time.Time
+}
+
+// AuthEventRepo stores authentication events.
+type AuthEventRepo interface {
+	Add(e *AuthEvent) error
+	// List returns a user's events, newest first.
+	List(poolID, sub string, page Page) (events []*AuthEvent, next string, err error)
 	DeleteBefore(t time.Time) (int64, error)
 }

@@ -26,6 +26,7 @@ type options struct {
 	txTimeout        time.Duration
 	migrationTimeout time.Duration
 	retries          int
+	stats            *Stats
 	// set records which settings an Option chose, so that they win over the
 	// same setting in the DSN while the defaults do not.
 	set map[string]bool
@@ -168,6 +169,9 @@ func parseConfig(dsn string, opts []Option) (*pgxpool.Config, options, error) {
 	}
 	if o.maxConns > 0 {
 		cfg.MaxConns = o.maxConns
+	}
+	if o.stats != nil {
+		cc.Tracer = tracer{o.stats}
 	}
 	return cfg, o, nil
 }

@@ -127,6 +127,7 @@ func (r userRepo) Create(u *store.User) error {
 		steps = append(steps, step{sql: qAliasInsert, args: []any{u.PoolID, u.Sub, a.Kind, a.Key},
 			exists: "alias:" + a.Kind})
 	}
+	steps = append(steps, searchSteps(u, false)...)
 	if err := r.t.guard(steps...); err != nil {
 		return err
 	}
@@ -208,6 +209,7 @@ func (r userRepo) Update(u *store.User) error {
 		steps = append(steps, step{sql: qAliasInsertNew, args: []any{u.PoolID, u.Sub, a.Kind, a.Key},
 			exists: "alias:" + a.Kind})
 	}
+	steps = append(steps, searchSteps(u, true)...)
 	if err := r.t.send(false, true, steps); err != nil {
 		return err
 	}
@@ -215,7 +217,8 @@ func (r userRepo) Update(u *store.User) error {
 	return nil
 }
 
-// Delete removes the user; its aliases go with it (foreign key cascade).
+// Delete removes the user; its aliases, search entries, memberships,
+// devices, passkeys and events go with it (foreign key cascade).
 func (r userRepo) Delete(poolID, sub string) error {
 	var tag pgconn.CommandTag
 	if err := r.t.guard(step{sql: qUserDelete, args: []any{poolID, sub}, tag: &tag}); err != nil {
@@ -250,25 +253,7 @@ func (r userRepo) List(poolID string, page store.Page) ([]*store.User, string, e
 		users = users[:limit]
 		next = encodeCursor(users[limit-1].UsernameKey)
 	}
-	if len(users) == 0 {
-		return users, next, nil
-	}
-	bySub := make(map[string]*store.User, len(users))
-	subs := make([]string, len(users))
-	for i, u := range users {
-		bySub[u.Sub], subs[i] = u, u.Sub
-	}
-	err = r.t.rows(plain(qAliasesOfSubs), []any{poolID, subs}, func(rows pgx.Rows) error {
-		var sub string
-		var a store.Alias
-		if err := rows.Scan(&sub, &a.Kind, &a.Key); err != nil {
-			return err
-		}
-		u := bySub[sub]
-		u.Aliases = append(u.Aliases, a)
-		return nil
-	})
-	if err != nil {
+	if err := r.withAliases(poolID, users); err != nil {
 		return nil, "", err
 	}
 	return users, next, nil

@@ -131,7 +131,10 @@ func (r userRepo) Create(u *store.User) error {
 		if _, err := r.t.exec(qUserInsert, append([]any{u.PoolID, u.Sub}, args...)...); err != nil {
 			return userWriteErr(err)
 		}
-		return r.insertAliases(u)
+		if err := r.insertAliases(u); err != nil {
+			return err
+		}
+		return r.index(u, false)
 	})
 	if err != nil {
 		return err
@@ -176,7 +179,10 @@ func (r userRepo) Update(u *store.User) error {
 		if _, err := r.t.exec(qAliasDeleteUser, u.PoolID, u.Sub); err != nil {
 			return err
 		}
-		return r.insertAliases(u)
+		if err := r.insertAliases(u); err != nil {
+			return err
+		}
+		return r.index(u, true)
 	})
 	if err != nil {
 		return err
@@ -185,7 +191,8 @@ func (r userRepo) Update(u *store.User) error {
 	return nil
 }
 
-// Delete removes the user; its aliases go with it (foreign key cascade).
+// Delete removes the user; its aliases, search entries, memberships,
+// devices, passkeys and events go with it (foreign key cascade).
 func (r userRepo) Delete(poolID, sub string) error {
 	return r.t.execOne(qUserDelete, poolID, sub)
 }

@@ -20,7 +20,21 @@
 //     DeleteBefore purges only sent or failed messages; outbox rows outlive
 //     their pool;
 //   - a repository method that fails leaves nothing half-written even if the
-//     transaction goes on and commits.
+//     transaction goes on and commits;
+//   - Users.Search matches the values of store.SearchValues: an attribute
+//     field finds only users that have the attribute (the prefix "" finds
+//     every user that has it); a field that is not searchable is an error;
+//   - devices, passkeys, events and memberships belong to a user: creating
+//     one for a missing user is ErrNotFound, and deleting the user (or its
+//     pool) deletes them; Groups.Update and Devices.Update write every field
+//     but the key (and a device's user);
+//   - Groups.AddMember with a user or group of another pool is ErrNotFound;
+//     RemoveMember of a missing group or non-member succeeds;
+//   - WebAuthn.Delete of another user's credential is ErrNotFound; a
+//     credential's ID, like a device's key, is unique in its pool;
+//   - AuthEvents: an event ID is unique per user (ExistsError "auth_event");
+//     List breaks ties in CreatedAt by ID descending; DeleteBefore purges
+//     every pool.
 //
 // The tests never sleep: every time is passed in.
 package storetest

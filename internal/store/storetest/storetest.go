@@ -47,6 +47,20 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RollbackOnPanic", testRollbackOnPanic},
 		{"ViewCannotWrite", testViewCannotWrite},
 		{"VersionConflictAcrossTransactions", testVersionConflictAcrossTransactions},
+		{"UsersSearch", testUsersSearch},
+		{"UsersSearchLiteral", testUsersSearchLiteral},
+		{"UsersSearchMaintained", testUsersSearchMaintained},
+		{"UsersSearchPages", testUsersSearchPages},
+		{"Groups", testGroups},
+		{"GroupsList", testGroupsList},
+		{"Devices", testDevices},
+		{"DevicesList", testDevicesList},
+		{"WebAuthn", testWebAuthn},
+		{"WebAuthnList", testWebAuthnList},
+		{"AuthEvents", testAuthEvents},
+		{"UserDeleteCascades", testUserDeleteCascades},
+		{"PoolDeleteCascadesNew", testPoolDeleteCascadesNew},
+		{"NewReposViewCannotWrite", testNewReposViewCannotWrite},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
