@@ -56,7 +56,7 @@ func startServerWith(t *testing.T, flags ...string) *server {
 	args := append([]string{
 		"--addr", ln.Addr().String(), "--data", t.TempDir(), "--public-url", url,
 		"--smtp-url", mail.URL(), "--password-cost", "low",
-	}, flags...)
+	}, append(backendFlags(t), flags...)...)
 	cfg, err := config.Load(args, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)

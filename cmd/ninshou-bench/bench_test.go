@@ -108,6 +108,8 @@ func TestRunInProcess(t *testing.T) {
 	want := []key{
 		{"password-signin", 1, 5, 0, true, true},
 		{"password-signin", 2, 5, 0, true, true},
+		{"refresh", 1, 5, 0, true, true},
+		{"refresh", 2, 5, 0, true, true},
 		{"founding-flow", 1, 5, 0, true, true},
 		{"founding-flow", 2, 5, 0, true, true},
 	}
@@ -117,4 +119,53 @@ func TestRunInProcess(t *testing.T) {
 	if len(rep.Targets) != 1 || rep.Targets[0].PasswordParams != "argon2id m=8,t=1,p=1 (low)" || rep.Targets[0].HealthyMillis <= 0 {
 		t.Errorf("targets = %+v", rep.Targets)
 	}
+}
+
+// TestRunPostgresNodes runs the sign-in and refresh workloads on two
+// in-process nodes sharing one PostgreSQL schema, and checks that the
+// database's cost per operation is reported.
+func TestRunPostgresNodes(t *testing.T) {
+	if os.Getenv("CI") == "" {
+		if _, _, err := benchSchemaProbe(); err != nil {
+			t.Skipf("SKIPPING: no PostgreSQL: %v", err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "bench.json")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--password-cost", "low", "--duration", "1m", "--max-ops", "6",
+		"--concurrency", "2", "--users", "3", "--db", "postgres", "--nodes", "2",
+		"--workloads", "password-signin,refresh", "--json", out}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Targets) != 1 || rep.Targets[0].Name != "ninshou/postgres/2nodes" {
+		t.Fatalf("targets = %+v", rep.Targets)
+	}
+	for _, r := range rep.Results {
+		if r.Ops != 6 || r.Errors != 0 || r.DBStatementsPerOp < 1 || r.DBRoundTripsPerOp < 1 {
+			t.Errorf("%s: %d ops, %d errors, %.1f statements and %.1f round trips per op", r.Workload, r.Ops, r.Errors, r.DBStatementsPerOp, r.DBRoundTripsPerOp)
+		}
+	}
+}
+
+// benchSchemaProbe tells whether the PostgreSQL that --db postgres uses
+// answers.
+func benchSchemaProbe() (string, func() error, error) {
+	dsn := os.Getenv("NINSHOU_TEST_POSTGRES")
+	if dsn == "" {
+		dsn = defaultBenchPostgres
+	}
+	schema, drop, err := benchSchema(context.Background(), dsn)
+	if err == nil {
+		drop()
+	}
+	return schema, drop, err
 }

@@ -30,7 +30,10 @@ const (
 // client speaks the Cognito JSON 1.1 protocol to one base URL over a
 // keep-alive connection pool.
 type client struct {
-	base   string
+	base string
+	// spread, when set, gives each request the next of several bases
+	// (nodes on one database) in turn.
+	spread *roundRobin
 	region string
 	http   *http.Client
 	signer *v4.Signer
@@ -57,6 +60,14 @@ func newClient(base, region string, conns int) *client {
 
 func (c *client) close() { c.http.CloseIdleConnections() }
 
+// pick is the base URL of the next request.
+func (c *client) pick() string {
+	if c.spread != nil {
+		return c.spread.pick()
+	}
+	return c.base
+}
+
 // apiError is an error answer of the API: {"__type": ..., "message": ...}.
 type apiError struct {
 	Op      string
@@ -77,7 +88,7 @@ func (c *client) call(ctx context.Context, op string, signed bool, in, out any) 
 	if err != nil {
 		return fmt.Errorf("%s: encode: %w", op, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.pick()+"/", bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -143,7 +154,7 @@ func decodeAPIError(op string, resp *http.Response, b []byte) error {
 
 // get fetches path (with query) and decodes a 200 JSON answer into out.
 func (c *client) get(ctx context.Context, path string, q url.Values, out any) error {
-	u := c.base + path
+	u := c.pick() + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ninshou/ninshou/internal/store/postgres"
 )
 
 // maxErrorRate is the failed fraction of a measurement above which the run
@@ -40,6 +42,11 @@ type options struct {
 	CPUProfile   string
 	ServerLog    slog.Level
 	Region       string
+	// DBs are the stores of in-process servers ("sqlite", "postgres" or a
+	// postgres:// URL) and Nodes the node counts on each; every pair that
+	// makes sense is a target.
+	DBs   []string
+	Nodes []int
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -64,6 +71,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (the in-process server included) to `file`")
 	fs.TextVar(&o.ServerLog, "server-log-level", &o.ServerLog, "log `level` of the in-process server (to stderr)")
 	fs.StringVar(&o.Region, "region", "us-east-1", "region requests are signed for")
+	dbs := fs.String("db", "sqlite", "comma-separated `stores` of the in-process server: sqlite, postgres (NINSHOU_TEST_POSTGRES or the local test server, in a schema of its own) or a postgres:// URL")
+	nodes := fs.String("nodes", "1", "comma-separated `counts` of in-process nodes sharing one PostgreSQL store, requests spread round-robin (SQLite: 1 only)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -76,6 +85,20 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 			return o, fmt.Errorf("--concurrency: %q is not a level between 1 and 1024", s)
 		}
 		o.Concurrency = append(o.Concurrency, n)
+	}
+	for _, s := range strings.Split(*dbs, ",") {
+		s = strings.TrimSpace(s)
+		if s != "sqlite" && s != "postgres" && !strings.HasPrefix(s, "postgres://") && !strings.HasPrefix(s, "postgresql://") {
+			return o, fmt.Errorf("--db: %q is not sqlite, postgres or a postgres:// URL", s)
+		}
+		o.DBs = append(o.DBs, s)
+	}
+	for _, s := range strings.Split(*nodes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || n > 16 {
+			return o, fmt.Errorf("--nodes: %q is not a count between 1 and 16", s)
+		}
+		o.Nodes = append(o.Nodes, n)
 	}
 	for _, s := range strings.Split(*wl, ",") {
 		s = strings.TrimSpace(s)
@@ -167,9 +190,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 // --target servers, or else one Ninshou in this process.
 func targetStarters(opts options) []func(context.Context) (*target, error) {
 	if len(opts.Targets) == 0 {
-		return []func(context.Context) (*target, error){func(ctx context.Context) (*target, error) {
-			return startInProcess(ctx, "ninshou", opts.PasswordCost, opts.ServerLog)
-		}}
+		if len(opts.DBs) == 1 && opts.DBs[0] == "sqlite" && slices.Equal(opts.Nodes, []int{1}) {
+			return []func(context.Context) (*target, error){func(ctx context.Context) (*target, error) {
+				return startInProcess(ctx, "ninshou", opts.PasswordCost, opts.ServerLog)
+			}}
+		}
+		var out []func(context.Context) (*target, error)
+		for _, db := range opts.DBs {
+			for _, n := range opts.Nodes {
+				if db == "sqlite" && n > 1 {
+					continue // one node's store
+				}
+				out = append(out, func(ctx context.Context) (*target, error) {
+					return startCluster(ctx, db, n, opts.PasswordCost, opts.ServerLog)
+				})
+			}
+		}
+		return out
 	}
 	var out []func(context.Context) (*target, error)
 	for _, s := range opts.Targets {
@@ -188,6 +225,9 @@ func runTarget(ctx context.Context, opts options, t *target, rep *report, stdout
 	info.print(stdout)
 	printColumns(stdout)
 	c := newClient(t.BaseURL, opts.Region, 2*slices.Max(opts.Concurrency)+8)
+	if len(t.Bases) > 0 {
+		c.base, c.spread = t.Bases[0], &roundRobin{bases: t.Bases}
+	}
 	defer c.close()
 	for _, w := range allWorkloads(opts.Users) {
 		if !slices.Contains(opts.Workloads, w.Name()) {
@@ -214,9 +254,18 @@ func runTarget(ctx context.Context, opts options, t *target, rep *report, stdout
 			if ctx.Err() != nil {
 				return false
 			}
+			var before postgres.StatsSnapshot
+			if t.DBStats != nil {
+				before = t.DBStats.Snapshot()
+			}
 			m := measure(ctx, o, conc, opts.Duration, opts.MaxOps)
 			r := base
 			r.fill(m, readMemory(t.PID))
+			if t.DBStats != nil && m.Ops+m.Errors > 0 {
+				d := t.DBStats.Snapshot().Sub(before)
+				n := float64(m.Ops + m.Errors)
+				r.DBStatementsPerOp, r.DBRoundTripsPerOp = float64(d.Statements)/n, float64(d.RoundTrips)/n
+			}
 			rep.Results = append(rep.Results, r)
 			r.print(stdout)
 			for _, e := range m.FirstErrors {

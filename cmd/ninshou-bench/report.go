@@ -97,22 +97,26 @@ func targetInfoOf(t *target) *targetInfo {
 // row is one line of the table: a workload at one concurrency, or a
 // workload that was skipped or could not be set up.
 type row struct {
-	Target       string   `json:"target"`
-	Workload     string   `json:"workload"`
-	SetupSeconds float64  `json:"setup_s"`
-	Skipped      string   `json:"skipped,omitempty"`
-	SetupError   string   `json:"setup_error,omitempty"`
-	Concurrency  int      `json:"concurrency,omitempty"`
-	Ops          int64    `json:"ops"`
-	Errors       int64    `json:"errors"`
-	ElapsedSecs  float64  `json:"elapsed_s"`
-	OpsPerSec    float64  `json:"ops_per_s"`
-	P50Millis    float64  `json:"p50_ms"`
-	P90Millis    float64  `json:"p90_ms"`
-	P99Millis    float64  `json:"p99_ms"`
-	MaxMillis    float64  `json:"max_ms"`
-	RSSBytes     int64    `json:"rss_bytes,omitempty"`
-	FirstErrors  []string `json:"first_errors,omitempty"`
+	Target       string  `json:"target"`
+	Workload     string  `json:"workload"`
+	SetupSeconds float64 `json:"setup_s"`
+	Skipped      string  `json:"skipped,omitempty"`
+	SetupError   string  `json:"setup_error,omitempty"`
+	Concurrency  int     `json:"concurrency,omitempty"`
+	Ops          int64   `json:"ops"`
+	Errors       int64   `json:"errors"`
+	ElapsedSecs  float64 `json:"elapsed_s"`
+	OpsPerSec    float64 `json:"ops_per_s"`
+	P50Millis    float64 `json:"p50_ms"`
+	P90Millis    float64 `json:"p90_ms"`
+	P99Millis    float64 `json:"p99_ms"`
+	MaxMillis    float64 `json:"max_ms"`
+	RSSBytes     int64   `json:"rss_bytes,omitempty"`
+	// The database's work per operation, every node's together (PostgreSQL
+	// only): SQL statements, and client-server round trips.
+	DBStatementsPerOp float64  `json:"db_statements_per_op,omitempty"`
+	DBRoundTripsPerOp float64  `json:"db_round_trips_per_op,omitempty"`
+	FirstErrors       []string `json:"first_errors,omitempty"`
 }
 
 func (r *row) fill(m measurement, mem memory) {
@@ -161,10 +165,10 @@ func (t *targetInfo) print(w io.Writer) {
 	fmt.Fprintln(w)
 }
 
-const columns = "%-16s %4s %8s %6s %9s %9s %9s %9s %9s %9s\n"
+const columns = "%-16s %4s %8s %6s %9s %9s %9s %9s %9s %9s %8s %8s\n"
 
 func printColumns(w io.Writer) {
-	fmt.Fprintf(w, columns, "workload", "conc", "ops", "errors", "ops/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "RSS MiB")
+	fmt.Fprintf(w, columns, "workload", "conc", "ops", "errors", "ops/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "RSS MiB", "db st/op", "db rt/op")
 }
 
 func (r row) print(w io.Writer) {
@@ -181,9 +185,13 @@ func (r row) print(w io.Writer) {
 		rss = strconv.FormatFloat(float64(r.RSSBytes)/(1<<20), 'f', 1, 64)
 	}
 	ms := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+	st, rt := "-", "-"
+	if r.DBRoundTripsPerOp > 0 {
+		st, rt = strconv.FormatFloat(r.DBStatementsPerOp, 'f', 1, 64), strconv.FormatFloat(r.DBRoundTripsPerOp, 'f', 1, 64)
+	}
 	fmt.Fprintf(w, columns, r.Workload, strconv.Itoa(r.Concurrency), strconv.FormatInt(r.Ops, 10),
 		strconv.FormatInt(r.Errors, 10), strconv.FormatFloat(r.OpsPerSec, 'f', 1, 64),
-		ms(r.P50Millis), ms(r.P90Millis), ms(r.P99Millis), ms(r.MaxMillis), rss)
+		ms(r.P50Millis), ms(r.P90Millis), ms(r.P99Millis), ms(r.MaxMillis), rss, st, rt)
 }
 
 func (r *report) writeJSON(path string) error {

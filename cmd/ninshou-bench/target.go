@@ -15,6 +15,7 @@ import (
 
 	"github.com/ninshou/ninshou/internal/app"
 	"github.com/ninshou/ninshou/internal/config"
+	"github.com/ninshou/ninshou/internal/store/postgres"
 )
 
 // target is one server speaking the Cognito User Pools API that the
@@ -23,6 +24,11 @@ import (
 type target struct {
 	Name    string
 	BaseURL string
+	// Bases are the nodes' URLs when there are several; requests go to
+	// each in turn.
+	Bases []string
+	// DBStats counts the PostgreSQL work of every node; nil when unknown.
+	DBStats *postgres.Stats
 	// Kind says how the server runs: "in-process" or "external".
 	Kind string
 	// PID is the process whose RSS is reported; 0 when unknown.

@@ -21,9 +21,18 @@ func main() {
 }
 
 func run() int {
+	if len(os.Args) > 1 {
+		if c := findCommand(os.Args[1]); c != nil {
+			return runCommand(c, os.Args[2:], os.Getenv, os.Stdout, os.Stderr)
+		}
+	}
 	cfg, err := config.Load(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		config.Usage(os.Stdout)
+		fmt.Fprintln(os.Stdout, "\nCommands (ninshou <command> -h for their flags):")
+		for _, c := range commands {
+			fmt.Fprintf(os.Stdout, "  %-12s %s\n", c.name, c.summary)
+		}
 		return 0
 	}
 	if err != nil {

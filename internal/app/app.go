@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -26,7 +25,6 @@ import (
 	"github.com/ninshou/ninshou/internal/notify"
 	"github.com/ninshou/ninshou/internal/outboxhttp"
 	"github.com/ninshou/ninshou/internal/store"
-	"github.com/ninshou/ninshou/internal/store/sqlite"
 )
 
 // App is one running Ninshou.
@@ -35,14 +33,17 @@ type App struct {
 	Store      store.Store
 	Service    *idp.Service
 	Dispatcher *notify.Dispatcher
-	Log        *slog.Logger
+	// Janitor purges expired sessions, codes, tokens and old messages; Serve
+	// runs it on every node.
+	Janitor *Janitor
+	Log     *slog.Logger
 	// PasswordParams are the hashing parameters in force.
 	PasswordParams password.Params
 	handler        http.Handler
 }
 
 // New builds an App; Close releases it.
-func New(cfg config.Config, log *slog.Logger) (*App, error) {
+func New(cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 	params, err := password.ParamsFor(cfg.PasswordCost)
 	if err != nil {
 		return nil, err
@@ -50,9 +51,9 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	st, err := sqlite.Open(filepath.Join(cfg.DataDir, "ninshou.db"))
+	st, err := OpenStore(context.Background(), cfg, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+		return nil, err
 	}
 	senders := map[string]notify.Sender{}
 	if cfg.SMTPURL != "" {
@@ -62,6 +63,19 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 			return nil, fmt.Errorf("smtp: %w", err)
 		}
 		senders["email"] = smtp
+	}
+	sms, err := smsSender(context.Background(), cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if sms != nil {
+		senders["sms"] = sms
+	}
+	sealer, fakeSRP, err := serverSecrets(cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
 	var svc *idp.Service
 	// The dispatcher reads the domain's clock, so that messages queued at a
@@ -76,12 +90,20 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		Store:    st,
 		Tokens:   &tokens.Service{PublicURL: cfg.PublicURL},
 		Hasher:   &password.Hasher{Params: params},
+		Sealer:   sealer,
 		Region:   cfg.Region,
 		MailFrom: cfg.MailFrom,
 		Kick:     disp.Kick,
 		Log:      log,
 	}
+	svc.FakeSRPSecret = fakeSRP
 	a := &App{Config: cfg, Store: st, Service: svc, Dispatcher: disp, Log: log, PasswordParams: params}
+	a.Janitor = &Janitor{Store: st, Log: log, Now: func() time.Time {
+		if svc.Now != nil {
+			return svc.Now()
+		}
+		return time.Now()
+	}}
 	a.handler = a.routes()
 	return a, nil
 }
@@ -176,6 +198,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			a.Log.Error("outbox dispatcher stopped", "err", err)
 		}
 	}()
+	janitored := make(chan struct{})
+	go func() {
+		defer close(janitored)
+		a.Janitor.Run(dctx)
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var err error
@@ -188,6 +215,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopDispatch()
 	<-dispatched
+	<-janitored
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -199,7 +227,7 @@ func (a *App) Banner(addr string) string {
 	var b strings.Builder
 	url := "http://" + addr
 	fmt.Fprintf(&b, "Ninshou is serving the Cognito User Pools API at %s\n", url)
-	fmt.Fprintf(&b, "  store:     %s (SQLite)\n", filepath.Join(a.Config.DataDir, "ninshou.db"))
+	fmt.Fprintf(&b, "  store:     %s\n", StoreName(a.Config))
 	fmt.Fprintf(&b, "  issuer:    %s/<poolId>\n", a.Config.PublicURL)
 	fmt.Fprintf(&b, "  passwords: %s\n", a.PasswordParams)
 	if a.Config.Outbox {

@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/ninshou/ninshou/internal/idp/srp"
 )
 
 // ExitCode is the process status for a configuration error (the status Go's
@@ -31,6 +33,10 @@ type Config struct {
 	Addr string
 	// DataDir is the directory of the embedded store.
 	DataDir string
+	// DB selects the store: "" is SQLite in DataDir; a postgres:// or
+	// postgresql:// URL is that PostgreSQL database, which several nodes may
+	// share. It may hold a password: print it with RedactedDB.
+	DB string
 	// PublicURL is the absolute http(s) URL clients reach the server at,
 	// without a trailing slash. A pool's token issuer is PublicURL + "/" + poolID.
 	PublicURL string
@@ -52,7 +58,20 @@ type Config struct {
 	LogFormat string
 	// LogLevel is the minimum level logged.
 	LogLevel slog.Level
+	// ServerKey is the 32-byte key that seals SRP verifiers and TOTP secrets;
+	// nil means <data>/server.key, created at first start. Never log it.
+	ServerKey []byte
+	// SMSSender is how SMS leave: "log" (log line and outbox only),
+	// "webhook" (POST to SMSWebhookURL) or "sns" (Amazon SNS Publish).
+	SMSSender string
+	// SMSWebhookURL receives {"phone_number": ..., "message": ...} per SMS.
+	SMSWebhookURL string
+	// SNSEndpoint overrides the Amazon SNS endpoint ("" is AWS's own).
+	SNSEndpoint string
 }
+
+// RedactedDB is DB with any password replaced by "xxxxx".
+func (c Config) RedactedDB() string { return redactURL(c.DB) }
 
 // RedactedSMTPURL is SMTPURL with any password replaced by "xxxxx".
 func (c Config) RedactedSMTPURL() string { return redactURL(c.SMTPURL) }
@@ -62,6 +81,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("addr", c.Addr),
 		slog.String("data", c.DataDir),
+		slog.String("db", c.RedactedDB()),
 		slog.String("public_url", c.PublicURL),
 		slog.String("region", c.Region),
 		slog.String("smtp_url", c.RedactedSMTPURL()),
@@ -70,6 +90,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("password_cost", c.PasswordCost),
 		slog.String("log_format", c.LogFormat),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.Bool("server_key_given", c.ServerKey != nil),
+		slog.String("sms_sender", c.SMSSender),
+		slog.String("sms_webhook_url", redactURL(c.SMSWebhookURL)),
+		slog.String("sns_endpoint", c.SNSEndpoint),
 	)
 }
 
@@ -86,6 +110,7 @@ type option struct {
 var options = []option{
 	{name: "addr", def: "127.0.0.1:9229", usage: "`host:port` to listen on"},
 	{name: "data", def: "./ninshou-data", usage: "`directory` of the embedded store"},
+	{name: "db", usage: "store: unset for SQLite in --data, or a postgres://user:pass@host:port/db?sslmode=... `URL` that several nodes may share"},
 	{name: "public-url", usage: "absolute http(s) `URL` clients reach the server at, without trailing slash (default http://<addr>)"},
 	{name: "region", def: "us-east-1", usage: "AWS `region` to answer as"},
 	{name: "smtp-url", usage: "smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://... (implicit TLS); unset: messages go only to the log and the outbox"},
@@ -94,6 +119,10 @@ var options = []option{
 	{name: "password-cost", def: "standard", usage: "password hashing profile: standard or low (tests only)"},
 	{name: "log-format", def: "text", usage: "log format: text or json"},
 	{name: "log-level", def: "info", usage: "minimum log `level`: debug, info, warn or error"},
+	{name: "server-key", usage: "32-byte `key` (64 hex digits or base64) sealing SRP verifiers and TOTP secrets (default: <data>/server.key, created at first start)"},
+	{name: "sms-sender", usage: "how SMS are sent: log, webhook or sns (default webhook with --sms-webhook-url, sns with --sns-endpoint, else log)"},
+	{name: "sms-webhook-url", usage: "http(s) `URL` that receives each SMS as POSTed JSON {\"phone_number\", \"message\"}"},
+	{name: "sns-endpoint", usage: "http(s) `URL` of Amazon SNS (or a stand-in) for --sms-sender sns; credentials from the standard AWS chain"},
 }
 
 // EnvName returns the environment variable that sets flag name.
@@ -174,8 +203,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 
 	bad := func(name string, err error) error {
 		shown := values[name].s
-		if name == "smtp-url" {
+		if name == "smtp-url" || name == "db" {
 			shown = redactURL(shown)
+		}
+		if name == "server-key" {
+			shown = "(hidden)"
 		}
 		from := ""
 		if env := source[name]; env != "" {
@@ -197,6 +229,13 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	c.DataDir = get("data")
 	if c.DataDir == "" {
 		return Config{}, bad("data", errors.New("must not be empty"))
+	}
+
+	c.DB = get("db")
+	if c.DB != "" {
+		if err := checkDB(c.DB); err != nil {
+			return Config{}, bad("db", err)
+		}
 	}
 
 	c.PublicURL = get("public-url")
@@ -242,6 +281,39 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 
 	if err := c.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
 		return Config{}, bad("log-level", errors.New("want debug, info, warn or error"))
+	}
+
+	if k := get("server-key"); k != "" {
+		if c.ServerKey, err = srp.DecodeKey(k); err != nil {
+			return Config{}, bad("server-key", errors.New("want 32 bytes as 64 hex digits or base64"))
+		}
+	}
+	c.SMSWebhookURL = get("sms-webhook-url")
+	if c.SMSWebhookURL != "" {
+		if err := checkHTTPURL(c.SMSWebhookURL); err != nil {
+			return Config{}, bad("sms-webhook-url", err)
+		}
+	}
+	c.SNSEndpoint = get("sns-endpoint")
+	if c.SNSEndpoint != "" {
+		if err := checkHTTPURL(c.SNSEndpoint); err != nil {
+			return Config{}, bad("sns-endpoint", err)
+		}
+	}
+	c.SMSSender = get("sms-sender")
+	switch {
+	case c.SMSSender == "" && c.SMSWebhookURL != "" && c.SNSEndpoint != "":
+		return Config{}, bad("sms-sender", errors.New("choose webhook or sns: both --sms-webhook-url and --sns-endpoint are set"))
+	case c.SMSSender == "" && c.SMSWebhookURL != "":
+		c.SMSSender = "webhook"
+	case c.SMSSender == "" && c.SNSEndpoint != "":
+		c.SMSSender = "sns"
+	case c.SMSSender == "":
+		c.SMSSender = "log"
+	case c.SMSSender == "webhook" && c.SMSWebhookURL == "":
+		return Config{}, bad("sms-sender", errors.New("webhook needs --sms-webhook-url"))
+	case c.SMSSender != "log" && c.SMSSender != "webhook" && c.SMSSender != "sns":
+		return Config{}, bad("sms-sender", errors.New("want log, webhook or sns"))
 	}
 	return c, nil
 }
@@ -303,6 +375,37 @@ func checkPublicURL(s string) error {
 		return errors.New("must not have a query or fragment")
 	case strings.HasSuffix(s, "/"):
 		return errors.New("must not end with a slash")
+	}
+	return nil
+}
+
+// checkDB accepts a PostgreSQL URL; pgx reads the rest (sslmode,
+// search_path, pool_max_conns, ...) when the store opens.
+func checkDB(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return errors.New("want postgres://[user[:pass]@]host[:port]/database[?...] (or unset for SQLite in --data)")
+	}
+	if u.Host == "" && u.Query().Get("host") == "" {
+		return errors.New("missing host")
+	}
+	return nil
+}
+
+// checkHTTPURL validates an absolute http(s) URL of a service Ninshou calls.
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return errors.New("want an absolute http:// or https:// URL")
+	}
+	if u.Hostname() == "" {
+		return errors.New("missing host")
 	}
 	return nil
 }

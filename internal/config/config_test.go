@@ -29,6 +29,7 @@ func TestLoadDefaults(t *testing.T) {
 		PasswordCost: "standard",
 		LogFormat:    "text",
 		LogLevel:     slog.LevelInfo,
+		SMSSender:    "log",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Load() mismatch (-want +got):\n%s", diff)
@@ -49,6 +50,7 @@ func TestLoadEachFlag(t *testing.T) {
 	}{
 		{"addr", "127.0.0.1:1000", "[::1]:2000", func(c Config) any { return c.Addr }, "127.0.0.1:9229", "127.0.0.1:1000", "[::1]:2000"},
 		{"data", "/var/lib/a", "/var/lib/b", func(c Config) any { return c.DataDir }, "./ninshou-data", "/var/lib/a", "/var/lib/b"},
+		{"db", "postgres://db-a/ninshou", "postgresql://u@db-b:5433/ninshou?sslmode=require", func(c Config) any { return c.DB }, "", "postgres://db-a/ninshou", "postgresql://u@db-b:5433/ninshou?sslmode=require"},
 		{"public-url", "https://a.example", "https://b.example/auth", func(c Config) any { return c.PublicURL }, "http://127.0.0.1:9229", "https://a.example", "https://b.example/auth"},
 		{"region", "eu-west-1", "us-gov-west-1", func(c Config) any { return c.Region }, "us-east-1", "eu-west-1", "us-gov-west-1"},
 		{"smtp-url", "smtp://mail:25", "smtps://u:p@mail.example:465", func(c Config) any { return c.SMTPURL }, "", "smtp://mail:25", "smtps://u:p@mail.example:465"},
@@ -57,6 +59,13 @@ func TestLoadEachFlag(t *testing.T) {
 		{"password-cost", "low", "standard", func(c Config) any { return c.PasswordCost }, "standard", "low", "standard"},
 		{"log-format", "json", "text", func(c Config) any { return c.LogFormat }, "text", "json", "text"},
 		{"log-level", "debug", "error", func(c Config) any { return c.LogLevel }, slog.LevelInfo, slog.LevelDebug, slog.LevelError},
+		{"server-key", strings.Repeat("ab", 32), "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=", func(c Config) any { return c.ServerKey }, []byte(nil),
+			[]byte(strings.Repeat("\xab", 32)), []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}},
+		{"sms-webhook-url", "http://127.0.0.1:8080/sms", "https://hooks.example/sms", func(c Config) any { return [2]string{c.SMSWebhookURL, c.SMSSender} },
+			[2]string{"", "log"}, [2]string{"http://127.0.0.1:8080/sms", "webhook"}, [2]string{"https://hooks.example/sms", "webhook"}},
+		{"sns-endpoint", "http://127.0.0.1:4566", "https://sns.eu-west-1.amazonaws.com", func(c Config) any { return [2]string{c.SNSEndpoint, c.SMSSender} },
+			[2]string{"", "log"}, [2]string{"http://127.0.0.1:4566", "sns"}, [2]string{"https://sns.eu-west-1.amazonaws.com", "sns"}},
+		{"sms-sender", "sns", "log", func(c Config) any { return c.SMSSender }, "log", "sns", "log"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.flag, func(t *testing.T) {
@@ -95,6 +104,9 @@ func TestLoadBadValues(t *testing.T) {
 		{"addr", "127.0.0.1:http"},
 		{"addr", "127.0.0.1:70000"},
 		{"data", ""},
+		{"db", "mysql://db/ninshou"},
+		{"db", "/var/lib/ninshou.db"},
+		{"db", "postgres:///ninshou"},
 		{"public-url", "example.com"},
 		{"public-url", "ftp://example.com"},
 		{"public-url", "http://example.com/"},
@@ -115,6 +127,11 @@ func TestLoadBadValues(t *testing.T) {
 		{"password-cost", "high"},
 		{"log-format", "xml"},
 		{"log-level", "loud"},
+		{"sms-webhook-url", "ftp://hooks.example/sms"},
+		{"sms-webhook-url", "hooks.example/sms"},
+		{"sns-endpoint", "localhost:4566"},
+		{"sms-sender", "pigeon"},
+		{"sms-sender", "webhook"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.flag+"="+tt.value, func(t *testing.T) {
@@ -135,6 +152,20 @@ func TestLoadBadValues(t *testing.T) {
 				t.Errorf("env: err = %v, want prefix %q", err, wantPrefix)
 			}
 		})
+	}
+}
+
+func TestLoadRedactsDBPassword(t *testing.T) {
+	_, err := Load([]string{"--db=mysql://user:secret@db/ninshou"}, env(nil))
+	if err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("err = %v, want an error without the password", err)
+	}
+	c, err := Load([]string{"--db=postgres://user:secret@db/ninshou"}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.LogValue().String(); strings.Contains(got, "secret") {
+		t.Errorf("LogValue() = %q", got)
 	}
 }
 
@@ -205,5 +236,21 @@ func TestLoadUsageErrors(t *testing.T) {
 		if !strings.Contains(b.String(), "-"+o.name) || !strings.Contains(b.String(), EnvName(o.name)) {
 			t.Errorf("Usage does not mention %s and %s", o.name, EnvName(o.name))
 		}
+	}
+}
+
+// TestLoadServerKey: a bad --server-key names the flag but never echoes the
+// value, which may be most of a real key.
+func TestLoadServerKey(t *testing.T) {
+	for _, v := range []string{"abc", strings.Repeat("ab", 31), strings.Repeat("zz", 32)} {
+		_, err := Load([]string{"--server-key", v}, env(nil))
+		want := `invalid value "(hidden)" for --server-key: want 32 bytes as 64 hex digits or base64`
+		if err == nil || err.Error() != want {
+			t.Errorf("--server-key %q: err = %v, want %q", v, err, want)
+		}
+	}
+	_, err := Load([]string{"--sms-webhook-url", "http://a/sms", "--sns-endpoint", "http://b"}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "--sms-sender") {
+		t.Errorf("webhook and SNS without --sms-sender: err = %v, want a --sms-sender error", err)
 	}
 }

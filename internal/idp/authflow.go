@@ -28,13 +28,25 @@ import (
 // lockout bookkeeping, NEW_PASSWORD_REQUIRED, MFA, tokens.
 //
 //	stateDiagram-v2
-//	    [*] --> NEW_PASSWORD_REQUIRED: temporary password
-//	    [*] --> MFA: password ok, MFA due
-//	    [*] --> Tokens: password ok, no MFA
+//	    [*] --> PASSWORD_VERIFIER: USER_SRP_AUTH (SRP_A)
+//	    [*] --> SELECT_CHALLENGE: USER_AUTH, no usable preference
+//	    SELECT_CHALLENGE --> Password: ANSWER=PASSWORD
+//	    SELECT_CHALLENGE --> PASSWORD_VERIFIER: ANSWER=PASSWORD_SRP
+//	    SELECT_CHALLENGE --> OTP: ANSWER=EMAIL_OTP or SMS_OTP (8 digits)
+//	    OTP --> Tokens: code ok (no MFA after a passwordless factor)
+//	    PASSWORD_VERIFIER --> Password: proof ok
+//	    [*] --> Password: USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH
+//	    Password --> NEW_PASSWORD_REQUIRED: temporary password
+//	    Password --> MFA: password ok, MFA due
+//	    Password --> SELECT_MFA_TYPE: several factors, none preferred
+//	    Password --> MFA_SETUP: MFA on, no usable factor
+//	    Password --> Tokens: password ok, no MFA
 //	    NEW_PASSWORD_REQUIRED --> MFA: new password set, MFA due
 //	    NEW_PASSWORD_REQUIRED --> Tokens: new password set
-//	    MFA --> Tokens: code ok
 //	    SELECT_MFA_TYPE --> MFA: factor chosen
+//	    MFA_SETUP --> MFA_SETUP: AssociateSoftwareToken, VerifySoftwareToken (new sessions)
+//	    MFA_SETUP --> Tokens: token verified
+//	    MFA --> Tokens: code ok (SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA)
 //	    MFA --> MFA: wrong code (until the attempt limit)
 
 // Challenge names (ChallengeNameType).
@@ -45,6 +57,9 @@ const (
 	ChallengeSoftwareToken = "SOFTWARE_TOKEN_MFA"
 	ChallengeSelectMFA     = "SELECT_MFA_TYPE"
 	ChallengeMFASetup      = "MFA_SETUP"
+	ChallengePasswordSRP   = "PASSWORD_VERIFIER"
+	ChallengeSelect        = "SELECT_CHALLENGE"
+	ChallengeSMSOTP        = "SMS_OTP"
 )
 
 // maxCodeAttempts is how many wrong codes one session takes before it is
@@ -96,6 +111,15 @@ type sessionState struct {
 	CodeHash    []byte   `json:"c,omitempty"`
 	Options     []string `json:"o,omitempty"`
 	Destination string   `json:"d,omitempty"`
+	// PASSWORD_VERIFIER: the client's A, the sealed server challenge (b, B),
+	// and for an unknown user (session without sub) the name it was asked
+	// for; NoVerifier when the user has no usable verifier.
+	SRPA       string `json:"a,omitempty"`
+	SRPState   []byte `json:"b,omitempty"`
+	Unknown    string `json:"k,omitempty"`
+	NoVerifier bool   `json:"nv,omitempty"`
+	// Setup: MFA_SETUP whose software token was verified (VerifySoftwareToken).
+	Setup bool `json:"s,omitempty"`
 }
 
 var (
@@ -210,6 +234,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (*Step, error) {
 		if !c.AllowsFlow(FlowAllowUserSRP) {
 			return nil, notEnabled(in.AuthFlow)
 		}
+		return s.srpStart(ctx, p, c, in.Params, nil)
 	case "CUSTOM_AUTH":
 		if !c.AllowsFlow(FlowAllowCustom) {
 			return nil, notEnabled(in.AuthFlow)
@@ -219,24 +244,35 @@ func (s *Service) Start(ctx context.Context, in StartInput) (*Step, error) {
 		if !c.AllowsFlow(FlowAllowUserAuth) {
 			return nil, notEnabled(in.AuthFlow)
 		}
+		return s.userAuthStart(ctx, p, c, in.Params)
 	default:
 		return nil, Errorf(InvalidParameterException, "Initiate Auth method not supported.")
 	}
-	return nil, Errorf(UnsupportedOperationException, "Ninshou does not support the %s flow yet.", in.AuthFlow)
 }
 
-// passwordSignIn is USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH.
+// passwordSignIn is USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH (and
+// USER_AUTH's PASSWORD factor).
 func (s *Service) passwordSignIn(ctx context.Context, p *Pool, c *Client, params map[string]string) (*Step, error) {
+	sub, err := s.checkPassword(ctx, p, c, params)
+	if err != nil {
+		return nil, err
+	}
+	return s.afterPassword(ctx, p, c, sub)
+}
+
+// checkPassword verifies USERNAME and PASSWORD with every check that comes
+// before them, counting a wrong password toward lockout; it returns the sub.
+func (s *Service) checkPassword(ctx context.Context, p *Pool, c *Client, params map[string]string) (string, error) {
 	username := params["USERNAME"]
 	if username == "" {
-		return nil, missing("USERNAME")
+		return "", missing("USERNAME")
 	}
 	if err := checkSecretHash(c, []string{username}, params["SECRET_HASH"]); err != nil {
-		return nil, err
+		return "", err
 	}
 	pw := params["PASSWORD"]
 	if pw == "" {
-		return nil, missing("PASSWORD")
+		return "", missing("PASSWORD")
 	}
 	var u *store.User
 	err := s.view(ctx, func(tx store.Tx) error {
@@ -247,40 +283,48 @@ func (s *Service) passwordSignIn(ctx context.Context, p *Pool, c *Client, params
 	if errors.Is(err, store.ErrNotFound) {
 		s.Hasher.DummyVerify(pw) // same work as a real check: timing tells nothing
 		if c.PreventUserExistenceErrors == "ENABLED" {
-			return nil, errIncorrect
+			return "", errIncorrect
 		}
-		return nil, errUserNotFoundAuth
+		return "", errUserNotFoundAuth
 	}
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	now := s.now()
-	if now.Before(u.LockedUntil) {
-		return nil, errLockedOut
-	}
-	if !u.Enabled {
-		return nil, errUserDisabled
-	}
-	switch u.Status {
-	case StatusUnconfirmed:
-		return nil, errUserNotConfirm
-	case StatusResetRequired:
-		if c.PreventUserExistenceErrors == "ENABLED" {
-			return nil, errIncorrect
-		}
-		return nil, errResetRequired
+	if err := s.accountState(c, u); err != nil {
+		return "", err
 	}
 	ok, err := s.Hasher.Verify(u.PasswordHash, pw)
 	if err != nil {
-		return nil, internal(fmt.Errorf("verify password of %s: %w", u.Sub, err))
+		return "", internal(fmt.Errorf("verify password of %s: %w", u.Sub, err))
 	}
 	if !ok {
 		if err := s.recordFailure(ctx, p.ID, u.Sub); err != nil {
-			return nil, err
+			return "", err
 		}
-		return nil, errIncorrect
+		return "", errIncorrect
 	}
-	return s.afterPassword(ctx, p, c, u.Sub)
+	return u.Sub, nil
+}
+
+// accountState refuses sign-in for a locked, disabled, unconfirmed or
+// reset user, in Cognito's order.
+func (s *Service) accountState(c *Client, u *store.User) error {
+	if s.now().Before(u.LockedUntil) {
+		return errLockedOut
+	}
+	if !u.Enabled {
+		return errUserDisabled
+	}
+	switch u.Status {
+	case StatusUnconfirmed:
+		return errUserNotConfirm
+	case StatusResetRequired:
+		if c.PreventUserExistenceErrors == "ENABLED" {
+			return errIncorrect
+		}
+		return errResetRequired
+	}
+	return nil
 }
 
 // recordFailure counts a failed password on Cognito's lockout schedule:
@@ -288,26 +332,28 @@ func (s *Service) passwordSignIn(ctx context.Context, p *Pool, c *Client, params
 // further failure up to about 15 minutes; 15 quiet minutes reset the count.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/authentication.html#authentication-flow-lockout-behavior
 func (s *Service) recordFailure(ctx context.Context, poolID, sub string) error {
-	return s.update(ctx, func(tx store.Tx) error {
-		u, err := tx.Users().Get(poolID, sub)
-		if err != nil {
-			return err
+	return s.update(ctx, func(tx store.Tx) error { return s.recordFailureTx(tx, poolID, sub) })
+}
+
+func (s *Service) recordFailureTx(tx store.Tx, poolID, sub string) error {
+	u, err := tx.Users().Get(poolID, sub)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if now.Sub(u.LastFailedAt) >= 15*time.Minute {
+		u.FailedAttempts = 0
+	}
+	u.FailedAttempts++
+	u.LastFailedAt = now
+	if n := u.FailedAttempts; n >= 5 {
+		lock := 15 * time.Minute
+		if n-5 < 10 {
+			lock = time.Duration(1<<(n-5)) * time.Second
 		}
-		now := s.now()
-		if now.Sub(u.LastFailedAt) >= 15*time.Minute {
-			u.FailedAttempts = 0
-		}
-		u.FailedAttempts++
-		u.LastFailedAt = now
-		if n := u.FailedAttempts; n >= 5 {
-			lock := 15 * time.Minute
-			if n-5 < 10 {
-				lock = time.Duration(1<<(n-5)) * time.Second
-			}
-			u.LockedUntil = now.Add(lock)
-		}
-		return tx.Users().Update(u)
-	})
+		u.LockedUntil = now.Add(lock)
+	}
+	return tx.Users().Update(u)
 }
 
 // afterPassword continues a sign-in whose password was right:
@@ -465,15 +511,16 @@ func (s *Service) mfaOrTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st
 		return &Step{ChallengeName: challenge, Session: session, Parameters: map[string]string{
 			"FRIENDLY_DEVICE_NAME": decodeExtra(u).TOTPFriendlyName, "USER_ID_FOR_SRP": u.Username}}, nil, nil
 	default:
-		step, err := s.codeChallenge(tx, p, c, u, challenge, st)
+		step, err := s.codeChallenge(tx, p, c, u, challenge, st, 6)
 		return step, nil, err
 	}
 }
 
-// codeChallenge sends a fresh 6-digit code by email (EMAIL_OTP) or SMS
-// (SMS_MFA) and returns the challenge that asks for it.
-func (s *Service) codeChallenge(tx store.Tx, p *Pool, c *Client, u *store.User, challenge string, st sessionState) (*Step, error) {
-	code := s.randomString(digits, 6)
+// codeChallenge sends a fresh code of n digits by email (EMAIL_OTP) or SMS
+// (SMS_MFA, SMS_OTP) and returns the challenge that asks for it. MFA codes
+// have 6 digits, USER_AUTH's passwordless first factors 8.
+func (s *Service) codeChallenge(tx store.Tx, p *Pool, c *Client, u *store.User, challenge string, st sessionState, n int) (*Step, error) {
+	code := s.randomString(digits, n)
 	handle, hash := s.newHandle()
 	st.CodeHash = codeHash(hash, code)
 	var medium, dest string
@@ -486,7 +533,7 @@ func (s *Service) codeChallenge(tx store.Tx, p *Pool, c *Client, u *store.User, 
 		if err := s.enqueueEmail(tx, p, to, subject, body, "mfa_code"); err != nil {
 			return nil, err
 		}
-	case ChallengeSMSMFA:
+	case ChallengeSMSMFA, ChallengeSMSOTP:
 		to := u.Attributes["phone_number"]
 		medium, dest = "SMS", maskPhone(to)
 		tpl := orDefault(p.MFA.SmsMessage, orDefault(p.SmsAuthenticationMsg, defaultMFASms))
@@ -558,9 +605,11 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 		return nil, err
 	}
 	switch in.ChallengeName {
-	case ChallengeNewPassword, ChallengeEmailOTP, ChallengeSMSMFA, ChallengeSelectMFA:
-	case ChallengeSoftwareToken, ChallengeMFASetup:
-		return nil, Errorf(UnsupportedOperationException, "Ninshou does not support answering %s yet.", in.ChallengeName)
+	case ChallengePasswordSRP:
+		// Its state travels in SECRET_BLOCK; a Session, if echoed, is ignored.
+		return s.srpVerify(ctx, p, c, r)
+	case ChallengeNewPassword, ChallengeEmailOTP, ChallengeSMSMFA, ChallengeSMSOTP, ChallengeSelectMFA,
+		ChallengeSoftwareToken, ChallengeMFASetup, ChallengeSelect:
 	default:
 		return nil, Errorf(InvalidParameterException, "Unsupported challenge name %s.", in.ChallengeName)
 	}
@@ -568,6 +617,9 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 		return nil, missing("Session")
 	}
 	hash := hashHandle(in.Session)
+	if in.ChallengeName == ChallengeSelect {
+		return s.respondSelectChallenge(ctx, p, c, hash, r)
+	}
 
 	// Read and check outside the write lock; heavy work (password hashing)
 	// happens before the write transaction, which re-checks everything.
@@ -580,10 +632,10 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 	if err != nil {
 		return nil, err
 	}
-	var newHash string
+	var newPassword *passwordRecord
 	var newAttrs []Attribute
 	if in.ChallengeName == ChallengeNewPassword {
-		newHash, newAttrs, err = s.prepareNewPassword(p, u, r)
+		newPassword, newAttrs, err = s.prepareNewPassword(p, u, r)
 		if err != nil {
 			return nil, err
 		}
@@ -603,10 +655,13 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 		}
 		now := s.now()
 		switch in.ChallengeName {
-		case ChallengeEmailOTP, ChallengeSMSMFA:
-			key := "EMAIL_OTP_CODE"
-			if in.ChallengeName == ChallengeSMSMFA {
-				key = "SMS_MFA_CODE"
+		case ChallengeEmailOTP, ChallengeSMSMFA, ChallengeSMSOTP:
+			key, attr := "EMAIL_OTP_CODE", "email_verified"
+			switch in.ChallengeName {
+			case ChallengeSMSMFA:
+				key, attr = "SMS_MFA_CODE", "phone_number_verified"
+			case ChallengeSMSOTP:
+				key, attr = "SMS_OTP_CODE", "phone_number_verified"
 			}
 			code := r[key]
 			if code == "" {
@@ -623,10 +678,6 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 				return err
 			}
 			// A code that arrived proves the address (Cognito marks it verified).
-			attr := "email_verified"
-			if in.ChallengeName == ChallengeSMSMFA {
-				attr = "phone_number_verified"
-			}
 			if u.Attributes[attr] != "true" {
 				u.Attributes[attr] = "true"
 				u.UpdatedAt = now
@@ -655,7 +706,7 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 				step, pending, err = s.mfaOrTokensWith(tx, p, c, u, st, answer)
 				return err
 			}
-			step, err = s.codeChallenge(tx, p, c, u, answer, st)
+			step, err = s.codeChallenge(tx, p, c, u, answer, st, 6)
 			return err
 		case ChallengeNewPassword:
 			if err := consume(tx, hash, now); err != nil {
@@ -664,13 +715,60 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 			for _, a := range newAttrs {
 				u.Attributes[a.Name] = a.Value
 			}
-			u.PasswordHash, u.PasswordSetAt = newHash, now
+			if err := s.setPassword(u, newPassword, now); err != nil {
+				return err
+			}
 			u.Status = StatusConfirmed
 			u.UpdatedAt = now
 			if err := saveUser(tx, p, u); err != nil {
 				return err
 			}
 			step, pending, err = s.mfaOrTokens(tx, p, c, u, st)
+			return err
+		case ChallengeSoftwareToken:
+			code := r["SOFTWARE_TOKEN_MFA_CODE"]
+			if code == "" {
+				return missing("SOFTWARE_TOKEN_MFA_CODE")
+			}
+			step, ok, err := s.checkTOTP(u, code)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				if _, err := tx.Sessions().AddAttempt(hash); err != nil {
+					return err
+				}
+				failure = errCodeMismatch
+				return nil // commit the attempt
+			}
+			if err := consume(tx, hash, now); err != nil {
+				return err
+			}
+			if err := s.useTOTPStep(tx, p, u, step); err != nil {
+				return err
+			}
+			pending, err = s.grantTokens(tx, p, c, u, st)
+			return err
+		case ChallengeMFASetup:
+			if !st.Setup {
+				return errSessionInvalid
+			}
+			if err := consume(tx, hash, now); err != nil {
+				return err
+			}
+			// The verified token becomes the user's MFA factor, preferred
+			// unless the user already prefers another.
+			if !slices.Contains(u.MFAEnabled, FactorTOTP) {
+				u.MFAEnabled = append(u.MFAEnabled, FactorTOTP)
+			}
+			if u.MFAPreferred == "" {
+				u.MFAPreferred = FactorTOTP
+			}
+			u.UpdatedAt = now
+			if err := saveUser(tx, p, u); err != nil {
+				return err
+			}
+			pending, err = s.grantTokens(tx, p, c, u, st)
 			return err
 		}
 		return nil
@@ -741,10 +839,10 @@ func (s *Service) loadSession(tx store.Tx, p *Pool, c *Client, hash []byte, chal
 }
 
 // prepareNewPassword checks and hashes the answer to NEW_PASSWORD_REQUIRED.
-func (s *Service) prepareNewPassword(p *Pool, u *store.User, r map[string]string) (string, []Attribute, error) {
+func (s *Service) prepareNewPassword(p *Pool, u *store.User, r map[string]string) (*passwordRecord, []Attribute, error) {
 	pw := r["NEW_PASSWORD"]
 	if pw == "" {
-		return "", nil, missing("NEW_PASSWORD")
+		return nil, nil, missing("NEW_PASSWORD")
 	}
 	var attrs []Attribute
 	for k, v := range r {
@@ -754,7 +852,7 @@ func (s *Service) prepareNewPassword(p *Pool, u *store.User, r map[string]string
 	}
 	slices.SortFunc(attrs, func(a, b Attribute) int { return strings.Compare(a.Name, b.Name) })
 	if err := checkAttributes(p, attrs, false); err != nil {
-		return "", nil, err
+		return nil, nil, err
 	}
 	merged := map[string]string{}
 	for k, v := range u.Attributes {
@@ -764,14 +862,14 @@ func (s *Service) prepareNewPassword(p *Pool, u *store.User, r map[string]string
 		merged[a.Name] = a.Value
 	}
 	if name := missingRequired(p, merged); name != "" {
-		return "", nil, Errorf(InvalidParameterException, "Invalid attributes given, %s is missing", name)
+		return nil, nil, Errorf(InvalidParameterException, "Invalid attributes given, %s is missing", name)
 	}
 	if err := s.policyError(p, pw); err != nil {
-		return "", nil, err
+		return nil, nil, err
 	}
-	hash, err := s.Hasher.Hash(pw)
+	rec, err := s.passwordRecord(p, u.Username, pw)
 	if err != nil {
-		return "", nil, internal(err)
+		return nil, nil, err
 	}
-	return hash, attrs, nil
+	return rec, attrs, nil
 }

@@ -123,42 +123,19 @@ func (s *Service) refresh(ctx context.Context, p *Pool, c *Client, params map[st
 	if value == "" {
 		return nil, missing("REFRESH_TOKEN")
 	}
+	if c.RefreshRotation {
+		// "You can't authenticate with REFRESH_TOKEN_AUTH in app clients with
+		// refresh token rotation enabled." (exact error text unpublished)
+		return nil, Errorf(InvalidParameterException, "Refresh token rotation is enabled for this client; use GetTokensFromRefreshToken.")
+	}
 	var pt *pendingTokens
 	err := s.view(ctx, func(tx store.Tx) error {
-		rt, err := tx.RefreshTokens().Get(tokens.HashRefreshToken(value))
-		if errors.Is(err, store.ErrNotFound) {
-			return errInvalidRefresh
-		}
-		if err != nil {
-			return err
-		}
-		fam, err := tx.TokenFamilies().Get(rt.FamilyID)
-		if errors.Is(err, store.ErrNotFound) {
-			return errInvalidRefresh
-		}
-		if err != nil {
-			return err
-		}
-		if fam.ClientID != c.ID || fam.PoolID != p.ID {
-			return errInvalidRefresh
-		}
-		u, err := tx.Users().Get(p.ID, fam.Sub)
-		if errors.Is(err, store.ErrNotFound) {
-			return errInvalidRefresh
-		}
+		_, fam, u, err := s.refreshGrant(tx, p, c, value)
 		if err != nil {
 			return err
 		}
 		if err := checkSecretHash(c, []string{params["USERNAME"], u.Username, u.Sub}, params["SECRET_HASH"]); err != nil {
 			return err
-		}
-		switch {
-		case fam.RevokedAt != nil:
-			return errRefreshRevoked
-		case !s.now().Before(rt.ExpiresAt):
-			return errRefreshExpired
-		case !u.Enabled:
-			return errUserDisabled
 		}
 		pt = &pendingTokens{family: fam, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime}
 		return nil
@@ -167,4 +144,60 @@ func (s *Service) refresh(ctx context.Context, p *Pool, c *Client, params map[st
 		return nil, err
 	}
 	return s.finish(ctx, p, c, nil, pt)
+}
+
+// refreshTokens is the grant of a checked refresh token without rotation.
+func (s *Service) refreshTokens(tx store.Tx, p *Pool, c *Client, value string) (*pendingTokens, error) {
+	_, fam, u, err := s.refreshGrant(tx, p, c, value)
+	if err != nil {
+		return nil, err
+	}
+	return &pendingTokens{family: fam, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime}, nil
+}
+
+// refreshGrant resolves a refresh token of this client to its row, family
+// and user, refusing revoked, expired and disabled ones.
+func (s *Service) refreshGrant(tx store.Tx, p *Pool, c *Client, value string) (*store.RefreshToken, *store.TokenFamily, *store.User, error) {
+	rt, fam, u, err := s.lookupRefresh(tx, p, c, value)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	switch {
+	case fam.RevokedAt != nil:
+		return nil, nil, nil, errRefreshRevoked
+	case !s.now().Before(rt.ExpiresAt):
+		return nil, nil, nil, errRefreshExpired
+	case !u.Enabled:
+		return nil, nil, nil, errUserDisabled
+	}
+	return rt, fam, u, nil
+}
+
+// lookupRefresh finds a refresh token, its family and user, for this client.
+func (s *Service) lookupRefresh(tx store.Tx, p *Pool, c *Client, value string) (*store.RefreshToken, *store.TokenFamily, *store.User, error) {
+	rt, err := tx.RefreshTokens().Get(tokens.HashRefreshToken(value))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil, errInvalidRefresh
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fam, err := tx.TokenFamilies().Get(rt.FamilyID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil, errInvalidRefresh
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if fam.ClientID != c.ID || fam.PoolID != p.ID {
+		return nil, nil, nil, errInvalidRefresh
+	}
+	u, err := tx.Users().Get(p.ID, fam.Sub)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil, errInvalidRefresh
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return rt, fam, u, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ninshou/ninshou/internal/idp/password"
+	"github.com/ninshou/ninshou/internal/idp/srp"
 	"github.com/ninshou/ninshou/internal/idp/tokens"
 	"github.com/ninshou/ninshou/internal/store"
 )
@@ -19,6 +20,11 @@ type Service struct {
 	Store  store.Store
 	Tokens *tokens.Service
 	Hasher *password.Hasher
+	// Sealer seals SRP verifiers and TOTP secrets under the server key;
+	// nil disables SRP (every SRP proof then fails like a wrong password).
+	Sealer *srp.Sealer
+	// FakeSRPSecret derives the stable fake SRP answers for unknown users.
+	FakeSRPSecret []byte
 	// Region prefixes pool IDs (us-east-1_AbCdEf123).
 	Region string
 	// MailFrom is the sender when a pool sets none.

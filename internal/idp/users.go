@@ -203,9 +203,27 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 			MinimumLength: p.PasswordPolicy.MinimumLength, RequireUppercase: true, RequireLowercase: true,
 			RequireNumbers: true, RequireSymbols: true}, s.rand())
 	}
-	hash, err := s.Hasher.Hash(temp)
+	// The SRP verifier hashes the real username: the new sub in pools whose
+	// usernames are email or phone, the stored username on RESEND.
+	sub := uuid.New().String()
+	srpName := in.Username
+	if len(p.UsernameAttributes) > 0 {
+		srpName = sub
+	}
+	if in.MessageAction == "RESEND" {
+		if err := s.view(ctx, func(tx store.Tx) error {
+			u, err := mustFindUser(tx, p, in.Username)
+			if err == nil {
+				srpName = u.Username
+			}
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	rec, err := s.passwordRecord(p, srpName, temp)
 	if err != nil {
-		return nil, internal(err)
+		return nil, err
 	}
 	now := s.now()
 	var out *store.User
@@ -218,7 +236,13 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 			if u.Status != StatusForceChangePassword {
 				return Errorf(UnsupportedUserStateException, "Resend not possible. %s status is not FORCE_CHANGE_PASSWORD", u.Username)
 			}
-			u.PasswordHash, u.PasswordSetAt, u.UpdatedAt = hash, now, now
+			if u.Username != srpName {
+				return errConcurrentChange // renamed meanwhile: usernames are immutable, so never
+			}
+			if err := s.setPassword(u, rec, now); err != nil {
+				return err
+			}
+			u.UpdatedAt = now
 			if err := tx.Users().Update(u); err != nil {
 				return err
 			}
@@ -230,7 +254,6 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 			attrs[a.Name] = a.Value
 		}
 		username := in.Username
-		sub := uuid.New().String()
 		if len(p.UsernameAttributes) > 0 {
 			kind := ""
 			switch {
@@ -255,7 +278,10 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 		u := &store.User{
 			PoolID: p.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
 			Status: StatusForceChangePassword, Enabled: true, Attributes: attrs, Aliases: p.aliases(attrs),
-			PasswordHash: hash, PasswordSetAt: now, CreatedAt: now, UpdatedAt: now,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		if err := s.setPassword(u, rec, now); err != nil {
+			return err
 		}
 		if err := createUser(tx, p, u); err != nil {
 			return err
@@ -366,12 +392,32 @@ func (s *Service) AdminSetUserPassword(ctx context.Context, poolID, username, pw
 	if err := s.policyError(p, pw); err != nil {
 		return err
 	}
-	hash, err := s.Hasher.Hash(pw)
+	var realName string
+	var cur *store.User
+	if err := s.view(ctx, func(tx store.Tx) error {
+		u, err := mustFindUser(tx, p, username)
+		if err == nil {
+			realName, cur = u.Username, u
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := s.checkHistory(p, cur, pw); err != nil {
+		return err
+	}
+	rec, err := s.passwordRecord(p, realName, pw)
 	if err != nil {
-		return internal(err)
+		return err
 	}
 	return s.adminChangeUser(ctx, poolID, username, func(_ store.Tx, _ *Pool, u *store.User) error {
-		u.PasswordHash, u.PasswordSetAt = hash, s.now()
+		if u.Username != realName {
+			return errConcurrentChange
+		}
+		rememberPassword(p, u)
+		if err := s.setPassword(u, rec, s.now()); err != nil {
+			return err
+		}
 		u.FailedAttempts, u.LockedUntil = 0, time.Time{}
 		if permanent {
 			u.Status = StatusConfirmed

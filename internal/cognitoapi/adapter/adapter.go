@@ -19,6 +19,8 @@ func Endpoints(svc *idp.Service) map[string]awsjson.Endpoint {
 	h.registerUsers(m)
 	h.registerPools(m)
 	h.registerClients(m)
+	h.registerDirectory(m)
+	h.registerMFA(m)
 	return m
 }
 

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ninshou/ninshou/internal/app"
+	"github.com/ninshou/ninshou/internal/config"
+	"github.com/ninshou/ninshou/internal/idp/tokens"
+	"github.com/ninshou/ninshou/internal/portable"
+	"github.com/ninshou/ninshou/internal/store"
+	"github.com/ninshou/ninshou/internal/store/postgres"
+)
+
+// A command is a subcommand: `ninshou <name> [its flags] [store flags]`.
+// Its own flags are taken out of the arguments first; the rest are the
+// server's flags (--db, --data, ...) read by config.Load, so that every
+// command names its store exactly as the server does.
+type command struct {
+	name    string
+	summary string
+	// flags are the command's own flags: name -> usage. Each takes a value.
+	flags map[string]string
+	// bools are its own boolean flags.
+	bools map[string]string
+	run   func(ctx context.Context, cfg config.Config, own map[string]string, stdout, stderr io.Writer) error
+}
+
+var commands = []command{
+	{
+		name:    "migrate",
+		summary: "apply pending store migrations and exit (PostgreSQL: under an advisory lock, safe while other nodes start)",
+		run:     runMigrate,
+	},
+	{
+		name:    "export",
+		summary: "write the whole state (pools, keys, clients, users) as JSON Lines; see docs/export-format.md",
+		flags:   map[string]string{"out": "`file` to write, or - for standard output (default -)"},
+		run:     runExport,
+	},
+	{
+		name:    "import",
+		summary: "read an export into an empty store, in one transaction",
+		flags:   map[string]string{"in": "`file` to read, or - for standard input (default -)"},
+		bools:   map[string]string{"force": "import into a store that already has pools (records may still not collide)"},
+		run:     runImport,
+	},
+	{
+		name:    "rotate-keys",
+		summary: "give a pool new signing keys; the old ones keep verifying the tokens they signed",
+		flags:   map[string]string{"pool": "`ID` of the user pool"},
+		run:     runRotateKeys,
+	},
+}
+
+func findCommand(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+// runCommand runs c with args (after its name) and returns the exit status.
+func runCommand(c *command, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	own, rest, err := c.split(args)
+	if errors.Is(err, flag.ErrHelp) {
+		c.usage(stdout)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ninshou %s: %v\n", c.name, err)
+		return config.ExitCode
+	}
+	cfg, err := config.Load(rest, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		c.usage(stdout)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ninshou %s: %v\n", c.name, err)
+		return config.ExitCode
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := c.run(ctx, cfg, own, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "ninshou %s: %v\n", c.name, err)
+		var usage usageError
+		if errors.As(err, &usage) {
+			return config.ExitCode
+		}
+		return 1
+	}
+	return 0
+}
+
+// usageError is a missing or bad command flag: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// split takes the command's own flags (--name value, --name=value, -name
+// value; booleans bare or =true/false) out of args.
+func (c *command) split(args []string) (own map[string]string, rest []string, err error) {
+	own = map[string]string{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return own, append(rest, args[i:]...), nil
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			rest = append(rest, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name == "h" || name == "help" {
+			return nil, nil, flag.ErrHelp
+		}
+		if _, ok := c.bools[name]; ok {
+			if !hasValue {
+				value = "true"
+			}
+			if value != "true" && value != "false" {
+				return nil, nil, fmt.Errorf("--%s: want true or false, not %q", name, value)
+			}
+			own[name] = value
+			continue
+		}
+		if _, ok := c.flags[name]; ok {
+			if !hasValue {
+				if i+1 >= len(args) {
+					return nil, nil, fmt.Errorf("--%s needs a value", name)
+				}
+				i++
+				value = args[i]
+			}
+			own[name] = value
+			continue
+		}
+		rest = append(rest, a)
+	}
+	return own, rest, nil
+}
+
+func (c *command) usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: ninshou %s [flags]\n\n%s.\n\n", c.name, c.summary)
+	for name, u := range c.flags {
+		fmt.Fprintf(w, "  --%s\n    \t%s\n", name, u)
+	}
+	for name, u := range c.bools {
+		fmt.Fprintf(w, "  --%s\n    \t%s\n", name, u)
+	}
+	fmt.Fprintf(w, "\nThe store is named by the server's flags (--db, or --data for SQLite); see `ninshou -h`.\n")
+}
+
+// Export and import run in one transaction that may last a while.
+var longTx = app.WithPostgres(postgres.WithTxTimeout(24 * time.Hour))
+
+func runMigrate(ctx context.Context, cfg config.Config, _ map[string]string, stdout, _ io.Writer) error {
+	if err := app.Migrate(ctx, cfg); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "store %s is migrated\n", app.StoreName(cfg))
+	return nil
+}
+
+func runExport(ctx context.Context, cfg config.Config, own map[string]string, stdout, stderr io.Writer) error {
+	st, err := app.OpenStore(ctx, cfg, longTx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	out := own["out"]
+	if out == "" || out == "-" {
+		n, err := portable.Export(ctx, st, stdout, time.Now())
+		if err == nil {
+			fmt.Fprintf(stderr, "exported %v from %s\n", n, app.StoreName(cfg))
+		}
+		return err
+	}
+	// Written aside and renamed when complete, so that a failed export never
+	// leaves a file that looks like one. It holds password hashes and
+	// private keys: readable by its owner only.
+	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	n, err := portable.Export(ctx, st, f, time.Now())
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), out)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "exported %v from %s to %s\n", n, app.StoreName(cfg), out)
+	return nil
+}
+
+func runImport(ctx context.Context, cfg config.Config, own map[string]string, _, stderr io.Writer) error {
+	var in io.Reader = os.Stdin
+	if name := own["in"]; name != "" && name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	st, err := app.OpenStore(ctx, cfg, longTx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := portable.Import(ctx, st, in, portable.ImportOptions{Force: own["force"] == "true"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "imported %v into %s\n", n, app.StoreName(cfg))
+	return nil
+}
+
+func runRotateKeys(ctx context.Context, cfg config.Config, own map[string]string, stdout, _ io.Writer) error {
+	pool := own["pool"]
+	if pool == "" {
+		return usageError{"--pool is required"}
+	}
+	st, err := app.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ts := &tokens.Service{PublicURL: cfg.PublicURL}
+	err = st.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.Pools().Get(pool); err != nil {
+			return fmt.Errorf("pool %s: %w", pool, err)
+		}
+		return ts.RotateKeys(tx, pool)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "pool %s signs with new keys; the old ones still verify\n", pool)
+	return nil
+}

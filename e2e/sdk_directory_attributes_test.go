@@ -1,0 +1,199 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/google/go-cmp/cmp"
+)
+
+func attr(name, value string) types.AttributeType {
+	return types.AttributeType{Name: aws.String(name), Value: aws.String(value)}
+}
+
+func (e *sdkEnv) selfAttrs(token string) map[string]string {
+	e.t.Helper()
+	out, err := e.c.GetUser(e.ctx, &cip.GetUserInput{AccessToken: aws.String(token)})
+	if err != nil {
+		e.t.Fatalf("GetUser: %v", err)
+	}
+	return attrMap(out.UserAttributes)
+}
+
+func (e *sdkEnv) updateAttrs(token string, attrs ...types.AttributeType) (*cip.UpdateUserAttributesOutput, error) {
+	return e.c.UpdateUserAttributes(e.ctx, &cip.UpdateUserAttributesInput{AccessToken: aws.String(token), UserAttributes: attrs})
+}
+
+func (e *sdkEnv) verifyAttr(token, name, code string) error {
+	_, err := e.c.VerifyUserAttribute(e.ctx, &cip.VerifyUserAttributeInput{AccessToken: aws.String(token),
+		AttributeName: aws.String(name), Code: aws.String(code)})
+	return err
+}
+
+// TestSDKCustomAttributes: AddCustomAttributes, then the schema's types,
+// constraints and mutability enforced on self-service writes.
+func TestSDKCustomAttributes(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	client := *e.client(pool).ClientId
+	_, err := e.c.AddCustomAttributes(e.ctx, &cip.AddCustomAttributesInput{UserPoolId: aws.String(pool), CustomAttributes: []types.SchemaAttributeType{
+		{Name: aws.String("tier"), AttributeDataType: types.AttributeDataTypeString, StringAttributeConstraints: &types.StringAttributeConstraintsType{MinLength: aws.String("1"), MaxLength: aws.String("5")}},
+		{Name: aws.String("level"), AttributeDataType: types.AttributeDataTypeNumber, NumberAttributeConstraints: &types.NumberAttributeConstraintsType{MinValue: aws.String("1"), MaxValue: aws.String("10")}},
+		{Name: aws.String("plan"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(false)},
+		{Name: aws.String("secret"), AttributeDataType: types.AttributeDataTypeString, DeveloperOnlyAttribute: aws.Bool(true)},
+	}})
+	if err != nil {
+		t.Fatalf("AddCustomAttributes: %v", err)
+	}
+	desc := must[*cip.DescribeUserPoolOutput](t, "DescribeUserPool")(e.c.DescribeUserPool(e.ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(pool)}))
+	got := map[string]types.SchemaAttributeType{}
+	for _, a := range desc.UserPool.SchemaAttributes {
+		got[*a.Name] = a
+	}
+	if a := got["custom:tier"]; a.AttributeDataType != types.AttributeDataTypeString || aws.ToString(a.StringAttributeConstraints.MaxLength) != "5" || !aws.ToBool(a.Mutable) {
+		t.Errorf("custom:tier = %+v", a)
+	}
+	if a := got["custom:plan"]; aws.ToBool(a.Mutable) {
+		t.Errorf("custom:plan is mutable")
+	}
+	_, err = e.c.AddCustomAttributes(e.ctx, &cip.AddCustomAttributesInput{UserPoolId: aws.String(pool), CustomAttributes: []types.SchemaAttributeType{
+		{Name: aws.String("tier"), AttributeDataType: types.AttributeDataTypeString}}})
+	wantErr[*types.InvalidParameterException](t, err, "Existing attribute already has name custom:tier.")
+
+	// Immutable attributes are written at creation only.
+	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String("ann"),
+		MessageAction: types.MessageActionTypeSuppress, UserAttributes: []types.AttributeType{attr("custom:plan", "basic")}})
+	if err != nil {
+		t.Fatalf("AdminCreateUser: %v", err)
+	}
+	e.setPassword(pool, "ann", "Perm#Pass1", true)
+	tok := *e.tokens(client, "ann", "Perm#Pass1").AccessToken
+	if _, err := e.updateAttrs(tok, attr("custom:tier", "gold"), attr("custom:level", "7"), attr("given_name", "Ann")); err != nil {
+		t.Fatalf("UpdateUserAttributes: %v", err)
+	}
+	_, err = e.updateAttrs(tok, attr("custom:tier", "platinum"))
+	wantErr[*types.InvalidParameterException](t, err, "Attributes did not conform to the schema: custom:tier: String must be no longer than 5 characters\n")
+	_, err = e.updateAttrs(tok, attr("custom:level", "11"))
+	wantErr[*types.InvalidParameterException](t, err, "Attributes did not conform to the schema: custom:level: Number must be no greater than 10\n")
+	_, err = e.updateAttrs(tok, attr("custom:plan", "pro"))
+	wantErr[*types.InvalidParameterException](t, err, "Cannot modify the non-mutable attribute custom:plan")
+	_, err = e.updateAttrs(tok, attr("custom:nope", "x"))
+	wantErr[*types.InvalidParameterException](t, err, "Attributes did not conform to the schema: custom:nope: Attribute does not exist in the schema.\n")
+	_, err = e.updateAttrs(tok, attr("custom:secret", "x"))
+	wantErr[*types.NotAuthorizedException](t, err, "A client attempted to write unauthorized attribute")
+	_, err = e.updateAttrs(tok, attr("email_verified", "true"))
+	wantErr[*types.NotAuthorizedException](t, err, "A client attempted to write unauthorized attribute")
+	attrs := e.selfAttrs(tok)
+	if attrs["custom:tier"] != "gold" || attrs["custom:level"] != "7" || attrs["custom:plan"] != "basic" || attrs["given_name"] != "Ann" {
+		t.Errorf("attributes after updates: %v", attrs)
+	}
+
+	// DeleteUserAttributes.
+	if _, err := e.c.DeleteUserAttributes(e.ctx, &cip.DeleteUserAttributesInput{AccessToken: aws.String(tok), UserAttributeNames: []string{"given_name", "custom:tier"}}); err != nil {
+		t.Fatalf("DeleteUserAttributes: %v", err)
+	}
+	attrs = e.selfAttrs(tok)
+	if _, ok := attrs["given_name"]; ok {
+		t.Errorf("given_name survived DeleteUserAttributes")
+	}
+	_, err = e.c.DeleteUserAttributes(e.ctx, &cip.DeleteUserAttributesInput{AccessToken: aws.String(tok), UserAttributeNames: []string{"custom:plan"}})
+	wantErr[*types.InvalidParameterException](t, err, "Cannot modify the non-mutable attribute custom:plan")
+
+	// A client that names its write attributes writes those only.
+	narrow := *e.client(pool, func(in *cip.CreateUserPoolClientInput) { in.WriteAttributes = []string{"given_name"} }).ClientId
+	ntok := *e.tokens(narrow, "ann", "Perm#Pass1").AccessToken
+	if _, err := e.updateAttrs(ntok, attr("given_name", "Annie")); err != nil {
+		t.Fatalf("UpdateUserAttributes given_name: %v", err)
+	}
+	_, err = e.updateAttrs(ntok, attr("family_name", "Lee"))
+	wantErr[*types.NotAuthorizedException](t, err, "A client attempted to write unauthorized attribute")
+	_, err = e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(narrow), Username: aws.String("bo"), Password: aws.String("Perm#Pass1"),
+		UserAttributes: []types.AttributeType{attr("family_name", "Lee")}})
+	wantErr[*types.NotAuthorizedException](t, err, "A client attempted to write unauthorized attribute")
+}
+
+// TestSDKEmailChangeWithVerification: a changed email is unverified until
+// its code comes back; GetUserAttributeVerificationCode sends another.
+func TestSDKEmailChangeWithVerification(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.emailVerifyPool()
+	client := *e.client(pool).ClientId
+	e.signedUp(client, "ann", "Perm#Pass1", "ann@example.com", 1)
+	tok := *e.tokens(client, "ann", "Perm#Pass1").AccessToken
+
+	out, err := e.updateAttrs(tok, attr("email", "new@example.com"))
+	if err != nil {
+		t.Fatalf("UpdateUserAttributes: %v", err)
+	}
+	if len(out.CodeDeliveryDetailsList) != 1 || deliveryOf(&out.CodeDeliveryDetailsList[0]) != [3]string{"n***@e***", "EMAIL", "email"} {
+		t.Errorf("CodeDeliveryDetailsList = %+v", out.CodeDeliveryDetailsList)
+	}
+	if a := e.selfAttrs(tok); a["email"] != "new@example.com" || a["email_verified"] != "false" {
+		t.Errorf("after the change: %v", a)
+	}
+	code := e.code("new@example.com", 1)
+	wantErr[*types.CodeMismatchException](t, e.verifyAttr(tok, "email", otherCode(code)), msgMismatch)
+	if err := e.verifyAttr(tok, "email", code); err != nil {
+		t.Fatalf("VerifyUserAttribute: %v", err)
+	}
+	if a := e.selfAttrs(tok); a["email_verified"] != "true" {
+		t.Errorf("after verification: %v", a)
+	}
+	wantErr[*types.ExpiredCodeException](t, e.verifyAttr(tok, "email", code), msgExpired)
+
+	sent, err := e.c.GetUserAttributeVerificationCode(e.ctx, &cip.GetUserAttributeVerificationCodeInput{AccessToken: aws.String(tok), AttributeName: aws.String("email")})
+	if err != nil || deliveryOf(sent.CodeDeliveryDetails) != [3]string{"n***@e***", "EMAIL", "email"} {
+		t.Fatalf("GetUserAttributeVerificationCode: %v %v", err, sent)
+	}
+	if err := e.verifyAttr(tok, "email", e.code("new@example.com", 2)); err != nil {
+		t.Fatalf("VerifyUserAttribute (second code): %v", err)
+	}
+	_, err = e.c.GetUserAttributeVerificationCode(e.ctx, &cip.GetUserAttributeVerificationCodeInput{AccessToken: aws.String(tok), AttributeName: aws.String("given_name")})
+	wantErr[*types.InvalidParameterException](t, err, "Invalid attribute name: given_name can not be verified.")
+
+	// A code sent to one address does not verify another.
+	must[*cip.UpdateUserAttributesOutput](t, "UpdateUserAttributes")(e.updateAttrs(tok, attr("email", "third@example.com")))
+	stale := e.code("third@example.com", 1)
+	must[*cip.UpdateUserAttributesOutput](t, "UpdateUserAttributes")(e.updateAttrs(tok, attr("email", "fourth@example.com")))
+	wantErr[*types.CodeMismatchException](t, e.verifyAttr(tok, "email", stale), msgMismatch)
+}
+
+// TestSDKVerificationBeforeUpdate: with AttributesRequireVerificationBeforeUpdate
+// the old email stays (and keeps signing in) until the new one is verified.
+func TestSDKVerificationBeforeUpdate(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.emailVerifyPool(func(in *cip.CreateUserPoolInput) {
+		in.AliasAttributes = []types.AliasAttributeType{types.AliasAttributeTypeEmail}
+		in.UserAttributeUpdateSettings = &types.UserAttributeUpdateSettingsType{
+			AttributesRequireVerificationBeforeUpdate: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail}}
+	})
+	client := *e.client(pool).ClientId
+	e.signedUp(client, "ann", "Perm#Pass1", "old@example.com", 1)
+	tok := *e.tokens(client, "old@example.com", "Perm#Pass1").AccessToken
+
+	out, err := e.updateAttrs(tok, attr("email", "new@example.com"))
+	if err != nil || len(out.CodeDeliveryDetailsList) != 1 {
+		t.Fatalf("UpdateUserAttributes: %v %+v", err, out)
+	}
+	want := map[string]string{"email": "old@example.com", "email_verified": "true"}
+	a := e.selfAttrs(tok)
+	if diff := cmp.Diff(want, map[string]string{"email": a["email"], "email_verified": a["email_verified"]}); diff != "" {
+		t.Errorf("before verification (-want +got):\n%s", diff)
+	}
+	e.tokens(client, "old@example.com", "Perm#Pass1")
+	_, err = e.signIn(client, "new@example.com", "Perm#Pass1")
+	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
+
+	if err := e.verifyAttr(tok, "email", e.code("new@example.com", 1)); err != nil {
+		t.Fatalf("VerifyUserAttribute: %v", err)
+	}
+	a = e.selfAttrs(tok)
+	if a["email"] != "new@example.com" || a["email_verified"] != "true" {
+		t.Errorf("after verification: %v", a)
+	}
+	e.tokens(client, "new@example.com", "Perm#Pass1")
+	_, err = e.signIn(client, "old@example.com", "Perm#Pass1")
+	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
+}

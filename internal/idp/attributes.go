@@ -1,0 +1,418 @@
+package idp
+
+import (
+	"context"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// Attributes: the schema's custom attributes, what an app client may read
+// and write, and the self-service attribute operations with verification of
+// email and phone_number.
+
+const maxCustomAttributes = 50
+
+var errUnauthorizedAttr = Errorf(NotAuthorizedException, "A client attempted to write unauthorized attribute")
+
+func (p *Pool) schemaAttr(name string) (SchemaAttribute, bool) {
+	i := slices.IndexFunc(p.Schema, func(s SchemaAttribute) bool { return s.Name == name })
+	if i < 0 {
+		return SchemaAttribute{}, false
+	}
+	return p.Schema[i], true
+}
+
+// clientCanWrite: a client that names WriteAttributes writes those; one that
+// names none writes every attribute but the verification flags. Developer-only
+// attributes are for the admin APIs alone.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-attribute-permissions-and-scopes
+func clientCanWrite(p *Pool, c *Client, name string) bool {
+	sa, ok := p.schemaAttr(name)
+	if !ok {
+		return true // checkAttributes answers with the schema error
+	}
+	if sa.DeveloperOnly {
+		return false
+	}
+	if len(c.WriteAttributes) > 0 {
+		return slices.Contains(c.WriteAttributes, name)
+	}
+	return name != "email_verified" && name != "phone_number_verified"
+}
+
+// clientCanRead: a client that names ReadAttributes reads those (and sub);
+// one that names none reads every attribute but developer-only ones.
+func clientCanRead(p *Pool, c *Client, name string) bool {
+	if name == "sub" {
+		return true
+	}
+	if sa, ok := p.schemaAttr(name); ok && sa.DeveloperOnly {
+		return false
+	}
+	return len(c.ReadAttributes) == 0 || slices.Contains(c.ReadAttributes, name)
+}
+
+func checkClientWrite(p *Pool, c *Client, attrs []Attribute) error {
+	for _, a := range attrs {
+		if !clientCanWrite(p, c, a.Name) {
+			return errUnauthorizedAttr
+		}
+	}
+	return nil
+}
+
+// readableUser is what GetUser shows the client an access token was issued
+// to: the user with only the attributes that client may read.
+func readableUser(p *Pool, c *Client, u *store.User) *User {
+	v := userView(u)
+	v.Attributes = slices.DeleteFunc(v.Attributes, func(a Attribute) bool { return !clientCanRead(p, c, a.Name) })
+	return v
+}
+
+// userForClient is GetUser's answer for a user and the client of its access
+// token: attributes filtered by the client's ReadAttributes. (For access.go's
+// GetUser, which today shows every attribute.)
+func (s *Service) userForClient(tx store.Tx, p *Pool, clientID string, u *store.User) (*User, error) {
+	c, err := getClient(tx, clientID)
+	if err != nil {
+		return nil, errAccessInvalid
+	}
+	return readableUser(p, c, u), nil
+}
+
+// checkConstraints enforces the schema's length and range constraints on
+// the values given.
+func checkConstraints(p *Pool, attrs []Attribute) error {
+	for _, a := range attrs {
+		sa, ok := p.schemaAttr(a.Name)
+		if !ok || a.Value == "" {
+			continue
+		}
+		bad := func(why string, args ...any) error {
+			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: "+why+"\n", append([]any{a.Name}, args...)...)
+		}
+		switch sa.DataType {
+		case "String":
+			n := utf8.RuneCountInString(a.Value)
+			if min, err := strconv.Atoi(sa.StringMin); err == nil && n < min {
+				return bad("String must be no shorter than %d characters", min)
+			}
+			if max, err := strconv.Atoi(sa.StringMax); err == nil && n > max {
+				return bad("String must be no longer than %d characters", max)
+			}
+		case "Number":
+			v, ok := new(big.Float).SetString(a.Value)
+			if !ok {
+				return bad("Number must be a number")
+			}
+			if min, ok := new(big.Float).SetString(sa.NumberMin); ok && v.Cmp(min) < 0 {
+				return bad("Number must be no less than %s", sa.NumberMin)
+			}
+			if max, ok := new(big.Float).SetString(sa.NumberMax); ok && v.Cmp(max) > 0 {
+				return bad("Number must be no greater than %s", sa.NumberMax)
+			}
+		}
+	}
+	return nil
+}
+
+// AddCustomAttributes adds custom attributes to a pool's schema. Names are
+// given without the custom: prefix; like at pool creation they cannot be
+// required, and an existing name cannot be added again.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AddCustomAttributes.html
+func (s *Service) AddCustomAttributes(ctx context.Context, poolID string, attrs []SchemaAttribute) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		p, err := getPool(tx, poolID)
+		if err != nil {
+			return err
+		}
+		custom := 0
+		for _, a := range p.Schema {
+			if strings.HasPrefix(a.Name, "custom:") {
+				custom++
+			}
+		}
+		for _, d := range attrs {
+			name := strings.TrimPrefix(d.Name, "custom:")
+			if name == "" {
+				return Errorf(InvalidParameterException, "Attribute name is required.")
+			}
+			if utf8.RuneCountInString(name) > 20 {
+				return Errorf(InvalidParameterException, "Custom attribute name must be no longer than 20 characters: %s", name)
+			}
+			a := d
+			a.Name = "custom:" + name
+			if _, exists := p.schemaAttr(a.Name); exists {
+				return Errorf(InvalidParameterException, "Existing attribute already has name %s.", a.Name)
+			}
+			if a.Required {
+				return Errorf(InvalidParameterException, "Required custom attributes are not supported currently.")
+			}
+			switch a.DataType {
+			case "":
+				a.DataType = "String"
+			case "String", "Number", "DateTime", "Boolean":
+			default:
+				return Errorf(InvalidParameterException, "Invalid AttributeDataType input, consider using the provided AttributeDataType enum.")
+			}
+			if a.DataType == "String" && !a.HasString {
+				a.HasString = true
+			}
+			if a.DataType == "Number" && !a.HasNumber {
+				a.HasNumber = true
+			}
+			if custom++; custom > maxCustomAttributes {
+				return Errorf(LimitExceededException, "Too many custom attributes: a user pool has at most %d.", maxCustomAttributes)
+			}
+			p.Schema = append(p.Schema, a)
+		}
+		p.UpdatedAt = s.now()
+		return savePool(tx, p)
+	})
+}
+
+// tokenClient loads the app client an access token was issued to.
+func tokenClient(tx store.Tx, clientID string) (*Client, error) {
+	c, err := getClient(tx, clientID)
+	if err != nil {
+		return nil, errAccessInvalid
+	}
+	return c, nil
+}
+
+// verifiable reports whether attr is one Cognito verifies with a code.
+func verifiable(attr string) bool { return attr == "email" || attr == "phone_number" }
+
+// UpdateUserAttributes changes the signed-in user's attributes. A changed
+// email or phone number is unverified and, when the pool auto-verifies it,
+// gets a code; when the pool requires verification before update, the old
+// value stays (and keeps signing in) until the new one is verified.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserAttributes.html
+func (s *Service) UpdateUserAttributes(ctx context.Context, accessToken string, attrs []Attribute) ([]CodeDelivery, error) {
+	var out []CodeDelivery
+	err := s.update(ctx, func(tx store.Tx) error {
+		out = nil
+		p, u, claims, err := s.authorize(tx, accessToken)
+		if err != nil {
+			return err
+		}
+		c, err := tokenClient(tx, claims.ClientID)
+		if err != nil {
+			return err
+		}
+		if err := checkClientWrite(p, c, attrs); err != nil {
+			return err
+		}
+		if err := checkAttributes(p, attrs, false); err != nil {
+			return err
+		}
+		if err := checkConstraints(p, attrs); err != nil {
+			return err
+		}
+		if u.Attributes == nil {
+			u.Attributes = map[string]string{}
+		}
+		x := decodeExtra(u)
+		var sendTo []codeTarget
+		for _, a := range attrs {
+			cur, had := u.Attributes[a.Name]
+			if a.Value == "" {
+				delete(u.Attributes, a.Name)
+				if verifiable(a.Name) {
+					delete(u.Attributes, a.Name+"_verified")
+					delete(x.Pending, a.Name)
+				}
+				continue
+			}
+			if !verifiable(a.Name) || had && cur == a.Value {
+				u.Attributes[a.Name] = a.Value
+				if verifiable(a.Name) {
+					delete(x.Pending, a.Name) // asking for the current value again cancels a pending change
+				}
+				continue
+			}
+			autoVerified := slices.Contains(p.AutoVerifiedAttributes, a.Name)
+			if autoVerified && had && slices.Contains(p.RequireVerificationBeforeUpdate, a.Name) {
+				if x.Pending == nil {
+					x.Pending = map[string]string{}
+				}
+				x.Pending[a.Name] = a.Value
+			} else {
+				u.Attributes[a.Name] = a.Value
+				u.Attributes[a.Name+"_verified"] = "false"
+				delete(x.Pending, a.Name)
+			}
+			if autoVerified {
+				sendTo = append(sendTo, codeTarget{a.Name, a.Value})
+			}
+		}
+		if len(x.Pending) == 0 {
+			x.Pending = nil
+		}
+		encodeExtra(u, x)
+		for _, t := range sendTo {
+			code, err := s.issueCode(tx, u, purposeVerify+t.attr, t, verifyCodeTTL)
+			if err != nil {
+				return err
+			}
+			d, err := s.sendCode(tx, p, t, code, "attribute_code")
+			if err != nil {
+				return err
+			}
+			out = append(out, *d)
+		}
+		u.UpdatedAt = s.now()
+		return saveUser(tx, p, u)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.kick()
+	return out, nil
+}
+
+// deleteAttributes removes attributes from u (not saved); removing an
+// address removes its verification and any pending change too.
+func deleteAttributes(p *Pool, u *store.User, names []string) error {
+	for _, n := range names {
+		sa, ok := p.schemaAttr(n)
+		switch {
+		case !ok:
+			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: Attribute does not exist in the schema.\n", n)
+		case sa.Required:
+			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: The attribute is required\n", n)
+		case !sa.Mutable:
+			return Errorf(InvalidParameterException, "Cannot modify the non-mutable attribute %s", n)
+		}
+		delete(u.Attributes, n)
+		if verifiable(n) {
+			delete(u.Attributes, n+"_verified")
+			x := decodeExtra(u)
+			if _, ok := x.Pending[n]; ok {
+				delete(x.Pending, n)
+				encodeExtra(u, x)
+			}
+		}
+	}
+	return nil
+}
+
+// DeleteUserAttributes removes attributes of the signed-in user.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_DeleteUserAttributes.html
+func (s *Service) DeleteUserAttributes(ctx context.Context, accessToken string, names []string) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		p, u, claims, err := s.authorize(tx, accessToken)
+		if err != nil {
+			return err
+		}
+		c, err := tokenClient(tx, claims.ClientID)
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			if !clientCanWrite(p, c, n) {
+				return errUnauthorizedAttr
+			}
+		}
+		if err := deleteAttributes(p, u, names); err != nil {
+			return err
+		}
+		u.UpdatedAt = s.now()
+		return saveUser(tx, p, u)
+	})
+}
+
+// verifyTarget is the value a verification code for attr is about: the
+// pending new value if there is one, else the current value.
+func verifyTarget(u *store.User, attr string) (codeTarget, bool) {
+	if v, ok := decodeExtra(u).Pending[attr]; ok {
+		return codeTarget{attr, v}, true
+	}
+	v := u.Attributes[attr]
+	return codeTarget{attr, v}, v != ""
+}
+
+func checkVerifiable(attr string) error {
+	if !verifiable(attr) {
+		return Errorf(InvalidParameterException, "Invalid attribute name: %s can not be verified.", attr)
+	}
+	return nil
+}
+
+// GetUserAttributeVerificationCode sends a code to verify the signed-in
+// user's email or phone number (the pending value if one waits).
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GetUserAttributeVerificationCode.html
+func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, accessToken, attr string) (*CodeDelivery, error) {
+	if err := checkVerifiable(attr); err != nil {
+		return nil, err
+	}
+	var out *CodeDelivery
+	err := s.update(ctx, func(tx store.Tx) error {
+		p, u, _, err := s.authorize(tx, accessToken)
+		if err != nil {
+			return err
+		}
+		t, ok := verifyTarget(u, attr)
+		if !ok {
+			return Errorf(InvalidParameterException, "User has no %s to verify.", attr)
+		}
+		code, err := s.issueCode(tx, u, purposeVerify+attr, t, verifyCodeTTL)
+		if err != nil {
+			return err
+		}
+		out, err = s.sendCode(tx, p, t, code, "attribute_code")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.kick()
+	return out, nil
+}
+
+// VerifyUserAttribute checks a verification code: the attribute is then
+// verified, and a pending value replaces the old one.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_VerifyUserAttribute.html
+func (s *Service) VerifyUserAttribute(ctx context.Context, accessToken, attr, code string) error {
+	if err := checkVerifiable(attr); err != nil {
+		return err
+	}
+	var failure error
+	err := s.update(ctx, func(tx store.Tx) error {
+		failure = nil
+		p, u, _, err := s.authorize(tx, accessToken)
+		if err != nil {
+			return err
+		}
+		t, ok := verifyTarget(u, attr)
+		if !ok {
+			return errCodeExpired
+		}
+		_, f, err := s.checkCode(tx, u, purposeVerify+attr, code, []codeTarget{t}, maxVerifyAttempts)
+		if err != nil || f != nil {
+			failure = f
+			return err
+		}
+		x := decodeExtra(u)
+		if _, ok := x.Pending[attr]; ok {
+			delete(x.Pending, attr)
+			if len(x.Pending) == 0 {
+				x.Pending = nil
+			}
+			encodeExtra(u, x)
+		}
+		u.Attributes[attr] = t.value
+		u.Attributes[attr+"_verified"] = "true"
+		u.UpdatedAt = s.now()
+		return saveUser(tx, p, u)
+	})
+	if err != nil {
+		return err
+	}
+	return failure
+}

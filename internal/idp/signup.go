@@ -1,0 +1,485 @@
+package idp
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// Self-service sign-up and its confirmation, and the one-time codes that
+// sign-up, password recovery and attribute verification share.
+//
+// A code is six digits, stored only as an HMAC keyed by a random salt and
+// bound to the pool, the user, the purpose and the address it was sent to,
+// so a code mailed to an old address cannot verify a new one. One live code
+// per (user, purpose): a new code replaces the old one. Wrong answers are
+// counted on the code; past the purpose's limit even the right code is
+// refused until a new one is requested.
+//
+//	stateDiagram-v2
+//	    [*] --> UNCONFIRMED: SignUp
+//	    UNCONFIRMED --> CONFIRMED: ConfirmSignUp (code) / AdminConfirmSignUp
+//	    UNCONFIRMED --> CONFIRMED: ConfirmForgotPassword (verified contact)
+
+// Code purposes (store.Code.Purpose).
+const (
+	purposeSignUp = "signup"
+	purposeForgot = "forgot_password"
+	purposeVerify = "verify:" // + attribute name
+)
+
+// Code validity and wrong-answer limits per purpose.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html (per-user rates)
+const (
+	signUpCodeTTL      = 24 * time.Hour
+	verifyCodeTTL      = 24 * time.Hour
+	forgotCodeTTL      = time.Hour
+	maxSignUpAttempts  = 15
+	maxVerifyAttempts  = 15
+	maxForgotAttempts  = 5
+	codeSaltLen        = 16
+	defaultVerifyBody  = "Your verification code is {####}. "
+	defaultVerifySubj  = "Your verification code"
+	msgUserNotFoundCli = "Username/client id combination not found."
+)
+
+var (
+	errVerifyMismatch = Errorf(CodeMismatchException, "Invalid verification code provided, please try again.")
+	errCodeExpired    = Errorf(ExpiredCodeException, "Invalid code provided, please request a code again.")
+	errAttemptLimit   = Errorf(LimitExceededException, "Attempt limit exceeded, please try after some time.")
+)
+
+// CodeDelivery is CodeDeliveryDetails: where a code went, masked.
+type CodeDelivery struct {
+	Destination    string
+	DeliveryMedium string // EMAIL or SMS
+	AttributeName  string // email or phone_number
+}
+
+// codeTarget is an address a code may have been sent to.
+type codeTarget struct{ attr, value string }
+
+// contactTargets are the user's current email and phone number.
+func contactTargets(u *store.User) []codeTarget {
+	return []codeTarget{{"email", u.Attributes["email"]}, {"phone_number", u.Attributes["phone_number"]}}
+}
+
+func codeDigest(salt []byte, poolID, sub, purpose string, t codeTarget, code string) []byte {
+	m := hmac.New(sha256.New, salt)
+	for _, part := range []string{poolID, sub, purpose, t.attr, t.value, code} {
+		m.Write([]byte(part))
+		m.Write([]byte{0})
+	}
+	return append(slices.Clone(salt), m.Sum(nil)...)
+}
+
+// issueCode stores a fresh code for u and returns it.
+func (s *Service) issueCode(tx store.Tx, u *store.User, purpose string, t codeTarget, ttl time.Duration) (string, error) {
+	code := s.randomString(digits, 6)
+	now := s.now()
+	err := tx.Codes().Put(&store.Code{
+		PoolID: u.PoolID, Sub: u.Sub, Purpose: purpose,
+		CodeHash:  codeDigest(s.randomBytes(codeSaltLen), u.PoolID, u.Sub, purpose, t, code),
+		CreatedAt: now, ExpiresAt: now.Add(ttl),
+	})
+	return code, err
+}
+
+// checkCode checks code against u's live code for purpose and consumes it.
+// It returns the target the code was sent to; or failure, an answer for the
+// caller that must still commit (the counted attempt); or err.
+func (s *Service) checkCode(tx store.Tx, u *store.User, purpose, code string, targets []codeTarget, max int) (target codeTarget, failure, err error) {
+	rec, err := tx.Codes().Get(u.PoolID, u.Sub, purpose)
+	if errors.Is(err, store.ErrNotFound) {
+		return codeTarget{}, errCodeExpired, nil
+	}
+	if err != nil {
+		return codeTarget{}, nil, err
+	}
+	now := s.now()
+	switch {
+	case rec.ConsumedAt != nil || !now.Before(rec.ExpiresAt):
+		return codeTarget{}, errCodeExpired, nil
+	case rec.Attempts >= max:
+		return codeTarget{}, errAttemptLimit, nil
+	}
+	if len(rec.CodeHash) > codeSaltLen {
+		salt := rec.CodeHash[:codeSaltLen]
+		for _, t := range targets {
+			if subtle.ConstantTimeCompare(codeDigest(salt, u.PoolID, u.Sub, purpose, t, code), rec.CodeHash) == 1 {
+				err := tx.Codes().Consume(u.PoolID, u.Sub, purpose, now)
+				if errors.Is(err, store.ErrConflict) {
+					return codeTarget{}, errCodeExpired, nil
+				}
+				return t, nil, err
+			}
+		}
+	}
+	if _, err := tx.Codes().AddAttempt(u.PoolID, u.Sub, purpose); err != nil {
+		return codeTarget{}, nil, err
+	}
+	return codeTarget{}, errVerifyMismatch, nil
+}
+
+// sendCode sends a verification code to the target's address with the
+// pool's verification message and says where it went.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-message-templates.html
+func (s *Service) sendCode(tx store.Tx, p *Pool, t codeTarget, code, kind string) (*CodeDelivery, error) {
+	vt := p.VerificationTemplate
+	if t.attr == "phone_number" {
+		body := render(orDefault(vt.SmsMessage, orDefault(p.SmsVerificationMessage, defaultVerifyBody)), "", code)
+		if err := s.enqueueSMS(tx, p, t.value, body, kind); err != nil {
+			return nil, err
+		}
+		return &CodeDelivery{Destination: maskPhone(t.value), DeliveryMedium: "SMS", AttributeName: t.attr}, nil
+	}
+	subject := orDefault(vt.EmailSubject, orDefault(p.EmailVerificationSubj, defaultVerifySubj))
+	body := render(orDefault(vt.EmailMessage, orDefault(p.EmailVerificationMsg, defaultVerifyBody)), "", code)
+	if err := s.enqueueEmail(tx, p, t.value, subject, body, kind); err != nil {
+		return nil, err
+	}
+	return &CodeDelivery{Destination: maskEmail(t.value), DeliveryMedium: "EMAIL", AttributeName: t.attr}, nil
+}
+
+// signUpTarget is where a sign-up confirmation code goes: the attribute of
+// AutoVerifiedAttributes the user has, the phone number when both are
+// auto-verified (Cognito then verifies the phone only).
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html
+func signUpTarget(p *Pool, u *store.User) (codeTarget, bool) {
+	for _, attr := range []string{"phone_number", "email"} {
+		if slices.Contains(p.AutoVerifiedAttributes, attr) && u.Attributes[attr] != "" {
+			return codeTarget{attr, u.Attributes[attr]}, true
+		}
+	}
+	return codeTarget{}, false
+}
+
+// decoyCode does the store work of issuing a code for a user that does not
+// exist (or must look as if it did not), so that PreventUserExistenceErrors
+// answers take the same path and time. The row names no user and expires.
+func (s *Service) decoyCode(tx store.Tx, p *Pool, purpose, name string, ttl time.Duration) error {
+	h := sha256.Sum256([]byte(p.ID + "\x00" + p.usernameKey(name)))
+	decoy := &store.User{PoolID: p.ID, Sub: "decoy-" + hex.EncodeToString(h[:16])}
+	_, err := s.issueCode(tx, decoy, purpose, codeTarget{}, ttl)
+	return err
+}
+
+// simulatedDelivery is the CodeDeliveryDetails shown for a user that does
+// not exist: the name's own shape when it is an address, otherwise a masked
+// address derived from the name, stable for the same pool and name.
+func simulatedDelivery(p *Pool, name string, preferSMS bool) *CodeDelivery {
+	switch {
+	case strings.Contains(name, "@"):
+		return &CodeDelivery{Destination: maskEmail(name), DeliveryMedium: "EMAIL", AttributeName: "email"}
+	case phonePattern.MatchString(name):
+		return &CodeDelivery{Destination: maskPhone(name), DeliveryMedium: "SMS", AttributeName: "phone_number"}
+	}
+	h := sha256.Sum256([]byte("simulated\x00" + p.ID + "\x00" + p.usernameKey(name)))
+	if preferSMS {
+		last := make([]byte, 4)
+		for i := range last {
+			last[i] = digits[int(h[i])%10]
+		}
+		return &CodeDelivery{Destination: "+" + strings.Repeat("*", 7+int(h[4])%4) + string(last), DeliveryMedium: "SMS", AttributeName: "phone_number"}
+	}
+	letter := func(b byte) string { return string(rune('a' + int(b)%26)) }
+	return &CodeDelivery{Destination: letter(h[0]) + "***@" + letter(h[1]) + "***", DeliveryMedium: "EMAIL", AttributeName: "email"}
+}
+
+// SignUpInput is SignUp's input.
+type SignUpInput struct {
+	ClientID   string
+	SecretHash string
+	Username   string
+	Password   string
+	Attributes []Attribute
+	// ValidationData only reaches a PreSignUp trigger; Ninshou has none yet.
+	ValidationData []Attribute
+}
+
+// SignUpResult is SignUp's answer.
+type SignUpResult struct {
+	UserConfirmed bool
+	UserSub       string
+	Delivery      *CodeDelivery // nil when nothing is auto-verified
+}
+
+// SignUp registers a user (UNCONFIRMED) and sends the confirmation code to
+// the auto-verified attribute.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_SignUp.html
+func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, error) {
+	p, c, err := s.clientFor(ctx, false, "", in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, []string{in.Username}, in.SecretHash); err != nil {
+		return nil, err
+	}
+	if p.AdminCreateUser.AllowAdminCreateUserOnly {
+		return nil, Errorf(NotAuthorizedException, "SignUp is not permitted for this user pool.")
+	}
+	if err := checkClientWrite(p, c, in.Attributes); err != nil {
+		return nil, err
+	}
+	if err := checkAttributes(p, in.Attributes, true); err != nil {
+		return nil, err
+	}
+	if err := checkConstraints(p, in.Attributes); err != nil {
+		return nil, err
+	}
+	attrs := map[string]string{}
+	for _, a := range in.Attributes {
+		if a.Value != "" {
+			attrs[a.Name] = a.Value
+		}
+	}
+	sub := uuid.New().String()
+	username, err := poolUsername(p, in.Username, sub, attrs)
+	if err != nil {
+		return nil, err
+	}
+	if name := missingRequired(p, attrs); name != "" {
+		return nil, Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: The attribute is required\n", name)
+	}
+	if err := s.policyError(p, in.Password); err != nil {
+		// SignUp words the same policy failure differently (observed).
+		e := *err.(*Error)
+		e.Message = strings.Replace(e.Message, "does not conform to policy", "did not conform with policy", 1)
+		return nil, &e
+	}
+	rec, err := s.passwordRecord(p, username, in.Password)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := &SignUpResult{UserSub: sub}
+	err = s.update(ctx, func(tx store.Tx) error {
+		u := &store.User{
+			PoolID: p.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
+			Status: StatusUnconfirmed, Enabled: true, Attributes: attrs, Aliases: p.aliases(attrs),
+			CreatedAt: now, UpdatedAt: now,
+		}
+		if err := s.setPassword(u, rec, now); err != nil {
+			return err
+		}
+		if err := signUpCreate(tx, p, u); err != nil {
+			return err
+		}
+		t, ok := signUpTarget(p, u)
+		if !ok {
+			out.Delivery = nil
+			return nil
+		}
+		code, err := s.issueCode(tx, u, purposeSignUp, t, signUpCodeTTL)
+		if err != nil {
+			return err
+		}
+		out.Delivery, err = s.sendCode(tx, p, t, code, "signup_code")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.kick()
+	return out, nil
+}
+
+// poolUsername is the username a new user gets: in pools whose usernames
+// are email or phone, the name must be one and the user is named by its
+// sub; in pools with an email alias, the name must not look like an email.
+func poolUsername(p *Pool, name, sub string, attrs map[string]string) (string, error) {
+	if len(p.UsernameAttributes) == 0 {
+		if slices.Contains(p.AliasAttributes, "email") && strings.Contains(name, "@") {
+			return "", Errorf(InvalidParameterException, "Username cannot be of email format, since user pool is configured for email alias.")
+		}
+		return name, nil
+	}
+	kind := ""
+	switch {
+	case slices.Contains(p.UsernameAttributes, "email") && strings.Contains(name, "@"):
+		kind = "email"
+		if err := checkAttributes(p, []Attribute{{Name: "email", Value: name}}, true); err != nil {
+			return "", err
+		}
+	case slices.Contains(p.UsernameAttributes, "phone_number") && phonePattern.MatchString(name):
+		kind = "phone_number"
+	}
+	if kind == "" {
+		return "", Errorf(InvalidParameterException, "Username should be either an email or a phone number.")
+	}
+	// The sign-in name is the address: it wins over an attribute given too.
+	attrs[kind] = name
+	return sub, nil
+}
+
+// signUpCreate creates a signed-up user, in SignUp's words on collisions.
+func signUpCreate(tx store.Tx, p *Pool, u *store.User) error {
+	err := tx.Users().Create(u)
+	var ee *store.ExistsError
+	if !errors.As(err, &ee) {
+		return err
+	}
+	kind := strings.TrimPrefix(ee.What, "alias:")
+	switch {
+	case ee.What == "username":
+		return Errorf(UsernameExistsException, "User already exists")
+	case slices.Contains(p.UsernameAttributes, kind):
+		return Errorf(UsernameExistsException, "An account with the given %s already exists.", kind)
+	default:
+		return Errorf(AliasExistsException, "An account with the %s already exists.", kind)
+	}
+}
+
+// ConfirmSignUpInput is ConfirmSignUp's input.
+type ConfirmSignUpInput struct {
+	ClientID           string
+	SecretHash         string
+	Username           string
+	Code               string
+	ForceAliasCreation bool
+}
+
+// errNoClientUser is the LEGACY answer of the code APIs for unknown users.
+func errNoClientUser() error { return Errorf(UserNotFoundException, msgUserNotFoundCli) }
+
+// ConfirmSignUp confirms a signed-up user with the code it was sent; the
+// address the code reached becomes verified.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_ConfirmSignUp.html
+func (s *Service) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) error {
+	p, c, err := s.clientFor(ctx, false, "", in.ClientID)
+	if err != nil {
+		return err
+	}
+	if err := checkSecretHash(c, []string{in.Username}, in.SecretHash); err != nil {
+		return err
+	}
+	var failure error
+	err = s.update(ctx, func(tx store.Tx) error {
+		failure = nil
+		u, err := findUser(tx, p, in.Username)
+		if errors.Is(err, store.ErrNotFound) {
+			if c.PreventUserExistenceErrors == "ENABLED" {
+				return errVerifyMismatch
+			}
+			return errNoClientUser()
+		}
+		if err != nil {
+			return err
+		}
+		if u.Status != StatusUnconfirmed {
+			return Errorf(NotAuthorizedException, "User cannot be confirmed. Current status is %s", u.Status)
+		}
+		t, f, err := s.checkCode(tx, u, purposeSignUp, in.Code, contactTargets(u), maxSignUpAttempts)
+		if err != nil || f != nil {
+			failure = f
+			return err
+		}
+		now := s.now()
+		u.Status, u.UpdatedAt = StatusConfirmed, now
+		if t.attr != "" && t.value != "" {
+			u.Attributes[t.attr+"_verified"] = "true"
+		}
+		return saveClaimingAliases(tx, p, u, in.ForceAliasCreation)
+	})
+	if err != nil {
+		return err
+	}
+	return failure
+}
+
+// saveClaimingAliases saves u whose aliases may have become active. An
+// alias another user holds is AliasExistsException, unless force moves it:
+// the other user's address is then no longer verified, so no longer an alias.
+func saveClaimingAliases(tx store.Tx, p *Pool, u *store.User, force bool) error {
+	for _, a := range p.aliases(u.Attributes) {
+		other, err := tx.Users().GetByAlias(p.ID, a)
+		if errors.Is(err, store.ErrNotFound) || err == nil && other.Sub == u.Sub {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !force || a.Kind == "preferred_username" || len(p.UsernameAttributes) > 0 {
+			return Errorf(AliasExistsException, "An account with the %s already exists.", a.Kind)
+		}
+		other.Attributes[a.Kind+"_verified"] = "false"
+		other.UpdatedAt = u.UpdatedAt
+		if err := saveUser(tx, p, other); err != nil {
+			return err
+		}
+	}
+	return saveUser(tx, p, u)
+}
+
+// ResendConfirmationCode sends a new sign-up code.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_ResendConfirmationCode.html
+func (s *Service) ResendConfirmationCode(ctx context.Context, clientID, secretHash, username string) (*CodeDelivery, error) {
+	p, c, err := s.clientFor(ctx, false, "", clientID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSecretHash(c, []string{username}, secretHash); err != nil {
+		return nil, err
+	}
+	prevent := c.PreventUserExistenceErrors == "ENABLED"
+	var out *CodeDelivery
+	err = s.update(ctx, func(tx store.Tx) error {
+		u, err := findUser(tx, p, username)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if u == nil || !u.Enabled {
+			if !prevent {
+				if u == nil {
+					return errNoClientUser()
+				}
+				return errUserDisabled
+			}
+			out = simulatedDelivery(p, username, slices.Contains(p.AutoVerifiedAttributes, "phone_number"))
+			return s.decoyCode(tx, p, purposeSignUp, username, signUpCodeTTL)
+		}
+		if u.Status != StatusUnconfirmed {
+			return Errorf(InvalidParameterException, "User is already confirmed.")
+		}
+		t, ok := signUpTarget(p, u)
+		if !ok {
+			return Errorf(InvalidParameterException, "Cannot resend codes. Auto verification not turned on.")
+		}
+		code, err := s.issueCode(tx, u, purposeSignUp, t, signUpCodeTTL)
+		if err != nil {
+			return err
+		}
+		out, err = s.sendCode(tx, p, t, code, "signup_code")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.kick()
+	return out, nil
+}
+
+// AdminConfirmSignUp confirms a user without a code. It verifies nothing.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminConfirmSignUp.html
+func (s *Service) AdminConfirmSignUp(ctx context.Context, poolID, username string) error {
+	return s.adminChangeUser(ctx, poolID, username, func(tx store.Tx, p *Pool, u *store.User) error {
+		if u.Status != StatusUnconfirmed {
+			return Errorf(NotAuthorizedException, "User cannot be confirmed. Current status is %s", u.Status)
+		}
+		u.Status = StatusConfirmed
+		err := tx.Codes().Delete(p.ID, u.Sub, purposeSignUp)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+}

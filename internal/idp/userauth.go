@@ -1,0 +1,205 @@
+package idp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// USER_AUTH, choice-based sign-in. The pool's
+// Policies.SignInPolicy.AllowedFirstAuthFactors say which first factors
+// exist; the user's credentials narrow them to AvailableChallenges:
+//
+//	PASSWORD, PASSWORD_SRP  the user has a password (pool allows PASSWORD)
+//	EMAIL_OTP               the user has an email address
+//	SMS_OTP                 the user has a phone number
+//	WEB_AUTHN               (later: registered passkeys)
+//
+// Without PREFERRED_CHALLENGE (or with one that is not available) the answer
+// is SELECT_CHALLENGE, answered with ANSWER=<factor> plus that factor's
+// input; with it, sign-in goes straight to the factor. Passwordless codes
+// have 8 digits, and no MFA follows them; PASSWORD and PASSWORD_SRP continue
+// exactly as the password flows (NEW_PASSWORD_REQUIRED, MFA, tokens).
+// https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flows-selection-sdk.html
+
+// First factors (AuthFactorType) and USER_AUTH challenge names.
+const (
+	FactorPassword    = "PASSWORD"
+	FactorPasswordSRP = "PASSWORD_SRP"
+	FactorEmailOTP    = "EMAIL_OTP"
+	FactorSMSOTP      = "SMS_OTP"
+	FactorWebAuthn    = "WEB_AUTHN"
+)
+
+// passwordlessDigits is the length of EMAIL_OTP/SMS_OTP first-factor codes.
+const passwordlessDigits = 8
+
+// allowedFirstFactors is the pool's SignInPolicy; PASSWORD when unset.
+func allowedFirstFactors(p *Pool) []string {
+	if len(p.AllowedFirstAuthFactors) == 0 {
+		return []string{FactorPassword}
+	}
+	return p.AllowedFirstAuthFactors
+}
+
+// availableFactors are the first factors the pool allows and u can use, in
+// Cognito's order. u == nil is a simulated unknown user: the password
+// factors only, so the list reveals nothing.
+func availableFactors(p *Pool, u *store.User) []string {
+	allowed := allowedFirstFactors(p)
+	var out []string
+	if slices.Contains(allowed, FactorPassword) && (u == nil || u.PasswordHash != "") {
+		out = append(out, FactorPassword, FactorPasswordSRP)
+	}
+	if u == nil {
+		return out
+	}
+	if slices.Contains(allowed, FactorEmailOTP) && u.Attributes["email"] != "" {
+		out = append(out, FactorEmailOTP)
+	}
+	if slices.Contains(allowed, FactorSMSOTP) && u.Attributes["phone_number"] != "" {
+		out = append(out, FactorSMSOTP)
+	}
+	// WEB_AUTHN joins here once passkeys can be registered.
+	return out
+}
+
+// userAuthStart is InitiateAuth(USER_AUTH).
+func (s *Service) userAuthStart(ctx context.Context, p *Pool, c *Client, params map[string]string) (*Step, error) {
+	username := params["USERNAME"]
+	if username == "" {
+		return nil, missing("USERNAME")
+	}
+	if err := checkSecretHash(c, []string{username}, params["SECRET_HASH"]); err != nil {
+		return nil, err
+	}
+	var u *store.User
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		u, err = findUser(tx, p, username)
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if c.PreventUserExistenceErrors != "ENABLED" {
+			return nil, errUserNotFoundAuth
+		}
+		u = nil
+	case err != nil:
+		return nil, err
+	default:
+		if err := s.accountState(c, u); err != nil {
+			return nil, err
+		}
+	}
+	avail := availableFactors(p, u)
+	if pref := params["PREFERRED_CHALLENGE"]; pref != "" && slices.Contains(avail, pref) {
+		return s.startFactor(ctx, p, c, u, pref, params, avail)
+	}
+	st := sessionState{EventID: uuid.New().String(), AuthTime: s.now().Unix(), Options: avail}
+	sub := ""
+	if u != nil {
+		sub, st.Username = u.Sub, u.Username
+	} else {
+		st.Unknown = p.usernameKey(username)
+	}
+	handle, hash := s.newHandle()
+	if err := s.update(ctx, func(tx store.Tx) error {
+		return s.storeSessionFor(tx, c, sub, ChallengeSelect, st, hash)
+	}); err != nil {
+		return nil, err
+	}
+	return &Step{ChallengeName: ChallengeSelect, Session: handle, Parameters: map[string]string{},
+		AvailableChallenges: avail}, nil
+}
+
+// startFactor begins one first factor. params carry USERNAME, SECRET_HASH
+// and the factor's input (PASSWORD, SRP_A).
+func (s *Service) startFactor(ctx context.Context, p *Pool, c *Client, u *store.User, factor string, params map[string]string, avail []string) (*Step, error) {
+	switch factor {
+	case FactorPassword:
+		if params["PASSWORD"] == "" {
+			return nil, missing("PASSWORD")
+		}
+		return s.passwordSignIn(ctx, p, c, params)
+	case FactorPasswordSRP:
+		return s.srpStart(ctx, p, c, params, avail)
+	case FactorEmailOTP, FactorSMSOTP:
+		if u == nil {
+			return nil, errIncorrect // never offered to unknown users
+		}
+		var step *Step
+		err := s.update(ctx, func(tx store.Tx) error {
+			fresh, err := tx.Users().Get(p.ID, u.Sub)
+			if err != nil {
+				return err
+			}
+			st := sessionState{Username: fresh.Username, EventID: uuid.New().String(), AuthTime: s.now().Unix()}
+			step, err = s.codeChallenge(tx, p, c, fresh, factor, st, passwordlessDigits)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		step.AvailableChallenges = avail
+		s.kick()
+		return step, nil
+	}
+	return nil, Errorf(InvalidParameterException, "Invalid challenge %s.", factor)
+}
+
+// respondSelectChallenge answers SELECT_CHALLENGE with ANSWER.
+func (s *Service) respondSelectChallenge(ctx context.Context, p *Pool, c *Client, hash []byte, r map[string]string) (*Step, error) {
+	username := r["USERNAME"]
+	answer := r["ANSWER"]
+	if answer == "" {
+		return nil, missing("ANSWER")
+	}
+	switch answer {
+	case FactorPassword:
+		if r["PASSWORD"] == "" {
+			return nil, missing("PASSWORD")
+		}
+	case FactorPasswordSRP:
+		if r["SRP_A"] == "" {
+			return nil, missing("SRP_A")
+		}
+	}
+	var u *store.User
+	err := s.update(ctx, func(tx store.Tx) error {
+		sess, err := s.liveSession(tx, p, c, hash, ChallengeSelect)
+		if err != nil {
+			return err
+		}
+		var st sessionState
+		if err := json.Unmarshal(sess.State, &st); err != nil {
+			return fmt.Errorf("session state: %w", err)
+		}
+		if sess.Sub == "" {
+			if p.usernameKey(username) != st.Unknown {
+				return errSessionInvalid
+			}
+		} else {
+			u, err = findUser(tx, p, username)
+			if errors.Is(err, store.ErrNotFound) || err == nil && u.Sub != sess.Sub {
+				return errSessionInvalid
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if !slices.Contains(st.Options, answer) {
+			return Errorf(InvalidParameterException, "Invalid challenge %s.", answer)
+		}
+		return consume(tx, hash, s.now())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.startFactor(ctx, p, c, u, answer, r, nil)
+}
