@@ -1,15 +1,36 @@
 # Ninshou: the two commands that matter are `go run ./cmd/ninshou` and `make test`.
 GO ?= go
 
-.PHONY: test bench generate vet fmt
+.PHONY: test bench generate vet fmt chromium
 
 # Every test: unit, store conformance (SQLite and PostgreSQL), crash
 # durability, and the end-to-end scenarios with the AWS CLI and aws-sdk-go-v2
-# over real HTTP and SMTP, on SQLite and then again on PostgreSQL
+# over real HTTP and SMTP, on SQLite and again on PostgreSQL
 # (NINSHOU_TEST_POSTGRES, default postgres://postgres@127.0.0.1:5432/test).
-test: vet e2e/js/node_modules/.installed
-	$(GO) test -count=1 -timeout 20m ./...
-	NINSHOU_E2E_DB=postgres $(GO) test -count=1 -timeout 20m ./e2e
+#
+# The two end-to-end passes mostly wait (on subprocesses, sockets, fsync),
+# so the PostgreSQL one runs alongside the first command: its output is
+# kept aside and printed when both are done, and the target fails if either
+# failed.
+test: vet e2e/js/node_modules/.installed chromium
+	@pg=$$(mktemp); \
+	echo "NINSHOU_E2E_DB=postgres $(GO) test -count=1 -timeout 20m ./e2e  (alongside; its output follows the other's)"; \
+	NINSHOU_E2E_DB=postgres $(GO) test -count=1 -timeout 20m ./e2e >"$$pg" 2>&1 & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; rm -f "$$pg"' EXIT INT TERM; \
+	echo "$(GO) test -count=1 -timeout 20m ./..."; \
+	$(GO) test -count=1 -timeout 20m ./...; all=$$?; \
+	wait $$pid; postgres=$$?; \
+	echo "== NINSHOU_E2E_DB=postgres $(GO) test -count=1 -timeout 20m ./e2e"; cat "$$pg"; \
+	test $$all -eq 0 && test $$postgres -eq 0
+
+# Chromium, for the real-browser passkey test (e2e/webauthn_browser_test.go):
+# the distribution's package, installed when missing and we are root. Without
+# it the test is skipped, loudly, or fails when CI is set.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || \
+	{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	echo "note: chromium is not installed; TestBrowserPasskey will not run (apt-get install -y chromium)"
 
 # The JavaScript clients the e2e tests drive, pinned by the lockfile.
 e2e/js/node_modules/.installed: e2e/js/package.json e2e/js/package-lock.json
@@ -20,9 +41,20 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
-# Benchmarks (never timed tests): flows per second and latency percentiles.
+# Benchmarks (never timed tests): Ninshou as its own process beside
+# moto_server and cognito-local (npm-installed into .cache/peers), the same
+# workloads on each, loopback only; then the crypto floor at the standard
+# cost. Writes docs/performance.md (its measured sections) and its charts.
+# BENCH_SIZES=10000,100000,1000000 adds the million-user pool (its import
+# takes minutes); BENCH_FLAGS adds anything else (--duration 5s, ...).
+BENCH_SIZES ?= 10000,100000
+BENCH_FLAGS ?= --duration 20s
+comma := ,
 bench:
-	$(GO) run ./cmd/ninshou-bench
+	$(GO) run ./cmd/ninshou-bench --ninshou process --peers --password-cost low \
+		--sizes $(BENCH_SIZES) --doc docs/performance.md --json .cache/bench/low.json $(BENCH_FLAGS)
+	$(GO) run ./cmd/ninshou-bench --ninshou process --password-cost standard \
+		--sizes $(lastword $(subst $(comma), ,$(BENCH_SIZES))) --doc docs/performance.md --json .cache/bench/standard.json $(BENCH_FLAGS)
 
 generate:
 	$(GO) generate ./internal/cognitoapi

@@ -21,6 +21,9 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ninshou/ninshou/internal/testutil/smtptest"
 )
 
 // TestKill9MidFlow: a node killed with SIGKILL in the middle of a sign-in
@@ -118,6 +121,138 @@ func TestOutboxOnceWithEveryNodeDispatching(t *testing.T) {
 			t.Errorf("%s got %d messages; want 1", to, n)
 		}
 	}
+}
+
+// TestOutboxLeaseOfKilledNode: a node claims a message, is killed with
+// SIGKILL while it sends, and another node delivers the message once the
+// lease runs out: exactly once, and not before.
+//
+// The killed node's SMTP server accepts the connection and never answers,
+// so the node dies holding the lease with nothing sent. The lease (two
+// minutes) is then run out in the database, as two minutes passing would.
+func TestOutboxLeaseOfKilledNode(t *testing.T) {
+	skipSecondPass(t)
+	db := freshDB(t)
+	stall := stallingSMTP(t)
+	c := newCluster(t, db, 0)
+	c.Flags = []string{"--smtp-url", "smtp://" + stall.Addr().String()}
+	c.Nodes = append(c.Nodes, c.start("node1"))
+	c.Flags = nil
+	n1 := c.env(0)
+	pool := n1.pool()
+	const addr = "orphan@example.com"
+	_, err := n1.c.AdminCreateUser(n1.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool),
+		Username: aws.String("orphan"), DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(addr)}}})
+	if err != nil {
+		t.Fatalf("AdminCreateUser: %v", err)
+	}
+	select {
+	case <-stall.accepted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("node 1 never connected to its SMTP server to send the invitation")
+	}
+	c.Nodes[0].kill(syscall.SIGKILL)
+
+	m := outboxRow(t, db, addr)
+	if m.state != "pending" || m.attempts != 0 || !time.Unix(0, m.leaseUntil).After(time.Now().Add(time.Minute)) {
+		t.Fatalf("after node 1 died: %+v; want pending, no attempt, leased for about two minutes", m)
+	}
+
+	c.Nodes = append(c.Nodes, c.start("node2"))
+	// Several of node 2's polls (one a second): the lease holds.
+	time.Sleep(2500 * time.Millisecond)
+	if n := mailCount(c, addr); n != 0 {
+		t.Fatalf("node 2 sent %d messages while node 1's lease held", n)
+	}
+	pgExec(t, db, `UPDATE outbox SET lease_until = $1 WHERE recipient = $2`, time.Now().Add(-time.Second).UnixNano(), addr)
+	c.Mail.WaitFor(t, func(m smtptest.Message) bool { return len(m.To) == 1 && m.To[0] == addr }, 10*time.Second)
+	// Longer than a poll: a second delivery would show.
+	time.Sleep(1500 * time.Millisecond)
+	if n := mailCount(c, addr); n != 1 {
+		t.Errorf("%d messages to %s; want 1", n, addr)
+	}
+	if m := outboxRow(t, db, addr); m.state != "sent" || m.attempts != 1 {
+		t.Errorf("after delivery: %+v; want sent after 1 attempt", m)
+	}
+}
+
+func mailCount(c *cluster, addr string) int {
+	n := 0
+	for _, m := range c.Mail.Messages() {
+		if len(m.To) == 1 && m.To[0] == addr {
+			n++
+		}
+	}
+	return n
+}
+
+// outboxState is what the lease test reads of an outbox row.
+type outboxState struct {
+	state      string
+	attempts   int
+	leaseUntil int64
+}
+
+// outboxRow reads the one outbox row to addr.
+func outboxRow(t *testing.T, dsn, addr string) outboxState {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var m outboxState
+	err = conn.QueryRow(ctx, `SELECT state, attempts, lease_until FROM outbox WHERE recipient = $1`, addr).
+		Scan(&m.state, &m.attempts, &m.leaseUntil)
+	if err != nil {
+		t.Fatalf("outbox row to %s: %v", addr, err)
+	}
+	return m
+}
+
+// stalling is an SMTP server that accepts connections and says nothing, so
+// a client hangs waiting for its greeting.
+type stalling struct {
+	net.Listener
+	accepted chan struct{} // one value per connection
+}
+
+func stallingSMTP(t *testing.T) *stalling {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stalling{Listener: ln, accepted: make(chan struct{}, 16)}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
+			select {
+			case s.accepted <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return s
 }
 
 // TestPostgresRestartUnderLoad: the database goes away under load and comes

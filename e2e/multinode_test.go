@@ -1,17 +1,25 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/ninshou/ninshou/internal/idp/tokens"
+	"github.com/ninshou/ninshou/internal/store"
+	"github.com/ninshou/ninshou/internal/store/postgres"
 )
 
 // skipSecondPass: the tests of several nodes use PostgreSQL whatever
@@ -72,38 +80,90 @@ func TestMultiNode(t *testing.T) {
 		const mail = "race@example.com"
 		n1.user(pool, "race", mail, "Perm#Pass1")
 		session, code := n1.emailOTP(client, "race", "Perm#Pass1", mail, 1)
-		const perNode = 4
-		var mu sync.Mutex
-		var wins int
-		var errs []error
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range 3 * perNode {
-			e := c.env(i % 3)
-			wg.Go(func() {
-				<-start
-				out, err := e.respond(client, types.ChallengeNameTypeEmailOtp, session,
-					map[string]string{"USERNAME": "race", "EMAIL_OTP_CODE": code})
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					errs = append(errs, err)
-				} else if out.AuthenticationResult != nil {
-					wins++
-				}
-			})
+		wins, losers := c.race(4, func(e *sdkEnv, _ int) error {
+			out, err := e.respond(client, types.ChallengeNameTypeEmailOtp, session,
+				map[string]string{"USERNAME": "race", "EMAIL_OTP_CODE": code})
+			if err == nil && out.AuthenticationResult == nil {
+				return fmt.Errorf("no tokens: %+v", out)
+			}
+			return err
+		})
+		if len(wins) != 1 {
+			t.Errorf("%d successes; want 1 (%d errors)", len(wins), len(losers))
 		}
-		close(start)
-		wg.Wait()
-		if wins != 1 || len(errs) != 3*perNode-1 {
-			t.Errorf("%d successes and %d errors; want 1 and %d", wins, len(errs), 3*perNode-1)
-		}
-		for _, err := range errs {
+		for _, err := range losers {
 			var na *types.NotAuthorizedException
 			if !errors.As(err, &na) || na.ErrorMessage() != "Invalid session for the user, session can only be used once." {
 				t.Errorf("loser: %v", err)
 			}
 		}
+	})
+
+	// Codes mailed by one node, sent by the user's client (and its
+	// retries, and an attacker who read it) to every node at once: one
+	// consumes it, the others see it used.
+	verifyPool := n1.pool(func(in *cip.CreateUserPoolInput) {
+		in.AutoVerifiedAttributes = []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail}
+	})
+	verifyClient := *n2.client(verifyPool).ClientId
+
+	t.Run("one sign-up code confirmed on every node at once", func(t *testing.T) {
+		const mail = "signup@example.com"
+		if _, err := n1.signUp(verifyClient, "newbie", "Perm#Pass1", mail); err != nil {
+			t.Fatalf("SignUp on node 1: %v", err)
+		}
+		code := n2.code(mail, 1)
+		wins, losers := c.race(3, func(e *sdkEnv, _ int) error {
+			return e.confirm(verifyClient, "newbie", code)
+		})
+		if len(wins) != 1 {
+			t.Errorf("%d successes; want 1 (%d errors: %v)", len(wins), len(losers), losers)
+		}
+		for _, err := range losers {
+			// Depending on when it read: the user already confirmed, or
+			// the code already used.
+			var na *types.NotAuthorizedException
+			var ex *types.ExpiredCodeException
+			switch {
+			case errors.As(err, &na) && na.ErrorMessage() == "User cannot be confirmed. Current status is CONFIRMED":
+			case errors.As(err, &ex) && ex.ErrorMessage() == msgExpired:
+			default:
+				t.Errorf("loser: %v", err)
+			}
+		}
+		if u := n3.getUser(verifyPool, "newbie"); u.UserStatus != types.UserStatusTypeConfirmed || attrMap(u.UserAttributes)["email_verified"] != "true" {
+			t.Errorf("after the race: %s %v", u.UserStatus, attrMap(u.UserAttributes))
+		}
+		n3.tokens(verifyClient, "newbie", "Perm#Pass1")
+	})
+
+	t.Run("one recovery code confirmed on every node at once", func(t *testing.T) {
+		const mail = "forgot@example.com"
+		n1.verifiedUser(verifyPool, "forgot", mail, "Perm#Pass1")
+		if _, err := n2.forgot(verifyClient, "forgot"); err != nil {
+			t.Fatalf("ForgotPassword on node 2: %v", err)
+		}
+		code := n3.code(mail, 1)
+		// Each request sets another password: the one that works after
+		// the race names the winner.
+		password := func(i int) string { return fmt.Sprintf("New#Pass%02d", i) }
+		wins, losers := c.race(3, func(e *sdkEnv, i int) error {
+			return e.confirmForgot(verifyClient, "forgot", code, password(i))
+		})
+		if len(wins) != 1 {
+			t.Fatalf("%d successes; want 1 (%d errors: %v)", len(wins), len(losers), losers)
+		}
+		for _, err := range losers {
+			wantErr[*types.ExpiredCodeException](t, err, msgExpired)
+		}
+		n1.tokens(verifyClient, "forgot", password(wins[0]))
+		// Fewer wrong passwords than the lockout counts.
+		for _, i := range []int{(wins[0] + 1) % 9, (wins[0] + 5) % 9} {
+			_, err := c.env(i%3).signIn(verifyClient, "forgot", password(i))
+			wantErr[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
+		}
+		_, err := n1.signIn(verifyClient, "forgot", "Perm#Pass1")
+		wantErr[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
 	})
 
 	t.Run("lockout counted across nodes", func(t *testing.T) {
@@ -188,6 +248,32 @@ func TestMultiNode(t *testing.T) {
 	})
 }
 
+// race runs perNode calls of fn on every node of c, all released at once,
+// and returns the indexes of the calls that succeeded and the errors of the
+// others. Call i goes to node i%len(c.Nodes).
+func (c *cluster) race(perNode int, fn func(e *sdkEnv, i int) error) (wins []int, losers []error) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range perNode * len(c.Nodes) {
+		e := c.env(i % len(c.Nodes))
+		wg.Go(func() {
+			<-start
+			err := fn(e, i)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				losers = append(losers, err)
+			} else {
+				wins = append(wins, i)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return wins, losers
+}
+
 // sameJWKS fetches the pool's JWKS from every node, requires them equal and
 // returns it.
 func sameJWKS(t *testing.T, c *cluster, pool string) jose.JSONWebKeySet {
@@ -223,4 +309,88 @@ func kidOf(t *testing.T, token string) string {
 		t.Fatal(err)
 	}
 	return jws.Signatures[0].Header.KeyID
+}
+
+// TestKeyRotationRace: nodes rotating one pool's keys at once, while
+// others make sure it has keys, leave it exactly one active key per use.
+// Every rotation's keys are kept, all but the last one's retired, so that
+// any token signed meanwhile still verifies. Each node is a store of its
+// own on the same database, so that rotations meet only in PostgreSQL.
+func TestKeyRotationRace(t *testing.T) {
+	skipSecondPass(t)
+	db := freshDB(t)
+	ctx := context.Background()
+	const nodes, rounds = 3, 2
+	type node struct {
+		st  *postgres.Store
+		svc *tokens.Service
+	}
+	var ns []node
+	for range nodes {
+		st, err := postgres.Open(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		ns = append(ns, node{st, &tokens.Service{PublicURL: "http://ninshou.test"}})
+	}
+	const pool = "us-east-1_RaceR0tat"
+	err := ns[0].st.Update(ctx, func(tx store.Tx) error {
+		now := time.Now()
+		if err := tx.Pools().Create(&store.Pool{ID: pool, Name: "race", CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		return ns[0].svc.EnsureKeys(tx, pool)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range rounds {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, 2*nodes)
+		for i, n := range ns {
+			wg.Go(func() {
+				<-start
+				errs[i] = n.st.Update(ctx, func(tx store.Tx) error { return n.svc.RotateKeys(tx, pool) })
+			})
+			wg.Go(func() {
+				<-start
+				errs[nodes+i] = n.st.Update(ctx, func(tx store.Tx) error { return n.svc.EnsureKeys(tx, pool) })
+			})
+		}
+		begun := time.Now()
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("round %d, call %d: %v", round+1, i, err)
+			}
+		}
+		var keys []*store.SigningKey
+		err := ns[0].st.View(ctx, func(tx store.Tx) (err error) {
+			keys, err = tx.Keys().List(pool)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		active := map[string]int{}
+		for _, k := range keys {
+			switch {
+			case k.Active && k.RetiredAt == nil:
+				active[k.Use]++
+			case k.Active || k.RetiredAt == nil:
+				t.Errorf("key %s: active %v, retired at %v", k.KID, k.Active, k.RetiredAt)
+			}
+		}
+		if want := map[string]int{tokens.UseID: 1, tokens.UseAccess: 1}; !maps.Equal(active, want) {
+			t.Errorf("round %d: active keys per use %v; want %v", round+1, active, want)
+		}
+		// Two at creation, two per rotation; EnsureKeys adds none.
+		if want := 2 + 2*nodes*(round+1); len(keys) != want {
+			t.Errorf("round %d: %d keys; want %d", round+1, len(keys), want)
+		}
+		t.Logf("round %d: %d rotations and %d EnsureKeys at once took %v", round+1, nodes, nodes, time.Since(begun).Round(time.Millisecond))
+	}
 }

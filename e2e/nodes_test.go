@@ -74,6 +74,9 @@ type cluster struct {
 	PublicURL string
 	// Key is the server key every node is given (--server-key).
 	Key string
+	// Flags are added to the flags of the nodes started from now on; a
+	// flag given again wins (--smtp-url, say).
+	Flags []string
 }
 
 // node is one ninshou process.
@@ -161,6 +164,7 @@ func (c *cluster) startIn(name, data string) *node {
 	if f := serverKeyFlag(); f != "" {
 		args = append(args, f, c.Key)
 	}
+	args = append(args, c.Flags...)
 	nd.cmd = exec.Command(binary(t), args...)
 	nd.cmd.Env = cleanEnv()
 	nd.cmd.Stdout, nd.cmd.Stderr = nd.out, nd.out

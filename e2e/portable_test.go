@@ -2,24 +2,29 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/ninshou/ninshou/internal/store"
+	"github.com/ninshou/ninshou/internal/store/sqlite"
 	"github.com/ninshou/ninshou/internal/testutil/smtptest"
 )
 
 // TestExportImportRoundTrip: a team moves from SQLite to PostgreSQL with
 // ninshou export and ninshou import. Users sign in with the passwords they
 // had, tokens issued before the move verify against the new JWKS, and the
-// PostgreSQL store exports the very same lines.
+// PostgreSQL store exports the very same lines, groups, members, devices
+// and passkeys included.
 func TestExportImportRoundTrip(t *testing.T) {
 	skipSecondPass(t)
 	db := freshDB(t)
@@ -41,7 +46,12 @@ func TestExportImportRoundTrip(t *testing.T) {
 	second := e.pool()
 	e.client(second)
 	before := e.tokens(client, "kim", "Perm#Pass1")
+	kim := e.getUser(pool, "kim")
 	old.kill(syscall.SIGTERM)
+	// Version 2 records, written through the store: a group with members,
+	// a remembered device (its verifier sealed, as the domain stores it),
+	// a passkey.
+	addGroupDevicePasskey(t, filepath.Join(data, "ninshou.db"), pool, attrMap(kim.UserAttributes)["sub"])
 
 	dir := t.TempDir()
 	first, again := filepath.Join(dir, "sqlite.jsonl"), filepath.Join(dir, "postgres.jsonl")
@@ -86,14 +96,57 @@ func TestExportImportRoundTrip(t *testing.T) {
 
 	runNinshou(t, "export", "--db", db, "--out", again)
 	a, b := readLines(t, first), readLines(t, again)
-	if len(a) < 2 || !strings.Contains(a[0], `"type":"header"`) {
+	if len(a) < 2 || !strings.Contains(a[0], `"type":"header"`) || !strings.Contains(a[0], `"version":2`) {
 		t.Fatalf("export: %q", a)
+	}
+	for _, typ := range []string{"group", "member", "device", "passkey"} {
+		if !strings.Contains(strings.Join(b, "\n"), `{"type":"`+typ+`"`) {
+			t.Errorf("no %s record in the PostgreSQL export", typ)
+		}
 	}
 	// The sign-ins above changed no stored state but the exported_at of the header.
 	if strings.Join(a[1:], "\n") != strings.Join(b[1:], "\n") {
 		t.Errorf("export after import differs:\nSQLite:\n%s\nPostgreSQL:\n%s", strings.Join(a[1:], "\n"), strings.Join(b[1:], "\n"))
 	}
 	t.Logf("%d lines round-tripped", len(a))
+}
+
+// addGroupDevicePasskey gives the user sub of pool a group (and puts it in
+// another one), a device and a passkey, through the store of a stopped
+// SQLite node.
+func addGroupDevicePasskey(t *testing.T, path, pool, sub string) {
+	t.Helper()
+	st, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	one := 1
+	err = st.Update(context.Background(), func(tx store.Tx) error {
+		for _, g := range []*store.Group{
+			{PoolID: pool, Name: "admins", Description: "every power", Precedence: &one, CreatedAt: now, UpdatedAt: now},
+			{PoolID: pool, Name: "nobody-yet", CreatedAt: now, UpdatedAt: now},
+		} {
+			if err := tx.Groups().Create(g); err != nil {
+				return err
+			}
+		}
+		if err := tx.Groups().AddMember(pool, "admins", sub); err != nil {
+			return err
+		}
+		if err := tx.Devices().Create(&store.Device{PoolID: pool, Sub: sub, Key: "us-east-1_0b9f3e4c-8a35-4d2c-9c51-1f2e3d4c5b6a",
+			GroupKey: "-8a35d2c9", Verifier: []byte("sealed by the server key"), Salt: []byte("salt"), Status: "remembered",
+			Attributes: map[string]string{"device_name": "kim's phone"}, CreatedAt: now, UpdatedAt: now, LastAuthAt: now}); err != nil {
+			return err
+		}
+		return tx.WebAuthn().Create(&store.WebAuthnCredential{PoolID: pool, Sub: sub, ID: []byte("credential-id"),
+			PublicKey: []byte("COSE key"), SignCount: 3, RelyingPartyID: "ninshou.test", FriendlyName: "laptop",
+			Attachment: "platform", Transports: []string{"internal"}, AAGUID: make([]byte, 16), CreatedAt: now})
+	})
+	if err != nil {
+		t.Fatalf("groups, device and passkey in the SQLite store: %v", err)
+	}
 }
 
 func readLines(t *testing.T, path string) []string {

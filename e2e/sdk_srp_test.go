@@ -140,7 +140,14 @@ func TestSDKSRPSignIn(t *testing.T) {
 	t.Run("altered signature", func(t *testing.T) {
 		cl, cp, _ := e.srpChallenge(poolID, clientID, "kim", false, nil)
 		r := srpProof(t, poolID, cl, cp, "Perm#Pass1", e.Clock.Now())
-		r["PASSWORD_CLAIM_SIGNATURE"] = "A" + r["PASSWORD_CLAIM_SIGNATURE"][1:]
+		// Change the first character to a different one (replacing it with a
+		// fixed letter would leave 1 signature in 64 intact).
+		sig := r["PASSWORD_CLAIM_SIGNATURE"]
+		first := "A"
+		if sig[0] == 'A' {
+			first = "B"
+		}
+		r["PASSWORD_CLAIM_SIGNATURE"] = first + sig[1:]
 		_, err := e.verifier(clientID, r)
 		wantErr[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
 	})

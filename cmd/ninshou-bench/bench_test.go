@@ -110,6 +110,12 @@ func TestRunInProcess(t *testing.T) {
 		{"password-signin", 2, 5, 0, true, true},
 		{"refresh", 1, 5, 0, true, true},
 		{"refresh", 2, 5, 0, true, true},
+		{"get-user", 1, 5, 0, true, true},
+		{"get-user", 2, 5, 0, true, true},
+		{"admin-create-user", 1, 5, 0, true, true},
+		{"admin-create-user", 2, 5, 0, true, true},
+		{"new-password-flow", 1, 5, 0, true, true},
+		{"new-password-flow", 2, 5, 0, true, true},
 		{"founding-flow", 1, 5, 0, true, true},
 		{"founding-flow", 2, 5, 0, true, true},
 	}

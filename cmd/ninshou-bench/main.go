@@ -47,6 +47,24 @@ type options struct {
 	// makes sense is a target.
 	DBs   []string
 	Nodes []int
+	// Ninshou is how Ninshou runs: "in-process" or "process" (the binary
+	// NinshouBin, built from ./cmd/ninshou when "").
+	Ninshou    string
+	NinshouBin string
+	// Peers also starts moto_server and cognito-local, PeerCache holding
+	// the npm install of the latter.
+	Peers     bool
+	PeerCache string
+	// Sizes are the pool sizes of the directory workloads; PeerUsers and
+	// PeerLoadTimeout bound the peers' pools, loaded through the API.
+	Sizes           []int
+	PeerUsers       int
+	PeerLoadTimeout time.Duration
+	// Doc is the Markdown report to write (the chart beside it, .png).
+	Doc string
+	// ProfileDir receives a CPU and an allocation profile per workload and
+	// concurrency (in-process Ninshou only).
+	ProfileDir string
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -58,6 +76,9 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	conc := fs.String("concurrency", "1,16", "comma-separated `levels` of concurrent clients")
 	var names []string
 	for _, w := range allWorkloads(0) {
+		names = append(names, w.Name())
+	}
+	for _, w := range directoryWorkloads(pool{}) {
 		names = append(names, w.Name())
 	}
 	wl := fs.String("workloads", strings.Join(names, ","), "comma-separated `workloads` to run")
@@ -73,6 +94,15 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Region, "region", "us-east-1", "region requests are signed for")
 	dbs := fs.String("db", "sqlite", "comma-separated `stores` of the in-process server: sqlite, postgres (NINSHOU_TEST_POSTGRES or the local test server, in a schema of its own) or a postgres:// URL")
 	nodes := fs.String("nodes", "1", "comma-separated `counts` of in-process nodes sharing one PostgreSQL store, requests spread round-robin (SQLite: 1 only)")
+	fs.StringVar(&o.Ninshou, "ninshou", "in-process", "how Ninshou runs: in-process (in this program) or process (its own binary, so RSS is the server's alone)")
+	fs.StringVar(&o.NinshouBin, "ninshou-bin", "", "Ninshou `binary` for --ninshou process and the directory pools' import (default: go build ./cmd/ninshou into .cache/bench)")
+	fs.BoolVar(&o.Peers, "peers", false, "also start moto_server and cognito-local "+cognitoLocalVersion+" and run the same workloads on each")
+	fs.StringVar(&o.PeerCache, "peer-cache", ".cache/peers", "`directory` cognito-local is installed into with npm")
+	sizes := fs.String("sizes", "", "comma-separated pool `sizes` for AdminGetUser and ListUsers (e.g. 10000,100000,1000000); empty: none")
+	fs.IntVar(&o.PeerUsers, "peer-users", 10000, "largest pool the peers load through AdminCreateUser")
+	fs.DurationVar(&o.PeerLoadTimeout, "peer-load-timeout", 5*time.Minute, "most time a peer's pool may take to load")
+	fs.StringVar(&o.Doc, "doc", "", "write the results as Markdown to `file` (docs/performance.md), with a PNG chart beside it")
+	fs.StringVar(&o.ProfileDir, "profile-dir", "", "write CPU and allocation profiles of each workload to `dir` (in-process Ninshou)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -99,6 +129,19 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 			return o, fmt.Errorf("--nodes: %q is not a count between 1 and 16", s)
 		}
 		o.Nodes = append(o.Nodes, n)
+	}
+	for _, s := range strings.Split(*sizes, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 100 || n > 10_000_000 {
+			return o, fmt.Errorf("--sizes: %q is not a size between 100 and 10000000", s)
+		}
+		o.Sizes = append(o.Sizes, n)
+	}
+	if o.Ninshou != "in-process" && o.Ninshou != "process" {
+		return o, fmt.Errorf("--ninshou: %q is neither in-process nor process", o.Ninshou)
 	}
 	for _, s := range strings.Split(*wl, ",") {
 		s = strings.TrimSpace(s)
@@ -134,7 +177,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ninshou-bench:", err)
 		return 2
 	}
-	if opts.CPUProfile != "" {
+	if opts.CPUProfile != "" && opts.ProfileDir == "" {
 		f, err := os.Create(opts.CPUProfile)
 		if err == nil {
 			err = pprof.StartCPUProfile(f)
@@ -150,11 +193,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 
 	rep := &report{Started: time.Now().UTC(), Machine: thisMachine(), Settings: settingsOf(opts)}
+	rep.Settings.Args = args
 	rep.printHeader(stdout)
+	if opts.NinshouBin == "" && (opts.Ninshou == "process" || len(opts.Sizes) > 0) && len(opts.Targets) == 0 {
+		bin, err := buildNinshou(ctx, ".cache/bench")
+		if err != nil {
+			fmt.Fprintln(stderr, "ninshou-bench:", err)
+			return 2
+		}
+		opts.NinshouBin = bin
+	}
+	if len(opts.Targets) == 0 {
+		rep.Floor = measureFloor(opts.PasswordCost)
+		rep.Floor.print(stdout)
+	}
 	failed := false
-	starts := targetStarters(opts)
-	for _, start := range starts {
-		t, err := start(ctx)
+	for _, srv := range serversOf(opts) {
+		t, err := srv.Start(ctx, "")
 		if err != nil {
 			fmt.Fprintln(stderr, "ninshou-bench:", err)
 			failed = true
@@ -169,9 +224,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if ctx.Err() != nil {
 			break
 		}
+		if len(opts.Sizes) > 0 && !runDirectory(ctx, opts, srv, rep, stdout, stderr) {
+			failed = true
+		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
+	rep.summarise(stdout)
 	if opts.JSON != "" {
 		if err := rep.writeJSON(opts.JSON); err != nil {
+			fmt.Fprintln(stderr, "ninshou-bench:", err)
+			failed = true
+		}
+	}
+	if opts.Doc != "" {
+		if err := rep.writeDoc(opts.Doc); err != nil {
 			fmt.Fprintln(stderr, "ninshou-bench:", err)
 			failed = true
 		}
@@ -186,32 +254,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// targetStarters returns, in order, how to bring up each target: the
-// --target servers, or else one Ninshou in this process.
-func targetStarters(opts options) []func(context.Context) (*target, error) {
-	if len(opts.Targets) == 0 {
-		if len(opts.DBs) == 1 && opts.DBs[0] == "sqlite" && slices.Equal(opts.Nodes, []int{1}) {
-			return []func(context.Context) (*target, error){func(ctx context.Context) (*target, error) {
-				return startInProcess(ctx, "ninshou", opts.PasswordCost, opts.ServerLog)
-			}}
+// serversOf returns, in order, the servers to measure: the --target
+// servers, or else Ninshou (in this process, as its own process, or as
+// nodes on PostgreSQL) and, with --peers, moto and cognito-local.
+func serversOf(opts options) []*server {
+	if len(opts.Targets) > 0 {
+		var out []*server
+		for _, s := range opts.Targets {
+			name, base := parseTarget(s)
+			out = append(out, &server{Name: name, Start: func(ctx context.Context, _ string) (*target, error) {
+				return external(ctx, name, base)
+			}})
 		}
-		var out []func(context.Context) (*target, error)
+		return out
+	}
+	var out []*server
+	switch {
+	case !(len(opts.DBs) == 1 && opts.DBs[0] == "sqlite" && slices.Equal(opts.Nodes, []int{1})):
 		for _, db := range opts.DBs {
 			for _, n := range opts.Nodes {
 				if db == "sqlite" && n > 1 {
 					continue // one node's store
 				}
-				out = append(out, func(ctx context.Context) (*target, error) {
+				out = append(out, &server{Name: "ninshou", Start: func(ctx context.Context, _ string) (*target, error) {
 					return startCluster(ctx, db, n, opts.PasswordCost, opts.ServerLog)
-				})
+				}})
 			}
 		}
-		return out
+	case opts.Ninshou == "process":
+		out = append(out, &server{Name: "ninshou", Ninshou: true, Start: ninshouProcess(opts.NinshouBin, opts.PasswordCost)})
+	default:
+		out = append(out, &server{Name: "ninshou", Ninshou: true, Start: func(ctx context.Context, dir string) (*target, error) {
+			return startInProcess(ctx, "ninshou", opts.PasswordCost, opts.ServerLog, dir)
+		}})
 	}
-	var out []func(context.Context) (*target, error)
-	for _, s := range opts.Targets {
-		name, base := parseTarget(s)
-		out = append(out, func(ctx context.Context) (*target, error) { return external(ctx, name, base) })
+	if opts.Peers {
+		out = append(out,
+			&server{Name: "moto", Start: motoProcess},
+			&server{Name: "cognito-local", Start: cognitoLocalProcess(opts.PeerCache)})
 	}
 	return out
 }
@@ -229,13 +309,33 @@ func runTarget(ctx context.Context, opts options, t *target, rep *report, stdout
 		c.base, c.spread = t.Bases[0], &roundRobin{bases: t.Bases}
 	}
 	defer c.close()
-	for _, w := range allWorkloads(opts.Users) {
+	if !runWorkloads(ctx, opts, t, c, allWorkloads(opts.Users), 0, rep, stdout, stderr) {
+		ok = false
+	}
+	if mem := readMemory(t.PID); mem.Peak > 0 {
+		info.PeakRSSBytes = mem.Peak
+		fmt.Fprintf(stdout, "peak RSS of %s: %s (VmHWM", t.Name, mib(mem.Peak))
+		if t.PID == os.Getpid() {
+			fmt.Fprint(stdout, "; in-process, so it includes the load generator")
+		}
+		fmt.Fprintln(stdout, ")")
+	}
+	fmt.Fprintln(stdout)
+	return ok
+}
+
+// runWorkloads runs the selected workloads of ws against t at every
+// concurrency; users is the size of the pool they read (0: their own small
+// pools). It reports false if one failed.
+func runWorkloads(ctx context.Context, opts options, t *target, c *client, ws []workload, users int, rep *report, stdout, stderr io.Writer) bool {
+	ok := true
+	for _, w := range ws {
 		if !slices.Contains(opts.Workloads, w.Name()) {
 			continue
 		}
 		setupStart := time.Now()
 		o, err := w.Setup(ctx, c, t, runTag())
-		base := row{Target: t.Name, Workload: w.Name(), SetupSeconds: time.Since(setupStart).Seconds()}
+		base := row{Target: t.Name, Workload: w.Name(), Users: users, SetupSeconds: time.Since(setupStart).Seconds()}
 		if errors.Is(err, errSkipped) {
 			base.Skipped = err.Error()
 			rep.Results = append(rep.Results, base)
@@ -258,7 +358,9 @@ func runTarget(ctx context.Context, opts options, t *target, rep *report, stdout
 			if t.DBStats != nil {
 				before = t.DBStats.Snapshot()
 			}
+			prof := startProfile(opts, t, base.label(), conc, stderr)
 			m := measure(ctx, o, conc, opts.Duration, opts.MaxOps)
+			prof()
 			r := base
 			r.fill(m, readMemory(t.PID))
 			if t.DBStats != nil && m.Ops+m.Errors > 0 {
@@ -269,24 +371,15 @@ func runTarget(ctx context.Context, opts options, t *target, rep *report, stdout
 			rep.Results = append(rep.Results, r)
 			r.print(stdout)
 			for _, e := range m.FirstErrors {
-				fmt.Fprintf(stderr, "  error: %s c=%d on %s: %s\n", w.Name(), conc, t.Name, e)
+				fmt.Fprintf(stderr, "  error: %s c=%d on %s: %s\n", base.label(), conc, t.Name, e)
 			}
 			if m.ErrorRate() > maxErrorRate {
 				ok = false
 				fmt.Fprintf(stderr, "ninshou-bench: %s c=%d on %s: %d of %d operations failed (more than %.0f%%)\n",
-					w.Name(), conc, t.Name, m.Errors, m.Ops+m.Errors, 100*maxErrorRate)
+					base.label(), conc, t.Name, m.Errors, m.Ops+m.Errors, 100*maxErrorRate)
 			}
 		}
 	}
-	if mem := readMemory(t.PID); mem.Peak > 0 {
-		info.PeakRSSBytes = mem.Peak
-		fmt.Fprintf(stdout, "peak RSS of %s: %s (VmHWM", t.Name, mib(mem.Peak))
-		if t.PID == os.Getpid() {
-			fmt.Fprint(stdout, "; in-process, so it includes the load generator")
-		}
-		fmt.Fprintln(stdout, ")")
-	}
-	fmt.Fprintln(stdout)
 	return ok
 }
 

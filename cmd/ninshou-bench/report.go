@@ -19,6 +19,11 @@ type report struct {
 	Settings settings      `json:"settings"`
 	Targets  []*targetInfo `json:"targets"`
 	Results  []row         `json:"results"`
+	// Floor is the crypto floor measured in this run (nil when only
+	// --target servers ran: their parameters are unknown).
+	Floor *floor `json:"crypto_floor,omitempty"`
+	// Pools are the big pools of the directory workloads.
+	Pools []*poolInfo `json:"pools,omitempty"`
 }
 
 type machine struct {
@@ -60,14 +65,23 @@ type settings struct {
 	MaxOps          int64    `json:"max_ops"`
 	Concurrency     []int    `json:"concurrency"`
 	Workloads       []string `json:"workloads"`
-	Users           int      `json:"users"`
-	PasswordCost    string   `json:"password_cost,omitempty"`
+	// Args are the command line of the run.
+	Args         []string `json:"args"`
+	Users        int      `json:"users"`
+	PasswordCost string   `json:"password_cost,omitempty"`
+	Ninshou      string   `json:"ninshou,omitempty"`
+	Peers        bool     `json:"peers,omitempty"`
+	Sizes        []int    `json:"sizes,omitempty"`
+	PeerUsers    int      `json:"peer_users,omitempty"`
 }
 
 func settingsOf(o options) settings {
 	s := settings{
 		DurationSeconds: o.Duration.Seconds(), MaxOps: o.MaxOps, Concurrency: o.Concurrency,
-		Workloads: o.Workloads, Users: o.Users,
+		Workloads: o.Workloads, Users: o.Users, Ninshou: o.Ninshou, Peers: o.Peers, Sizes: o.Sizes,
+	}
+	if o.Peers {
+		s.PeerUsers = o.PeerUsers
 	}
 	if len(o.Targets) == 0 {
 		s.PasswordCost = o.PasswordCost
@@ -79,6 +93,7 @@ type targetInfo struct {
 	Name           string  `json:"name"`
 	BaseURL        string  `json:"base_url"`
 	Kind           string  `json:"kind"`
+	Version        string  `json:"version,omitempty"`
 	HealthyMillis  float64 `json:"healthy_ms"`
 	PasswordParams string  `json:"password_params,omitempty"`
 	StartRSSBytes  int64   `json:"start_rss_bytes,omitempty"`
@@ -87,7 +102,7 @@ type targetInfo struct {
 
 func targetInfoOf(t *target) *targetInfo {
 	return &targetInfo{
-		Name: t.Name, BaseURL: t.BaseURL, Kind: t.Kind,
+		Name: t.Name, BaseURL: t.BaseURL, Kind: t.Kind, Version: t.Version,
 		HealthyMillis:  millis(t.HealthyIn),
 		PasswordParams: t.PasswordParams,
 		StartRSSBytes:  readMemory(t.PID).RSS,
@@ -97,8 +112,11 @@ func targetInfoOf(t *target) *targetInfo {
 // row is one line of the table: a workload at one concurrency, or a
 // workload that was skipped or could not be set up.
 type row struct {
-	Target       string  `json:"target"`
-	Workload     string  `json:"workload"`
+	Target   string `json:"target"`
+	Workload string `json:"workload"`
+	// Users is the size of the pool a directory workload reads; 0 for the
+	// workloads that make their own small pool.
+	Users        int     `json:"users,omitempty"`
 	SetupSeconds float64 `json:"setup_s"`
 	Skipped      string  `json:"skipped,omitempty"`
 	SetupError   string  `json:"setup_error,omitempty"`
@@ -117,6 +135,15 @@ type row struct {
 	DBStatementsPerOp float64  `json:"db_statements_per_op,omitempty"`
 	DBRoundTripsPerOp float64  `json:"db_round_trips_per_op,omitempty"`
 	FirstErrors       []string `json:"first_errors,omitempty"`
+}
+
+// label names the workload, with its pool size when it has one:
+// "list-users-exact@1M".
+func (r row) label() string {
+	if r.Users > 0 {
+		return r.Workload + "@" + sizeName(r.Users)
+	}
+	return r.Workload
 }
 
 func (r *row) fill(m measurement, mem memory) {
@@ -148,9 +175,13 @@ func (r *report) printHeader(w io.Writer) {
 }
 
 func (t *targetInfo) print(w io.Writer) {
-	fmt.Fprintf(w, "target    %s: %s at %s\n", t.Name, t.Kind, t.BaseURL)
+	fmt.Fprintf(w, "target    %s: %s at %s", t.Name, t.Kind, t.BaseURL)
+	if t.Version != "" {
+		fmt.Fprintf(w, " (version %s)", t.Version)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "          healthy in %.1f ms", t.HealthyMillis)
-	if t.Kind != "in-process" {
+	if t.Kind == "external" {
 		fmt.Fprint(w, " (already running: time to answer)")
 	}
 	fmt.Fprintln(w)
@@ -165,7 +196,7 @@ func (t *targetInfo) print(w io.Writer) {
 	fmt.Fprintln(w)
 }
 
-const columns = "%-16s %4s %8s %6s %9s %9s %9s %9s %9s %9s %8s %8s\n"
+const columns = "%-22s %4s %8s %6s %9s %9s %9s %9s %9s %9s %8s %8s\n"
 
 func printColumns(w io.Writer) {
 	fmt.Fprintf(w, columns, "workload", "conc", "ops", "errors", "ops/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "RSS MiB", "db st/op", "db rt/op")
@@ -174,10 +205,10 @@ func printColumns(w io.Writer) {
 func (r row) print(w io.Writer) {
 	switch {
 	case r.Skipped != "":
-		fmt.Fprintf(w, "%-16s %s\n", r.Workload, r.Skipped)
+		fmt.Fprintf(w, "%-22s %s\n", r.label(), r.Skipped)
 		return
 	case r.SetupError != "":
-		fmt.Fprintf(w, "%-16s setup failed: %s\n", r.Workload, r.SetupError)
+		fmt.Fprintf(w, "%-22s setup failed: %s\n", r.label(), r.SetupError)
 		return
 	}
 	rss := "-"
@@ -189,7 +220,7 @@ func (r row) print(w io.Writer) {
 	if r.DBRoundTripsPerOp > 0 {
 		st, rt = strconv.FormatFloat(r.DBStatementsPerOp, 'f', 1, 64), strconv.FormatFloat(r.DBRoundTripsPerOp, 'f', 1, 64)
 	}
-	fmt.Fprintf(w, columns, r.Workload, strconv.Itoa(r.Concurrency), strconv.FormatInt(r.Ops, 10),
+	fmt.Fprintf(w, columns, r.label(), strconv.Itoa(r.Concurrency), strconv.FormatInt(r.Ops, 10),
 		strconv.FormatInt(r.Errors, 10), strconv.FormatFloat(r.OpsPerSec, 'f', 1, 64),
 		ms(r.P50Millis), ms(r.P90Millis), ms(r.P99Millis), ms(r.MaxMillis), rss, st, rt)
 }

@@ -39,6 +39,11 @@ type target struct {
 	// PasswordParams are the password hashing parameters in force; "" when
 	// unknown.
 	PasswordParams string
+	// DataDir is where the server keeps its data, for bytes on disk; ""
+	// when it keeps none there.
+	DataDir string
+	// Version is the peer's release; "" for Ninshou.
+	Version string
 	// Outbox says the target serves Ninshou's /_ninshou/outbox, which
 	// founding-flow reads the email code from.
 	Outbox bool
@@ -55,12 +60,15 @@ func (t *target) Close() error {
 }
 
 // startInProcess builds a Ninshou with a fresh store in a temporary
-// directory and serves it on a loopback port of this process.
-func startInProcess(ctx context.Context, name, cost string, logLevel slog.Level) (*target, error) {
+// directory (or on the store in dir) and serves it on a loopback port of
+// this process. The directory is removed at Close.
+func startInProcess(ctx context.Context, name, cost string, logLevel slog.Level, dir string) (*target, error) {
 	start := time.Now()
-	dir, err := os.MkdirTemp("", "ninshou-bench-")
-	if err != nil {
-		return nil, err
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "ninshou-bench-"); err != nil {
+			return nil, err
+		}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -106,6 +114,7 @@ func startInProcess(ctx context.Context, name, cost string, logLevel slog.Level)
 		HealthyIn:      healthy,
 		PasswordParams: "argon2id " + a.PasswordParams.String() + " (" + cost + ")",
 		Outbox:         cfg.Outbox,
+		DataDir:        dir,
 		stop:           stop,
 	}, nil
 }

@@ -26,7 +26,10 @@ var errSkipped = errors.New("skipped")
 // allWorkloads are the workloads, in the order they run; password-signin
 // takes users round-robin.
 func allWorkloads(users int) []workload {
-	return []workload{passwordSignin{users: users}, refreshWorkload{users: users}, foundingFlow{}}
+	return []workload{
+		passwordSignin{users: users}, refreshWorkload{users: users}, getUser{users: users},
+		adminCreateUser{}, newPasswordFlow{}, foundingFlow{},
+	}
 }
 
 // passwordSignin times one InitiateAuth USER_PASSWORD_AUTH returning tokens.

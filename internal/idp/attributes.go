@@ -361,12 +361,17 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, accessTo
 		if !ok {
 			return Errorf(InvalidParameterException, "User has no %s to verify.", attr)
 		}
+		if err := s.countSend(u, sendKindVerify, sendsVerifyCode); err != nil {
+			return err
+		}
 		code, err := s.issueCode(tx, u, purposeVerify+attr, t, verifyCodeTTL)
 		if err != nil {
 			return err
 		}
-		out, err = s.sendCode(tx, p, t, code, "attribute_code")
-		return err
+		if out, err = s.sendCode(tx, p, t, code, "attribute_code"); err != nil {
+			return err
+		}
+		return saveUser(tx, p, u)
 	})
 	if err != nil {
 		return nil, err

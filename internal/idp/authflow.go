@@ -34,6 +34,10 @@ import (
 //	    SELECT_CHALLENGE --> PASSWORD_VERIFIER: ANSWER=PASSWORD_SRP
 //	    SELECT_CHALLENGE --> OTP: ANSWER=EMAIL_OTP or SMS_OTP (8 digits)
 //	    OTP --> Tokens: code ok (no MFA after a passwordless factor)
+//	    [*] --> WEB_AUTHN: USER_AUTH, PREFERRED_CHALLENGE=WEB_AUTHN
+//	    SELECT_CHALLENGE --> WEB_AUTHN: ANSWER=WEB_AUTHN (CREDENTIAL_REQUEST_OPTIONS)
+//	    WEB_AUTHN --> Tokens: passkey assertion ok (no MFA after a passkey)
+//	    WEB_AUTHN --> WEB_AUTHN: assertion refused (until the attempt limit)
 //	    PASSWORD_VERIFIER --> Password: proof ok
 //	    [*] --> Password: USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH
 //	    Password --> NEW_PASSWORD_REQUIRED: temporary password
@@ -48,6 +52,10 @@ import (
 //	    MFA_SETUP --> Tokens: token verified
 //	    MFA --> Tokens: code ok (SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA)
 //	    MFA --> MFA: wrong code (until the attempt limit)
+//	    Password --> DEVICE_SRP_AUTH: remembered device replaces MFA (devices.go)
+//	    MFA --> DEVICE_SRP_AUTH: code ok, confirmed device presented
+//	    DEVICE_SRP_AUTH --> DEVICE_PASSWORD_VERIFIER: SRP_A
+//	    DEVICE_PASSWORD_VERIFIER --> Tokens: device proof ok (device_key claim)
 
 // Challenge names (ChallengeNameType).
 const (
@@ -82,6 +90,7 @@ type AuthResult struct {
 	RefreshToken string // "" on refresh
 	ExpiresIn    int
 	TokenType    string
+	NewDevice    *NewDeviceMetadata // device tracking: a sign-in without DEVICE_KEY
 }
 
 // StartInput is InitiateAuth or AdminInitiateAuth.
@@ -120,6 +129,13 @@ type sessionState struct {
 	NoVerifier bool   `json:"nv,omitempty"`
 	// Setup: MFA_SETUP whose software token was verified (VerifySoftwareToken).
 	Setup bool `json:"s,omitempty"`
+	// Devices (devices.go): the confirmed device the sign-in presented,
+	// whether it proved itself, the DEVICE_PASSWORD_VERIFIER's SECRET_BLOCK,
+	// and whether an admin API started the sign-in (no new devices).
+	DeviceKey   string `json:"dk,omitempty"`
+	DeviceDone  bool   `json:"dd,omitempty"`
+	SecretBlock string `json:"sb,omitempty"`
+	Admin       bool   `json:"ad,omitempty"`
 }
 
 var (
@@ -196,6 +212,7 @@ func checkSecretHash(c *Client, usernames []string, given string) error {
 
 // Start begins a sign-in.
 func (s *Service) Start(ctx context.Context, in StartInput) (*Step, error) {
+	ctx = withAdminFlow(ctx, in.Admin)
 	p, c, err := s.clientFor(ctx, in.Admin, in.PoolID, in.ClientID)
 	if err != nil {
 		return nil, err
@@ -257,7 +274,7 @@ func (s *Service) passwordSignIn(ctx context.Context, p *Pool, c *Client, params
 	if err != nil {
 		return nil, err
 	}
-	return s.afterPassword(ctx, p, c, sub)
+	return s.afterPassword(ctx, p, c, sub, params["DEVICE_KEY"])
 }
 
 // checkPassword verifies USERNAME and PASSWORD with every check that comes
@@ -298,7 +315,7 @@ func (s *Service) checkPassword(ctx context.Context, p *Pool, c *Client, params 
 		return "", internal(fmt.Errorf("verify password of %s: %w", u.Sub, err))
 	}
 	if !ok {
-		if err := s.recordFailure(ctx, p.ID, u.Sub); err != nil {
+		if err := s.recordSignInFailure(ctx, p, u.Sub); err != nil {
 			return "", err
 		}
 		return "", errIncorrect
@@ -357,8 +374,9 @@ func (s *Service) recordFailureTx(tx store.Tx, poolID, sub string) error {
 }
 
 // afterPassword continues a sign-in whose password was right:
-// NEW_PASSWORD_REQUIRED first, then MFA, then tokens.
-func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, sub string) (*Step, error) {
+// NEW_PASSWORD_REQUIRED first, then MFA, then the device, then tokens.
+// deviceKey is the DEVICE_KEY the client presented, if any.
+func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, sub, deviceKey string) (*Step, error) {
 	var step *Step
 	var pending *pendingTokens
 	err := s.update(ctx, func(tx store.Tx) error {
@@ -373,7 +391,12 @@ func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, sub str
 				return err
 			}
 		}
-		st := sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: now.Unix()}
+		st := sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: now.Unix(), Admin: isAdminFlow(ctx)}
+		if d, err := signInDevice(tx, p, u, deviceKey); err != nil {
+			return err
+		} else if d != nil {
+			st.DeviceKey = d.Key
+		}
 		if u.Status == StatusForceChangePassword {
 			days := p.PasswordPolicy.TemporaryPasswordValidityDays
 			if days <= 0 {
@@ -485,11 +508,16 @@ func mfaFactors(p *Pool, u *store.User) (challenge string, options []string) {
 
 // mfaOrTokens issues the MFA challenge due, or the tokens.
 func (s *Service) mfaOrTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st sessionState) (*Step, *pendingTokens, error) {
+	if skip, err := deviceSkipsMFA(tx, p, u, st); err != nil {
+		return nil, nil, err
+	} else if skip {
+		step, err := s.deviceChallenge(tx, c, u, st)
+		return step, nil, err
+	}
 	challenge, options := mfaFactors(p, u)
 	switch challenge {
 	case "":
-		pt, err := s.grantTokens(tx, p, c, u, st)
-		return nil, pt, err
+		return s.deviceOrTokens(tx, p, c, u, st)
 	case ChallengeSelectMFA, ChallengeMFASetup:
 		st.Options = options
 		session, err := s.newSession(tx, c, u, challenge, st)
@@ -592,6 +620,7 @@ func (s *Service) storeSession(tx store.Tx, c *Client, u *store.User, challenge 
 
 // Respond answers a challenge.
 func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
+	ctx = withAdminFlow(ctx, in.Admin)
 	p, c, err := s.clientFor(ctx, in.Admin, in.PoolID, in.ClientID)
 	if err != nil {
 		return nil, err
@@ -608,8 +637,10 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 	case ChallengePasswordSRP:
 		// Its state travels in SECRET_BLOCK; a Session, if echoed, is ignored.
 		return s.srpVerify(ctx, p, c, r)
+	case ChallengeDeviceSRP, ChallengeDevicePasswordVerifier:
+		return s.respondDevice(ctx, p, c, in.ChallengeName, in.Session, r)
 	case ChallengeNewPassword, ChallengeEmailOTP, ChallengeSMSMFA, ChallengeSMSOTP, ChallengeSelectMFA,
-		ChallengeSoftwareToken, ChallengeMFASetup, ChallengeSelect:
+		ChallengeSoftwareToken, ChallengeMFASetup, ChallengeSelect, ChallengeWebAuthn:
 	default:
 		return nil, Errorf(InvalidParameterException, "Unsupported challenge name %s.", in.ChallengeName)
 	}
@@ -619,6 +650,9 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 	hash := hashHandle(in.Session)
 	if in.ChallengeName == ChallengeSelect {
 		return s.respondSelectChallenge(ctx, p, c, hash, r)
+	}
+	if in.ChallengeName == ChallengeWebAuthn {
+		return s.respondWebAuthn(ctx, p, c, hash, r)
 	}
 
 	// Read and check outside the write lock; heavy work (password hashing)
@@ -653,6 +687,7 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 		if err := json.Unmarshal(sess.State, &st); err != nil {
 			return fmt.Errorf("session state: %w", err)
 		}
+		st.Admin = st.Admin || in.Admin
 		now := s.now()
 		switch in.ChallengeName {
 		case ChallengeEmailOTP, ChallengeSMSMFA, ChallengeSMSOTP:
@@ -672,7 +707,7 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 					return err
 				}
 				failure = errCodeMismatch
-				return nil // commit the attempt
+				return s.recordMFAFailure(tx, p, u.Sub) // and commit the attempt
 			}
 			if err := consume(tx, hash, now); err != nil {
 				return err
@@ -685,7 +720,7 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 					return err
 				}
 			}
-			pending, err = s.grantTokens(tx, p, c, u, st)
+			step, pending, err = s.deviceOrTokens(tx, p, c, u, st)
 			return err
 		case ChallengeSelectMFA:
 			answer := r["ANSWER"]
@@ -730,7 +765,7 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 			if code == "" {
 				return missing("SOFTWARE_TOKEN_MFA_CODE")
 			}
-			step, ok, err := s.checkTOTP(u, code)
+			totpStep, ok, err := s.checkTOTP(u, code)
 			if err != nil {
 				return err
 			}
@@ -739,15 +774,15 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 					return err
 				}
 				failure = errCodeMismatch
-				return nil // commit the attempt
+				return s.recordMFAFailure(tx, p, u.Sub) // and commit the attempt
 			}
 			if err := consume(tx, hash, now); err != nil {
 				return err
 			}
-			if err := s.useTOTPStep(tx, p, u, step); err != nil {
+			if err := s.useTOTPStep(tx, p, u, totpStep); err != nil {
 				return err
 			}
-			pending, err = s.grantTokens(tx, p, c, u, st)
+			step, pending, err = s.deviceOrTokens(tx, p, c, u, st)
 			return err
 		case ChallengeMFASetup:
 			if !st.Setup {
@@ -768,7 +803,7 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 			if err := saveUser(tx, p, u); err != nil {
 				return err
 			}
-			pending, err = s.grantTokens(tx, p, c, u, st)
+			step, pending, err = s.deviceOrTokens(tx, p, c, u, st)
 			return err
 		}
 		return nil

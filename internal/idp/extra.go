@@ -26,6 +26,9 @@ type userExtra struct {
 	// Pending holds email/phone_number values that wait for verification
 	// before they replace the current ones (attributes.go).
 	Pending map[string]string `json:"pending,omitempty"`
+	// Sends holds, per kind of code, when the user was sent one within the
+	// last hour (epoch seconds), for the per-user sending limits (authevents.go).
+	Sends map[string][]int64 `json:"sends,omitempty"`
 }
 
 func decodeExtra(u *store.User) userExtra {

@@ -18,13 +18,19 @@ type pendingTokens struct {
 	user     *store.User
 	eventID  string
 	authTime time.Time
+	// newDevice is NewDeviceMetadata of a sign-in on a tracking pool.
+	newDevice *NewDeviceMetadata
 }
 
 // grantTokens records a new token family and its refresh token.
 func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st sessionState) (*pendingTokens, error) {
 	now := s.now()
+	deviceKey, newDevice, err := s.grantDevice(tx, p, u, st)
+	if err != nil {
+		return nil, err
+	}
 	fam := &store.TokenFamily{
-		ID: uuid.New().String(), PoolID: p.ID, ClientID: c.ID, Sub: u.Sub,
+		ID: uuid.New().String(), PoolID: p.ID, ClientID: c.ID, Sub: u.Sub, DeviceKey: deviceKey,
 		AuthTime: time.Unix(st.AuthTime, 0).UTC(), CreatedAt: now, ExpiresAt: now.Add(c.RefreshTTL()),
 	}
 	if err := tx.TokenFamilies().Create(fam); err != nil {
@@ -37,7 +43,10 @@ func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st
 	if err := tx.RefreshTokens().Create(&store.RefreshToken{Hash: hash, FamilyID: fam.ID, CreatedAt: now, ExpiresAt: fam.ExpiresAt}); err != nil {
 		return nil, err
 	}
-	return &pendingTokens{family: fam, refresh: value, user: u, eventID: st.EventID, authTime: fam.AuthTime}, nil
+	if err := s.recordSignIn(tx, p, u, st.EventID); err != nil {
+		return nil, err
+	}
+	return &pendingTokens{family: fam, refresh: value, user: u, eventID: st.EventID, authTime: fam.AuthTime, newDevice: newDevice}, nil
 }
 
 // finish turns the outcome of a transaction into a Step, signing tokens if due.
@@ -50,29 +59,37 @@ func (s *Service) finish(ctx context.Context, p *Pool, c *Client, step *Step, pe
 	if err != nil {
 		return nil, err
 	}
+	res.NewDevice = pending.newDevice
 	return &Step{Result: res, Parameters: map[string]string{}}, nil
 }
 
 // sign issues the ID and access tokens of a grant.
 func (s *Service) sign(ctx context.Context, p *Pool, c *Client, pt *pendingTokens) (*AuthResult, error) {
 	res := &AuthResult{RefreshToken: pt.refresh, TokenType: "Bearer", ExpiresIn: int(c.AccessTTL() / time.Second)}
-	groups := []string(nil)
-	claims := tokens.Claims{
-		PoolID: p.ID, ClientID: c.ID, Sub: pt.user.Sub, Username: pt.user.Username, Groups: groups,
-		AuthTime: pt.authTime, EventID: pt.eventID, OriginJTI: pt.family.ID,
-		DisableRevocation: !c.EnableTokenRevocation,
-	}
+	// The user's groups are read once per issue, with the keyring, so
+	// that a membership change shows in the next sign-in or refresh.
 	var keys []*store.SigningKey
+	var groups []*store.Group
 	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
-		keys, err = tx.Keys().List(p.ID)
+		if keys, err = tx.Keys().List(p.ID); err != nil {
+			return err
+		}
+		groups, err = userGroups(tx, p.ID, pt.user.Sub)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	names, roles, preferred := groupClaims(groups)
+	claims := tokens.Claims{
+		PoolID: p.ID, ClientID: c.ID, Sub: pt.user.Sub, Username: pt.user.Username, Groups: names,
+		AuthTime: pt.authTime, EventID: pt.eventID, OriginJTI: pt.family.ID,
+		DisableRevocation: !c.EnableTokenRevocation,
+	}
 	id, access, err := s.Tokens.IssueWithKeys(keys,
-		tokens.IDTokenInput{Claims: claims, Attributes: idTokenAttributes(p, c, pt.user), Validity: c.IDTTL()},
+		tokens.IDTokenInput{Claims: claims, Roles: roles, PreferredRole: preferred,
+			Attributes: idTokenAttributes(p, c, pt.user), Validity: c.IDTTL()},
 		tokens.AccessTokenInput{Claims: claims, DeviceKey: pt.family.DeviceKey, Validity: c.AccessTTL()},
 		issueTime(s.now(), pt.user.TokensRevokedAt))
 	res.IDToken, res.AccessToken = id.Token, access.Token

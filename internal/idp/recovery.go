@@ -117,12 +117,20 @@ func (s *Service) ForgotPassword(ctx context.Context, clientID, secretHash, user
 			out = simulatedDelivery(p, username, recoveryPrefersSMS(p))
 			return s.decoyCode(tx, p, purposeForgot, username, forgotCodeTTL)
 		}
+		if err := s.countSend(u, sendKindForgot, sendsForgotPassword); err != nil {
+			return err
+		}
 		code, err := s.issueCode(tx, u, purposeForgot, t, forgotCodeTTL)
 		if err != nil {
 			return err
 		}
-		out, err = s.sendCode(tx, p, t, code, "forgot_password_code")
-		return err
+		if out, err = s.sendCode(tx, p, t, code, "forgot_password_code"); err != nil {
+			return err
+		}
+		if err := s.recordEvent(tx, p, u.Sub, "", EventForgotPassword, EventPass); err != nil {
+			return err
+		}
+		return saveUser(tx, p, u)
 	})
 	if err != nil {
 		return nil, err
@@ -211,6 +219,9 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPas
 			u.Status = StatusConfirmed
 		}
 		u.UpdatedAt = now
+		if err := s.recordEvent(tx, p, u.Sub, "", EventPasswordChange, EventPass); err != nil {
+			return err
+		}
 		return saveUser(tx, p, u)
 	})
 	if err != nil {
@@ -274,7 +285,13 @@ func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, pro
 		return internal(fmt.Errorf("verify password of %s: %w", u.Sub, err))
 	}
 	if !ok || previous == "" {
-		if err := s.recordFailure(ctx, p.ID, u.Sub); err != nil {
+		err := s.update(ctx, func(tx store.Tx) error {
+			if err := s.recordFailureTx(tx, p.ID, u.Sub); err != nil {
+				return err
+			}
+			return s.recordEvent(tx, p, u.Sub, "", EventPasswordChange, EventFail, challengePasswordFail)
+		})
+		if err != nil {
 			return err
 		}
 		return errIncorrect
@@ -300,6 +317,9 @@ func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, pro
 			return err
 		}
 		u.UpdatedAt = now
+		if err := s.recordEvent(tx, p, u.Sub, "", EventPasswordChange, EventPass, challengePasswordOK); err != nil {
+			return err
+		}
 		return saveUser(tx, p, u)
 	})
 }

@@ -274,6 +274,9 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 		if err := signUpCreate(tx, p, u); err != nil {
 			return err
 		}
+		if err := s.recordEvent(tx, p, u.Sub, "", EventSignUp, EventPass); err != nil {
+			return err
+		}
 		t, ok := signUpTarget(p, u)
 		if !ok {
 			out.Delivery = nil
@@ -454,12 +457,20 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, clientID, secretHa
 		if !ok {
 			return Errorf(InvalidParameterException, "Cannot resend codes. Auto verification not turned on.")
 		}
+		if err := s.countSend(u, sendKindResend, sendsResendCode); err != nil {
+			return err
+		}
 		code, err := s.issueCode(tx, u, purposeSignUp, t, signUpCodeTTL)
 		if err != nil {
 			return err
 		}
-		out, err = s.sendCode(tx, p, t, code, "signup_code")
-		return err
+		if out, err = s.sendCode(tx, p, t, code, "signup_code"); err != nil {
+			return err
+		}
+		if err := s.recordEvent(tx, p, u.Sub, "", EventResendCode, EventPass); err != nil {
+			return err
+		}
+		return saveUser(tx, p, u)
 	})
 	if err != nil {
 		return nil, err

@@ -207,6 +207,20 @@ func (s *Service) srpVerify(ctx context.Context, p *Pool, c *Client, r map[strin
 	if u == nil || st.NoVerifier {
 		ok = false
 	}
+	// The device is the one this answer presents (the SDKs repeat
+	// InitiateAuth's DEVICE_KEY here). One the pool does not know fails
+	// before the challenge is used: amazon-cognito-identity-js then resends
+	// this very answer without DEVICE_KEY.
+	deviceKey := r["DEVICE_KEY"]
+	if ok && deviceKey != "" {
+		err := s.view(ctx, func(tx store.Tx) error {
+			_, err := signInDevice(tx, p, u, deviceKey)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 
 	// The challenge is used up whatever the outcome: one guess per SRP_B.
 	err = s.update(ctx, func(tx store.Tx) error {
@@ -214,7 +228,7 @@ func (s *Service) srpVerify(ctx context.Context, p *Pool, c *Client, r map[strin
 			return err
 		}
 		if !ok && u != nil {
-			return s.recordFailureTx(tx, p.ID, u.Sub)
+			return s.recordSignInFailureTx(tx, p, u.Sub)
 		}
 		return nil
 	})
@@ -224,7 +238,7 @@ func (s *Service) srpVerify(ctx context.Context, p *Pool, c *Client, r map[strin
 	if !ok {
 		return nil, errIncorrect
 	}
-	return s.afterPassword(ctx, p, c, u.Sub)
+	return s.afterPassword(ctx, p, c, u.Sub, deviceKey)
 }
 
 // liveSession finds an unconsumed, unexpired session of this client for

@@ -255,8 +255,12 @@ func (s *Service) VerifySoftwareToken(ctx context.Context, accessToken, session,
 
 // configuredFactors is GetUserAuthFactors' ConfiguredUserAuthFactors: the
 // first factors USER_AUTH would offer this user.
-func configuredFactors(p *Pool, u *store.User) []string {
-	return availableFactors(p, u)
+func configuredFactors(tx store.Tx, p *Pool, u *store.User) ([]string, error) {
+	passkeys, err := hasPasskeys(tx, p.ID, u.Sub)
+	if err != nil {
+		return nil, err
+	}
+	return availableFactors(p, u, passkeys), nil
 }
 
 // UserAuthFactors is GetUserAuthFactors' answer.
@@ -275,8 +279,12 @@ func (s *Service) GetUserAuthFactors(ctx context.Context, accessToken string) (*
 		if err != nil {
 			return err
 		}
+		configured, err := configuredFactors(tx, p, u)
+		if err != nil {
+			return err
+		}
 		out = &UserAuthFactors{Username: u.Username, MFAPreferred: u.MFAPreferred,
-			MFAEnabled: slices.Clone(u.MFAEnabled), Configured: configuredFactors(p, u)}
+			MFAEnabled: slices.Clone(u.MFAEnabled), Configured: configured}
 		return nil
 	})
 	return out, err

@@ -18,7 +18,7 @@ import (
 //	PASSWORD, PASSWORD_SRP  the user has a password (pool allows PASSWORD)
 //	EMAIL_OTP               the user has an email address
 //	SMS_OTP                 the user has a phone number
-//	WEB_AUTHN               (later: registered passkeys)
+//	WEB_AUTHN               the user has a registered passkey (webauthn.go)
 //
 // Without PREFERRED_CHALLENGE (or with one that is not available) the answer
 // is SELECT_CHALLENGE, answered with ANSWER=<factor> plus that factor's
@@ -48,9 +48,10 @@ func allowedFirstFactors(p *Pool) []string {
 }
 
 // availableFactors are the first factors the pool allows and u can use, in
-// Cognito's order. u == nil is a simulated unknown user: the password
-// factors only, so the list reveals nothing.
-func availableFactors(p *Pool, u *store.User) []string {
+// Cognito's order; passkeys says whether u has registered one. u == nil is a
+// simulated unknown user: the password factors only, so the list reveals
+// nothing.
+func availableFactors(p *Pool, u *store.User, passkeys bool) []string {
 	allowed := allowedFirstFactors(p)
 	var out []string
 	if slices.Contains(allowed, FactorPassword) && (u == nil || u.PasswordHash != "") {
@@ -65,7 +66,9 @@ func availableFactors(p *Pool, u *store.User) []string {
 	if slices.Contains(allowed, FactorSMSOTP) && u.Attributes["phone_number"] != "" {
 		out = append(out, FactorSMSOTP)
 	}
-	// WEB_AUTHN joins here once passkeys can be registered.
+	if slices.Contains(allowed, FactorWebAuthn) && passkeys {
+		out = append(out, FactorWebAuthn)
+	}
 	return out
 }
 
@@ -79,9 +82,13 @@ func (s *Service) userAuthStart(ctx context.Context, p *Pool, c *Client, params 
 		return nil, err
 	}
 	var u *store.User
+	var passkeys bool
 	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
-		u, err = findUser(tx, p, username)
+		if u, err = findUser(tx, p, username); err != nil {
+			return err
+		}
+		passkeys, err = hasPasskeys(tx, p.ID, u.Sub)
 		return err
 	})
 	switch {
@@ -97,7 +104,7 @@ func (s *Service) userAuthStart(ctx context.Context, p *Pool, c *Client, params 
 			return nil, err
 		}
 	}
-	avail := availableFactors(p, u)
+	avail := availableFactors(p, u, passkeys)
 	if pref := params["PREFERRED_CHALLENGE"]; pref != "" && slices.Contains(avail, pref) {
 		return s.startFactor(ctx, p, c, u, pref, params, avail)
 	}
@@ -149,6 +156,11 @@ func (s *Service) startFactor(ctx context.Context, p *Pool, c *Client, u *store.
 		step.AvailableChallenges = avail
 		s.kick()
 		return step, nil
+	case FactorWebAuthn:
+		if u == nil {
+			return nil, errIncorrect // never offered to unknown users
+		}
+		return s.webauthnChallenge(ctx, p, c, u, avail)
 	}
 	return nil, Errorf(InvalidParameterException, "Invalid challenge %s.", factor)
 }

@@ -1,6 +1,11 @@
 package store
 
-import "unicode/utf8"
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"unicode/utf8"
+)
 
 // SearchFields lists every searchable field of UserFilter.Field.
 var SearchFields = []string{
@@ -73,4 +78,24 @@ func PrefixEnd(prefix string) (end string, ok bool) {
 		return string(r[:i+1]), true
 	}
 	return "", false
+}
+
+// EncodeValueCursor is the cursor of a prefix Search page, whose order is
+// (value, username key): both, so that the next page starts right after.
+func EncodeValueCursor(value, usernameKey string) string {
+	b, _ := json.Marshal([2]string{value, usernameKey})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeValueCursor reads a cursor made by EncodeValueCursor.
+func DecodeValueCursor(c string) (value, usernameKey string, err error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", "", err
+	}
+	var v [2]string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return "", "", errors.New("store: not a search cursor")
+	}
+	return v[0], v[1], nil
 }

@@ -187,9 +187,12 @@ type UserRepo interface {
 	Delete(poolID, sub string) error
 	// List orders by UsernameKey.
 	List(poolID string, page Page) (users []*User, next string, err error)
-	// Search is ListUsers' filter: users whose searchable field equals (or,
-	// with Prefix, starts with) Value, ordered by UsernameKey. It must use an
-	// index: pools hold millions of users.
+	// Search is ListUsers' filter: users whose searchable field equals
+	// Value, ordered by UsernameKey, or, with Prefix, starts with Value,
+	// ordered by (the field's value, UsernameKey), so that each is one
+	// index range costing a page however many users match (a backend may
+	// order values longer than 256 characters by their first 256). It must
+	// use an index: pools hold millions of users.
 	Search(poolID string, f UserFilter, page Page) (users []*User, next string, err error)
 	Count(poolID string) (int64, error)
 }

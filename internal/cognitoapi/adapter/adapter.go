@@ -21,6 +21,10 @@ func Endpoints(svc *idp.Service) map[string]awsjson.Endpoint {
 	h.registerClients(m)
 	h.registerDirectory(m)
 	h.registerMFA(m)
+	h.registerGroups(m)
+	h.registerListUsers(m)
+	h.registerWebAuthn(m)
+	h.registerDevices(m)
 	return m
 }
 

@@ -24,11 +24,12 @@ func resultOut(r *idp.AuthResult) *api.AuthenticationResultType {
 		return nil
 	}
 	return &api.AuthenticationResultType{
-		AccessToken:  strPtr(r.AccessToken),
-		ExpiresIn:    api.Int32(int32(r.ExpiresIn)),
-		TokenType:    strPtr(r.TokenType),
-		RefreshToken: strPtr(r.RefreshToken),
-		IdToken:      strPtr(r.IDToken),
+		AccessToken:       strPtr(r.AccessToken),
+		ExpiresIn:         api.Int32(int32(r.ExpiresIn)),
+		TokenType:         strPtr(r.TokenType),
+		RefreshToken:      strPtr(r.RefreshToken),
+		IdToken:           strPtr(r.IDToken),
+		NewDeviceMetadata: newDeviceOut(r.NewDevice),
 	}
 }
 

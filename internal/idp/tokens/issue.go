@@ -55,6 +55,10 @@ type IDTokenInput struct {
 	// number; everything else, custom:* included, stays a string. An
 	// attribute named like a token claim (sub, iss, ...) is dropped.
 	Attributes map[string]string
+	// Roles become cognito:roles and PreferredRole cognito:preferred_role,
+	// each omitted when empty (the user's groups carry no IAM role).
+	Roles         []string
+	PreferredRole string
 	// Validity is exp - iat (the client's IdTokenValidity); zero means
 	// DefaultValidity. Rounded down to whole seconds.
 	Validity time.Duration
@@ -82,7 +86,8 @@ type Issued struct {
 // keyring once.
 //
 // Claims, after https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-id-token.html:
-// sub, cognito:groups (if any), iss, cognito:username, origin_jti (with
+// sub, cognito:groups, cognito:preferred_role and cognito:roles (if any),
+// iss, cognito:username, origin_jti (with
 // revocation), aud (the client ID, a string), event_id, token_use "id",
 // auth_time, exp, iat, jti (with revocation), then the user's attributes.
 func (s *Service) IssueID(tx store.Tx, in IDTokenInput) (token string, exp time.Time, err error) {
@@ -159,6 +164,12 @@ func (s *Service) issueID(keys []*store.SigningKey, in IDTokenInput, now time.Ti
 	o.str("sub", in.Sub)
 	if len(in.Groups) > 0 {
 		o.val("cognito:groups", in.Groups)
+	}
+	if in.PreferredRole != "" {
+		o.str("cognito:preferred_role", in.PreferredRole)
+	}
+	if len(in.Roles) > 0 {
+		o.val("cognito:roles", in.Roles)
 	}
 	o.str("iss", s.Issuer(in.PoolID))
 	o.str("cognito:username", in.Username)

@@ -66,20 +66,57 @@ func (s *Service) Issuer(poolID string) string {
 	return s.PublicURL + "/" + poolID
 }
 
+// uses are the key uses every pool has one active key for.
+var uses = [...]string{UseID, UseAccess}
+
 // EnsureKeys gives the pool one active key for ID tokens and one for access
 // tokens, creating whichever is missing. Call it when a pool is created (and
 // at start-up for pools created before); it writes nothing when the keys
 // exist.
+//
+// Like RotateKeys it is safe to run at once on several nodes: whatever the
+// interleaving, each use ends with exactly one active key (see lockKeyring).
 func (s *Service) EnsureKeys(tx store.Tx, poolID string) error {
 	keys, err := tx.Keys().List(poolID)
 	if err != nil {
 		return fmt.Errorf("tokens: list keys: %w", err)
 	}
-	for _, use := range []string{UseID, UseAccess} {
+	var missing []string
+	for _, use := range uses {
+		if activeKey(keys, use) == nil {
+			missing = append(missing, use)
+		}
+	}
+	if len(missing) == 0 {
+		return nil // the usual case: no write, no lock beyond the rows read
+	}
+	// A key is missing, or seemed to: on PostgreSQL a read that waited for
+	// a rotation sees the old keys retired but not the new ones, which its
+	// snapshot predates. Generate first (slow, and nothing is locked yet),
+	// then decide on the keyring as it is once locked.
+	fresh := map[string]*newKey{}
+	for _, use := range missing {
+		if fresh[use], err = s.generate(poolID, use); err != nil {
+			return err
+		}
+	}
+	keys, err = lockKeyring(tx, poolID)
+	if err != nil {
+		return err
+	}
+	for _, use := range uses {
 		if activeKey(keys, use) != nil {
 			continue
 		}
-		if _, err := s.createKey(tx, poolID, use); err != nil {
+		k := fresh[use]
+		if k == nil {
+			// It was there at the first read and is gone now: deleted,
+			// since a rotation always leaves one.
+			if k, err = s.generate(poolID, use); err != nil {
+				return err
+			}
+		}
+		if err := s.save(tx, k); err != nil {
 			return err
 		}
 	}
@@ -90,10 +127,23 @@ func (s *Service) EnsureKeys(tx store.Tx, poolID string) error {
 // they stop signing but stay in the JWKS and keep verifying (RetiredAt is
 // set). With RetiredKeyTTL set, keys retired before now-RetiredKeyTTL are
 // deleted.
+//
+// Rotations of one pool on several nodes at once are serialised (see
+// lockKeyring): each retires the keys the previous one made, so the pool
+// ends with exactly one active key per use, the last rotation's, and every
+// key any of them made stays in the JWKS.
 func (s *Service) RotateKeys(tx store.Tx, poolID string) error {
-	keys, err := tx.Keys().List(poolID)
+	var fresh []*newKey
+	for _, use := range uses {
+		k, err := s.generate(poolID, use)
+		if err != nil {
+			return err
+		}
+		fresh = append(fresh, k)
+	}
+	keys, err := lockKeyring(tx, poolID)
 	if err != nil {
-		return fmt.Errorf("tokens: list keys: %w", err)
+		return err
 	}
 	now := s.now().UTC()
 	for _, k := range keys {
@@ -112,16 +162,50 @@ func (s *Service) RotateKeys(tx store.Tx, poolID string) error {
 			s.forget(poolID, k.KID)
 		}
 	}
-	for _, use := range []string{UseID, UseAccess} {
-		if _, err := s.createKey(tx, poolID, use); err != nil {
+	for _, k := range fresh {
+		if err := s.save(tx, k); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// createKey generates, stores and caches one active key.
-func (s *Service) createKey(tx store.Tx, poolID, use string) (*store.SigningKey, error) {
+// lockKeyring makes the writers of one pool's keyring take turns, on every
+// backend and every node, and returns the keyring as the previous writer
+// left it.
+//
+// The turn is the pool's row: it is rewritten unchanged (only its version
+// counter moves), which holds its write lock until commit. On SQLite every
+// Update runs alone anyway. On PostgreSQL a second writer waits for the
+// first to commit (or, if both had read the pool, one is the deadlock
+// victim and store.Update runs it again), and its List, a statement that
+// starts after that commit, sees the first writer's keys. Locking the
+// pool, not the keys, also covers a pool with no keys yet, where there is
+// no key row to lock.
+func lockKeyring(tx store.Tx, poolID string) ([]*store.SigningKey, error) {
+	p, err := tx.Pools().Get(poolID)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: pool %s: %w", poolID, err)
+	}
+	if err := tx.Pools().Update(p); err != nil {
+		return nil, fmt.Errorf("tokens: lock the keyring of pool %s: %w", poolID, err)
+	}
+	keys, err := tx.Keys().List(poolID)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: list keys: %w", err)
+	}
+	return keys, nil
+}
+
+// newKey is a generated key not stored yet.
+type newKey struct {
+	rec  *store.SigningKey
+	priv *rsa.PrivateKey
+}
+
+// generate makes one active key; RSA generation is the slow part, done
+// before any lock is taken.
+func (s *Service) generate(poolID, use string) (*newKey, error) {
 	priv, err := rsa.GenerateKey(s.rand(), keyBits)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: generate key: %w", err)
@@ -134,21 +218,27 @@ func (s *Service) createKey(tx store.Tx, poolID, use string) (*store.SigningKey,
 	if err != nil {
 		return nil, err
 	}
-	k := &store.SigningKey{
+	return &newKey{priv: priv, rec: &store.SigningKey{
 		PoolID:        poolID,
 		KID:           kid,
 		Use:           use,
 		PrivateKeyDER: der,
 		Active:        true,
-		CreatedAt:     s.now().UTC(),
-	}
-	if err := tx.Keys().Create(k); err != nil {
-		return nil, fmt.Errorf("tokens: store key: %w", err)
+	}}, nil
+}
+
+// save writes a generated key and caches it. Its creation time is the
+// time it is stored, so that the keyring's order (oldest first) is the
+// order in which writers took their turns.
+func (s *Service) save(tx store.Tx, k *newKey) error {
+	k.rec.CreatedAt = s.now().UTC()
+	if err := tx.Keys().Create(k.rec); err != nil {
+		return fmt.Errorf("tokens: store key: %w", err)
 	}
 	// Cache only after the write: a rolled-back key is never looked up
 	// again, since no stored row names it.
-	s.remember(poolID, kid, priv)
-	return k, nil
+	s.remember(k.rec.PoolID, k.rec.KID, k.priv)
+	return nil
 }
 
 // keyID is Cognito's kid shape: standard base64 (with padding) of the

@@ -3,6 +3,7 @@ package postgres
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -19,11 +20,11 @@ import (
 // order: it reads Limit+1 entries (and rechecks each full value), whatever
 // the pool's size. A prefix search of at most 256 characters is the range
 // [prefix, store.PrefixEnd(prefix)) of the indexed value, decided by the
-// index alone (never LIKE, so %, _ and \ are plain characters); its entries
-// come in value order, so the range's username keys are sorted, keeping the
-// best Limit+1, before the users are read: its cost grows with the number
-// of matches, not with the pool. A longer prefix is an exact key on the
-// first 256 characters plus a recheck.
+// index alone (never LIKE, so %, _ and \ are plain characters), read in
+// the index's own (left(value, 256), username_key) order, which is the
+// order the contract gives prefix searches: Limit+1 entries however many
+// users match. Its cursor is the last (value, username_key). A longer
+// prefix is an exact key on the first 256 characters plus a recheck.
 //
 // The bounds are computed here and sent as parameters: a starts_with or
 // LIKE condition becomes an index range only when the planner sees a
@@ -33,33 +34,44 @@ const searchKeyChars = 256
 // The search shapes, by the condition on the value: parameters $3 (and $4)
 // are the value's.
 var (
-	searchExact = searchShape(`left(value, 256) = left($3, 256) AND value = $3`, 1)
-	searchRange = searchShape(`left(value, 256) >= $3 AND left(value, 256) < $4`, 2)
-	searchFrom  = searchShape(`left(value, 256) >= $3`, 1)
-	searchLong  = searchShape(`left(value, 256) = left($3, 256) AND starts_with(value, $3)`, 1)
+	searchExact = searchShape(`left(value, 256) = left($3, 256) AND value = $3`, 1, false)
+	searchRange = searchShape(`left(value, 256) >= $3 AND left(value, 256) < $4`, 2, true)
+	searchFrom  = searchShape(`left(value, 256) >= $3`, 1, true)
+	searchLong  = searchShape(`left(value, 256) = left($3, 256) AND starts_with(value, $3)`, 1, true)
 )
 
 // searchQueries is one shape of Search: the first page, and the pages
 // after a cursor.
 type searchQueries struct{ first, after query }
 
-func searchShape(valueCond string, valueArgs int) searchQueries {
+// searchShape builds the statements of one shape: in username_key order,
+// or, for a prefix, in (left(value, 256), username_key) order.
+func searchShape(valueCond string, valueArgs int, prefix bool) searchQueries {
+	order := `username_key`
+	if prefix {
+		order = `left(value, 256), username_key`
+	}
 	build := func(after bool) query {
-		// $1 pool, $2 field, the value's, then the cursor if after, then
-		// the limit.
+		// $1 pool, $2 field, the value's, then the cursor if after (the
+		// username key, or for a prefix the value and the username key),
+		// then the limit.
 		next, cursor := 3+valueArgs, ""
-		if after {
+		switch {
+		case after && prefix:
+			cursor = ` AND (left(value, 256), username_key) > (left($` + strconv.Itoa(next) + `, 256), $` + strconv.Itoa(next+1) + `)`
+			next += 2
+		case after:
 			cursor = ` AND username_key > $` + strconv.Itoa(next)
 			next++
 		}
 		// The subquery picks the page from the index; only its users are
 		// then read (and, in Update, locked).
 		return locked(`SELECT `+userColumns+` FROM (
-			SELECT pool_id, sub, username_key FROM user_search
+			SELECT pool_id, sub, left(value, 256) AS v, username_key FROM user_search
 			WHERE pool_id = $1 AND field = $2 AND `+valueCond+cursor+`
-			ORDER BY username_key LIMIT $`+strconv.Itoa(next)+`) s
+			ORDER BY `+order+` LIMIT $`+strconv.Itoa(next)+`) s
 		JOIN users u ON u.pool_id = s.pool_id AND u.sub = s.sub
-		ORDER BY s.username_key`, `FOR UPDATE OF u`)
+		ORDER BY `+strings.Replace(strings.Replace(order, "left(value, 256)", "s.v", 1), "username_key", "s.username_key", 1), `FOR UPDATE OF u`)
 	}
 	return searchQueries{first: build(false), after: build(true)}
 }
@@ -92,20 +104,28 @@ func searchSteps(u *store.User, replace bool) []step {
 	return append(steps, step{sql: qSearchUpsert, args: []any{u.PoolID, u.Sub, u.UsernameKey, fields, vals}})
 }
 
-// Search returns the users whose field f.Field equals f.Value, or starts
-// with it when f.Prefix, ordered by UsernameKey. A field that is not
-// searchable is an error; a value PostgreSQL cannot hold finds nobody.
+// Search returns the users whose field f.Field equals f.Value, ordered by
+// UsernameKey, or starts with it when f.Prefix, ordered by (the value's
+// first 256 characters, UsernameKey). A field that is not searchable is an
+// error; a value PostgreSQL cannot hold finds nobody.
 func (r userRepo) Search(poolID string, f store.UserFilter, page store.Page) ([]*store.User, string, error) {
 	if !store.IsSearchField(f.Field) {
 		return nil, "", fmt.Errorf("postgres: %q is not a searchable field", f.Field)
 	}
 	limit := pageLimit(page.Limit)
-	var after string
-	if page.After != "" {
-		var err error
-		if after, err = decodeCursor(page.After); err != nil {
+	var after []any
+	if page.After != "" && f.Prefix {
+		value, key, err := store.DecodeValueCursor(page.After)
+		if err != nil || !storable([]any{value, key}) {
+			return nil, "", fmt.Errorf("postgres: %w", store.ErrBadCursor)
+		}
+		after = []any{value, key}
+	} else if page.After != "" {
+		key, err := decodeCursor(page.After)
+		if err != nil {
 			return nil, "", err
 		}
+		after = []any{key}
 	}
 	if !storable([]any{poolID, f.Value}) {
 		return []*store.User{}, "", nil
@@ -123,7 +143,7 @@ func (r userRepo) Search(poolID string, f store.UserFilter, page store.Page) ([]
 	}
 	q := shape.first
 	if page.After != "" {
-		q, args = shape.after, append(args, after)
+		q, args = shape.after, append(args, after...)
 	}
 	var users []*store.User
 	err := r.t.rows(q, append(args, limit+1), func(rows pgx.Rows) error {
@@ -137,7 +157,12 @@ func (r userRepo) Search(poolID string, f store.UserFilter, page store.Page) ([]
 	next := ""
 	if len(users) > limit {
 		users = users[:limit]
-		next = encodeCursor(users[limit-1].UsernameKey)
+		last := users[limit-1]
+		if f.Prefix {
+			next = store.EncodeValueCursor(store.SearchValues(last)[f.Field], last.UsernameKey)
+		} else {
+			next = encodeCursor(last.UsernameKey)
+		}
 	}
 	if err := r.withAliases(poolID, users); err != nil {
 		return nil, "", err

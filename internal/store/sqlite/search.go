@@ -13,11 +13,11 @@ import (
 // An exact search is one range of that index already in username_key order:
 // it reads Limit+1 index entries, whatever the pool's size. A prefix search
 // is the value range [prefix, store.PrefixEnd(prefix)) (never LIKE, so %, _
-// and \ are plain characters); its entries come in value order, so the
-// range's username keys are sorted, keeping only the best Limit+1, before
-// the users are read. Its cost grows with the number of matches, not with
-// the pool: a prefix that matches half a million users reads half a
-// million index entries (see BenchmarkSearchPrefix).
+// and \ are plain characters), read in the index's own (value,
+// username_key) order, which is the order the contract gives prefix
+// searches: it too reads Limit+1 entries however many users match (a
+// prefix matching all of a million users costs a page, not a sort of a
+// million keys). Its cursor is the last (value, username_key).
 //
 // The subquery picks the page's subs from the covering index alone; only
 // those users are then read, with their aliases. A subquery with LIMIT is
@@ -36,14 +36,14 @@ var (
 
 	qSearchExact      = stmtRead(searchQuery(`value = ?`, false))
 	qSearchExactAfter = stmtRead(searchQuery(`value = ?`, true))
-	qSearchRange      = stmtRead(searchQuery(`value >= ? AND value < ?`, false))
-	qSearchRangeAfter = stmtRead(searchQuery(`value >= ? AND value < ?`, true))
-	qSearchFrom       = stmtRead(searchQuery(`value >= ?`, false))
-	qSearchFromAfter  = stmtRead(searchQuery(`value >= ?`, true))
+	qSearchRange      = stmtRead(prefixQuery(`value >= ? AND value < ?`, false))
+	qSearchRangeAfter = stmtRead(prefixQuery(`value >= ? AND value < ?`, true))
+	qSearchFrom       = stmtRead(prefixQuery(`value >= ?`, false))
+	qSearchFromAfter  = stmtRead(prefixQuery(`value >= ?`, true))
 )
 
-// searchQuery is a Search statement; its parameters are the pool ID, the
-// field, the value condition's, the cursor if after, and the limit.
+// searchQuery is an exact Search statement; its parameters are the pool ID,
+// the field, the value, the cursor (username key) if after, and the limit.
 func searchQuery(valueCond string, after bool) string {
 	cursor := ""
 	if after {
@@ -55,6 +55,27 @@ func searchQuery(valueCond string, after bool) string {
 		ORDER BY username_key LIMIT ?) s
 	JOIN users u ON u.pool_id = s.pool_id AND u.sub = s.sub
 	ORDER BY s.username_key`
+}
+
+// prefixQuery is a prefix Search statement, in (value, username_key)
+// order; its parameters are the pool ID, the field, the value condition's,
+// the cursor (value, username key) if after, and the limit; after a
+// cursor, the lower bound of the value is the cursor's value.
+func prefixQuery(valueCond string, after bool) string {
+	cursor := ""
+	if after {
+		// (value, username_key) > (cursor) written out, the range starting
+		// at the cursor's value (Search passes it as the lower bound): with
+		// a row value, or a second lower bound, the planner may skip-scan
+		// the pool and sort instead of reading one range in order.
+		cursor = ` AND (value > ? OR username_key > ?)`
+	}
+	return `SELECT ` + userColumns + ` FROM (
+		SELECT pool_id, sub, value, username_key FROM user_search
+		WHERE pool_id = ? AND field = ? AND ` + valueCond + cursor + `
+		ORDER BY value, username_key LIMIT ?) s
+	JOIN users u ON u.pool_id = s.pool_id AND u.sub = s.sub
+	ORDER BY s.value, s.username_key`
 }
 
 // index writes u's search entries; replace also removes entries of fields
@@ -73,9 +94,9 @@ func (r userRepo) index(u *store.User, replace bool) error {
 	return err
 }
 
-// Search returns the users whose field f.Field equals f.Value, or starts
-// with it when f.Prefix, ordered by UsernameKey. A field that is not
-// searchable is an error.
+// Search returns the users whose field f.Field equals f.Value, ordered by
+// UsernameKey, or starts with it when f.Prefix, ordered by (value,
+// UsernameKey). A field that is not searchable is an error.
 func (r userRepo) Search(poolID string, f store.UserFilter, page store.Page) ([]*store.User, string, error) {
 	if !store.IsSearchField(f.Field) {
 		return nil, "", fmt.Errorf("sqlite: %q is not a searchable field", f.Field)
@@ -93,11 +114,22 @@ func (r userRepo) Search(poolID string, f store.UserFilter, page store.Page) ([]
 		q = pick(page.After, qSearchFrom, qSearchFromAfter)
 	}
 	if page.After != "" {
-		after, err := decodeCursor(page.After)
-		if err != nil {
-			return nil, "", err
+		if f.Prefix {
+			value, key, err := store.DecodeValueCursor(page.After)
+			if err != nil {
+				return nil, "", errBadCursor
+			}
+			if value > f.Value {
+				args[2] = value // the range resumes at the cursor
+			}
+			args = append(args, value, key)
+		} else {
+			after, err := decodeCursor(page.After)
+			if err != nil {
+				return nil, "", err
+			}
+			args = append(args, after)
 		}
-		args = append(args, after)
 	}
 	rows, err := r.t.query(q, append(args, limit+1)...)
 	if err != nil {
@@ -118,7 +150,12 @@ func (r userRepo) Search(poolID string, f store.UserFilter, page store.Page) ([]
 	next := ""
 	if len(users) > limit {
 		users = users[:limit]
-		next = encodeCursor(users[limit-1].UsernameKey)
+		last := users[limit-1]
+		if f.Prefix {
+			next = store.EncodeValueCursor(store.SearchValues(last)[f.Field], last.UsernameKey)
+		} else {
+			next = encodeCursor(last.UsernameKey)
+		}
 	}
 	return users, next, nil
 }

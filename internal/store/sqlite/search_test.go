@@ -31,9 +31,9 @@ func TestSearchPlan(t *testing.T) {
 		"exact":       {qSearchExact, []any{"pool", "email", "a", 61}},
 		"exact after": {qSearchExactAfter, []any{"pool", "email", "a", "k", 61}},
 		"range":       {qSearchRange, []any{"pool", "email", "a", "b", 61}},
-		"range after": {qSearchRangeAfter, []any{"pool", "email", "a", "b", "k", 61}},
+		"range after": {qSearchRangeAfter, []any{"pool", "email", "a1", "b", "a1", "k", 61}},
 		"from":        {qSearchFrom, []any{"pool", "email", "a", 61}},
-		"from after":  {qSearchFromAfter, []any{"pool", "email", "a", "k", 61}},
+		"from after":  {qSearchFromAfter, []any{"pool", "email", "a1", "a1", "k", 61}},
 	} {
 		plan := explain(t, s, q.sql, q.args...)
 		if !strings.Contains(plan, "SEARCH user_search USING COVERING INDEX user_search_value (pool_id=? AND field=? AND ") {
@@ -47,10 +47,11 @@ func TestSearchPlan(t *testing.T) {
 				t.Errorf("%s: the plan scans: %s\n%s", name, line, plan)
 			}
 		}
-		// An exact search reads the index in username_key order: no sort
-		// inside the subquery.
-		if strings.HasPrefix(name, "exact") && strings.Count(plan, "USE TEMP B-TREE FOR ORDER BY") > 1 {
-			t.Errorf("%s: the exact search sorts its matches:\n%s", name, plan)
+		// Every search reads the index in its own order (exact:
+		// username_key; prefix: value, username_key): no sort of the
+		// matches inside the subquery, so a page costs a page.
+		if strings.Count(plan, "USE TEMP B-TREE FOR ORDER BY") > 1 {
+			t.Errorf("%s: the search sorts its matches:\n%s", name, plan)
 		}
 		t.Logf("%s:\n%s", name, plan)
 	}

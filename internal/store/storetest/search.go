@@ -29,15 +29,31 @@ func (f *fixture) search(pool string, flt store.UserFilter, limit int) (got []*s
 	return got
 }
 
-// wantSearch checks that Search finds exactly want (in UsernameKey order),
-// with small and large pages, each row once.
+// wantSearch checks that Search finds exactly want (in UsernameKey order,
+// or for a prefix in (value, UsernameKey) order), with small and large
+// pages, each row once.
 func wantSearch(t *testing.T, f *fixture, pool string, flt store.UserFilter, want ...*store.User) {
 	t.Helper()
 	want = append([]*store.User(nil), want...)
-	sort.Slice(want, func(i, j int) bool { return want[i].UsernameKey < want[j].UsernameKey })
+	sortFor(flt, want)
 	for _, limit := range []int{1, 2, 60} {
 		same(t, fmt.Sprintf("Search(%s, %+v) with limit %d", pool, flt, limit), f.search(pool, flt, limit), want)
 	}
+}
+
+// sortFor puts us in the order Search gives flt: by UsernameKey for an
+// exact search, by (value, UsernameKey) for a prefix, so that a broad prefix
+// is one index range costing a page.
+func sortFor(flt store.UserFilter, us []*store.User) {
+	sort.Slice(us, func(i, j int) bool {
+		if flt.Prefix {
+			vi, vj := store.SearchValues(us[i])[flt.Field], store.SearchValues(us[j])[flt.Field]
+			if vi != vj {
+				return vi < vj
+			}
+		}
+		return us[i].UsernameKey < us[j].UsernameKey
+	})
 }
 
 func exact(field, value string) store.UserFilter { return store.UserFilter{Field: field, Value: value} }
@@ -48,7 +64,8 @@ func prefix(field, value string) store.UserFilter {
 // testUsersSearch: exact and prefix search on every searchable field;
 // matching is on the stored value, case-sensitive; a user without the
 // attribute is not found by it, not even by the prefix ""; users come back
-// whole (aliases included) in UsernameKey order; pools do not see each other.
+// whole (aliases included) in UsernameKey order (a prefix: value, then
+// UsernameKey); pools do not see each other.
 func testUsersSearch(t *testing.T, f *fixture) {
 	f.seedPools("A", "B")
 	alice := searchUser("A", "sub-a", "Alice", map[string]string{
@@ -213,7 +230,7 @@ func testUsersSearchMaintained(t *testing.T, f *fixture) {
 		{exact("cognito:user_status", "RESET_REQUIRED"), []*store.User{&up}},
 		{exact("status", "Disabled"), []*store.User{&up}},
 		{exact("status", "Enabled"), []*store.User{f.get("A", "sub-2")}},
-		// Ordered by the new UsernameKey: bob, then zed.
+		// Ordered by value: bob@, then new@.
 		{prefix("email", ""), []*store.User{f.get("A", "sub-2"), &up}},
 	} {
 		wantSearch(t, f, "A", c.flt, c.want...)
@@ -238,7 +255,8 @@ func testUsersSearchMaintained(t *testing.T, f *fixture) {
 }
 
 // testUsersSearchPages: a search matching many users, exact and prefix,
-// visits every one once in UsernameKey order, however small the pages.
+// visits every one once in its order (UsernameKey; a prefix: value, then
+// UsernameKey), however small the pages, also when values repeat.
 func testUsersSearchPages(t *testing.T, f *fixture) {
 	f.seedPools("A", "B")
 	const n = 23
@@ -261,17 +279,17 @@ func testUsersSearchPages(t *testing.T, f *fixture) {
 	})
 	sort.Slice(all, func(i, j int) bool { return all[i].UsernameKey < all[j].UsernameKey })
 	for _, limit := range []int{1, 4, n, n + 1} {
-		for _, flt := range []store.UserFilter{exact("family_name", "Same"), prefix("email", "")} {
-			want := all
+		for _, flt := range []store.UserFilter{exact("family_name", "Same"), prefix("email", ""), prefix("family_name", "Sa")} {
+			want := append([]*store.User(nil), all...)
 			if flt.Field == "email" {
-				want = append([]*store.User{f.get("A", "sub-x")}, all...)
+				want = append(want, f.get("A", "sub-x"))
 			}
+			sortFor(flt, want)
 			same(t, fmt.Sprintf("Search(%+v) with limit %d", flt, limit), f.search("A", flt, limit), want)
 		}
-		same(t, fmt.Sprintf("Search(prefix email 0) with limit %d", limit),
-			f.search("A", prefix("email", "0"), limit), filter(all, func(u *store.User) bool {
-				return strings.HasPrefix(u.Attributes["email"], "0")
-			}))
+		want := filter(all, func(u *store.User) bool { return strings.HasPrefix(u.Attributes["email"], "0") })
+		sortFor(prefix("email", "0"), want)
+		same(t, fmt.Sprintf("Search(prefix email 0) with limit %d", limit), f.search("A", prefix("email", "0"), limit), want)
 	}
 	f.view(func(tx store.Tx) error {
 		got, _, err := tx.Users().Search("A", exact("family_name", "Same"), store.Page{})

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/ninshou/ninshou/internal/idp/password"
+	"github.com/ninshou/ninshou/internal/idp/srp"
+)
+
+// The crypto floor of a workload is the throughput this machine would reach
+// if a request did nothing but the cryptography it cannot avoid: all cores
+// busy, cores / (CPU seconds of that cryptography per operation). It is
+// measured in this run, in this process, before any target starts, so that
+// "achieved / floor" compares numbers taken on the same machine in the same
+// state. What each operation must compute:
+//
+//   - argon2id, at the profile in force: one per password verified or set
+//     (hashing and verifying cost the same);
+//   - an SRP verifier (g^x mod N, 3072-bit group) per password set, which
+//     USER_SRP_AUTH needs;
+//   - an RSA-2048 PKCS #1 v1.5 SHA-256 signature per token (ID and access).
+//
+// Everything else a request does (HTTP, JSON, SQL, the commit) is the
+// overhead the ratio shows.
+type floor struct {
+	Cores         int     `json:"cores"`
+	PasswordCost  string  `json:"password_cost"`
+	Argon2Params  string  `json:"argon2id_params"`
+	Argon2Millis  float64 `json:"argon2id_ms"`
+	RSASignMillis float64 `json:"rsa2048_sign_ms"`
+	SRPMillis     float64 `json:"srp_verifier_ms"`
+	// Workloads are the CPU milliseconds per operation and the floor in
+	// operations per second, by workload.
+	Workloads map[string]floorOf `json:"workloads"`
+}
+
+type floorOf struct {
+	Argon2, SRP, RSA int     // how many of each per operation
+	CPUMillis        float64 `json:"cpu_ms"`
+	OpsPerSec        float64 `json:"ops_per_s"`
+}
+
+// cryptoPerOp says which primitives each hash- or signature-bound workload
+// must run once per operation.
+var cryptoPerOp = map[string]floorOf{
+	// verify the password; sign the ID and access tokens.
+	"password-signin": {Argon2: 1, RSA: 2},
+	// sign the two tokens.
+	"refresh": {RSA: 2},
+	// hash the generated temporary password and derive its SRP verifier.
+	"admin-create-user": {Argon2: 1, SRP: 1},
+	// AdminCreateUser (hash + SRP of the generated password),
+	// AdminSetUserPassword (hash + SRP), InitiateAuth (verify),
+	// NEW_PASSWORD_REQUIRED (hash + SRP), then the two tokens.
+	"new-password-flow": {Argon2: 4, SRP: 3, RSA: 2},
+	"founding-flow":     {Argon2: 4, SRP: 3, RSA: 2},
+}
+
+// measureFloor times each primitive on one goroutine for about half a
+// second (after a warm-up) at the parameters of cost.
+func measureFloor(cost string) *floor {
+	p, err := password.ParamsFor(cost)
+	if err != nil {
+		p = password.Standard
+	}
+	f := &floor{Cores: runtime.GOMAXPROCS(0), PasswordCost: cost, Argon2Params: p.String(), Workloads: map[string]floorOf{}}
+	salt := make([]byte, 16)
+	f.Argon2Millis = timeEach(func() { argon2.IDKey([]byte(signinPassword), salt, p.Time, p.Memory, p.Threads, 32) })
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err == nil {
+		digest := sha256.Sum256([]byte("header.payload"))
+		f.RSASignMillis = timeEach(func() { rsa.SignPKCS1v15(nil, key, crypto.SHA256, digest[:]) })
+	}
+	f.SRPMillis = timeEach(func() { srp.Verifier("AbCdEf123", "user0000001", signinPassword, salt) })
+	for name, w := range cryptoPerOp {
+		w.CPUMillis = float64(w.Argon2)*f.Argon2Millis + float64(w.SRP)*f.SRPMillis + float64(w.RSA)*f.RSASignMillis
+		w.OpsPerSec = float64(f.Cores) * 1000 / w.CPUMillis
+		f.Workloads[name] = w
+	}
+	return f
+}
+
+// timeEach returns the milliseconds one call of fn takes, measured over
+// about half a second after one call to warm up.
+func timeEach(fn func()) float64 {
+	fn()
+	n := 0
+	start := time.Now()
+	for time.Since(start) < 500*time.Millisecond || n < 3 {
+		fn()
+		n++
+	}
+	return float64(time.Since(start)) / float64(time.Millisecond) / float64(n)
+}
+
+func (f *floor) print(w io.Writer) {
+	if f == nil {
+		return
+	}
+	fmt.Fprintf(w, "floor     measured here, one core each: argon2id %s %.3f ms; RSA-2048 sign %.3f ms; SRP verifier %.3f ms\n",
+		f.Argon2Params, f.Argon2Millis, f.RSASignMillis, f.SRPMillis)
+	for _, name := range []string{"password-signin", "refresh", "admin-create-user", "new-password-flow", "founding-flow"} {
+		x := f.Workloads[name]
+		fmt.Fprintf(w, "          %-18s %d argon2id + %d SRP + %d RSA = %.2f ms CPU -> floor %.0f/s on %d cores\n",
+			name, x.Argon2, x.SRP, x.RSA, x.CPUMillis, x.OpsPerSec, f.Cores)
+	}
+	fmt.Fprintln(w)
+}

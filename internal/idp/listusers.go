@@ -1,0 +1,148 @@
+package idp
+
+import (
+	"context"
+	"strings"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// ListUsers: the pool's users by username, optionally filtered on one
+// searchable attribute.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_ListUsers.html
+// https://docs.aws.amazon.com/cognito/latest/developerguide/how-to-manage-user-accounts.html#cognito-user-pools-searching-for-users-using-listusers-api
+//
+// Users come by username, except for prefix filters (^=), which list them
+// by the filtered attribute's value, then username: the order of one index
+// range (store.UserRepo.Search). Pages come from the store's keyset cursors
+// (the last key of a page), so a page token stays valid while users are added or removed: the
+// next page starts after the last user shown, never repeating or skipping
+// one that existed throughout.
+
+// errBadFilter is Cognito's answer to every filter it cannot use.
+var errBadFilter = Errorf(InvalidParameterException, "Error while parsing filter.")
+
+// searchable are the attributes a filter may name, as ListUsers spells them.
+var searchable = map[string]bool{
+	store.FieldUsername: true, store.FieldEmail: true, store.FieldPhoneNumber: true, store.FieldName: true,
+	store.FieldGivenName: true, store.FieldFamilyName: true, store.FieldPreferredUsername: true,
+	store.FieldStatus: true, store.FieldEnabled: true, store.FieldSub: true,
+}
+
+// ParseFilter reads a ListUsers filter, `name = "value"` or `name ^= "value"`
+// (prefix), with blanks allowed around each part and \" and \\ escaped in the
+// value. An empty (or blank) filter is ok == false: every user.
+func ParseFilter(filter string) (f store.UserFilter, ok bool, err error) {
+	rest := strings.TrimLeft(filter, " \t\r\n")
+	if rest == "" {
+		return store.UserFilter{}, false, nil
+	}
+	end := strings.IndexAny(rest, " \t\r\n^=\"")
+	if end <= 0 {
+		return store.UserFilter{}, false, errBadFilter
+	}
+	f.Field, rest = rest[:end], strings.TrimLeft(rest[end:], " \t\r\n")
+	switch {
+	case strings.HasPrefix(rest, "^="):
+		f.Prefix, rest = true, rest[2:]
+	case strings.HasPrefix(rest, "="):
+		rest = rest[1:]
+	default:
+		return store.UserFilter{}, false, errBadFilter
+	}
+	rest = strings.TrimLeft(rest, " \t\r\n")
+	if !strings.HasPrefix(rest, `"`) {
+		return store.UserFilter{}, false, errBadFilter
+	}
+	var value strings.Builder
+	closed := false
+	i := 1
+	for ; i < len(rest); i++ {
+		c := rest[i]
+		if c == '\\' {
+			if i+1 == len(rest) || rest[i+1] != '"' && rest[i+1] != '\\' {
+				return store.UserFilter{}, false, errBadFilter
+			}
+			i++
+			value.WriteByte(rest[i])
+			continue
+		}
+		if c == '"' {
+			closed = true
+			break
+		}
+		value.WriteByte(c)
+	}
+	if !closed || strings.TrimSpace(rest[i+1:]) != "" {
+		return store.UserFilter{}, false, errBadFilter
+	}
+	if !searchable[f.Field] {
+		return store.UserFilter{}, false, errBadFilter
+	}
+	f.Value = value.String()
+	if f.Field == store.FieldStatus {
+		// cognito:user_status is matched case-insensitively; statuses are
+		// stored in upper case.
+		f.Value = strings.ToUpper(f.Value)
+	}
+	return f, true, nil
+}
+
+// ListUsersInput is ListUsers' input.
+type ListUsersInput struct {
+	PoolID string
+	Filter string
+	Page   store.Page
+	// AttributesToGet: nil means every attribute; otherwise only those
+	// named (an empty list: none).
+	AttributesToGet []string
+}
+
+// ListUsers lists users, filtered, a page at a time.
+func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, string, error) {
+	f, filtered, err := ParseFilter(in.Filter)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []*User
+	var next string
+	err = s.view(ctx, func(tx store.Tx) error {
+		if _, err := getPool(tx, in.PoolID); err != nil {
+			return err
+		}
+		var us []*store.User
+		var err error
+		if filtered {
+			us, next, err = tx.Users().Search(in.PoolID, f, listPage(in.Page))
+		} else {
+			us, next, err = tx.Users().List(in.PoolID, listPage(in.Page))
+		}
+		if err != nil {
+			return badPage(err)
+		}
+		out = make([]*User, 0, len(us))
+		for _, u := range us {
+			v := userView(u)
+			if in.AttributesToGet != nil {
+				v.Attributes = onlyAttributes(v.Attributes, in.AttributesToGet)
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, next, err
+}
+
+// onlyAttributes keeps the attributes named, in their order in attrs.
+func onlyAttributes(attrs []Attribute, names []string) []Attribute {
+	out := make([]Attribute, 0, len(names))
+	for _, a := range attrs {
+		for _, n := range names {
+			if a.Name == n {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	return out
+}
