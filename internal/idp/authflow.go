@@ -248,7 +248,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (*Step, error) {
 		}
 		return s.refresh(ctx, p, c, in.Params)
 	case "USER_SRP_AUTH":
-		if !c.AllowsFlow(FlowAllowUserSRP) {
+		if !c.AllowsFlow(FlowAllowUserSRP) || !p.SRPEnabled() {
 			return nil, notEnabled(in.AuthFlow)
 		}
 		return s.srpStart(ctx, p, c, in.Params, nil)

@@ -47,7 +47,7 @@ func (s *Service) passwordRecord(p *Pool, username, pw string) (*passwordRecord,
 		return nil, internal(err)
 	}
 	rec := &passwordRecord{hash: hash}
-	if s.Sealer != nil {
+	if s.Sealer != nil && p.SRPEnabled() {
 		rec.salt = srp.NewSalt(s.rand())
 		rec.verifier = srp.Verifier(poolName(p.ID), username, pw, rec.salt)
 	}

@@ -48,6 +48,18 @@ type PoolSettings struct {
 	Tier                            string                `json:"tier,omitempty"`
 }
 
+// SRPDisabledTag is the pool tag (key and value) with which operators turn
+// SRP off for a pool: no SRP verifier is ever computed or stored for its
+// users, and USER_SRP_AUTH and PASSWORD_SRP are refused. Cognito's API has no
+// member for this, so it rides on UserPoolTags / TagResource.
+const (
+	SRPTagKey      = "ninshou:srp"
+	SRPTagDisabled = "disabled"
+)
+
+// SRPEnabled reports whether the pool allows SRP sign-in.
+func (p *Pool) SRPEnabled() bool { return p.Tags[SRPTagKey] != SRPTagDisabled }
+
 // PasswordPolicy is Policies.PasswordPolicy.
 type PasswordPolicy struct {
 	MinimumLength                 int  `json:"min_length"`

@@ -55,7 +55,10 @@ func availableFactors(p *Pool, u *store.User, passkeys bool) []string {
 	allowed := allowedFirstFactors(p)
 	var out []string
 	if slices.Contains(allowed, FactorPassword) && (u == nil || u.PasswordHash != "") {
-		out = append(out, FactorPassword, FactorPasswordSRP)
+		out = append(out, FactorPassword)
+		if p.SRPEnabled() {
+			out = append(out, FactorPasswordSRP)
+		}
 	}
 	if u == nil {
 		return out
