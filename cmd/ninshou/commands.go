@@ -252,7 +252,7 @@ func runRotateKeys(ctx context.Context, cfg config.Config, own map[string]string
 	defer st.Close()
 	ts := &tokens.Service{PublicURL: cfg.PublicURL}
 	err = st.Update(ctx, func(tx store.Tx) error {
-		if _, err := tx.Pools().Get(pool); err != nil {
+		if _, err := tx.Pools().Lock(pool); err != nil {
 			return fmt.Errorf("pool %s: %w", pool, err)
 		}
 		return ts.RotateKeys(tx, pool)

@@ -106,6 +106,11 @@ type Pool struct {
 type PoolRepo interface {
 	Create(p *Pool) error
 	Get(id string) (*Pool, error)
+	// Lock is Get for writing: inside Update, other transactions that Lock
+	// the same pool wait until this one ends. Take it before any other read
+	// of the pool in the transaction (a shared read upgraded later can
+	// deadlock).
+	Lock(id string) (*Pool, error)
 	Update(p *Pool) error // sets p.Version to the new version
 	Delete(id string) error
 	// List orders by creation time, then ID.

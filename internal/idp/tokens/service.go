@@ -174,20 +174,13 @@ func (s *Service) RotateKeys(tx store.Tx, poolID string) error {
 // backend and every node, and returns the keyring as the previous writer
 // left it.
 //
-// The turn is the pool's row: it is rewritten unchanged (only its version
-// counter moves), which holds its write lock until commit. On SQLite every
-// Update runs alone anyway. On PostgreSQL a second writer waits for the
-// first to commit (or, if both had read the pool, one is the deadlock
-// victim and store.Update runs it again), and its List, a statement that
-// starts after that commit, sees the first writer's keys. Locking the
-// pool, not the keys, also covers a pool with no keys yet, where there is
-// no key row to lock.
+// The turn is the pool's row, locked for writing (Pools().Lock): on SQLite
+// every Update runs alone anyway; on PostgreSQL a second writer waits for
+// the first to commit, and its List, a statement that starts after that
+// commit, sees the first writer's keys. Locking the pool, not the keys,
+// also covers a pool with no keys yet, where there is no key row to lock.
 func lockKeyring(tx store.Tx, poolID string) ([]*store.SigningKey, error) {
-	p, err := tx.Pools().Get(poolID)
-	if err != nil {
-		return nil, fmt.Errorf("tokens: pool %s: %w", poolID, err)
-	}
-	if err := tx.Pools().Update(p); err != nil {
+	if _, err := tx.Pools().Lock(poolID); err != nil {
 		return nil, fmt.Errorf("tokens: lock the keyring of pool %s: %w", poolID, err)
 	}
 	keys, err := tx.Keys().List(poolID)

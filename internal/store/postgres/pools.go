@@ -42,6 +42,7 @@ const poolColumns = `id, name, settings, created_at, updated_at, version`
 
 var (
 	qPoolGet  = locked(`SELECT `+poolColumns+` FROM pools WHERE id = $1`, forShare)
+	qPoolLock = locked(`SELECT `+poolColumns+` FROM pools WHERE id = $1`, forUpdate)
 	qPoolList = locked(`SELECT `+poolColumns+` FROM pools
 		WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3`, forShare)
 )
@@ -80,6 +81,13 @@ func (r poolRepo) Create(p *store.Pool) error {
 
 func (r poolRepo) Get(id string) (*store.Pool, error) {
 	p, err := scanPool(r.t.row(qPoolGet, id))
+	return p, notFound(err)
+}
+
+// Lock reads the pool FOR UPDATE (inside Update), so that its writers take
+// turns without upgrading a shared lock.
+func (r poolRepo) Lock(id string) (*store.Pool, error) {
+	p, err := scanPool(r.t.row(qPoolLock, id))
 	return p, notFound(err)
 }
 

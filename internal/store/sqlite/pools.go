@@ -50,6 +50,9 @@ func (r poolRepo) Get(id string) (*store.Pool, error) {
 	return p, err
 }
 
+// Lock is Get: an Update transaction already runs alone on the one writer.
+func (r poolRepo) Lock(id string) (*store.Pool, error) { return r.Get(id) }
+
 func (r poolRepo) Update(p *store.Pool) error {
 	err := r.t.conditional(qPoolUpdate,
 		[]any{p.Name, blob(p.Settings), nanos(p.CreatedAt), nanos(p.UpdatedAt), p.ID, p.Version},

@@ -40,10 +40,16 @@ func testPools(t *testing.T, f *fixture) {
 		t.Errorf("failed Update changed Version to %d", stale.Version)
 	}
 
+	// Lock reads the same pool, for writing.
+	f.update(func(tx store.Tx) (err error) { got, err = tx.Pools().Lock(p.ID); return err })
+	same(t, "Lock", got, &up)
+
 	missing := newPool("nope")
 	missing.Version = 1
 	err = f.peek(func(tx store.Tx) error { _, err := tx.Pools().Get("nope"); return err })
 	wantErr(t, "Get missing", err, store.ErrNotFound)
+	err = f.try(func(tx store.Tx) error { _, err := tx.Pools().Lock("nope"); return err })
+	wantErr(t, "Lock missing", err, store.ErrNotFound)
 	err = f.try(func(tx store.Tx) error { return tx.Pools().Update(missing) })
 	wantErr(t, "Update missing", err, store.ErrNotFound)
 	err = f.try(func(tx store.Tx) error { return tx.Pools().Delete("nope") })
