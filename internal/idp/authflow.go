@@ -532,12 +532,8 @@ func (s *Service) mfaOrTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st
 		return &Step{ChallengeName: challenge, Session: session, Parameters: map[string]string{
 			key: string(list), "USER_ID_FOR_SRP": u.Username}}, nil, nil
 	case ChallengeSoftwareToken:
-		session, err := s.newSession(tx, c, u, challenge, st)
-		if err != nil {
-			return nil, nil, err
-		}
-		return &Step{ChallengeName: challenge, Session: session, Parameters: map[string]string{
-			"FRIENDLY_DEVICE_NAME": decodeExtra(u).TOTPFriendlyName, "USER_ID_FOR_SRP": u.Username}}, nil, nil
+		step, err := s.totpChallenge(tx, c, u, st)
+		return step, nil, err
 	default:
 		step, err := s.codeChallenge(tx, p, c, u, challenge, st, 6)
 		return step, nil, err
@@ -738,7 +734,7 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 			}
 			st.Options = nil
 			if answer == FactorTOTP {
-				step, pending, err = s.mfaOrTokensWith(tx, p, c, u, st, answer)
+				step, err = s.totpChallenge(tx, c, u, st)
 				return err
 			}
 			step, err = s.codeChallenge(tx, p, c, u, answer, st, 6)
@@ -817,14 +813,14 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 	return s.finish(ctx, p, c, step, pending)
 }
 
-// mfaOrTokensWith issues the one challenge the user chose.
-func (s *Service) mfaOrTokensWith(tx store.Tx, p *Pool, c *Client, u *store.User, st sessionState, factor string) (*Step, *pendingTokens, error) {
-	session, err := s.newSession(tx, c, u, factor, st)
+// totpChallenge asks for a code of the user's software token.
+func (s *Service) totpChallenge(tx store.Tx, c *Client, u *store.User, st sessionState) (*Step, error) {
+	session, err := s.newSession(tx, c, u, ChallengeSoftwareToken, st)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return &Step{ChallengeName: factor, Session: session, Parameters: map[string]string{
-		"FRIENDLY_DEVICE_NAME": decodeExtra(u).TOTPFriendlyName, "USER_ID_FOR_SRP": u.Username}}, nil, nil
+	return &Step{ChallengeName: ChallengeSoftwareToken, Session: session, Parameters: map[string]string{
+		"FRIENDLY_DEVICE_NAME": decodeExtra(u).TOTPFriendlyName, "USER_ID_FOR_SRP": u.Username}}, nil
 }
 
 func consume(tx store.Tx, hash []byte, now time.Time) error {

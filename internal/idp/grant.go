@@ -3,6 +3,7 @@ package idp
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -117,21 +118,12 @@ func idTokenAttributes(p *Pool, c *Client, u *store.User) map[string]string {
 		if k == "sub" {
 			continue
 		}
-		if len(c.ReadAttributes) > 0 && !contains(c.ReadAttributes, k) {
+		if len(c.ReadAttributes) > 0 && !slices.Contains(c.ReadAttributes, k) {
 			continue
 		}
 		out[k] = v
 	}
 	return out
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // refresh is REFRESH_TOKEN_AUTH: new ID and access tokens from the same family.
