@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -25,7 +27,18 @@ type Option func(*options)
 type options struct {
 	readers     int
 	busyTimeout time.Duration
+	writerCache int64 // bytes of page cache on the writer connection
+	readerCache int64 // bytes of page cache on each reader connection
 }
+
+// Page cache defaults. SQLite's own, 2 MB a connection, holds only part of
+// the inner B-tree pages of a million-user pool's indexes; these hold more
+// while leaving RSS far under the 200 MiB the server aims for (a cache
+// grows only as pages are read).
+const (
+	defaultWriterCache = 32 << 20
+	defaultReaderCache = 8 << 20
+)
 
 // WithReaders sets the size of the read-only connection pool used by View
 // (default: GOMAXPROCS, at least 4).
@@ -56,6 +69,14 @@ type Store struct {
 	// Statements prepared once at Open, by query text. Immutable after Open.
 	writeStmts map[string]*sql.Stmt
 	readStmts  map[string]*sql.Stmt
+
+	// Group commit (commit.go): wmu is held while an Update runs on the
+	// writer; open is the transaction being filled, waiting counts the
+	// Updates queued on wmu.
+	wmu     sync.Mutex
+	open    *batch
+	waiting atomic.Int32
+	commits atomic.Int64 // COMMITs issued, for tests and stats
 }
 
 var _ store.Store = (*Store)(nil)
@@ -64,7 +85,10 @@ var _ store.Store = (*Store)(nil)
 // applies pending migrations and returns the store. It refuses a database
 // whose schema is newer than this binary knows.
 func Open(path string, opts ...Option) (*Store, error) {
-	o := options{readers: max(4, runtime.GOMAXPROCS(0)), busyTimeout: 10 * time.Second}
+	o := options{
+		readers: max(4, runtime.GOMAXPROCS(0)), busyTimeout: 10 * time.Second,
+		writerCache: defaultWriterCache, readerCache: defaultReaderCache,
+	}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -110,7 +134,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		"_foreign_keys": {"1"},
 		"_journal_mode": {"WAL"},
 		"_synchronous":  {"FULL"},
-		"_pragma":       {"temp_store(memory)"},
+		"_pragma":       {"temp_store(memory)", cacheSize(o.writerCache)},
 		"_txlock":       {"immediate"},
 	}))
 	if err != nil {
@@ -131,7 +155,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	s.reader, err = sql.Open("sqlite", dsn(abs, url.Values{
 		"mode":          {"ro"},
 		"_busy_timeout": {busy},
-		"_pragma":       {"temp_store(memory)"},
+		"_pragma":       {"temp_store(memory)", cacheSize(o.readerCache)},
 	}))
 	if err != nil {
 		s.writer.Close()
@@ -145,6 +169,12 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// cacheSize is the cache_size pragma for a cache of about bytes (a negative
+// cache_size counts KiB).
+func cacheSize(bytes int64) string {
+	return "cache_size(-" + strconv.FormatInt(bytes>>10, 10) + ")"
 }
 
 // dsn builds a file: URI, so that any byte of the path is escaped and
@@ -212,26 +242,57 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 // so fn runs exactly once. fn must not call Update on the same store (there
 // is one writer connection, so it would wait forever); a View inside fn
 // sees the last committed state, not fn's writes.
-func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
-	sqlTx, err := s.writer.BeginTx(ctx, nil)
+//
+// Updates that arrive while another runs share its commit (see batch): fn
+// runs in a savepoint of the open transaction, and Update returns once the
+// COMMIT that made fn's writes durable has returned.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	b, err := s.join(ctx)
 	if err != nil {
-		return fmt.Errorf("sqlite: begin write: %w", err)
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			// Runs on error and while panicking; the panic, if any, goes on.
-			sqlTx.Rollback()
-		}
-	}()
-	if err := fn(&tx{ctx: ctx, sql: sqlTx, stmts: s.writeStmts, write: true}); err != nil {
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
+	// Others' acknowledged-to-be writes are already in b: fence ours so that
+	// a failure undoes only them.
+	fenced := b.members > 0
+	if fenced {
+		if _, err := b.sql.Exec("SAVEPOINT member"); err != nil {
+			s.fail(b, err)
+			s.wmu.Unlock()
+			return fmt.Errorf("sqlite: savepoint: %w", err)
+		}
 	}
-	committed = true
-	return nil
+	returned := false
+	defer func() {
+		if !returned { // fn panicked: undo its writes; the panic goes on
+			s.undo(b, fenced)
+			s.settle(b)
+			s.wmu.Unlock()
+		}
+	}()
+	// Statements do not take ctx's cancellation: interrupting one inside the
+	// shared transaction would roll back the other members' writes too.
+	fnErr := fn(&tx{ctx: context.WithoutCancel(ctx), sql: b.sql, stmts: s.writeStmts, write: true})
+	returned = true
+	switch {
+	case fnErr != nil:
+		s.undo(b, fenced)
+	case fenced:
+		if _, err := b.sql.Exec("RELEASE member"); err != nil {
+			s.fail(b, err)
+			fnErr = fmt.Errorf("sqlite: release: %w", err)
+		} else {
+			b.members++
+		}
+	default:
+		b.members++
+	}
+	s.settle(b)
+	s.wmu.Unlock()
+	if fnErr != nil {
+		return fnErr
+	}
+	<-b.done
+	return b.err
 }
 
 // tx implements store.Tx over one database/sql transaction.

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -262,4 +264,64 @@ func testVersionConflictAcrossTransactions(t *testing.T, f *fixture) {
 	if u1.Version != 3 {
 		t.Errorf("Version after two updates = %d, want 3", u1.Version)
 	}
+}
+
+// testConcurrentUpdatesIndependent: many Updates at once, a third of them
+// failing after writing and a third panicking after writing. Every Update
+// that returned nil has its writes; every other has none, and its failure
+// reached only itself (a backend may let concurrent Updates share a commit,
+// as the SQLite one does, but never their outcomes).
+func testConcurrentUpdatesIndependent(t *testing.T, f *fixture) {
+	f.seedPools("A")
+	const n = 48
+	errFail := errors.New("refused after writing")
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					if p != "boom" {
+						t.Errorf("Update %d: recovered %v, want \"boom\"", i, p)
+					}
+					errs[i] = errors.New("panicked")
+				}
+			}()
+			errs[i] = f.s.Update(f.ctx, func(tx store.Tx) error {
+				u := newUser("A", fmt.Sprintf("sub-%d", i), fmt.Sprintf("user-%d", i))
+				u.Aliases = nil
+				if err := tx.Users().Create(u); err != nil {
+					return err
+				}
+				switch i % 3 {
+				case 1:
+					return errFail
+				case 2:
+					panic("boom")
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	f.view(func(tx store.Tx) error {
+		for i, err := range errs {
+			_, getErr := tx.Users().Get("A", fmt.Sprintf("sub-%d", i))
+			switch i % 3 {
+			case 0:
+				if err != nil || getErr != nil {
+					t.Errorf("Update %d succeeds: returned %v, then Get = %v; want nil, nil", i, err, getErr)
+				}
+			case 1:
+				if !errors.Is(err, errFail) || !errors.Is(getErr, store.ErrNotFound) {
+					t.Errorf("Update %d fails: returned %v, then Get = %v; want its own error, ErrNotFound", i, err, getErr)
+				}
+			case 2:
+				if err == nil || !errors.Is(getErr, store.ErrNotFound) {
+					t.Errorf("Update %d panics: returned %v, then Get = %v; want the panic, ErrNotFound", i, err, getErr)
+				}
+			}
+		}
+		return nil
+	})
 }
