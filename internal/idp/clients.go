@@ -156,7 +156,7 @@ func (c *Client) AllowsFlow(flow string) bool {
 func (s *Service) GetClient(ctx context.Context, poolID, clientID string) (*Client, error) {
 	var c *Client
 	err := s.view(ctx, func(tx store.Tx) error {
-		if _, err := getPool(tx, poolID); err != nil {
+		if err := requirePool(tx, poolID); err != nil {
 			return err
 		}
 		var err error
@@ -227,7 +227,7 @@ func (s *Service) UpdateClient(ctx context.Context, poolID, clientID string, in 
 // DeleteClient deletes a client.
 func (s *Service) DeleteClient(ctx context.Context, poolID, clientID string) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		if _, err := getPool(tx, poolID); err != nil {
+		if err := requirePool(tx, poolID); err != nil {
 			return err
 		}
 		c, err := getClient(tx, clientID)
@@ -246,7 +246,7 @@ func (s *Service) ListClients(ctx context.Context, poolID string, page store.Pag
 	var out []*Client
 	var next string
 	err := s.view(ctx, func(tx store.Tx) error {
-		if _, err := getPool(tx, poolID); err != nil {
+		if err := requirePool(tx, poolID); err != nil {
 			return err
 		}
 		recs, n, err := tx.Clients().List(poolID, page)

@@ -66,7 +66,7 @@ func getGroup(tx store.Tx, poolID, name string) (*store.Group, error) {
 func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (*Group, error) {
 	var out *Group
 	err := s.update(ctx, func(tx store.Tx) error {
-		if _, err := getPool(tx, in.PoolID); err != nil {
+		if err := requirePool(tx, in.PoolID); err != nil {
 			return err
 		}
 		now := s.now()
@@ -94,7 +94,7 @@ func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (*Group, error
 func (s *Service) GetGroup(ctx context.Context, poolID, name string) (*Group, error) {
 	var out *Group
 	err := s.view(ctx, func(tx store.Tx) error {
-		if _, err := getPool(tx, poolID); err != nil {
+		if err := requirePool(tx, poolID); err != nil {
 			return err
 		}
 		g, err := getGroup(tx, poolID, name)
@@ -113,7 +113,7 @@ func (s *Service) GetGroup(ctx context.Context, poolID, name string) (*Group, er
 func (s *Service) UpdateGroup(ctx context.Context, in GroupInput) (*Group, error) {
 	var out *Group
 	err := s.update(ctx, func(tx store.Tx) error {
-		if _, err := getPool(tx, in.PoolID); err != nil {
+		if err := requirePool(tx, in.PoolID); err != nil {
 			return err
 		}
 		g, err := getGroup(tx, in.PoolID, in.Name)
@@ -142,7 +142,7 @@ func (s *Service) UpdateGroup(ctx context.Context, in GroupInput) (*Group, error
 // DeleteGroup deletes a group and its memberships (not its users).
 func (s *Service) DeleteGroup(ctx context.Context, poolID, name string) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		if _, err := getPool(tx, poolID); err != nil {
+		if err := requirePool(tx, poolID); err != nil {
 			return err
 		}
 		if _, err := getGroup(tx, poolID, name); err != nil {
@@ -157,7 +157,7 @@ func (s *Service) ListGroups(ctx context.Context, poolID string, page store.Page
 	var out []*Group
 	var next string
 	err := s.view(ctx, func(tx store.Tx) error {
-		if _, err := getPool(tx, poolID); err != nil {
+		if err := requirePool(tx, poolID); err != nil {
 			return err
 		}
 		gs, n, err := tx.Groups().List(poolID, listPage(page))
@@ -261,7 +261,7 @@ func (s *Service) ListUsersInGroup(ctx context.Context, poolID, group string, pa
 	var out []*User
 	var next string
 	err := s.view(ctx, func(tx store.Tx) error {
-		if _, err := getPool(tx, poolID); err != nil {
+		if err := requirePool(tx, poolID); err != nil {
 			return err
 		}
 		if _, err := getGroup(tx, poolID, group); err != nil {

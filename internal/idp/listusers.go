@@ -107,7 +107,7 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 	var out []*User
 	var next string
 	err = s.view(ctx, func(tx store.Tx) error {
-		if _, err := getPool(tx, in.PoolID); err != nil {
+		if err := requirePool(tx, in.PoolID); err != nil {
 			return err
 		}
 		var us []*store.User

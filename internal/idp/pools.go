@@ -180,6 +180,16 @@ func getPool(tx store.Tx, id string) (*Pool, error) {
 	return poolFromRecord(r)
 }
 
+// requirePool is getPool for a caller that needs only to know the pool is
+// there: it skips decoding the settings, which costs more than the read.
+func requirePool(tx store.Tx, id string) error {
+	_, err := tx.Pools().Get(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Errorf(ResourceNotFoundException, "User pool %s does not exist.", id)
+	}
+	return err
+}
+
 // CountUsers is EstimatedNumberOfUsers.
 func (s *Service) CountUsers(ctx context.Context, poolID string) (int64, error) {
 	var n int64
