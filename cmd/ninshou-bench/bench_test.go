@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -174,4 +176,34 @@ func benchSchemaProbe() (string, func() error, error) {
 		drop()
 	}
 	return schema, drop, err
+}
+
+// TestListUsersIgnoringLimit: a server that answers ListUsers with more
+// users than Limit (cognito-local pages nothing) makes the ListUsers
+// workloads n/a, not failed.
+func TestListUsersIgnoringLimit(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if got := r.Header.Get("X-Amz-Target"); got != targetPrefix+"ListUsers" {
+			http.Error(w, "unexpected "+got, http.StatusBadRequest)
+			return
+		}
+		users := make([]map[string]string, 2*listUsersLimit)
+		for i := range users {
+			users[i] = map[string]string{"Username": dirUsername(i)}
+		}
+		json.NewEncoder(w).Encode(map[string]any{"Users": users})
+	}))
+	defer srv.Close()
+	c := newClient(srv.URL, "us-east-1", 1)
+	defer c.close()
+	p := pool{ID: "local_x", Users: 10000}
+	for _, w := range directoryWorkloads(p) {
+		if w.Name() != "list-users" && w.Name() != "list-users-prefix" {
+			continue
+		}
+		_, err := w.Setup(context.Background(), c, &target{Name: "fake"}, "")
+		if !errors.Is(err, errSkipped) || !errors.Is(err, errNoLimit) {
+			t.Errorf("%s: Setup = %v; want n/a because the server ignores Limit", w.Name(), err)
+		}
+	}
 }

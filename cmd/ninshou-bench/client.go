@@ -292,17 +292,32 @@ func (c *client) createPool(ctx context.Context, name string) (poolID, clientID 
 	return pool.UserPool.Id, cl.UserPoolClient.ClientId, nil
 }
 
-// createUser creates username with a verified email, sending nothing.
-func (c *client) createUser(ctx context.Context, poolID, username, email string) error {
+// createUser creates username, an email address that is also its verified
+// email attribute, sending nothing.
+//
+// Every workload's usernames are email addresses, and the same as the
+// user's email, on every target: cognito-local refuses a username that is
+// not an email by default (its pools default to UsernameAttributes
+// [email], whatever CreateUserPool asks), and then stores the user under
+// its sub and finds it by its email attribute. A username that is its own
+// email works the same on a pool of either kind, so the workloads stay
+// identical across targets.
+func (c *client) createUser(ctx context.Context, poolID, username string) error {
 	return c.call(ctx, "AdminCreateUser", true, map[string]any{
 		"UserPoolId":    poolID,
 		"Username":      username,
 		"MessageAction": "SUPPRESS",
 		"UserAttributes": []attribute{
-			{Name: "email", Value: email},
+			{Name: "email", Value: username},
 			{Name: "email_verified", Value: "true"},
 		},
 	}, nil)
+}
+
+// benchUser is the username (and email) of the n-th user of a workload's
+// pool: kind-<n>-<tag>@bench.example.com.
+func benchUser(kind string, n int64, tag string) string {
+	return fmt.Sprintf("%s-%07d-%s@bench.example.com", kind, n, tag)
 }
 
 func (c *client) setPassword(ctx context.Context, poolID, username, password string, permanent bool) error {

@@ -26,17 +26,18 @@ import (
 // format (docs/export-format.md); a peer's through AdminCreateUser, as far
 // as --peer-users and --peer-load-timeout allow.
 //
-// The users are user0000000, user0000001, ...; user i has the email
-// <first>.<i>@example.com and the given_name <first>, where first cycles
-// through givenNames, so that a prefix filter "<first>" matches one user in
-// len(givenNames).
+// User i has the email <first>.<i>@example.com (i in seven digits), which
+// is also its username (see createUser: cognito-local takes only emails as
+// usernames), and the given_name <first>, where first cycles through
+// givenNames, so that a prefix filter `email ^= "<first>."` matches one user
+// in len(givenNames).
 var givenNames = []string{
 	"alice", "bruno", "chiara", "dmitri", "emeka", "fatima", "goro", "hana", "ines", "jonas",
 	"kofi", "lena", "mateo", "nadia", "oskar", "priya", "quentin", "rosa", "sven", "tomoko",
 	"ugo", "vera", "wen", "ximena", "yusuf", "zofia",
 }
 
-func dirUsername(i int) string { return fmt.Sprintf("user%07d", i) }
+func dirUsername(i int) string { return dirEmail(i) }
 func dirEmail(i int) string {
 	return fmt.Sprintf("%s.%07d@example.com", givenNames[i%len(givenNames)], i)
 }
@@ -102,10 +103,18 @@ func adminGetUserOp(c *client, p pool) op {
 	}
 }
 
+// listUsersLimit is the page size the ListUsers workloads ask for.
+const listUsersLimit = 60
+
+// errNoLimit says that the target answered ListUsers with more users than
+// Limit allows: it does not page, so it cannot run the workload, which is
+// one page (cognito-local 5.3.0 answers every matching user).
+var errNoLimit = errors.New("the target ignores Limit and does not page ListUsers")
+
 // listUsers calls ListUsers with filter ("" for none) and checks that the
-// page holds want users (-1: any number).
+// page holds want users (-1: any number up to the limit).
 func listUsers(ctx context.Context, c *client, p pool, filter string, want int) error {
-	in := map[string]any{"UserPoolId": p.ID, "Limit": 60}
+	in := map[string]any{"UserPoolId": p.ID, "Limit": listUsersLimit}
 	if filter != "" {
 		in["Filter"] = filter
 	}
@@ -117,6 +126,9 @@ func listUsers(ctx context.Context, c *client, p pool, filter string, want int) 
 	if err := c.call(ctx, "ListUsers", true, in, &out); err != nil {
 		return err
 	}
+	if len(out.Users) > listUsersLimit {
+		return fmt.Errorf("ListUsers %q answered %d users for Limit %d: %w", filter, len(out.Users), listUsersLimit, errNoLimit)
+	}
 	if want >= 0 && len(out.Users) != want {
 		return fmt.Errorf("ListUsers %q: %d users, want %d", filter, len(out.Users), want)
 	}
@@ -124,7 +136,9 @@ func listUsers(ctx context.Context, c *client, p pool, filter string, want int) 
 }
 
 func listUsersOp(c *client, p pool) op {
-	return func(ctx context.Context, _ int64) error { return listUsers(ctx, c, p, "", min(60, p.Users)) }
+	return func(ctx context.Context, _ int64) error {
+		return listUsers(ctx, c, p, "", min(listUsersLimit, p.Users))
+	}
 }
 
 func listUsersExactOp(c *client, p pool) op {
@@ -137,8 +151,8 @@ func listUsersPrefixOp(c *client, p pool) op {
 	return func(ctx context.Context, _ int64) error {
 		first := givenNames[rand.IntN(len(givenNames))]
 		want := -1 // a small pool: any number
-		if p.Users >= 60*len(givenNames) {
-			want = 60
+		if p.Users >= listUsersLimit*len(givenNames) {
+			want = listUsersLimit
 		}
 		return listUsers(ctx, c, p, `email ^= "`+first+`."`, want)
 	}
@@ -289,8 +303,12 @@ func loadNinshou(ctx context.Context, bin string, seed []byte, users int, stderr
 }
 
 // loadPeer creates a pool and up to users users through AdminCreateUser,
-// 16 at a time, for at most limit; it returns how many it created.
-func loadPeer(ctx context.Context, c *client, users int, limit time.Duration) (pool, time.Duration, error) {
+// 16 at a time, for at most limit. The pool it returns holds the users
+// 0..p.Users-1, every one of them created: when time runs out, the
+// requests in flight are abandoned and the pool ends before the first of
+// them, so that the workloads never ask for a user that may be missing.
+// Every 30 s it prints to progress how many users it has created.
+func loadPeer(ctx context.Context, c *client, users int, limit time.Duration, progress io.Writer) (pool, time.Duration, error) {
 	start := time.Now()
 	var p pool
 	var err error
@@ -300,7 +318,22 @@ func loadPeer(ctx context.Context, c *client, users int, limit time.Duration) (p
 	}
 	lctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
+	created := make([]atomic.Bool, users)
 	var done atomic.Int64
+	tick := time.NewTicker(30 * time.Second)
+	defer tick.Stop()
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				fmt.Fprintf(progress, "          %d users after %.0f s\n", done.Load(), time.Since(start).Seconds())
+			}
+		}
+	}()
 	err = parallel(lctx, users, 16, func(i int) error {
 		err := c.call(lctx, "AdminCreateUser", true, map[string]any{
 			"UserPoolId": p.ID, "Username": dirUsername(i), "MessageAction": "SUPPRESS",
@@ -310,12 +343,17 @@ func loadPeer(ctx context.Context, c *client, users int, limit time.Duration) (p
 			},
 		}, nil)
 		if err == nil {
+			created[i].Store(true)
 			done.Add(1)
 		}
 		return err
 	})
-	p.Users = int(done.Load())
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+	close(stop)
+	<-stopped
+	for p.Users < users && created[p.Users].Load() {
+		p.Users++
+	}
+	if err != nil && lctx.Err() != nil && ctx.Err() == nil {
 		err = nil // out of time: the pool is as large as it got
 	}
 	return p, time.Since(start), err
@@ -401,18 +439,32 @@ func runPeerDirectory(ctx context.Context, opts options, srv *server, rep *repor
 		}
 		fmt.Fprintf(stdout, "%s: loading %d users with AdminCreateUser (16 at a time, at most %v) ...\n", srv.Name, n, opts.PeerLoadTimeout)
 		c := newClient(t.BaseURL, opts.Region, 40)
-		p, took, err := loadPeer(ctx, c, n, opts.PeerLoadTimeout)
+		p, took, err := loadPeer(ctx, c, n, opts.PeerLoadTimeout, stdout)
 		c.close()
 		info := &poolInfo{Target: srv.Name, Users: n, Load: "AdminCreateUser", LoadSeconds: took.Seconds()}
+		if err == nil && p.Users == 0 {
+			err = fmt.Errorf("no user loaded in %v", opts.PeerLoadTimeout)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "ninshou-bench: loading %s: %v\n", srv.Name, err)
 			ok = false
+			// The pool and its workloads are reported as failed rather
+			// than left out.
+			info.Note = fmt.Sprintf("load failed after %d users: %v", p.Users, err)
+			rep.Pools = append(rep.Pools, info)
+			for _, w := range directoryWorkloads(pool{}) {
+				if slices.Contains(opts.Workloads, w.Name()) {
+					r := row{Target: srv.Name, Workload: w.Name(), Users: n, SetupError: "loading the pool: " + err.Error()}
+					rep.Results = append(rep.Results, r)
+					r.print(stdout)
+				}
+			}
 		} else {
 			if p.Users < n {
 				info.Note = fmt.Sprintf("only %d users loaded in %v", p.Users, opts.PeerLoadTimeout)
 			}
 			if t.DataDir != "" {
-				info.DiskBytes = dirBytes(t.DataDir)
+				info.DiskBytes = settledBytes(ctx, t.DataDir)
 				info.BytesPerUser = float64(info.DiskBytes) / float64(max(p.Users, 1))
 			}
 			info.RSSBytes = readMemory(t.PID).RSS
@@ -428,6 +480,27 @@ func runPeerDirectory(ctx context.Context, opts options, srv *server, rep *repor
 		}
 	}
 	return ok
+}
+
+// settledBytes is dirBytes(dir) once it has stopped changing, for up to
+// 10 s. A peer may still be writing after its load: cognito-local rewrites
+// its whole pool file, truncating it first, for every user, and the
+// requests a load abandons when its time runs out are still being served.
+func settledBytes(ctx context.Context, dir string) int64 {
+	last := dirBytes(dir)
+	for range 50 {
+		select {
+		case <-ctx.Done():
+			return last
+		case <-time.After(200 * time.Millisecond):
+		}
+		n := dirBytes(dir)
+		if n == last && n > 0 {
+			return n
+		}
+		last = n
+	}
+	return last
 }
 
 // measurePool runs the directory workloads on t's pool p (of nominal size

@@ -32,7 +32,16 @@
 // before the timed window, checks that one operation succeeds, then runs
 // each concurrency level for --duration or --max-ops operations, whichever
 // comes first. An operation that fails is counted, the first few are
-// printed, and its latency is left out of the percentiles.
+// printed, and its latency is left out of the percentiles. A target that
+// lacks what a workload needs (an operation, the outbox, ListUsers paging)
+// shows it as n/a, with the reason, rather than as a failure.
+//
+// On every target the usernames are email addresses, each user's own
+// email (signin-0000042-<tag>@bench.example.com), because cognito-local
+// accepts no other username by default. With --peers, cognito-local runs
+// with UserPoolDefaults.UsernameAttributes [] in its .cognito/config.json,
+// so that its pools, like Ninshou's and moto's, are the plain-username
+// pools CreateUserPool asks for.
 //
 // password-signin: one operation is one InitiateAuth USER_PASSWORD_AUTH
 // that returns tokens, for a CONFIRMED user with a permanent password

@@ -65,8 +65,12 @@ func (r *report) markdown(png string) string {
 		if params == "" {
 			params = "unknown"
 		}
-		fmt.Fprintf(&b, "- %s%s (%s): passwords %s; healthy %.0f ms after start on an empty store; RSS %s then, peak %s.\n",
-			t.Name, v, t.Kind, params, t.HealthyMillis, mibOr(t.StartRSSBytes), mibOr(t.PeakRSSBytes))
+		conf := ""
+		if t.Config != "" {
+			conf = "; configured " + t.Config
+		}
+		fmt.Fprintf(&b, "- %s%s (%s): passwords %s%s; healthy %.0f ms after start on an empty store; RSS %s then, peak %s.\n",
+			t.Name, v, t.Kind, params, conf, t.HealthyMillis, mibOr(t.StartRSSBytes), mibOr(t.PeakRSSBytes))
 	}
 	fmt.Fprintf(&b, "\n![Throughput at concurrency %d](%s)\n\n", r.maxConc(), png)
 	for _, c := range s.Concurrency {

@@ -197,9 +197,20 @@ func motoProcess(ctx context.Context, _ string) (*target, error) {
 // cognitoLocalVersion is the cognito-local release the bench installs.
 const cognitoLocalVersion = "5.3.0"
 
+// cognitoLocalConfig is the .cognito/config.json the bench starts
+// cognito-local with. cognito-local gives every new pool the
+// UsernameAttributes of UserPoolDefaults, [email] unless configured, and a
+// CreateUserPool cannot take them away (it merges the request into the
+// defaults, so UsernameAttributes [] leaves [email]). Empty defaults make
+// its pools what the workloads' CreateUserPool asks for and what Ninshou
+// and moto create: pools whose usernames are plain usernames, with no
+// username attributes. The usernames are emails anyway (see createUser),
+// so the workloads also run on a cognito-local left at its default.
+const cognitoLocalConfig = `{"UserPoolDefaults": {"UsernameAttributes": []}}` + "\n"
+
 // cognitoLocalProcess starts cognito-local from cache (installing it there
 // with npm the first time) with a temporary working directory for its
-// .cognito database, which is removed at Close.
+// .cognito database and cognitoLocalConfig, which is removed at Close.
 func cognitoLocalProcess(cache string) func(ctx context.Context, _ string) (*target, error) {
 	return func(ctx context.Context, _ string) (*target, error) {
 		cache, err := filepath.Abs(cache)
@@ -221,8 +232,18 @@ func cognitoLocalProcess(cache string) func(ctx context.Context, _ string) (*tar
 		if err != nil {
 			return nil, err
 		}
+		conf := filepath.Join(dir, ".cognito", "config.json")
+		if err := os.MkdirAll(filepath.Dir(conf), 0o755); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		if err := os.WriteFile(conf, []byte(cognitoLocalConfig), 0o644); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
 		addr, err := freeLoopback()
 		if err != nil {
+			os.RemoveAll(dir)
 			return nil, err
 		}
 		host, port, _ := net.SplitHostPort(addr)
@@ -237,6 +258,7 @@ func cognitoLocalProcess(cache string) func(ctx context.Context, _ string) (*tar
 		t.PasswordParams = "stored in plain text (cognito-local keeps passwords as given)"
 		t.DataDir = filepath.Join(dir, ".cognito")
 		t.Version = cognitoLocalVersion
+		t.Config = "UserPoolDefaults.UsernameAttributes [] (plain usernames, as the workloads' CreateUserPool asks)"
 		return t, nil
 	}
 }

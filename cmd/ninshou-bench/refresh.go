@@ -22,8 +22,8 @@ func (w refreshWorkload) Setup(ctx context.Context, c *client, _ *target, tag st
 	}
 	tokens := make([]string, w.users)
 	err = parallel(ctx, w.users, 8, func(i int) error {
-		u := fmt.Sprintf("refresh-%03d", i)
-		if err := c.createUser(ctx, poolID, u, u+"-"+tag+"@bench.example.com"); err != nil {
+		u := benchUser("refresh", int64(i), tag)
+		if err := c.createUser(ctx, poolID, u); err != nil {
 			return err
 		}
 		if err := c.setPassword(ctx, poolID, u, signinPassword, true); err != nil {

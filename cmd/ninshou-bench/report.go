@@ -94,6 +94,7 @@ type targetInfo struct {
 	BaseURL        string  `json:"base_url"`
 	Kind           string  `json:"kind"`
 	Version        string  `json:"version,omitempty"`
+	Config         string  `json:"config,omitempty"`
 	HealthyMillis  float64 `json:"healthy_ms"`
 	PasswordParams string  `json:"password_params,omitempty"`
 	StartRSSBytes  int64   `json:"start_rss_bytes,omitempty"`
@@ -102,7 +103,7 @@ type targetInfo struct {
 
 func targetInfoOf(t *target) *targetInfo {
 	return &targetInfo{
-		Name: t.Name, BaseURL: t.BaseURL, Kind: t.Kind, Version: t.Version,
+		Name: t.Name, BaseURL: t.BaseURL, Kind: t.Kind, Version: t.Version, Config: t.Config,
 		HealthyMillis:  millis(t.HealthyIn),
 		PasswordParams: t.PasswordParams,
 		StartRSSBytes:  readMemory(t.PID).RSS,
@@ -190,6 +191,9 @@ func (t *targetInfo) print(w io.Writer) {
 		params = "unknown"
 	}
 	fmt.Fprintf(w, "          passwords %s\n", params)
+	if t.Config != "" {
+		fmt.Fprintf(w, "          configured %s\n", t.Config)
+	}
 	if t.StartRSSBytes > 0 {
 		fmt.Fprintf(w, "          RSS %s when healthy\n", mib(t.StartRSSBytes))
 	}

@@ -44,6 +44,9 @@ type target struct {
 	DataDir string
 	// Version is the peer's release; "" for Ninshou.
 	Version string
+	// Config is the peer's configuration when it is not its default; ""
+	// when it runs as shipped.
+	Config string
 	// Outbox says the target serves Ninshou's /_ninshou/outbox, which
 	// founding-flow reads the email code from.
 	Outbox bool

@@ -20,8 +20,8 @@ func (w getUser) Setup(ctx context.Context, c *client, _ *target, tag string) (o
 	}
 	tokens := make([]string, w.users)
 	err = parallel(ctx, w.users, 8, func(i int) error {
-		u := fmt.Sprintf("getuser-%03d", i)
-		if err := c.createUser(ctx, poolID, u, u+"-"+tag+"@bench.example.com"); err != nil {
+		u := benchUser("getuser", int64(i), tag)
+		if err := c.createUser(ctx, poolID, u); err != nil {
 			return err
 		}
 		if err := c.setPassword(ctx, poolID, u, signinPassword, true); err != nil {
@@ -69,8 +69,7 @@ func (adminCreateUser) Setup(ctx context.Context, c *client, _ *target, tag stri
 	}
 	var seq atomic.Int64
 	create := func(ctx context.Context, _ int64) error {
-		u := fmt.Sprintf("created-%07d", seq.Add(1))
-		return c.createUser(ctx, poolID, u, u+"-"+tag+"@bench.example.com")
+		return c.createUser(ctx, poolID, benchUser("created", seq.Add(1), tag))
 	}
 	return checked(ctx, create)
 }
@@ -91,8 +90,8 @@ func (newPasswordFlow) Setup(ctx context.Context, c *client, _ *target, tag stri
 	}
 	var seq atomic.Int64
 	flow := func(ctx context.Context, _ int64) error {
-		user := fmt.Sprintf("newpw-%07d", seq.Add(1))
-		if err := c.createUser(ctx, poolID, user, user+"-"+tag+"@bench.example.com"); err != nil {
+		user := benchUser("newpw", seq.Add(1), tag)
+		if err := c.createUser(ctx, poolID, user); err != nil {
 			return err
 		}
 		if err := c.setPassword(ctx, poolID, user, temporaryPassword, false); err != nil {
@@ -120,7 +119,7 @@ func (newPasswordFlow) Setup(ctx context.Context, c *client, _ *target, tag stri
 func checked(ctx context.Context, o op) (op, error) {
 	if err := o(ctx, 0); err != nil {
 		if unsupported(err) {
-			return nil, fmt.Errorf("%w: n/a (%v)", errSkipped, err)
+			return nil, fmt.Errorf("%w: n/a (%w)", errSkipped, err)
 		}
 		return nil, err
 	}
@@ -130,6 +129,9 @@ func checked(ctx context.Context, o op) (op, error) {
 // unsupported reports whether err says the target does not implement an
 // operation or a feature, in any of the ways the emulators say it.
 func unsupported(err error) bool {
+	if errors.Is(err, errNoLimit) {
+		return true
+	}
 	var e *apiError
 	if !errors.As(err, &e) {
 		return false

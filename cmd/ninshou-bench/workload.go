@@ -46,11 +46,11 @@ func (w passwordSignin) Setup(ctx context.Context, c *client, _ *target, tag str
 	}
 	names := make([]string, w.users)
 	for i := range names {
-		names[i] = fmt.Sprintf("signin-%03d", i)
+		names[i] = benchUser("signin", int64(i), tag)
 	}
 	err = parallel(ctx, len(names), 8, func(i int) error {
 		u := names[i]
-		if err := c.createUser(ctx, poolID, u, u+"-"+tag+"@bench.example.com"); err != nil {
+		if err := c.createUser(ctx, poolID, u); err != nil {
 			return err
 		}
 		if err := c.setPassword(ctx, poolID, u, signinPassword, true); err != nil {
@@ -130,9 +130,9 @@ var sixDigits = regexp.MustCompile(`\b([0-9]{6})\b`)
 
 func (f *founding) run(ctx context.Context, _ int64) error {
 	c := f.c
-	user := fmt.Sprintf("founder-%07d", f.seq.Add(1))
-	email := user + "-" + f.tag + "@bench.example.com"
-	if err := c.createUser(ctx, f.poolID, user, email); err != nil {
+	user := benchUser("founder", f.seq.Add(1), f.tag)
+	email := user
+	if err := c.createUser(ctx, f.poolID, user); err != nil {
 		return err
 	}
 	if err := c.setPassword(ctx, f.poolID, user, temporaryPassword, false); err != nil {
