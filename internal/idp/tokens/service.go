@@ -41,8 +41,9 @@ type Service struct {
 	// key. Zero keeps retired keys for ever.
 	RetiredKeyTTL time.Duration
 
-	mu   sync.RWMutex
-	keys map[cacheKey]*rsa.PrivateKey // parsed keys; immutable once created
+	mu     sync.RWMutex
+	keys   map[cacheKey]*rsa.PrivateKey // parsed keys; immutable once created
+	access map[cacheKey]*rsa.PrivateKey // keys known to be access-token keys (accessKey)
 }
 
 type cacheKey struct{ pool, kid string }
@@ -293,5 +294,6 @@ func (s *Service) remember(poolID, kid string, priv *rsa.PrivateKey) {
 func (s *Service) forget(poolID, kid string) {
 	s.mu.Lock()
 	delete(s.keys, cacheKey{poolID, kid})
+	delete(s.access, cacheKey{poolID, kid})
 	s.mu.Unlock()
 }

@@ -1,6 +1,7 @@
 package tokens
 
 import (
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -143,24 +144,7 @@ func (s *Service) VerifyAccess(tx store.Tx, token string) (*AccessClaims, error)
 	if !ok {
 		return nil, invalid("issuer %q is not ours", unverified.Iss)
 	}
-	keys, err := tx.Keys().List(poolID)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, invalid("pool %q: %w", poolID, err)
-		}
-		return nil, fmt.Errorf("tokens: list keys: %w", err)
-	}
-	var key *store.SigningKey
-	for _, k := range keys {
-		if k.KID == kid && k.Use == UseAccess {
-			key = k
-			break
-		}
-	}
-	if key == nil {
-		return nil, invalid("no access key %q in pool %s", kid, poolID)
-	}
-	priv, err := s.private(key)
+	priv, err := s.accessKey(tx, poolID, kid)
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +194,49 @@ func (s *Service) VerifyAccess(tx store.Tx, token string) (*AccessClaims, error)
 		c.AuthTime = time.Unix(*p.AuthTime, 0).UTC()
 	}
 	return c, nil
+}
+
+// accessKey returns the access-token key kid of the pool, from the cache
+// when it can. A key's kid names its public key and its use never changes,
+// so a cached key stays right for as long as the key exists; a key deleted
+// after retirement (RetiredKeyTTL) is one whose tokens have all expired, so
+// still knowing it lets no token through that exp would not refuse. The
+// caller reads the pool itself, so a deleted pool's tokens fail there.
+func (s *Service) accessKey(tx store.Tx, poolID, kid string) (*rsa.PrivateKey, error) {
+	ck := cacheKey{poolID, kid}
+	s.mu.RLock()
+	priv := s.access[ck]
+	s.mu.RUnlock()
+	if priv != nil {
+		return priv, nil
+	}
+	keys, err := tx.Keys().List(poolID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, invalid("pool %q: %w", poolID, err)
+		}
+		return nil, fmt.Errorf("tokens: list keys: %w", err)
+	}
+	var key *store.SigningKey
+	for _, k := range keys {
+		if k.KID == kid && k.Use == UseAccess {
+			key = k
+			break
+		}
+	}
+	if key == nil {
+		return nil, invalid("no access key %q in pool %s", kid, poolID)
+	}
+	if priv, err = s.private(key); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.access == nil {
+		s.access = make(map[cacheKey]*rsa.PrivateKey)
+	}
+	s.access[ck] = priv
+	s.mu.Unlock()
+	return priv, nil
 }
 
 // poolOf returns the pool ID of one of this server's issuers.
