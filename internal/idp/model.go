@@ -293,11 +293,12 @@ type User struct {
 }
 
 func poolFromRecord(r *store.Pool) (*Pool, error) {
-	p := &Pool{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version}
-	if err := json.Unmarshal(r.Settings, &p.PoolSettings); err != nil {
+	settings, err := poolSettingsCache.decode(r.ID, r.Settings)
+	if err != nil {
 		return nil, fmt.Errorf("decode pool %s settings: %w", r.ID, err)
 	}
-	return p, nil
+	return &Pool{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+		PoolSettings: settings}, nil
 }
 
 func (p *Pool) record() (*store.Pool, error) {
@@ -309,11 +310,12 @@ func (p *Pool) record() (*store.Pool, error) {
 }
 
 func clientFromRecord(r *store.Client) (*Client, error) {
-	c := &Client{ID: r.ID, PoolID: r.PoolID, Name: r.Name, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version}
-	if err := json.Unmarshal(r.Settings, &c.ClientSettings); err != nil {
+	settings, err := clientSettingsCache.decode(r.ID, r.Settings)
+	if err != nil {
 		return nil, fmt.Errorf("decode client %s settings: %w", r.ID, err)
 	}
-	return c, nil
+	return &Client{ID: r.ID, PoolID: r.PoolID, Name: r.Name, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+		ClientSettings: settings}, nil
 }
 
 func (c *Client) record() (*store.Client, error) {
