@@ -529,7 +529,7 @@ func (g *gen) validators() []byte {
 	}
 
 	var b bytes.Buffer
-	b.WriteString(header + "package cognitoapi\n\nimport \"regexp\"\n\n")
+	b.WriteString(header + "package cognitoapi\n\n")
 
 	// Patterns, compiled once, anchored for full-match semantics: Coral
 	// matches the whole value (Java Matcher.matches), so "[\w+]+" rejects
@@ -561,7 +561,7 @@ func (g *gen) validators() []byte {
 		if !strings.Contains(re, "`") {
 			lit = "`" + re + "`"
 		}
-		fmt.Fprintf(&b, "\t%s = regexp.MustCompile(%s)", patterns[p], lit)
+		fmt.Fprintf(&b, "\t%s = mustPattern(%s)", patterns[p], lit)
 		if _, ok := patternFixes[p]; ok {
 			fmt.Fprintf(&b, " // translated from %s", p)
 		}

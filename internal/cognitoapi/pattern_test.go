@@ -1,0 +1,73 @@
+package cognitoapi
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// modelPatterns are the generated patterns, read back from the variables.
+func modelPatterns() []*pattern {
+	return []*pattern{pattern0, pattern1, pattern2, pattern3, pattern4, pattern5, pattern6, pattern7,
+		pattern8, pattern9, pattern10, pattern11, pattern12, pattern13, pattern14, pattern15, pattern16,
+		pattern17, pattern18, pattern19, pattern20, pattern21, pattern22, pattern23, pattern24, pattern25,
+		pattern26, pattern27, pattern28, pattern29, pattern30, pattern31, pattern32, pattern33, pattern34,
+		pattern35, pattern36, pattern37}
+}
+
+// TestPatternsAgreeWithRegexp: the rune-class fast path answers as the
+// regexp does on every model pattern, for strings built from the
+// characters that matter (ASCII, classes' edges, invalid UTF-8, newlines).
+func TestPatternsAgreeWithRegexp(t *testing.T) {
+	alphabet := []string{"a", "Z", "0", "9", "_", "-", "=", ".", "+", "/", "@", " ", "\t", "\n", "\r", "*",
+		"{", "}", "#", "é", "ß", "中", "\u00a0", "\u2028", "\u200b", "😀", "\x00", "\x7f", "\xff", "\xc3",
+		"\U0010FFFF", "\uFFFD", "%", "~", ":", "\\", "\""}
+	rng := rand.New(rand.NewPCG(1, 2))
+	fast := 0
+	for i, p := range modelPatterns() {
+		if p.class != nil {
+			fast++
+		}
+		check := func(s string) {
+			if got, want := p.MatchString(s), p.re.MatchString(s); got != want {
+				t.Errorf("pattern%d %s on %q: %v, regexp says %v", i, p.re, s, got, want)
+			}
+		}
+		check("")
+		for _, a := range alphabet {
+			check(a)
+			check(a + a)
+		}
+		for range 3000 {
+			var b strings.Builder
+			for range rng.IntN(12) {
+				b.WriteString(alphabet[rng.IntN(len(alphabet))])
+			}
+			check(b.String())
+		}
+	}
+	if fast < 20 {
+		t.Errorf("only %d patterns took the fast path; the shape check is broken", fast)
+	}
+	if !pattern35.MatchString(strings.Repeat("eyJhbGciOiJSUzI1NiJ9.", 40)) || pattern35.MatchString("eyJ hbG") {
+		t.Error("the token pattern answers wrongly")
+	}
+	if utf8.ValidString("\xff") {
+		t.Fatal("unreachable")
+	}
+}
+
+func BenchmarkTokenPattern(b *testing.B) {
+	token := strings.Repeat("eyJhbGciOiJSUzI1NiIsImtpZCI6Ij-_=.", 30)
+	b.Run("regexp", func(b *testing.B) {
+		for b.Loop() {
+			pattern35.re.MatchString(token)
+		}
+	})
+	b.Run("class", func(b *testing.B) {
+		for b.Loop() {
+			pattern35.MatchString(token)
+		}
+	})
+}
