@@ -27,18 +27,7 @@ type Option func(*options)
 type options struct {
 	readers     int
 	busyTimeout time.Duration
-	writerCache int64 // bytes of page cache on the writer connection
-	readerCache int64 // bytes of page cache on each reader connection
 }
-
-// Page cache defaults. SQLite's own, 2 MB a connection, holds only part of
-// the inner B-tree pages of a million-user pool's indexes; these hold more
-// while leaving RSS far under the 200 MiB the server aims for (a cache
-// grows only as pages are read).
-const (
-	defaultWriterCache = 32 << 20
-	defaultReaderCache = 8 << 20
-)
 
 // WithReaders sets the size of the read-only connection pool used by View
 // (default: GOMAXPROCS, at least 4).
@@ -85,10 +74,7 @@ var _ store.Store = (*Store)(nil)
 // applies pending migrations and returns the store. It refuses a database
 // whose schema is newer than this binary knows.
 func Open(path string, opts ...Option) (*Store, error) {
-	o := options{
-		readers: max(4, runtime.GOMAXPROCS(0)), busyTimeout: 10 * time.Second,
-		writerCache: defaultWriterCache, readerCache: defaultReaderCache,
-	}
+	o := options{readers: max(4, runtime.GOMAXPROCS(0)), busyTimeout: 10 * time.Second}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -134,7 +120,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		"_foreign_keys": {"1"},
 		"_journal_mode": {"WAL"},
 		"_synchronous":  {"FULL"},
-		"_pragma":       {"temp_store(memory)", cacheSize(o.writerCache)},
+		"_pragma":       {"temp_store(memory)"},
 		"_txlock":       {"immediate"},
 	}))
 	if err != nil {
@@ -155,7 +141,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	s.reader, err = sql.Open("sqlite", dsn(abs, url.Values{
 		"mode":          {"ro"},
 		"_busy_timeout": {busy},
-		"_pragma":       {"temp_store(memory)", cacheSize(o.readerCache)},
+		"_pragma":       {"temp_store(memory)"},
 	}))
 	if err != nil {
 		s.writer.Close()
@@ -169,12 +155,6 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// cacheSize is the cache_size pragma for a cache of about bytes (a negative
-// cache_size counts KiB).
-func cacheSize(bytes int64) string {
-	return "cache_size(-" + strconv.FormatInt(bytes>>10, 10) + ")"
 }
 
 // dsn builds a file: URI, so that any byte of the path is escaped and

@@ -65,8 +65,6 @@ func TestPragmas(t *testing.T) {
 		{s.writer, "temp_store", "2"}, // MEMORY
 		{s.reader, "journal_mode", "wal"},
 		{s.reader, "busy_timeout", "10000"},
-		{s.writer, "cache_size", "-32768"}, // 32 MiB
-		{s.reader, "cache_size", "-8192"},  // 8 MiB
 	} {
 		var got string
 		if err := c.db.QueryRow("PRAGMA " + c.pragma).Scan(&got); err != nil {
