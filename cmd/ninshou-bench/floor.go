@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -65,8 +67,8 @@ var cryptoPerOp = map[string]floorOf{
 	"founding-flow":     {Argon2: 4, SRP: 3, RSA: 2},
 }
 
-// measureFloor times each primitive on one goroutine for about half a
-// second (after a warm-up) at the parameters of cost.
+// measureFloor times each primitive on every core at once (timeEach) at
+// the parameters of cost.
 func measureFloor(cost string) *floor {
 	p, err := password.ParamsFor(cost)
 	if err != nil {
@@ -89,24 +91,40 @@ func measureFloor(cost string) *floor {
 	return f
 }
 
-// timeEach returns the milliseconds one call of fn takes, measured over
-// about half a second after one call to warm up.
+// timeEach returns the CPU milliseconds one call of fn costs when every
+// core runs it, as a loaded server does: one goroutine per core calls fn
+// for a second, after a warm-up long enough for the heap to have faulted in
+// the memory argon2id reuses (a cold process pays page faults for its first
+// few 19 MiB blocks, and a first-call timing came out 30% slow); then cores
+// x elapsed / calls. Running all cores at once also charges argon2id for
+// the memory bandwidth the cores share.
 func timeEach(fn func()) float64 {
-	fn()
-	n := 0
-	start := time.Now()
-	for time.Since(start) < 500*time.Millisecond || n < 3 {
-		fn()
-		n++
+	cores := runtime.GOMAXPROCS(0)
+	run := func(d time.Duration) (int, time.Duration) {
+		var wg sync.WaitGroup
+		var calls atomic.Int64
+		start := time.Now()
+		for range cores {
+			wg.Go(func() {
+				for n := 0; time.Since(start) < d || n < 2; n++ {
+					fn()
+					calls.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		return int(calls.Load()), time.Since(start)
 	}
-	return float64(time.Since(start)) / float64(time.Millisecond) / float64(n)
+	run(300 * time.Millisecond)
+	n, took := run(time.Second)
+	return float64(took) / float64(time.Millisecond) * float64(cores) / float64(n)
 }
 
 func (f *floor) print(w io.Writer) {
 	if f == nil {
 		return
 	}
-	fmt.Fprintf(w, "floor     measured here, one core each: argon2id %s %.3f ms; RSA-2048 sign %.3f ms; SRP verifier %.3f ms\n",
+	fmt.Fprintf(w, "floor     measured here, all cores at once, CPU per call: argon2id %s %.3f ms; RSA-2048 sign %.3f ms; SRP verifier %.3f ms\n",
 		f.Argon2Params, f.Argon2Millis, f.RSASignMillis, f.SRPMillis)
 	for _, name := range []string{"password-signin", "refresh", "admin-create-user", "new-password-flow", "founding-flow"} {
 		x := f.Workloads[name]
