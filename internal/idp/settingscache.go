@@ -16,8 +16,14 @@ import (
 // reads back different bytes). Callers may change what they get, so each
 // gets a deep copy.
 type settingsCache[T any] struct {
-	m sync.Map // id -> *cachedSettings[T]
+	mu sync.RWMutex
+	m  map[string]*cachedSettings[T] // by pool or client ID
 }
+
+// maxCachedSettings bounds a cache: a server that has seen more pools (or
+// clients) than this since it last emptied its cache empties it again,
+// rather than keeping every deleted pool's settings for ever.
+const maxCachedSettings = 4096
 
 type cachedSettings[T any] struct {
 	raw []byte
@@ -27,16 +33,23 @@ type cachedSettings[T any] struct {
 // decode returns raw decoded into a fresh T, from the cache when id's
 // settings were last seen with the same bytes.
 func (c *settingsCache[T]) decode(id string, raw []byte) (T, error) {
-	if e, ok := c.m.Load(id); ok {
-		if e := e.(*cachedSettings[T]); bytes.Equal(e.raw, raw) {
-			return deepCopy(e.val), nil
-		}
+	c.mu.RLock()
+	e := c.m[id]
+	c.mu.RUnlock()
+	if e != nil && bytes.Equal(e.raw, raw) {
+		return deepCopy(e.val), nil
 	}
 	var v T
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return v, err
 	}
-	c.m.Store(id, &cachedSettings[T]{raw: bytes.Clone(raw), val: deepCopy(v)})
+	e = &cachedSettings[T]{raw: bytes.Clone(raw), val: deepCopy(v)}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedSettings {
+		c.m = make(map[string]*cachedSettings[T])
+	}
+	c.m[id] = e
+	c.mu.Unlock()
 	return v, nil
 }
 

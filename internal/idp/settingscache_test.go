@@ -2,6 +2,7 @@ package idp
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -147,4 +148,18 @@ func BenchmarkPoolSettings(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestSettingsCacheBounded: a server that sees ever new pools does not keep
+// the settings of every one of them.
+func TestSettingsCacheBounded(t *testing.T) {
+	var c settingsCache[ClientSettings]
+	for i := range maxCachedSettings + 10 {
+		if _, err := c.decode(fmt.Sprint("client-", i), []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(c.m); n > maxCachedSettings {
+		t.Errorf("%d entries cached, want at most %d", n, maxCachedSettings)
+	}
 }

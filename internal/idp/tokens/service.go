@@ -284,8 +284,8 @@ func (s *Service) private(k *store.SigningKey) (*rsa.PrivateKey, error) {
 
 func (s *Service) remember(poolID, kid string, priv *rsa.PrivateKey) {
 	s.mu.Lock()
-	if s.keys == nil {
-		s.keys = make(map[cacheKey]*rsa.PrivateKey)
+	if s.keys == nil || len(s.keys) >= maxCachedKeys {
+		s.keys = make(map[cacheKey]*rsa.PrivateKey) // bounded: start again
 	}
 	s.keys[cacheKey{poolID, kid}] = priv
 	s.mu.Unlock()

@@ -231,13 +231,17 @@ func (s *Service) accessKey(tx store.Tx, poolID, kid string) (*rsa.PrivateKey, e
 		return nil, err
 	}
 	s.mu.Lock()
-	if s.access == nil {
-		s.access = make(map[cacheKey]*rsa.PrivateKey)
+	if s.access == nil || len(s.access) >= maxCachedKeys {
+		s.access = make(map[cacheKey]*rsa.PrivateKey) // bounded: start again
 	}
 	s.access[ck] = priv
 	s.mu.Unlock()
 	return priv, nil
 }
+
+// maxCachedKeys bounds each key cache (parsed keys, access keys): a server
+// that has seen more keys since it last emptied one empties it again.
+const maxCachedKeys = 8192
 
 // poolOf returns the pool ID of one of this server's issuers.
 func (s *Service) poolOf(iss string) (string, bool) {
