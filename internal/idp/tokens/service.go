@@ -41,12 +41,17 @@ type Service struct {
 	// key. Zero keeps retired keys for ever.
 	RetiredKeyTTL time.Duration
 
-	mu     sync.RWMutex
-	keys   map[cacheKey]*rsa.PrivateKey // parsed keys; immutable once created
-	access map[cacheKey]*rsa.PrivateKey // keys known to be access-token keys (accessKey)
+	mu   sync.RWMutex
+	keys map[cacheKey]cachedKey // keys parsed from stored rows; immutable once stored
 }
 
 type cacheKey struct{ pool, kid string }
+
+// cachedKey is a parsed key and its use (UseID or UseAccess).
+type cachedKey struct {
+	priv *rsa.PrivateKey
+	use  string
+}
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -193,8 +198,7 @@ func lockKeyring(tx store.Tx, poolID string) ([]*store.SigningKey, error) {
 
 // newKey is a generated key not stored yet.
 type newKey struct {
-	rec  *store.SigningKey
-	priv *rsa.PrivateKey
+	rec *store.SigningKey
 }
 
 // generate makes one active key; RSA generation is the slow part, done
@@ -212,7 +216,7 @@ func (s *Service) generate(poolID, use string) (*newKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &newKey{priv: priv, rec: &store.SigningKey{
+	return &newKey{rec: &store.SigningKey{
 		PoolID:        poolID,
 		KID:           kid,
 		Use:           use,
@@ -229,9 +233,8 @@ func (s *Service) save(tx store.Tx, k *newKey) error {
 	if err := tx.Keys().Create(k.rec); err != nil {
 		return fmt.Errorf("tokens: store key: %w", err)
 	}
-	// Cache only after the write: a rolled-back key is never looked up
-	// again, since no stored row names it.
-	s.remember(k.rec.PoolID, k.rec.KID, k.priv)
+	// Not cached here: the cache holds only keys read back from stored rows
+	// (private), so a rolled-back key is never found in it.
 	return nil
 }
 
@@ -259,12 +262,8 @@ func activeKey(keys []*store.SigningKey, use string) *store.SigningKey {
 
 // private returns the parsed private key of k, from the cache when it can.
 func (s *Service) private(k *store.SigningKey) (*rsa.PrivateKey, error) {
-	ck := cacheKey{k.PoolID, k.KID}
-	s.mu.RLock()
-	priv := s.keys[ck]
-	s.mu.RUnlock()
-	if priv != nil {
-		return priv, nil
+	if c, ok := s.cached(k.PoolID, k.KID); ok {
+		return c.priv, nil
 	}
 	parsed, err := x509.ParsePKCS8PrivateKey(k.PrivateKeyDER)
 	if err != nil {
@@ -278,22 +277,28 @@ func (s *Service) private(k *store.SigningKey) (*rsa.PrivateKey, error) {
 		return nil, errors.New("tokens: key " + k.KID + " is shorter than 2048 bits")
 	}
 	priv.Precompute()
-	s.remember(k.PoolID, k.KID, priv)
+	s.mu.Lock()
+	if s.keys == nil || len(s.keys) >= maxCachedKeys {
+		s.keys = make(map[cacheKey]cachedKey) // bounded: start again
+	}
+	s.keys[cacheKey{k.PoolID, k.KID}] = cachedKey{priv: priv, use: k.Use}
+	s.mu.Unlock()
 	return priv, nil
 }
 
-func (s *Service) remember(poolID, kid string, priv *rsa.PrivateKey) {
-	s.mu.Lock()
-	if s.keys == nil || len(s.keys) >= maxCachedKeys {
-		s.keys = make(map[cacheKey]*rsa.PrivateKey) // bounded: start again
-	}
-	s.keys[cacheKey{poolID, kid}] = priv
-	s.mu.Unlock()
+// maxCachedKeys bounds the key cache: a server that has seen more keys
+// since it last emptied it empties it again.
+const maxCachedKeys = 8192
+
+func (s *Service) cached(poolID, kid string) (cachedKey, bool) {
+	s.mu.RLock()
+	c, ok := s.keys[cacheKey{poolID, kid}]
+	s.mu.RUnlock()
+	return c, ok
 }
 
 func (s *Service) forget(poolID, kid string) {
 	s.mu.Lock()
 	delete(s.keys, cacheKey{poolID, kid})
-	delete(s.access, cacheKey{poolID, kid})
 	s.mu.Unlock()
 }

@@ -203,12 +203,8 @@ func (s *Service) VerifyAccess(tx store.Tx, token string) (*AccessClaims, error)
 // still knowing it lets no token through that exp would not refuse. The
 // caller reads the pool itself, so a deleted pool's tokens fail there.
 func (s *Service) accessKey(tx store.Tx, poolID, kid string) (*rsa.PrivateKey, error) {
-	ck := cacheKey{poolID, kid}
-	s.mu.RLock()
-	priv := s.access[ck]
-	s.mu.RUnlock()
-	if priv != nil {
-		return priv, nil
+	if c, ok := s.cached(poolID, kid); ok && c.use == UseAccess {
+		return c.priv, nil
 	}
 	keys, err := tx.Keys().List(poolID)
 	if err != nil {
@@ -217,31 +213,13 @@ func (s *Service) accessKey(tx store.Tx, poolID, kid string) (*rsa.PrivateKey, e
 		}
 		return nil, fmt.Errorf("tokens: list keys: %w", err)
 	}
-	var key *store.SigningKey
 	for _, k := range keys {
 		if k.KID == kid && k.Use == UseAccess {
-			key = k
-			break
+			return s.private(k) // caches it
 		}
 	}
-	if key == nil {
-		return nil, invalid("no access key %q in pool %s", kid, poolID)
-	}
-	if priv, err = s.private(key); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	if s.access == nil || len(s.access) >= maxCachedKeys {
-		s.access = make(map[cacheKey]*rsa.PrivateKey) // bounded: start again
-	}
-	s.access[ck] = priv
-	s.mu.Unlock()
-	return priv, nil
+	return nil, invalid("no access key %q in pool %s", kid, poolID)
 }
-
-// maxCachedKeys bounds each key cache (parsed keys, access keys): a server
-// that has seen more keys since it last emptied one empties it again.
-const maxCachedKeys = 8192
 
 // poolOf returns the pool ID of one of this server's issuers.
 func (s *Service) poolOf(iss string) (string, bool) {
