@@ -170,10 +170,7 @@ func (s *Service) GetPool(ctx context.Context, id string) (*Pool, error) {
 }
 
 func getPool(tx store.Tx, id string) (*Pool, error) {
-	r, err := tx.Pools().Get(id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, Errorf(ResourceNotFoundException, "User pool %s does not exist.", id)
-	}
+	r, err := poolRow(tx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -183,11 +180,17 @@ func getPool(tx store.Tx, id string) (*Pool, error) {
 // requirePool is getPool for a caller that needs only to know the pool is
 // there: it skips decoding the settings, which costs more than the read.
 func requirePool(tx store.Tx, id string) error {
-	_, err := tx.Pools().Get(id)
-	if errors.Is(err, store.ErrNotFound) {
-		return Errorf(ResourceNotFoundException, "User pool %s does not exist.", id)
-	}
+	_, err := poolRow(tx, id)
 	return err
+}
+
+// poolRow reads the pool's row, a missing pool as Cognito reports it.
+func poolRow(tx store.Tx, id string) (*store.Pool, error) {
+	r, err := tx.Pools().Get(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, Errorf(ResourceNotFoundException, "User pool %s does not exist.", id)
+	}
+	return r, err
 }
 
 // CountUsers is EstimatedNumberOfUsers.
