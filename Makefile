@@ -1,7 +1,7 @@
 # Ninshou: the two commands that matter are `go run ./cmd/ninshou` and `make test`.
 GO ?= go
 
-.PHONY: test bench bench-profile generate vet fmt chromium
+.PHONY: test purego bench bench-profile generate vet fmt chromium
 
 # Every test: unit, store conformance (SQLite and PostgreSQL), crash
 # durability, and the end-to-end scenarios with the AWS CLI and aws-sdk-go-v2
@@ -12,7 +12,7 @@ GO ?= go
 # so the PostgreSQL one runs alongside the first command: its output is
 # kept aside and printed when both are done, and the target fails if either
 # failed.
-test: vet e2e/js/node_modules/.installed chromium
+test: vet purego e2e/js/node_modules/.installed chromium
 	@pg=$$(mktemp); \
 	echo "NINSHOU_E2E_DB=postgres $(GO) test -count=1 -timeout 20m ./e2e  (alongside; its output follows the other's)"; \
 	NINSHOU_E2E_DB=postgres $(GO) test -count=1 -timeout 20m ./e2e >"$$pg" 2>&1 & pid=$$!; \
@@ -36,6 +36,11 @@ chromium:
 e2e/js/node_modules/.installed: e2e/js/package.json e2e/js/package-lock.json
 	npm ci --prefix e2e/js --no-audit --no-fund --loglevel=error
 	touch $@
+
+# Without cgo (or without libcrypto.so.3) RSA signatures and SRP fall back
+# to Go's own code: test that build of the packages that use them too.
+purego:
+	CGO_ENABLED=0 $(GO) test -count=1 ./internal/primitives ./internal/idp/tokens ./internal/idp/srp
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }

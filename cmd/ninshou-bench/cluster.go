@@ -33,7 +33,7 @@ const defaultBenchPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=di
 // behind a load balancer; the client spreads requests over them in turn.
 // On PostgreSQL the nodes share one postgres.Stats, so the table reports
 // the statements and round trips of the database per operation.
-func startCluster(ctx context.Context, db string, nodes int, cost string, logLevel slog.Level) (*target, error) {
+func startCluster(ctx context.Context, db string, nodes int, cost, crypto string, logLevel slog.Level) (*target, error) {
 	start := time.Now()
 	dir, err := os.MkdirTemp("", "ninshou-bench-")
 	if err != nil {
@@ -96,7 +96,7 @@ func startCluster(ctx context.Context, db string, nodes int, cost string, logLev
 	outbox := false
 	for i, ln := range lns {
 		args := []string{"--addr", ln.Addr().String(), "--data", dir, "--public-url", publicURL,
-			"--password-cost", cost, "--server-key", hex.EncodeToString(key)}
+			"--password-cost", cost, "--crypto", crypto, "--server-key", hex.EncodeToString(key)}
 		if dsn != "" {
 			args = append(args, "--db", dsn)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/ninshou/ninshou/internal/idp/password"
 	"github.com/ninshou/ninshou/internal/idp/srp"
+	"github.com/ninshou/ninshou/internal/primitives"
 )
 
 // The crypto floor of a workload is the throughput this machine would reach
@@ -36,6 +36,7 @@ import (
 type floor struct {
 	Cores         int     `json:"cores"`
 	PasswordCost  string  `json:"password_cost"`
+	Crypto        string  `json:"crypto"`
 	Argon2Params  string  `json:"argon2id_params"`
 	Argon2Millis  float64 `json:"argon2id_ms"`
 	RSASignMillis float64 `json:"rsa2048_sign_ms"`
@@ -69,7 +70,8 @@ var cryptoPerOp = map[string]floorOf{
 
 // measureFloor times each primitive on every core at once (timeEach) at
 // the parameters of cost.
-func measureFloor(cost string) *floor {
+func measureFloor(cost, crypto string) *floor {
+	_ = primitives.Use(crypto) // checked with the options; the servers use the same
 	p, err := password.ParamsFor(cost)
 	if err != nil {
 		p = password.Standard
@@ -77,10 +79,12 @@ func measureFloor(cost string) *floor {
 	f := &floor{Cores: runtime.GOMAXPROCS(0), PasswordCost: cost, Argon2Params: p.String(), Workloads: map[string]floorOf{}}
 	salt := make([]byte, 16)
 	f.Argon2Millis = timeEach(func() { argon2.IDKey([]byte(signinPassword), salt, p.Time, p.Memory, p.Threads, 32) })
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err == nil {
-		digest := sha256.Sum256([]byte("header.payload"))
-		f.RSASignMillis = timeEach(func() { rsa.SignPKCS1v15(nil, key, crypto.SHA256, digest[:]) })
+	f.Crypto = primitives.InForce()
+	if priv, err := rsa.GenerateKey(rand.Reader, 2048); err == nil {
+		if key, err := primitives.NewRSAKey(priv); err == nil {
+			digest := sha256.Sum256([]byte("header.payload"))
+			f.RSASignMillis = timeEach(func() { _, _ = key.SignSHA256(digest[:]) })
+		}
 	}
 	f.SRPMillis = timeEach(func() { srp.Verifier("AbCdEf123", "user0000001", signinPassword, salt) })
 	for name, w := range cryptoPerOp {
@@ -124,8 +128,8 @@ func (f *floor) print(w io.Writer) {
 	if f == nil {
 		return
 	}
-	fmt.Fprintf(w, "floor     measured here, all cores at once, CPU per call: argon2id %s %.3f ms; RSA-2048 sign %.3f ms; SRP verifier %.3f ms\n",
-		f.Argon2Params, f.Argon2Millis, f.RSASignMillis, f.SRPMillis)
+	fmt.Fprintf(w, "floor     measured here, all cores at once, CPU per call: argon2id %s %.3f ms; RSA-2048 sign %.3f ms; SRP verifier %.3f ms (%s)\n",
+		f.Argon2Params, f.Argon2Millis, f.RSASignMillis, f.SRPMillis, f.Crypto)
 	for _, name := range []string{"password-signin", "refresh", "admin-create-user", "new-password-flow", "founding-flow"} {
 		x := f.Workloads[name]
 		fmt.Fprintf(w, "          %-18s %d argon2id + %d SRP + %d RSA = %.2f ms CPU -> floor %.0f/s on %d cores\n",

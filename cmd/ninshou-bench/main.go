@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ninshou/ninshou/internal/primitives"
 	"github.com/ninshou/ninshou/internal/store/postgres"
 )
 
@@ -37,11 +38,13 @@ type options struct {
 	Workloads    []string
 	Users        int
 	PasswordCost string
-	Targets      []string
-	JSON         string
-	CPUProfile   string
-	ServerLog    slog.Level
-	Region       string
+	// Crypto is the servers' --crypto: auto, go or openssl.
+	Crypto     string
+	Targets    []string
+	JSON       string
+	CPUProfile string
+	ServerLog  slog.Level
+	Region     string
 	// DBs are the stores of in-process servers ("sqlite", "postgres" or a
 	// postgres:// URL) and Nodes the node counts on each; every pair that
 	// makes sense is a target.
@@ -84,6 +87,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	wl := fs.String("workloads", strings.Join(names, ","), "comma-separated `workloads` to run")
 	fs.IntVar(&o.Users, "users", 64, "users password-signin takes round-robin")
 	fs.StringVar(&o.PasswordCost, "password-cost", "standard", "password hashing profile of the in-process server: standard or low")
+	fs.StringVar(&o.Crypto, "crypto", "auto", "how Ninshou computes RSA signatures and SRP (its --crypto), for the server and the floor: auto, go or openssl")
 	fs.Func("target", "`[name=]URL` of a running server to load instead of an in-process one (loopback only; repeatable)", func(s string) error {
 		o.Targets = append(o.Targets, s)
 		return nil
@@ -159,6 +163,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--users must be at least 1")
 	case o.PasswordCost != "standard" && o.PasswordCost != "low":
 		return o, fmt.Errorf("--password-cost: %q is neither standard nor low", o.PasswordCost)
+	case o.Crypto != primitives.Auto && o.Crypto != primitives.Go && o.Crypto != primitives.OpenSSL:
+		return o, fmt.Errorf("--crypto: %q is none of auto, go and openssl", o.Crypto)
 	}
 	for _, t := range o.Targets {
 		if _, base := parseTarget(t); checkLoopback(base) != nil {
@@ -204,7 +210,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		opts.NinshouBin = bin
 	}
 	if len(opts.Targets) == 0 {
-		rep.Floor = measureFloor(opts.PasswordCost)
+		rep.Floor = measureFloor(opts.PasswordCost, opts.Crypto)
 		rep.Floor.print(stdout)
 	}
 	failed := false
@@ -277,15 +283,15 @@ func serversOf(opts options) []*server {
 					continue // one node's store
 				}
 				out = append(out, &server{Name: "ninshou", Start: func(ctx context.Context, _ string) (*target, error) {
-					return startCluster(ctx, db, n, opts.PasswordCost, opts.ServerLog)
+					return startCluster(ctx, db, n, opts.PasswordCost, opts.Crypto, opts.ServerLog)
 				}})
 			}
 		}
 	case opts.Ninshou == "process":
-		out = append(out, &server{Name: "ninshou", Ninshou: true, Start: ninshouProcess(opts.NinshouBin, opts.PasswordCost)})
+		out = append(out, &server{Name: "ninshou", Ninshou: true, Start: ninshouProcess(opts.NinshouBin, opts.PasswordCost, opts.Crypto)})
 	default:
 		out = append(out, &server{Name: "ninshou", Ninshou: true, Start: func(ctx context.Context, dir string) (*target, error) {
-			return startInProcess(ctx, "ninshou", opts.PasswordCost, opts.ServerLog, dir)
+			return startInProcess(ctx, "ninshou", opts.PasswordCost, opts.Crypto, opts.ServerLog, dir)
 		}})
 	}
 	if opts.Peers {

@@ -124,7 +124,7 @@ func apiReady(ctx context.Context, c *client) error {
 
 // ninshouProcess starts the Ninshou binary bin serving dir (a fresh
 // temporary directory when dir is ""), which is removed at Close.
-func ninshouProcess(bin, cost string) func(ctx context.Context, dir string) (*target, error) {
+func ninshouProcess(bin, cost, crypto string) func(ctx context.Context, dir string) (*target, error) {
 	return func(ctx context.Context, dir string) (*target, error) {
 		if dir == "" {
 			var err error
@@ -141,7 +141,7 @@ func ninshouProcess(bin, cost string) func(ctx context.Context, dir string) (*ta
 			return nil, err
 		}
 		cmd := exec.Command(bin, "--addr", addr, "--data", dir, "--public-url", base,
-			"--password-cost", cost, "--log-level", "warn")
+			"--password-cost", cost, "--crypto", crypto, "--log-level", "warn")
 		cmd.Env = ninshouEnv()
 		t, err := startChild(ctx, "ninshou", base, cmd, dir, healthOK)
 		if err != nil {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ninshou/ninshou/internal/primitives"
 )
 
 // report is the whole run, as written by --json.
@@ -69,10 +71,13 @@ type settings struct {
 	Args         []string `json:"args"`
 	Users        int      `json:"users"`
 	PasswordCost string   `json:"password_cost,omitempty"`
-	Ninshou      string   `json:"ninshou,omitempty"`
-	Peers        bool     `json:"peers,omitempty"`
-	Sizes        []int    `json:"sizes,omitempty"`
-	PeerUsers    int      `json:"peer_users,omitempty"`
+	// Crypto is the backend of RSA signatures and SRP in force, as
+	// primitives.InForce describes it.
+	Crypto    string `json:"crypto,omitempty"`
+	Ninshou   string `json:"ninshou,omitempty"`
+	Peers     bool   `json:"peers,omitempty"`
+	Sizes     []int  `json:"sizes,omitempty"`
+	PeerUsers int    `json:"peer_users,omitempty"`
 }
 
 func settingsOf(o options) settings {
@@ -85,6 +90,7 @@ func settingsOf(o options) settings {
 	}
 	if len(o.Targets) == 0 {
 		s.PasswordCost = o.PasswordCost
+		s.Crypto = primitives.InForce()
 	}
 	return s
 }

@@ -65,7 +65,7 @@ func (t *target) Close() error {
 // startInProcess builds a Ninshou with a fresh store in a temporary
 // directory (or on the store in dir) and serves it on a loopback port of
 // this process. The directory is removed at Close.
-func startInProcess(ctx context.Context, name, cost string, logLevel slog.Level, dir string) (*target, error) {
+func startInProcess(ctx context.Context, name, cost, crypto string, logLevel slog.Level, dir string) (*target, error) {
 	start := time.Now()
 	if dir == "" {
 		var err error
@@ -81,7 +81,7 @@ func startInProcess(ctx context.Context, name, cost string, logLevel slog.Level,
 	base := "http://" + ln.Addr().String()
 	noEnv := func(string) string { return "" }
 	cfg, err := config.Load([]string{
-		"--addr", ln.Addr().String(), "--data", dir, "--public-url", base, "--password-cost", cost,
+		"--addr", ln.Addr().String(), "--data", dir, "--public-url", base, "--password-cost", cost, "--crypto", crypto,
 	}, noEnv)
 	if err != nil {
 		ln.Close()

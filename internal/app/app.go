@@ -24,6 +24,7 @@ import (
 	"github.com/ninshou/ninshou/internal/idp/tokens"
 	"github.com/ninshou/ninshou/internal/notify"
 	"github.com/ninshou/ninshou/internal/outboxhttp"
+	"github.com/ninshou/ninshou/internal/primitives"
 	"github.com/ninshou/ninshou/internal/store"
 )
 
@@ -46,6 +47,10 @@ type App struct {
 func New(cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 	params, err := password.ParamsFor(cfg.PasswordCost)
 	if err != nil {
+		return nil, err
+	}
+	// Before any key is loaded: keys keep the backend they were loaded with.
+	if err := primitives.Use(cfg.Crypto); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -230,6 +235,7 @@ func (a *App) Banner(addr string) string {
 	fmt.Fprintf(&b, "  store:     %s\n", StoreName(a.Config))
 	fmt.Fprintf(&b, "  issuer:    %s/<poolId>\n", a.Config.PublicURL)
 	fmt.Fprintf(&b, "  passwords: %s\n", a.PasswordParams)
+	fmt.Fprintf(&b, "  crypto:    %s\n", primitives.InForce())
 	if a.Config.Outbox {
 		fmt.Fprintf(&b, "  outbox:    %s/_ninshou/outbox (every email and SMS, codes included)\n", url)
 	}

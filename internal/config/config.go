@@ -54,6 +54,10 @@ type Config struct {
 	// PasswordCost names the password hashing profile: "standard" or "low"
 	// (see internal/idp/password.ParamsFor).
 	PasswordCost string
+	// Crypto selects how RSA signatures and SRP exponentiations are computed:
+	// "auto" (OpenSSL's libcrypto when it loads, else Go), "go" or
+	// "openssl" (see internal/primitives).
+	Crypto string
 	// LogFormat is "text" or "json".
 	LogFormat string
 	// LogLevel is the minimum level logged.
@@ -88,6 +92,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("mail_from", c.MailFrom),
 		slog.Bool("outbox", c.Outbox),
 		slog.String("password_cost", c.PasswordCost),
+		slog.String("crypto", c.Crypto),
 		slog.String("log_format", c.LogFormat),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Bool("server_key_given", c.ServerKey != nil),
@@ -117,6 +122,7 @@ var options = []option{
 	{name: "mail-from", def: DefaultMailFrom, usage: "default sender `address` of email"},
 	{name: "outbox", usage: "expose the outbox over HTTP at /_ninshou/outbox (default true when --addr is a loopback address)", isBool: true},
 	{name: "password-cost", def: "standard", usage: "password hashing profile: standard or low (tests only)"},
+	{name: "crypto", def: "auto", usage: "how RSA signatures and SRP are computed: auto (OpenSSL's libcrypto.so.3 when it loads, else Go), go or openssl"},
 	{name: "log-format", def: "text", usage: "log format: text or json"},
 	{name: "log-level", def: "info", usage: "minimum log `level`: debug, info, warn or error"},
 	{name: "server-key", usage: "32-byte `key` (64 hex digits or base64) sealing SRP verifiers and TOTP secrets (default: <data>/server.key, created at first start)"},
@@ -272,6 +278,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	c.PasswordCost = get("password-cost")
 	if c.PasswordCost != "standard" && c.PasswordCost != "low" {
 		return Config{}, bad("password-cost", errors.New("want standard or low"))
+	}
+
+	c.Crypto = get("crypto")
+	if c.Crypto != "auto" && c.Crypto != "go" && c.Crypto != "openssl" {
+		return Config{}, bad("crypto", errors.New("want auto, go or openssl"))
 	}
 
 	c.LogFormat = get("log-format")

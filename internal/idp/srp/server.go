@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+
+	"github.com/ninshou/ninshou/internal/primitives"
 )
 
 // ephemeralBytes is the size of the server's secret b (256 bits).
@@ -48,7 +50,7 @@ func NewChallenge(v *big.Int, r io.Reader) (*Challenge, error) {
 
 // challengeFor computes B for a given b, or nil when B mod N == 0.
 func challengeFor(v, b *big.Int) *Challenge {
-	B := new(big.Int).Exp(gInt, b, nInt)
+	B := primitives.ExpMod(gInt, b, nInt) // b is the server's secret
 	kv := new(big.Int).Mul(kInt, v)
 	B.Add(B, kv).Mod(B, nInt)
 	if B.Sign() == 0 {
@@ -88,9 +90,9 @@ func (c *Challenge) Key(A, v *big.Int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	S := new(big.Int).Exp(v, u, nInt)
+	S := primitives.ExpMod(v, u, nInt)
 	S.Mul(S, A).Mod(S, nInt)
-	S.Exp(S, c.b, nInt)
+	S = primitives.ExpMod(S, c.b, nInt)
 	return deriveKey(S, u), nil
 }
 

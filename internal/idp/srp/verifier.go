@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+
+	"github.com/ninshou/ninshou/internal/primitives"
 )
 
 // SaltLen is the length of the salts NewSalt makes (Cognito's SALT values are
@@ -58,7 +60,9 @@ func computeX(id1, id2, password string, salt []byte) *big.Int {
 // poolName is the user-pool ID after the underscore, userID the immutable
 // username that the server sends as USER_ID_FOR_SRP.
 func Verifier(poolName, userID, password string, salt []byte) *big.Int {
-	return new(big.Int).Exp(gInt, computeX(poolName, userID, password, salt), nInt)
+	// x is derived from the password: ExpMod keeps the time independent of it
+	// where it can.
+	return primitives.ExpMod(gInt, computeX(poolName, userID, password, salt), nInt)
 }
 
 // DeviceVerifier is Verifier for a remembered device: the DeviceGroupKey takes

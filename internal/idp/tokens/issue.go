@@ -1,8 +1,6 @@
 package tokens
 
 import (
-	"crypto"
-	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -299,9 +297,7 @@ func (s *Service) sign(keys []*store.SigningKey, use string, payload []byte, exp
 	buf = append(buf, '.')
 	buf = enc.AppendEncode(buf, payload)
 	digest := sha256.Sum256(buf)
-	// The random source is not used by PKCS #1 v1.5 signing; blinding comes
-	// from crypto/rand inside crypto/rsa.
-	sig, err := rsa.SignPKCS1v15(nil, priv, crypto.SHA256, digest[:])
+	sig, err := priv.SignSHA256(digest[:])
 	if err != nil {
 		return Issued{}, fmt.Errorf("tokens: sign: %w", err)
 	}

@@ -38,7 +38,7 @@ func (s *Service) JWKS(tx store.Tx, poolID string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		pub := priv.PublicKey
+		pub := priv.Private().PublicKey
 		set.Keys = append(set.Keys, jwk{
 			Alg: "RS256",
 			E:   base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),

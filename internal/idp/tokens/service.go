@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ninshou/ninshou/internal/primitives"
 	"github.com/ninshou/ninshou/internal/store"
 )
 
@@ -49,8 +50,8 @@ type cacheKey struct{ pool, kid string }
 
 // cachedKey is a parsed key and its use (UseID or UseAccess).
 type cachedKey struct {
-	priv *rsa.PrivateKey
-	use  string
+	key *primitives.RSAKey
+	use string
 }
 
 func (s *Service) now() time.Time {
@@ -261,9 +262,9 @@ func activeKey(keys []*store.SigningKey, use string) *store.SigningKey {
 }
 
 // private returns the parsed private key of k, from the cache when it can.
-func (s *Service) private(k *store.SigningKey) (*rsa.PrivateKey, error) {
+func (s *Service) private(k *store.SigningKey) (*primitives.RSAKey, error) {
 	if c, ok := s.cached(k.PoolID, k.KID); ok {
-		return c.priv, nil
+		return c.key, nil
 	}
 	parsed, err := x509.ParsePKCS8PrivateKey(k.PrivateKeyDER)
 	if err != nil {
@@ -276,14 +277,17 @@ func (s *Service) private(k *store.SigningKey) (*rsa.PrivateKey, error) {
 	if priv.N.BitLen() < keyBits {
 		return nil, errors.New("tokens: key " + k.KID + " is shorter than 2048 bits")
 	}
-	priv.Precompute()
+	key, err := primitives.NewRSAKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: key %s: %w", k.KID, err)
+	}
 	s.mu.Lock()
 	if s.keys == nil || len(s.keys) >= maxCachedKeys {
 		s.keys = make(map[cacheKey]cachedKey) // bounded: start again
 	}
-	s.keys[cacheKey{k.PoolID, k.KID}] = cachedKey{priv: priv, use: k.Use}
+	s.keys[cacheKey{k.PoolID, k.KID}] = cachedKey{key: key, use: k.Use}
 	s.mu.Unlock()
-	return priv, nil
+	return key, nil
 }
 
 // maxCachedKeys bounds the key cache: a server that has seen more keys

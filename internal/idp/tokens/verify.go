@@ -1,7 +1,6 @@
 package tokens
 
 import (
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/ninshou/ninshou/internal/primitives"
 	"github.com/ninshou/ninshou/internal/store"
 )
 
@@ -148,7 +148,7 @@ func (s *Service) VerifyAccess(tx store.Tx, token string) (*AccessClaims, error)
 	if err != nil {
 		return nil, err
 	}
-	payload, err := jws.Verify(&priv.PublicKey)
+	payload, err := jws.Verify(&priv.Private().PublicKey)
 	if err != nil {
 		return nil, invalid("signature: %w", err)
 	}
@@ -202,9 +202,9 @@ func (s *Service) VerifyAccess(tx store.Tx, token string) (*AccessClaims, error)
 // after retirement (RetiredKeyTTL) is one whose tokens have all expired, so
 // still knowing it lets no token through that exp would not refuse. The
 // caller reads the pool itself, so a deleted pool's tokens fail there.
-func (s *Service) accessKey(tx store.Tx, poolID, kid string) (*rsa.PrivateKey, error) {
+func (s *Service) accessKey(tx store.Tx, poolID, kid string) (*primitives.RSAKey, error) {
 	if c, ok := s.cached(poolID, kid); ok && c.use == UseAccess {
-		return c.priv, nil
+		return c.key, nil
 	}
 	keys, err := tx.Keys().List(poolID)
 	if err != nil {

@@ -1,0 +1,25 @@
+//go:build !cgo || !linux
+
+package primitives
+
+import (
+	"crypto/rsa"
+	"errors"
+	"math/big"
+)
+
+func loadOpenSSL() (string, error) {
+	return "", errors.New("built without cgo")
+}
+
+type nativeKey struct{}
+
+func newNativeKey(*rsa.PrivateKey) (*nativeKey, error) {
+	return nil, errors.New("primitives: built without cgo")
+}
+
+func (*nativeKey) sign([]byte, int) ([]byte, error) {
+	return nil, errors.New("primitives: built without cgo")
+}
+
+func nativeExpMod(_, _, _ *big.Int) (*big.Int, bool) { return nil, false }

@@ -1,0 +1,127 @@
+package primitives
+
+import (
+	"crypto"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"math/big"
+	"sync"
+)
+
+// Backend names.
+const (
+	Auto    = "auto"    // OpenSSL when it loads, else Go
+	Go      = "go"      // Go's crypto/rsa and math/big
+	OpenSSL = "openssl" // OpenSSL's libcrypto; an error when it does not load
+)
+
+var (
+	mu       sync.RWMutex
+	useSSL   bool   // the backend in force uses libcrypto
+	inForce  string // description of the backend in force
+	selected bool
+)
+
+// Use selects the backend: Auto, Go or OpenSSL. Call it once at start, before
+// any key is loaded; keys already loaded keep the backend they were loaded
+// with. It fails for OpenSSL when libcrypto cannot be loaded, with the reason.
+func Use(backend string) error {
+	mu.Lock()
+	defer mu.Unlock()
+	switch backend {
+	case Go:
+		useSSL, inForce = false, "Go crypto/rsa and math/big"
+	case Auto, OpenSSL, "":
+		version, err := loadOpenSSL()
+		if err == nil {
+			useSSL, inForce = true, "OpenSSL libcrypto ("+version+")"
+			break
+		}
+		if backend == OpenSSL {
+			return fmt.Errorf("primitives: OpenSSL: %w", err)
+		}
+		useSSL, inForce = false, "Go crypto/rsa and math/big (OpenSSL not loaded: "+err.Error()+")"
+	default:
+		return fmt.Errorf("primitives: unknown backend %q (want auto, go or openssl)", backend)
+	}
+	selected = true
+	return nil
+}
+
+func current() bool {
+	mu.RLock()
+	ok, ssl := selected, useSSL
+	mu.RUnlock()
+	if ok {
+		return ssl
+	}
+	_ = Use(Auto) // Auto never fails
+	return current()
+}
+
+// InForce describes the backend in force, for the start-up log and reports.
+func InForce() string {
+	current()
+	mu.RLock()
+	defer mu.RUnlock()
+	return inForce
+}
+
+// RSAKey is an RSA private key prepared for signing by the backend in force.
+// It is safe for concurrent use.
+type RSAKey struct {
+	priv   *rsa.PrivateKey
+	native *nativeKey // nil under the Go backend
+}
+
+// NewRSAKey prepares priv for signing. The key must not be modified afterwards.
+func NewRSAKey(priv *rsa.PrivateKey) (*RSAKey, error) {
+	if priv == nil {
+		return nil, errors.New("primitives: nil key")
+	}
+	priv.Precompute()
+	k := &RSAKey{priv: priv}
+	if current() {
+		n, err := newNativeKey(priv)
+		if err != nil {
+			return nil, err
+		}
+		k.native = n
+	}
+	return k, nil
+}
+
+// Private is the key as Go holds it.
+func (k *RSAKey) Private() *rsa.PrivateKey { return k.priv }
+
+// Size is the length of the key's signatures in bytes.
+func (k *RSAKey) Size() int { return k.priv.Size() }
+
+// SignSHA256 returns the RSASSA-PKCS1-v1_5 signature of a SHA-256 digest.
+func (k *RSAKey) SignSHA256(digest []byte) ([]byte, error) {
+	if len(digest) != 32 {
+		return nil, errors.New("primitives: a SHA-256 digest is 32 bytes")
+	}
+	if k.native != nil {
+		return k.native.sign(digest, k.priv.Size())
+	}
+	// The random source is unused by PKCS #1 v1.5; crypto/rsa blinds with
+	// crypto/rand itself.
+	return rsa.SignPKCS1v15(nil, k.priv, crypto.SHA256, digest)
+}
+
+// ExpMod returns base^exp mod m for an odd modulus m > 1 and non-negative
+// base and exp. Under OpenSSL its running time does not depend on the value
+// of exp, so exp may be a secret (SRP's x and b).
+func ExpMod(base, exp, m *big.Int) *big.Int {
+	if m.Sign() <= 0 || m.Bit(0) == 0 || base.Sign() < 0 || exp.Sign() < 0 {
+		panic("primitives: ExpMod wants an odd positive modulus and non-negative operands")
+	}
+	if current() {
+		if r, ok := nativeExpMod(base, exp, m); ok {
+			return r
+		}
+	}
+	return new(big.Int).Exp(base, exp, m)
+}

@@ -1,0 +1,228 @@
+package primitives
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"math/big"
+	mrand "math/rand/v2"
+	"sync"
+	"testing"
+)
+
+// withBackend runs f with backend selected, then restores auto.
+func withBackend(t testing.TB, backend string, f func()) {
+	t.Helper()
+	if err := Use(backend); err != nil {
+		t.Fatalf("Use(%q): %v", backend, err)
+	}
+	defer func() { _ = Use(Auto) }()
+	f()
+}
+
+// requireOpenSSL skips where libcrypto 3 cannot be loaded (a build without
+// cgo); make test runs on machines that have it, so there it runs.
+func requireOpenSSL(t testing.TB) {
+	t.Helper()
+	if _, err := loadOpenSSL(); err != nil {
+		t.Skipf("OpenSSL not available: %v", err)
+	}
+}
+
+var testKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+func TestUseRefusesUnknownBackend(t *testing.T) {
+	if err := Use("fast"); err == nil {
+		t.Fatal("Use(fast) succeeded")
+	}
+	withBackend(t, Go, func() {
+		if got := InForce(); got != "Go crypto/rsa and math/big" {
+			t.Fatalf("InForce = %q", got)
+		}
+	})
+}
+
+// PKCS #1 v1.5 signatures are deterministic, so OpenSSL's must equal Go's
+// byte for byte, and verify with crypto/rsa.
+func TestOpenSSLSignaturesEqualGos(t *testing.T) {
+	requireOpenSSL(t)
+	keys := []*rsa.PrivateKey{testKey()}
+	if k, err := rsa.GenerateKey(rand.Reader, 3072); err == nil {
+		keys = append(keys, k)
+	}
+	for _, priv := range keys {
+		var goKey, sslKey *RSAKey
+		withBackend(t, Go, func() { goKey = mustKey(t, priv) })
+		withBackend(t, OpenSSL, func() { sslKey = mustKey(t, priv) })
+		if sslKey.native == nil || goKey.native != nil {
+			t.Fatal("backends were not applied")
+		}
+		for i := range 20 {
+			msg := make([]byte, i*37)
+			rand.Read(msg)
+			digest := sha256.Sum256(msg)
+			a, err := goKey.SignSHA256(digest[:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := sslKey.SignSHA256(digest[:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(a, b) {
+				t.Fatalf("key %d bits, message %d: signatures differ", priv.N.BitLen(), i)
+			}
+			if err := rsa.VerifyPKCS1v15(&priv.PublicKey, crypto.SHA256, digest[:], b); err != nil {
+				t.Fatalf("OpenSSL signature does not verify: %v", err)
+			}
+		}
+	}
+}
+
+func TestSignRefusesWrongDigestLength(t *testing.T) {
+	for _, backend := range []string{Go, Auto} {
+		withBackend(t, backend, func() {
+			k := mustKey(t, testKey())
+			if _, err := k.SignSHA256(make([]byte, 20)); err == nil {
+				t.Fatalf("%s: signed a 20-byte digest", backend)
+			}
+		})
+	}
+}
+
+// The key is shared by every request, so signing runs concurrently.
+func TestConcurrentSigning(t *testing.T) {
+	k := mustKey(t, testKey())
+	digest := sha256.Sum256([]byte("header.payload"))
+	want, err := k.SignSHA256(digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for range 8 {
+		wg.Go(func() {
+			for range 10 {
+				got, err := k.SignSHA256(digest[:])
+				if err != nil || !bytes.Equal(got, want) {
+					errs <- "a concurrent signature differs"
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+}
+
+func TestExpModMatchesMathBig(t *testing.T) {
+	for _, backend := range []string{Go, Auto} {
+		withBackend(t, backend, func() {
+			r := mrand.New(mrand.NewPCG(1, 2))
+			n3072 := randOdd(r, 3072)
+			cases := [][3]*big.Int{
+				{big.NewInt(2), big.NewInt(0), n3072},                          // exponent 0
+				{big.NewInt(0), big.NewInt(5), n3072},                          // base 0
+				{new(big.Int).Add(n3072, big.NewInt(7)), big.NewInt(3), n3072}, // base above m
+				{big.NewInt(5), big.NewInt(3), big.NewInt(1)},                  // m = 1
+				{big.NewInt(3), big.NewInt(200), big.NewInt(7)},
+			}
+			for range 30 {
+				m := randOdd(r, 64+r.IntN(3072))
+				cases = append(cases, [3]*big.Int{randInt(r, 1+r.IntN(3100)), randInt(r, 1+r.IntN(300)), m})
+			}
+			for i, c := range cases {
+				got := ExpMod(c[0], c[1], c[2])
+				want := new(big.Int).Exp(c[0], c[1], c[2])
+				if got.Cmp(want) != 0 {
+					t.Fatalf("%s case %d: %v^%v mod %v = %v, want %v", backend, i, c[0], c[1], c[2], got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestExpModRefusesEvenModulus(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("no panic for an even modulus")
+		}
+	}()
+	ExpMod(big.NewInt(2), big.NewInt(3), big.NewInt(10))
+}
+
+func mustKey(t testing.TB, priv *rsa.PrivateKey) *RSAKey {
+	t.Helper()
+	k, err := NewRSAKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func randInt(r *mrand.Rand, bits int) *big.Int {
+	b := make([]byte, (bits+7)/8)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return new(big.Int).SetBytes(b)
+}
+
+func randOdd(r *mrand.Rand, bits int) *big.Int {
+	n := randInt(r, bits)
+	n.SetBit(n, bits-1, 1)
+	return n.SetBit(n, 0, 1)
+}
+
+func BenchmarkSignSHA256(b *testing.B) {
+	digest := sha256.Sum256([]byte("header.payload"))
+	for _, backend := range []string{Go, OpenSSL} {
+		b.Run(backend, func(b *testing.B) {
+			if backend == OpenSSL {
+				requireOpenSSL(b)
+			}
+			withBackend(b, backend, func() {
+				k := mustKey(b, testKey())
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if _, err := k.SignSHA256(digest[:]); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			})
+		})
+	}
+}
+
+// BenchmarkExpModSRP is SRP's verifier: a 3072-bit modulus, a 256-bit exponent.
+func BenchmarkExpModSRP(b *testing.B) {
+	r := mrand.New(mrand.NewPCG(3, 4))
+	m, x := randOdd(r, 3072), randInt(r, 256)
+	g := big.NewInt(2)
+	for _, backend := range []string{Go, OpenSSL} {
+		b.Run(backend, func(b *testing.B) {
+			if backend == OpenSSL {
+				requireOpenSSL(b)
+			}
+			withBackend(b, backend, func() {
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						ExpMod(g, x, m)
+					}
+				})
+			})
+		})
+	}
+}
