@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ninshou/ninshou/internal/memtune"
 	"github.com/ninshou/ninshou/internal/primitives"
 	"github.com/ninshou/ninshou/internal/store/postgres"
 )
@@ -27,6 +28,13 @@ import (
 const maxErrorRate = 0.01
 
 func main() {
+	// The crypto floor is measured in this process: at the standard cost it
+	// runs with the server's memory settings, so that the floor's argon2id
+	// and the server's pay the same for their memory. (Here, not in run,
+	// which tests call.)
+	if o, err := parseOptions(os.Args[1:], io.Discard); err == nil && len(o.Targets) == 0 {
+		memtune.ReexecForStandardCost(o.PasswordCost)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

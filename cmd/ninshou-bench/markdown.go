@@ -54,6 +54,9 @@ func (r *report) markdown(png string) string {
 	fmt.Fprintf(&b, "Measured %s by `go run ./cmd/ninshou-bench %s`.\n\n", r.Started.Format(time.DateTime+" MST"), strings.Join(s.Args, " "))
 	fmt.Fprintf(&b, "- Machine: %s, %d CPUs (GOMAXPROCS %d), %s %s. The load generator runs on the same machine and shares its CPUs.\n",
 		m.CPU, m.NProc, m.GOMAXPROCS, m.GoVersion, m.OS)
+	if m.GODEBUG != "" {
+		fmt.Fprintf(&b, "- GODEBUG=%s in the load generator and the Ninshou it started.\n", m.GODEBUG)
+	}
 	fmt.Fprintf(&b, "- Each workload at each concurrency (%s) for %v or %d operations, whichever came first; %d users per sign-in pool.\n",
 		joinInts(s.Concurrency), time.Duration(s.DurationSeconds*float64(time.Second)), s.MaxOps, s.Users)
 	for _, t := range r.Targets {

@@ -34,6 +34,9 @@ type machine struct {
 	GOMAXPROCS int    `json:"gomaxprocs"`
 	GoVersion  string `json:"go_version"`
 	OS         string `json:"os"`
+	// GODEBUG is this process's, which the Ninshou it starts inherits
+	// (at the standard cost, madvdontneed=0: see memtune).
+	GODEBUG string `json:"godebug,omitempty"`
 }
 
 func thisMachine() machine {
@@ -43,6 +46,7 @@ func thisMachine() machine {
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
 		GoVersion:  runtime.Version(),
 		OS:         runtime.GOOS + "/" + runtime.GOARCH,
+		GODEBUG:    os.Getenv("GODEBUG"),
 	}
 }
 
@@ -171,7 +175,7 @@ func mib(b int64) string { return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1
 func (r *report) printHeader(w io.Writer) {
 	m, s := r.Machine, r.Settings
 	fmt.Fprintf(w, "ninshou-bench  %s\n", r.Started.Format(time.RFC3339))
-	fmt.Fprintf(w, "machine   %s; nproc %d; GOMAXPROCS %d; %s %s\n", m.CPU, m.NProc, m.GOMAXPROCS, m.GoVersion, m.OS)
+	fmt.Fprintf(w, "machine   %s; nproc %d; GOMAXPROCS %d; %s %s; GODEBUG=%s\n", m.CPU, m.NProc, m.GOMAXPROCS, m.GoVersion, m.OS, m.GODEBUG)
 	conc := make([]string, len(s.Concurrency))
 	for i, c := range s.Concurrency {
 		conc[i] = strconv.Itoa(c)
