@@ -22,6 +22,8 @@ static struct {
 	int (*set_signature_md)(void *, const void *);
 	const void *(*sha256)(void);
 	int (*sign)(void *, unsigned char *, size_t *, const unsigned char *, size_t);
+	int (*verify_init)(void *);
+	int (*verify)(void *, const unsigned char *, size_t, const unsigned char *, size_t);
 	void *(*bn_ctx_new)(void);
 	void (*bn_ctx_free)(void *);
 	void *(*bn_bin2bn)(const unsigned char *, int, void *);
@@ -50,6 +52,8 @@ static int nsh_load(void) {
 	RESOLVE(set_signature_md, "EVP_PKEY_CTX_set_signature_md");
 	RESOLVE(sha256, "EVP_sha256");
 	RESOLVE(sign, "EVP_PKEY_sign");
+	RESOLVE(verify_init, "EVP_PKEY_verify_init");
+	RESOLVE(verify, "EVP_PKEY_verify");
 	RESOLVE(bn_ctx_new, "BN_CTX_new");
 	RESOLVE(bn_ctx_free, "BN_CTX_free");
 	RESOLVE(bn_bin2bn, "BN_bin2bn");
@@ -83,6 +87,21 @@ static long nsh_sign(void *key, const unsigned char *digest, unsigned char *sig,
 		ret = (long)n;
 	ossl.pkey_ctx_free(ctx);
 	return ret;
+}
+
+// nsh_verify checks a PKCS #1 v1.5 SHA-256 signature of a 32-byte digest:
+// 1 valid, 0 not.
+static int nsh_verify(void *key, const unsigned char *digest, const unsigned char *sig, size_t n) {
+	int ok = 0;
+	void *ctx = ossl.pkey_ctx_new(key, NULL);
+	if (!ctx) return 0;
+	if (ossl.verify_init(ctx) > 0 &&
+	    ossl.set_rsa_padding(ctx, 1) > 0 &&
+	    ossl.set_signature_md(ctx, ossl.sha256()) > 0 &&
+	    ossl.verify(ctx, sig, n, digest, 32) == 1)
+		ok = 1;
+	ossl.pkey_ctx_free(ctx);
+	return ok;
 }
 
 // nsh_exp_mod writes base^exp mod m, big-endian and left-padded to mlen
@@ -167,6 +186,12 @@ func (k *nativeKey) sign(digest []byte, size int) ([]byte, error) {
 		return nil, errors.New("primitives: OpenSSL could not sign")
 	}
 	return sig, nil
+}
+
+func (k *nativeKey) verify(digest, sig []byte) bool {
+	ok := C.nsh_verify(k.p, (*C.uchar)(unsafe.Pointer(&digest[0])), (*C.uchar)(unsafe.Pointer(&sig[0])), C.size_t(len(sig)))
+	runtime.KeepAlive(k)
+	return ok == 1
 }
 
 func nativeExpMod(base, exp, m *big.Int) (*big.Int, bool) {

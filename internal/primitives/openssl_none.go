@@ -22,4 +22,6 @@ func (*nativeKey) sign([]byte, int) ([]byte, error) {
 	return nil, errors.New("primitives: built without cgo")
 }
 
+func (*nativeKey) verify([]byte, []byte) bool { return false }
+
 func nativeExpMod(_, _, _ *big.Int) (*big.Int, bool) { return nil, false }

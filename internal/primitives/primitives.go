@@ -111,6 +111,27 @@ func (k *RSAKey) SignSHA256(digest []byte) ([]byte, error) {
 	return rsa.SignPKCS1v15(nil, k.priv, crypto.SHA256, digest)
 }
 
+// ErrVerification is VerifySHA256's answer to a signature that does not verify.
+var ErrVerification = errors.New("primitives: signature does not verify")
+
+// VerifySHA256 checks an RSASSA-PKCS1-v1_5 signature of a SHA-256 digest
+// made by k's private key. The signature must be exactly Size bytes.
+func (k *RSAKey) VerifySHA256(digest, sig []byte) error {
+	if len(digest) != 32 || len(sig) != k.priv.Size() {
+		return ErrVerification
+	}
+	if k.native != nil {
+		if !k.native.verify(digest, sig) {
+			return ErrVerification
+		}
+		return nil
+	}
+	if rsa.VerifyPKCS1v15(&k.priv.PublicKey, crypto.SHA256, digest, sig) != nil {
+		return ErrVerification
+	}
+	return nil
+}
+
 // ExpMod returns base^exp mod m for an odd modulus m > 1 and non-negative
 // base and exp. Under OpenSSL its running time does not depend on the value
 // of exp, so exp may be a secret (SRP's x and b).

@@ -87,6 +87,44 @@ func TestOpenSSLSignaturesEqualGos(t *testing.T) {
 	}
 }
 
+// Both backends accept a valid signature and refuse every corruption of it.
+func TestVerifyAgreesWithGo(t *testing.T) {
+	priv := testKey()
+	digest := sha256.Sum256([]byte("header.payload"))
+	good, err := rsa.SignPKCS1v15(nil, priv, crypto.SHA256, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherDigest := sha256.Sum256([]byte("header.payload!"))
+	allOnes := bytes.Repeat([]byte{0xff}, len(good)) // above the modulus
+	for _, backend := range []string{Go, Auto} {
+		withBackend(t, backend, func() {
+			k := mustKey(t, priv)
+			if err := k.VerifySHA256(digest[:], good); err != nil {
+				t.Fatalf("%s: a good signature: %v", backend, err)
+			}
+			bad := map[string][2][]byte{
+				"other digest":  {otherDigest[:], good},
+				"short":         {digest[:], good[1:]},
+				"long":          {digest[:], append(append([]byte{}, good...), 0)},
+				"above modulus": {digest[:], allOnes},
+				"zero":          {digest[:], make([]byte, len(good))},
+				"short digest":  {digest[:31], good},
+			}
+			for i := 0; i < len(good); i += 17 {
+				flipped := append([]byte{}, good...)
+				flipped[i] ^= 0x01
+				bad["bit flipped at "+string(rune('a'+i%26))+string(rune('0'+i/26%10))] = [2][]byte{digest[:], flipped}
+			}
+			for name, c := range bad {
+				if err := k.VerifySHA256(c[0], c[1]); err == nil {
+					t.Errorf("%s: %s: verified", backend, name)
+				}
+			}
+		})
+	}
+}
+
 func TestSignRefusesWrongDigestLength(t *testing.T) {
 	for _, backend := range []string{Go, Auto} {
 		withBackend(t, backend, func() {
@@ -197,6 +235,28 @@ func BenchmarkSignSHA256(b *testing.B) {
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
 						if _, err := k.SignSHA256(digest[:]); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			})
+		})
+	}
+}
+
+func BenchmarkVerifySHA256(b *testing.B) {
+	digest := sha256.Sum256([]byte("header.payload"))
+	for _, backend := range []string{Go, OpenSSL} {
+		b.Run(backend, func(b *testing.B) {
+			if backend == OpenSSL {
+				requireOpenSSL(b)
+			}
+			withBackend(b, backend, func() {
+				k := mustKey(b, testKey())
+				sig, _ := k.SignSHA256(digest[:])
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if err := k.VerifySHA256(digest[:], sig); err != nil {
 							b.Fatal(err)
 						}
 					}

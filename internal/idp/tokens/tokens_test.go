@@ -554,6 +554,13 @@ func TestVerifyAccessRejects(t *testing.T) {
 		{name: "expired", token: access, now: t0.Add(time.Hour), msg: tokens.MsgExpiredAccessToken},
 		{name: "issued in the future", token: access, now: t0.Add(-61 * time.Second)},
 		{name: "padded segments", token: seg[0] + "=." + seg[1] + "." + seg[2]},
+		{name: "four segments", token: access + "." + seg[2]},
+		{name: "two segments", token: seg[0] + "." + seg[1]},
+		{name: "critical header, signed", token: forge(`{"kid":"`+kidA+`","alg":"RS256","crit":["exp"],"exp":1}`, string(rawPayload), rs256(privA))},
+		{name: "header not an object", token: forge(`["RS256"]`, string(rawPayload), rs256(privA))},
+		{name: "payload not an object", token: forge(hdr("RS256", kidA), `"`+publicURL+"/"+poolA+`"`, rs256(privA))},
+		{name: "signature cut short", token: seg[0] + "." + seg[1] + "." + seg[2][:len(seg[2])-4]},
+		{name: "empty signature", token: seg[0] + "." + seg[1] + "."},
 		{name: "JSON serialization", token: `{"payload":"` + seg[1] + `","protected":"` + seg[0] + `","signature":"` + seg[2] + `"}`},
 	}
 	for _, tc := range cases {
