@@ -482,13 +482,15 @@ func runPeerDirectory(ctx context.Context, opts options, srv *server, rep *repor
 	return ok
 }
 
-// settledBytes is dirBytes(dir) once it has stopped changing, for up to
-// 10 s. A peer may still be writing after its load: cognito-local rewrites
-// its whole pool file, truncating it first, for every user, and the
-// requests a load abandons when its time runs out are still being served.
+// settledBytes is dirBytes(dir) once it has stopped changing for a
+// second, for up to 30 s. A peer may still be writing after its load:
+// cognito-local rewrites its whole pool file, truncating it first, for
+// every user, and the requests a load abandons when its time runs out are
+// still being served. (Two equal readings 200 ms apart were not enough:
+// one run caught a truncated file twice and reported 0 bytes per user.)
 func settledBytes(ctx context.Context, dir string) int64 {
-	last := dirBytes(dir)
-	for range 50 {
+	last, same := dirBytes(dir), 0
+	for range 150 {
 		select {
 		case <-ctx.Done():
 			return last
@@ -496,7 +498,11 @@ func settledBytes(ctx context.Context, dir string) int64 {
 		}
 		n := dirBytes(dir)
 		if n == last && n > 0 {
-			return n
+			if same++; same == 5 {
+				return n
+			}
+		} else {
+			same = 0
 		}
 		last = n
 	}
