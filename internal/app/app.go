@@ -22,6 +22,7 @@ import (
 	"github.com/ninshou/ninshou/internal/idp"
 	"github.com/ninshou/ninshou/internal/idp/password"
 	"github.com/ninshou/ninshou/internal/idp/tokens"
+	"github.com/ninshou/ninshou/internal/importhttp"
 	"github.com/ninshou/ninshou/internal/notify"
 	"github.com/ninshou/ninshou/internal/outboxhttp"
 	"github.com/ninshou/ninshou/internal/primitives"
@@ -100,6 +101,8 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 		MailFrom: cfg.MailFrom,
 		Kick:     disp.Kick,
 		Log:      log,
+		// The upload URL of user import jobs is served by this app (routes).
+		ImportUploadURL: importhttp.URL(cfg.PublicURL),
 	}
 	svc.FakeSRPSecret = fakeSRP
 	a := &App{Config: cfg, Store: st, Service: svc, Dispatcher: disp, Log: log, PasswordParams: params}
@@ -126,6 +129,7 @@ func (a *App) routes() http.Handler {
 	if a.Config.Outbox {
 		mux.Handle("/_ninshou/outbox", outboxhttp.Handler(a.Store))
 	}
+	mux.Handle(importhttp.Path, importhttp.Handler(a.Service, a.Log))
 	mux.Handle("/", awsjson.NewHandler(awsjson.Config{
 		TargetPrefix: "AWSCognitoIdentityProviderService",
 		Endpoints:    adapter.Endpoints(a.Service),
@@ -191,6 +195,10 @@ func (a *App) discovery(w http.ResponseWriter, r *http.Request) {
 // Close releases the store.
 func (a *App) Close() error { return a.Store.Close() }
 
+// importPoll is how often a node looks for user import jobs started on
+// another node (a job started on this one wakes it at once).
+const importPoll = 2 * time.Second
+
 // Serve serves on ln and runs the outbox dispatcher until ctx is done, then
 // stops gracefully (in-flight requests finish; bounded).
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
@@ -208,6 +216,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(janitored)
 		a.Janitor.Run(dctx)
 	}()
+	imported := make(chan struct{})
+	go func() {
+		defer close(imported)
+		a.Service.RunImports(dctx, importPoll)
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var err error
@@ -221,6 +234,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	stopDispatch()
 	<-dispatched
 	<-janitored
+	<-imported
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
+	"sync"
 	"time"
 
 	"github.com/ninshou/ninshou/internal/idp/password"
@@ -32,9 +33,21 @@ type Service struct {
 	// Kick wakes the outbox dispatcher after a message was enqueued.
 	Kick func()
 	Log  *slog.Logger
+	// ImportUploadURL is the URL a user import job's CSV file is PUT to
+	// (CreateUserImportJob's PreSignedUrl), built by the wire layer that
+	// serves it; nil leaves PreSignedUrl empty.
+	ImportUploadURL func(poolID, jobID, secret string) string
 	// Now and Rand are injected so that tests control time and randomness.
 	Now  func() time.Time
 	Rand io.Reader
+
+	wakeOnce sync.Once
+	wake     chan struct{} // a job was started here: RunImports looks now
+}
+
+func (s *Service) importWake() chan struct{} {
+	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
+	return s.wake
 }
 
 func (s *Service) now() time.Time {

@@ -80,6 +80,7 @@ type Tx interface {
 	Devices() DeviceRepo
 	WebAuthn() WebAuthnRepo
 	AuthEvents() AuthEventRepo
+	ImportJobs() ImportJobRepo
 }
 
 // Page asks for at most Limit rows after the opaque cursor After ("" = from
@@ -486,4 +487,54 @@ type AuthEventRepo interface {
 	// List returns a user's events, newest first.
 	List(poolID, sub string, page Page) (events []*AuthEvent, next string, err error)
 	DeleteBefore(t time.Time) (int64, error)
+}
+
+// ImportJob is a user import job (CreateUserImportJob): a CSV file of users,
+// uploaded to the job's URL and then imported in the background.
+type ImportJob struct {
+	PoolID  string
+	ID      string // "import-" and random characters; unique in the pool
+	Name    string
+	RoleArn string
+	// Status is one of Cognito's UserImportJobStatusType values: Created,
+	// Pending, InProgress, Stopping, Expired, Stopped, Failed, Succeeded.
+	Status string
+	// UploadSecret is the random secret in the job's upload URL, which
+	// DescribeUserImportJob shows again (as Cognito shows its pre-signed URL).
+	UploadSecret []byte
+	// Uploaded is set once a CSV file has been stored (PutCSV).
+	Uploaded          bool
+	Imported          int64
+	Skipped           int64
+	Failed            int64
+	CompletionMessage string
+	CreatedAt         time.Time
+	StartedAt         time.Time // zero until started
+	CompletedAt       time.Time // zero until finished
+	// Version starts at 1 and is bumped by every Update; Update fails with
+	// ErrConflict when the stored version differs from the one given (a
+	// StopUserImportJob racing the importer).
+	Version int64
+}
+
+// ImportJobRepo stores import jobs and their CSV files. Deleting the pool
+// deletes its jobs.
+type ImportJobRepo interface {
+	Create(j *ImportJob) error // *ExistsError{What: "import job"}; sets Version to 1
+	Get(poolID, id string) (*ImportJob, error)
+	// Update writes every field but PoolID, ID and CreatedAt and bumps
+	// Version; ErrNotFound, or ErrConflict on a stale Version.
+	Update(j *ImportJob) error
+	// List orders by CreatedAt, then ID.
+	List(poolID string, page Page) (jobs []*ImportJob, next string, err error)
+	// PutCSV stores the job's CSV file, replacing an earlier one, and sets
+	// Uploaded (without bumping Version); ErrNotFound if there is no job.
+	PutCSV(poolID, id string, data []byte) error
+	// CSV returns the stored file; ErrNotFound if none was uploaded.
+	CSV(poolID, id string) ([]byte, error)
+	// DeleteCSV drops the stored file once the job is done with it.
+	DeleteCSV(poolID, id string) error
+	// ListActive returns the jobs of every pool whose Status is Pending or
+	// InProgress, oldest first: what a restarted node resumes.
+	ListActive(limit int) ([]*ImportJob, error)
 }

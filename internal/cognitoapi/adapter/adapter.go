@@ -25,6 +25,7 @@ func Endpoints(svc *idp.Service) map[string]awsjson.Endpoint {
 	h.registerListUsers(m)
 	h.registerWebAuthn(m)
 	h.registerDevices(m)
+	h.registerImportJobs(m)
 	return m
 }
 

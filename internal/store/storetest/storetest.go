@@ -62,6 +62,11 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UserDeleteCascades", testUserDeleteCascades},
 		{"PoolDeleteCascadesNew", testPoolDeleteCascadesNew},
 		{"NewReposViewCannotWrite", testNewReposViewCannotWrite},
+		{"ImportJobs", testImportJobs},
+		{"ImportJobsList", testImportJobsList},
+		{"ImportJobsCSV", testImportJobsCSV},
+		{"ImportJobsListActive", testImportJobsListActive},
+		{"ImportJobsPoolDelete", testImportJobsPoolDelete},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,608 @@
+package idp
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf16"
+
+	"github.com/google/uuid"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// User import jobs: Cognito's bulk path for users from a CSV file.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-using-import-tool.html
+//
+//	CreateUserImportJob -> Created (the CSV is PUT to PreSignedUrl)
+//	StartUserImportJob  -> Pending -> InProgress -> Succeeded | Failed
+//	StopUserImportJob   -> Stopping -> Stopped (or Stopped at once when Pending)
+//
+// Imported users have no password and are RESET_REQUIRED: signing in with
+// a password answers PasswordResetRequiredException, and ForgotPassword
+// sends them a code. A job imports in batches; each batch's users and the
+// job's counters commit together, so a job resumed after a crash goes on
+// from the first row not yet counted and imports no row twice.
+
+// Import job statuses (UserImportJobStatusType).
+const (
+	ImportCreated    = "Created"
+	ImportPending    = "Pending"
+	ImportInProgress = "InProgress"
+	ImportStopping   = "Stopping"
+	ImportStopped    = "Stopped"
+	ImportFailed     = "Failed"
+	ImportSucceeded  = "Succeeded"
+)
+
+// Import limits. Cognito's documentation caps a file at 100 MB; the batch
+// size bounds one transaction.
+const (
+	MaxImportCSVBytes = 100 << 20
+	importBatch       = 500
+)
+
+// ImportJob is a user import job as the API shows it.
+type ImportJob struct {
+	PoolID            string
+	ID                string
+	Name              string
+	RoleArn           string
+	Status            string
+	PreSignedURL      string
+	Imported          int64
+	Skipped           int64
+	Failed            int64
+	CompletionMessage string
+	CreatedAt         time.Time
+	StartedAt         time.Time
+	CompletedAt       time.Time
+}
+
+func (s *Service) importJobView(j *store.ImportJob) *ImportJob {
+	url := ""
+	if s.ImportUploadURL != nil {
+		url = s.ImportUploadURL(j.PoolID, j.ID, base64.RawURLEncoding.EncodeToString(j.UploadSecret))
+	}
+	return &ImportJob{
+		PoolID: j.PoolID, ID: j.ID, Name: j.Name, RoleArn: j.RoleArn, Status: j.Status, PreSignedURL: url,
+		Imported: j.Imported, Skipped: j.Skipped, Failed: j.Failed, CompletionMessage: j.CompletionMessage,
+		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, CompletedAt: j.CompletedAt,
+	}
+}
+
+// standardCSVColumns are GetCSVHeader's columns before the pool's custom
+// attributes, in the order of the example in Cognito's guide
+// (cognito-user-pools-using-import-tool-csv-header.html).
+var standardCSVColumns = []string{
+	"name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile",
+	"picture", "website", "email", "email_verified", "gender", "birthdate", "zoneinfo", "locale",
+	"phone_number", "phone_number_verified", "address", "updated_at",
+}
+
+const (
+	csvUsername   = "cognito:username"
+	csvMFAEnabled = "cognito:mfa_enabled"
+)
+
+func csvHeader(p *Pool) []string {
+	h := slices.Clone(standardCSVColumns)
+	for _, a := range p.Schema {
+		if strings.HasPrefix(a.Name, "custom:") || strings.HasPrefix(a.Name, "dev:") {
+			h = append(h, a.Name)
+		}
+	}
+	return append(h, csvMFAEnabled, csvUsername)
+}
+
+// GetCSVHeader returns the columns of the pool's import file.
+func (s *Service) GetCSVHeader(ctx context.Context, poolID string) ([]string, error) {
+	p, err := s.GetPool(ctx, poolID)
+	if err != nil {
+		return nil, err
+	}
+	return csvHeader(p), nil
+}
+
+// CreateUserImportJob creates a job in status Created, with the URL its CSV
+// file is PUT to.
+func (s *Service) CreateUserImportJob(ctx context.Context, poolID, name, roleArn string) (*ImportJob, error) {
+	now := s.now()
+	j := &store.ImportJob{
+		PoolID: poolID, ID: "import-" + s.randomString(alnum, 10), Name: name, RoleArn: roleArn,
+		Status: ImportCreated, UploadSecret: s.randomBytes(32), CreatedAt: now,
+	}
+	err := s.update(ctx, func(tx store.Tx) error {
+		if err := requirePool(tx, poolID); err != nil {
+			return err
+		}
+		return tx.ImportJobs().Create(j)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.importJobView(j), nil
+}
+
+func getImportJob(tx store.Tx, poolID, id string) (*store.ImportJob, error) {
+	if err := requirePool(tx, poolID); err != nil {
+		return nil, err
+	}
+	j, err := tx.ImportJobs().Get(poolID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, Errorf(ResourceNotFoundException, "Import job %s does not exist.", id)
+	}
+	return j, err
+}
+
+// DescribeUserImportJob returns a job.
+func (s *Service) DescribeUserImportJob(ctx context.Context, poolID, id string) (*ImportJob, error) {
+	var j *store.ImportJob
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		j, err = getImportJob(tx, poolID, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.importJobView(j), nil
+}
+
+// ListUserImportJobs lists the pool's jobs in creation order.
+func (s *Service) ListUserImportJobs(ctx context.Context, poolID string, page store.Page) ([]*ImportJob, string, error) {
+	var out []*ImportJob
+	var next string
+	err := s.view(ctx, func(tx store.Tx) error {
+		if err := requirePool(tx, poolID); err != nil {
+			return err
+		}
+		js, n, err := tx.ImportJobs().List(poolID, listPage(page))
+		if err != nil {
+			return badPage(err)
+		}
+		for _, j := range js {
+			out = append(out, s.importJobView(j))
+		}
+		next = n
+		return nil
+	})
+	return out, next, err
+}
+
+// UploadUserImportCSV stores the CSV file PUT to a job's upload URL. secret
+// is the URL's secret as it appears there; a wrong one is
+// ErrImportUploadDenied.
+func (s *Service) UploadUserImportCSV(ctx context.Context, poolID, id, secret string, data []byte) error {
+	given, err := base64.RawURLEncoding.DecodeString(secret)
+	if err != nil {
+		return ErrImportUploadDenied
+	}
+	if len(data) > MaxImportCSVBytes {
+		return ErrImportTooLarge
+	}
+	return s.update(ctx, func(tx store.Tx) error {
+		j, err := tx.ImportJobs().Get(poolID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrImportUploadDenied
+		}
+		if err != nil {
+			return err
+		}
+		if subtle.ConstantTimeCompare(given, j.UploadSecret) != 1 {
+			return ErrImportUploadDenied
+		}
+		if j.Status != ImportCreated {
+			return ErrImportUploadDenied // the file of a started job is final
+		}
+		return tx.ImportJobs().PutCSV(poolID, id, data)
+	})
+}
+
+// Upload refusals, for the upload endpoint (not Cognito API errors).
+var (
+	ErrImportUploadDenied = errors.New("idp: no such import job, or a wrong upload secret, or the job has started")
+	ErrImportTooLarge     = fmt.Errorf("idp: an import file is at most %d bytes", MaxImportCSVBytes)
+)
+
+// StartUserImportJob queues a Created job; a node's importer (RunImports)
+// picks it up.
+func (s *Service) StartUserImportJob(ctx context.Context, poolID, id string) (*ImportJob, error) {
+	var j *store.ImportJob
+	err := s.update(ctx, func(tx store.Tx) error {
+		var err error
+		if j, err = getImportJob(tx, poolID, id); err != nil {
+			return err
+		}
+		if j.Status != ImportCreated {
+			return Errorf(InvalidParameterException, "Import job %s is %s; only a Created job can be started.", id, j.Status)
+		}
+		j.Status, j.StartedAt = ImportPending, s.now()
+		return tx.ImportJobs().Update(j)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wakeImporter()
+	return s.importJobView(j), nil
+}
+
+// StopUserImportJob stops a Pending or InProgress job: at once when
+// Pending, after the batch being imported when InProgress.
+func (s *Service) StopUserImportJob(ctx context.Context, poolID, id string) (*ImportJob, error) {
+	var j *store.ImportJob
+	err := s.update(ctx, func(tx store.Tx) error {
+		var err error
+		if j, err = getImportJob(tx, poolID, id); err != nil {
+			return err
+		}
+		switch j.Status {
+		case ImportPending:
+			j.Status, j.CompletedAt, j.CompletionMessage = ImportStopped, s.now(), "Import Job Stopped."
+		case ImportInProgress:
+			j.Status = ImportStopping
+		default:
+			return Errorf(InvalidParameterException, "Import job %s is %s; only a Pending or InProgress job can be stopped.", id, j.Status)
+		}
+		return tx.ImportJobs().Update(j)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.importJobView(j), nil
+}
+
+func (s *Service) wakeImporter() {
+	select {
+	case s.importWake() <- struct{}{}:
+	default:
+	}
+}
+
+// RunImports imports the jobs started on any node until ctx ends: it
+// polls every interval and wakes at once for a job started here. A job
+// goes from Pending to InProgress in a conditional write, so one node
+// takes it; InProgress jobs found at start (a node stopped mid-job) are
+// resumed from their first uncounted row.
+func (s *Service) RunImports(ctx context.Context, interval time.Duration) {
+	resume := true
+	for {
+		jobs, err := s.activeImports(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log().Error("import jobs: list", "err", err)
+		}
+		for _, j := range jobs {
+			if ctx.Err() != nil {
+				return
+			}
+			if j.Status == ImportInProgress && !resume {
+				continue // another node's
+			}
+			if err := s.runImport(ctx, j); err != nil && ctx.Err() == nil {
+				s.log().Error("import job failed to run", "pool", j.PoolID, "job", j.ID, "err", err)
+			}
+		}
+		resume = false
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.importWake():
+		case <-time.After(interval):
+		}
+	}
+}
+
+func (s *Service) activeImports(ctx context.Context) ([]*store.ImportJob, error) {
+	var jobs []*store.ImportJob
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		jobs, err = tx.ImportJobs().ListActive(100)
+		return err
+	})
+	return jobs, err
+}
+
+// runImport takes job j (claiming it when Pending) and imports its rows.
+func (s *Service) runImport(ctx context.Context, j *store.ImportJob) error {
+	if j.Status == ImportPending {
+		err := s.Store.Update(ctx, func(tx store.Tx) error {
+			cur, err := tx.ImportJobs().Get(j.PoolID, j.ID)
+			if err != nil {
+				return err
+			}
+			if cur.Status != ImportPending || cur.Version != j.Version {
+				return store.ErrConflict
+			}
+			cur.Status = ImportInProgress
+			if err := tx.ImportJobs().Update(cur); err != nil {
+				return err
+			}
+			j = cur
+			return nil
+		})
+		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+			return nil // taken by another node, stopped or deleted
+		}
+		if err != nil {
+			return err
+		}
+	}
+	var data []byte
+	var p *Pool
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if p, err = getPool(tx, j.PoolID); err != nil {
+			return err
+		}
+		data, err = tx.ImportJobs().CSV(j.PoolID, j.ID)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return s.finishImport(ctx, j, ImportFailed, "No CSV file was uploaded for the import job.")
+	}
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Code == ResourceNotFoundException {
+			return nil // the pool was deleted, and the job with it
+		}
+		return err
+	}
+	header, rows, err := readImportCSV(p, data)
+	if err != nil {
+		return s.finishImport(ctx, j, ImportFailed, err.Error())
+	}
+	done := j.Imported + j.Skipped + j.Failed
+	if done > int64(len(rows)) {
+		done = int64(len(rows))
+	}
+	for start := int(done); start < len(rows); start += importBatch {
+		batch := rows[start:min(start+importBatch, len(rows))]
+		stop, err := s.importBatch(ctx, p, j, header, batch)
+		if err != nil || stop {
+			return err
+		}
+	}
+	return s.finishImport(ctx, j, ImportSucceeded, "Import Job Completed Successfully.")
+}
+
+// importBatch imports rows and counts them in one transaction. stop is true
+// when the job was stopped (or deleted) meanwhile.
+func (s *Service) importBatch(ctx context.Context, p *Pool, j *store.ImportJob, header []string, rows [][]string) (stop bool, err error) {
+	now := s.now()
+	err = s.Store.Update(ctx, func(tx store.Tx) error {
+		cur, err := tx.ImportJobs().Get(j.PoolID, j.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != ImportInProgress {
+			if cur.Status == ImportStopping {
+				cur.Status, cur.CompletedAt, cur.CompletionMessage = ImportStopped, now, "Import Job Stopped."
+				if err := tx.ImportJobs().Update(cur); err != nil {
+					return err
+				}
+				_ = tx.ImportJobs().DeleteCSV(cur.PoolID, cur.ID)
+			}
+			stop = true
+			return nil
+		}
+		for _, row := range rows {
+			switch importRow(tx, p, header, row, now) {
+			case rowImported:
+				cur.Imported++
+			case rowSkipped:
+				cur.Skipped++
+			default:
+				cur.Failed++
+			}
+		}
+		if err := tx.ImportJobs().Update(cur); err != nil {
+			return err
+		}
+		*j = *cur
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return true, nil
+	}
+	return stop, err
+}
+
+func (s *Service) finishImport(ctx context.Context, j *store.ImportJob, status, message string) error {
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		cur, err := tx.ImportJobs().Get(j.PoolID, j.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status == ImportStopping {
+			status, message = ImportStopped, "Import Job Stopped."
+		} else if cur.Status != ImportInProgress {
+			return nil
+		}
+		cur.Status, cur.CompletionMessage, cur.CompletedAt = status, message, s.now()
+		if err := tx.ImportJobs().Update(cur); err != nil {
+			return err
+		}
+		return tx.ImportJobs().DeleteCSV(cur.PoolID, cur.ID)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err == nil {
+		s.log().Info("import job finished", "pool", j.PoolID, "job", j.ID, "status", status,
+			"imported", j.Imported, "skipped", j.Skipped, "failed", j.Failed)
+	}
+	return err
+}
+
+// readImportCSV checks the file's header against the pool's and returns it
+// with the rows. Every column of GetCSVHeader must be there, in any order;
+// no other column may be.
+func readImportCSV(p *Pool, data []byte) (header []string, rows [][]string, err error) {
+	if len(p.AutoVerifiedAttributes) == 0 {
+		return nil, nil, errors.New("The user pool has no auto-verified attributes: email or phone_number must be auto-verified to import users.")
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = 0 // every row as long as the header
+	header, err = r.Read()
+	if err == io.EOF {
+		return nil, nil, errors.New("The CSV file is empty.")
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("The CSV file could not be read: %v", err)
+	}
+	want := csvHeader(p)
+	for i, h := range header {
+		header[i] = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+	}
+	for _, h := range header {
+		if !slices.Contains(want, h) {
+			return nil, nil, fmt.Errorf("The CSV header has a column that is not in the user pool: %s.", h)
+		}
+	}
+	for _, w := range want {
+		if n := countOf(header, w); n != 1 {
+			return nil, nil, fmt.Errorf("The CSV header must have the column %s exactly once.", w)
+		}
+	}
+	rows, err = r.ReadAll()
+	if err != nil {
+		return nil, nil, fmt.Errorf("The CSV file could not be read: %v", err)
+	}
+	return header, rows, nil
+}
+
+func countOf(xs []string, x string) int {
+	n := 0
+	for _, v := range xs {
+		if v == x {
+			n++
+		}
+	}
+	return n
+}
+
+// validUsername is the model's UsernameType: 1-128 characters (UTF-16
+// units, as Java counts) of letters, marks, symbols, numbers and
+// punctuation.
+func validUsername(name string) bool {
+	n := 0
+	for _, r := range name {
+		if !unicode.In(r, unicode.L, unicode.M, unicode.S, unicode.N, unicode.P) {
+			return false
+		}
+		n += utf16.RuneLen(r)
+	}
+	return n >= 1 && n <= 128
+}
+
+type rowResult int
+
+const (
+	rowImported rowResult = iota
+	rowSkipped
+	rowFailed
+)
+
+// importRow creates one user, RESET_REQUIRED and without a password. A
+// username that exists is skipped; a row that breaks the rules of
+// Cognito's guide (cognito-user-pools-using-import-tool-csv-header.html)
+// fails. A failed repository call leaves the transaction usable.
+func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) rowResult {
+	attrs := map[string]string{}
+	var username string
+	mfa := false
+	for i, h := range header {
+		v := row[i]
+		switch h {
+		case csvUsername:
+			username = v
+		case csvMFAEnabled:
+			switch strings.ToLower(v) {
+			case "true":
+				mfa = true
+			case "false", "":
+			default:
+				return rowFailed
+			}
+		default:
+			if v != "" {
+				attrs[h] = v
+			}
+		}
+	}
+	if username == "" {
+		return rowFailed
+	}
+	list := make([]Attribute, 0, len(attrs))
+	for k, v := range attrs {
+		if k == "email_verified" || k == "phone_number_verified" {
+			v = strings.ToLower(v)
+			attrs[k] = v
+		}
+		list = append(list, Attribute{Name: k, Value: v})
+	}
+	if checkAttributes(p, list, true) != nil || missingRequired(p, attrs) != "" {
+		return rowFailed
+	}
+	// A verified attribute needs its value, and at least one of the pool's
+	// auto-verified attributes must be verified so that the user can reset
+	// the password.
+	if (attrs["email_verified"] == "true" && attrs["email"] == "") ||
+		(attrs["phone_number_verified"] == "true" && attrs["phone_number"] == "") {
+		return rowFailed
+	}
+	verified := false
+	for _, a := range p.AutoVerifiedAttributes {
+		verified = verified || attrs[a+"_verified"] == "true"
+	}
+	if !verified {
+		return rowFailed
+	}
+	sub := uuid.New().String()
+	if len(p.UsernameAttributes) > 0 {
+		kind := ""
+		switch {
+		case slices.Contains(p.UsernameAttributes, "email") && strings.Contains(username, "@"):
+			kind = "email"
+		case slices.Contains(p.UsernameAttributes, "phone_number") && phonePattern.MatchString(username):
+			kind = "phone_number"
+		}
+		if kind == "" || (attrs[kind] != "" && attrs[kind] != username) {
+			return rowFailed
+		}
+		attrs[kind] = username
+		username = sub
+	} else if !validUsername(username) {
+		return rowFailed
+	}
+	u := &store.User{
+		PoolID: p.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
+		Status: StatusResetRequired, Enabled: true, Attributes: attrs, Aliases: p.aliases(attrs),
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if mfa {
+		if attrs["phone_number"] == "" {
+			return rowFailed
+		}
+		u.MFAEnabled = []string{"SMS_MFA"}
+	}
+	err := tx.Users().Create(u)
+	var ee *store.ExistsError
+	switch {
+	case err == nil:
+		return rowImported
+	case errors.As(err, &ee) && ee.What == "username":
+		return rowSkipped
+	default:
+		return rowFailed
+	}
+}

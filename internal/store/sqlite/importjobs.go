@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"math"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+func (t *tx) ImportJobs() store.ImportJobRepo { return importJobRepo{t} }
+
+type importJobRepo struct{ t *tx }
+
+// importJobColumns leaves out csv: the file can be 100 MB, and only CSV
+// reads it.
+const importJobColumns = `pool_id, id, name, role_arn, status, upload_secret, uploaded, imported, skipped,
+	failed, completion_message, created_at, started_at, completed_at, version`
+
+var (
+	qImportJobInsert = stmtWrite(`INSERT INTO import_jobs (pool_id, id, name, role_arn, status, upload_secret,
+		uploaded, imported, skipped, failed, completion_message, created_at, started_at, completed_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`)
+	qImportJobGet    = stmtRead(`SELECT ` + importJobColumns + ` FROM import_jobs WHERE pool_id = ? AND id = ?`)
+	qImportJobUpdate = stmtWrite(`UPDATE import_jobs SET name = ?, role_arn = ?, status = ?, upload_secret = ?,
+		uploaded = ?, imported = ?, skipped = ?, failed = ?, completion_message = ?, started_at = ?,
+		completed_at = ?, version = version + 1 WHERE pool_id = ? AND id = ? AND version = ?`)
+	qImportJobExists = stmtRead(`SELECT 1 FROM import_jobs WHERE pool_id = ? AND id = ?`)
+	qImportJobList   = stmtRead(`SELECT ` + importJobColumns + ` FROM import_jobs
+		WHERE pool_id = ? AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`)
+	qImportJobPutCSV    = stmtWrite(`UPDATE import_jobs SET csv = ?, uploaded = 1 WHERE pool_id = ? AND id = ?`)
+	qImportJobCSV       = stmtRead(`SELECT csv FROM import_jobs WHERE pool_id = ? AND id = ? AND csv IS NOT NULL`)
+	qImportJobDeleteCSV = stmtWrite(`UPDATE import_jobs SET csv = NULL WHERE pool_id = ? AND id = ?`)
+	// Few jobs are active at a time: import_jobs_status finds them, and
+	// pool_id, id break ties in creation time so the order is total.
+	qImportJobListActive = stmtRead(`SELECT ` + importJobColumns + ` FROM import_jobs
+		WHERE status IN ('Pending', 'InProgress') ORDER BY created_at, pool_id, id LIMIT ?`)
+)
+
+func scanImportJob(sc scanner) (*store.ImportJob, error) {
+	var j store.ImportJob
+	var uploaded, created, started, completed int64
+	err := sc.Scan(&j.PoolID, &j.ID, &j.Name, &j.RoleArn, &j.Status, &j.UploadSecret, &uploaded,
+		&j.Imported, &j.Skipped, &j.Failed, &j.CompletionMessage, &created, &started, &completed, &j.Version)
+	if err != nil {
+		return nil, err
+	}
+	j.Uploaded = uploaded != 0
+	j.CreatedAt, j.StartedAt, j.CompletedAt = fromNanos(created), fromNanos(started), fromNanos(completed)
+	return &j, nil
+}
+
+// Create stores a job of an existing pool (else store.ErrNotFound), with no
+// file; a job ID is unique in its pool.
+func (r importJobRepo) Create(j *store.ImportJob) error {
+	_, err := r.t.exec(qImportJobInsert, j.PoolID, j.ID, j.Name, j.RoleArn, j.Status, blob(j.UploadSecret),
+		boolInt(j.Uploaded), j.Imported, j.Skipped, j.Failed, j.CompletionMessage,
+		nanos(j.CreatedAt), nanos(j.StartedAt), nanos(j.CompletedAt))
+	if err != nil {
+		return uniqueErr(err, "import job")
+	}
+	j.Version = 1
+	return nil
+}
+
+func (r importJobRepo) Get(poolID, id string) (*store.ImportJob, error) {
+	j, err := scanImportJob(r.t.queryRow(qImportJobGet, poolID, id))
+	return j, notFound(err)
+}
+
+// Update writes every field but the pool, the ID and the creation time, if
+// the stored version is j.Version, and bumps the version.
+func (r importJobRepo) Update(j *store.ImportJob) error {
+	err := r.t.conditional(qImportJobUpdate,
+		[]any{j.Name, j.RoleArn, j.Status, blob(j.UploadSecret), boolInt(j.Uploaded), j.Imported, j.Skipped,
+			j.Failed, j.CompletionMessage, nanos(j.StartedAt), nanos(j.CompletedAt), j.PoolID, j.ID, j.Version},
+		qImportJobExists, j.PoolID, j.ID)
+	if err != nil {
+		return err
+	}
+	j.Version++
+	return nil
+}
+
+func (r importJobRepo) List(poolID string, page store.Page) ([]*store.ImportJob, string, error) {
+	after, afterID := int64(math.MinInt64), ""
+	if page.After != "" {
+		var err error
+		if after, afterID, err = decodeTimeIDCursor(page.After); err != nil {
+			return nil, "", err
+		}
+	}
+	limit := pageLimit(page.Limit)
+	return collect(r.t, qImportJobList, []any{poolID, after, afterID, limit + 1}, limit, scanImportJob,
+		func(j *store.ImportJob) string { return timeIDCursor(j.CreatedAt, j.ID) })
+}
+
+// PutCSV stores the file (an empty one too) and sets uploaded, leaving the
+// version alone.
+func (r importJobRepo) PutCSV(poolID, id string, data []byte) error {
+	return r.t.execOne(qImportJobPutCSV, blob(data), poolID, id)
+}
+
+func (r importJobRepo) CSV(poolID, id string) ([]byte, error) {
+	var data []byte
+	if err := r.t.queryRow(qImportJobCSV, poolID, id).Scan(&data); err != nil {
+		return nil, notFound(err)
+	}
+	return blob(data), nil
+}
+
+// DeleteCSV drops the file; uploaded stays as it is. ErrNotFound if there
+// is no job; dropping it again changes nothing.
+func (r importJobRepo) DeleteCSV(poolID, id string) error {
+	return r.t.execOne(qImportJobDeleteCSV, poolID, id)
+}
+
+func (r importJobRepo) ListActive(limit int) ([]*store.ImportJob, error) {
+	limit = pageLimit(limit)
+	jobs, _, err := collect(r.t, qImportJobListActive, []any{limit}, limit, scanImportJob,
+		func(*store.ImportJob) string { return "" })
+	return jobs, err
+}
