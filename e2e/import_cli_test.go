@@ -59,6 +59,7 @@ func TestUserImportJobAWSCLI(t *testing.T) {
 		row(map[string]string{"cognito:username": "bo", "email": "bo@example.com", "email_verified": "false", "cognito:mfa_enabled": "false"}), // nothing verified: fails
 		row(map[string]string{"cognito:username": "cy", "email": "cy@example.com", "email_verified": "true", "cognito:mfa_enabled": "false"}),  // exists: skipped
 		row(map[string]string{"cognito:username": "eve", "email": "not an address", "email_verified": "true", "cognito:mfa_enabled": "false"}), // fails
+		"false,fay,fay@example.com", // too few fields: fails
 	}, "\n") + "\n"
 	file := filepath.Join(t.TempDir(), "users.csv")
 	if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
@@ -101,7 +102,7 @@ func TestUserImportJobAWSCLI(t *testing.T) {
 		t.Errorf("upload after the start: HTTP %s, want 403", code)
 	}
 	done := waitImport(t, aws, poolID, jobID)
-	for k, want := range map[string]any{"Status": "Succeeded", "ImportedUsers": 2.0, "SkippedUsers": 1.0, "FailedUsers": 2.0} {
+	for k, want := range map[string]any{"Status": "Succeeded", "ImportedUsers": 2.0, "SkippedUsers": 1.0, "FailedUsers": 3.0} {
 		if done[k] != want {
 			t.Errorf("%s = %v, want %v (job %v)", k, done[k], want, done)
 		}

@@ -356,22 +356,52 @@ func (s *Service) runImport(ctx context.Context, j *store.ImportJob) error {
 		}
 		return err
 	}
-	header, rows, err := readImportCSV(p, data)
+	r, header, err := openImportCSV(p, data)
 	if err != nil {
 		return s.finishImport(ctx, j, ImportFailed, err.Error())
 	}
-	done := j.Imported + j.Skipped + j.Failed
-	if done > int64(len(rows)) {
-		done = int64(len(rows))
-	}
-	for start := int(done); start < len(rows); start += importBatch {
-		batch := rows[start:min(start+importBatch, len(rows))]
+	// Rows are read a batch at a time, so memory holds the file and one
+	// batch, not every row of a 100 MB file. The rows of committed batches
+	// are counted: a resumed job reads past them.
+	for skip := j.Imported + j.Skipped + j.Failed; ; {
+		batch, err := readRows(r, len(header), importBatch, &skip)
+		if err != nil {
+			return s.finishImport(ctx, j, ImportFailed, err.Error())
+		}
+		if len(batch) == 0 {
+			break
+		}
 		stop, err := s.importBatch(ctx, p, j, header, batch)
 		if err != nil || stop {
 			return err
 		}
 	}
 	return s.finishImport(ctx, j, ImportSucceeded, "Import Job Completed Successfully.")
+}
+
+// readRows reads up to n rows after skipping *skip of them. A row with
+// another number of fields than the header comes back as nil (it fails);
+// a file that is not CSV past this point is an error.
+func readRows(r *csv.Reader, fields, n int, skip *int64) ([][]string, error) {
+	var rows [][]string
+	for len(rows) < n {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil && !errors.Is(err, csv.ErrFieldCount) {
+			return nil, fmt.Errorf("The CSV file could not be read: %v", err)
+		}
+		if *skip > 0 {
+			*skip--
+			continue
+		}
+		if len(rec) != fields {
+			rec = nil
+		}
+		rows = append(rows, rec)
+	}
+	return rows, nil
 }
 
 // importBatch imports rows and counts them in one transaction. stop is true
@@ -443,14 +473,14 @@ func (s *Service) finishImport(ctx context.Context, j *store.ImportJob, status, 
 	return err
 }
 
-// readImportCSV checks the file's header against the pool's and returns it
-// with the rows. Every column of GetCSVHeader must be there, in any order;
-// no other column may be.
-func readImportCSV(p *Pool, data []byte) (header []string, rows [][]string, err error) {
+// openImportCSV reads the file's header and checks it against the pool's:
+// every column of GetCSVHeader must be there, in any order, and no other.
+// It returns the reader positioned at the first row.
+func openImportCSV(p *Pool, data []byte) (r *csv.Reader, header []string, err error) {
 	if len(p.AutoVerifiedAttributes) == 0 {
 		return nil, nil, errors.New("The user pool has no auto-verified attributes: email or phone_number must be auto-verified to import users.")
 	}
-	r := csv.NewReader(bytes.NewReader(data))
+	r = csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = 0 // every row as long as the header
 	header, err = r.Read()
 	if err == io.EOF {
@@ -473,11 +503,7 @@ func readImportCSV(p *Pool, data []byte) (header []string, rows [][]string, err 
 			return nil, nil, fmt.Errorf("The CSV header must have the column %s exactly once.", w)
 		}
 	}
-	rows, err = r.ReadAll()
-	if err != nil {
-		return nil, nil, fmt.Errorf("The CSV file could not be read: %v", err)
-	}
-	return header, rows, nil
+	return r, header, nil
 }
 
 func countOf(xs []string, x string) int {
@@ -517,6 +543,9 @@ const (
 // Cognito's guide (cognito-user-pools-using-import-tool-csv-header.html)
 // fails. A failed repository call leaves the transaction usable.
 func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) rowResult {
+	if row == nil {
+		return rowFailed // another number of fields than the header
+	}
 	attrs := map[string]string{}
 	var username string
 	mfa := false
