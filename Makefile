@@ -52,13 +52,17 @@ vet:
 # workloads again at the standard cost, against the crypto floor measured in
 # the same run. Writes docs/performance.md (its measured sections) and its
 # charts. BENCH_SIZES=10000,100000,1000000 adds the million-user pool (its
-# import takes minutes); BENCH_FLAGS adds anything else (--duration 5s, ...).
+# import takes minutes); BENCH_IMPORT_JOB=1000000 loads a million through a
+# user import job; BENCH_FLAGS adds anything else (--duration 5s, ...).
 BENCH_SIZES ?= 10000,100000
+# Users loaded through CreateUserImportJob (a CSV file), timed.
+BENCH_IMPORT_JOB ?= 100000
 BENCH_FLAGS ?= --duration 20s
 CRYPTO_WORKLOADS := password-signin,refresh,admin-create-user,new-password-flow,founding-flow
 bench:
 	$(GO) run ./cmd/ninshou-bench --ninshou process --peers --password-cost low \
-		--sizes $(BENCH_SIZES) --doc docs/performance.md --json .cache/bench/low.json $(BENCH_FLAGS)
+		--sizes $(BENCH_SIZES) --import-job-users $(BENCH_IMPORT_JOB) \
+		--doc docs/performance.md --json .cache/bench/low.json $(BENCH_FLAGS)
 	$(GO) run ./cmd/ninshou-bench --ninshou process --password-cost standard --workloads $(CRYPTO_WORKLOADS) \
 		--sizes "" --doc docs/performance.md --json .cache/bench/standard.json $(BENCH_FLAGS)
 

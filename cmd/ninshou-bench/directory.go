@@ -53,7 +53,10 @@ type poolInfo struct {
 	Target string `json:"target"`
 	Users  int    `json:"users"`
 	// Load is how the users got in: "ninshou import" or "AdminCreateUser".
-	Load        string  `json:"load"`
+	Load string `json:"load"`
+	// ImportJob marks the pool a user import job loaded: it is timed, not
+	// served, so the serving targets (healthy, RSS) do not apply to it.
+	ImportJob   bool    `json:"import_job,omitempty"`
 	LoadSeconds float64 `json:"load_s"`
 	// HealthyMillis is the start of a server on the loaded store until it
 	// answered (Ninshou only: the peers keep no store to restart on).

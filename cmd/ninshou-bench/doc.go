@@ -60,4 +60,13 @@
 // temporary password, verify it, hash the new one). The outbox is polled
 // with after=<highest message id seen before the code was requested>, so a
 // poll reads only the recent messages however long the run is.
+//
+// # Bulk loading
+//
+// --sizes loads Ninshou's directory pools with `ninshou import` (the export
+// format). --import-job-users N also loads a fresh Ninshou with N users
+// through Cognito's own bulk path, a user import job: GetCSVHeader,
+// CreateUserImportJob, the CSV file PUT to its PreSignedUrl,
+// StartUserImportJob, then DescribeUserImportJob until Succeeded; the time
+// is from the upload to Succeeded.
 package main

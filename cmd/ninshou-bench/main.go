@@ -47,12 +47,15 @@ type options struct {
 	Users        int
 	PasswordCost string
 	// Crypto is the servers' --crypto: auto, go or openssl.
-	Crypto     string
-	Targets    []string
-	JSON       string
-	CPUProfile string
-	ServerLog  slog.Level
-	Region     string
+	Crypto string
+	// ImportJobUsers is the size of the pool loaded through a user import
+	// job (CSV); 0: none.
+	ImportJobUsers int
+	Targets        []string
+	JSON           string
+	CPUProfile     string
+	ServerLog      slog.Level
+	Region         string
 	// DBs are the stores of in-process servers ("sqlite", "postgres" or a
 	// postgres:// URL) and Nodes the node counts on each; every pair that
 	// makes sense is a target.
@@ -95,6 +98,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	wl := fs.String("workloads", strings.Join(names, ","), "comma-separated `workloads` to run")
 	fs.IntVar(&o.Users, "users", 64, "users password-signin takes round-robin")
 	fs.StringVar(&o.PasswordCost, "password-cost", "standard", "password hashing profile of the in-process server: standard or low")
+	fs.IntVar(&o.ImportJobUsers, "import-job-users", 0, "also load a fresh Ninshou with this many users through CreateUserImportJob (CSV) and time it; 0: not")
 	fs.StringVar(&o.Crypto, "crypto", "auto", "how Ninshou computes RSA signatures and SRP (its --crypto), for the server and the floor: auto, go or openssl")
 	fs.Func("target", "`[name=]URL` of a running server to load instead of an in-process one (loopback only; repeatable)", func(s string) error {
 		o.Targets = append(o.Targets, s)
@@ -239,6 +243,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			break
 		}
 		if len(opts.Sizes) > 0 && !runDirectory(ctx, opts, srv, rep, stdout, stderr) {
+			failed = true
+		}
+		if srv.Ninshou && opts.ImportJobUsers > 0 && ctx.Err() == nil && !runImportJob(ctx, opts, srv, opts.ImportJobUsers, rep, stdout, stderr) {
 			failed = true
 		}
 		if ctx.Err() != nil {

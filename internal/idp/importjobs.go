@@ -48,7 +48,7 @@ const (
 // size bounds one transaction.
 const (
 	MaxImportCSVBytes = 100 << 20
-	importBatch       = 500
+	importBatch       = 1000
 )
 
 // ImportJob is a user import job as the API shows it.
