@@ -1,7 +1,7 @@
 package idp
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
@@ -179,18 +179,18 @@ func (s *Service) ListUserImportJobs(ctx context.Context, poolID string, page st
 	return out, next, err
 }
 
-// UploadUserImportCSV stores the CSV file PUT to a job's upload URL. secret
-// is the URL's secret as it appears there; a wrong one is
-// ErrImportUploadDenied.
-func (s *Service) UploadUserImportCSV(ctx context.Context, poolID, id, secret string, data []byte) error {
+// UploadUserImportCSV stores the CSV file PUT to a job's upload URL, read
+// from body a chunk at a time; secret is the URL's secret as it appears
+// there. A wrong secret, an unknown job or a started one is
+// ErrImportUploadDenied; a file over MaxImportCSVBytes is
+// ErrImportTooLarge. The file replaces an earlier upload only once it has
+// been read whole.
+func (s *Service) UploadUserImportCSV(ctx context.Context, poolID, id, secret string, body io.Reader) error {
 	given, err := base64.RawURLEncoding.DecodeString(secret)
 	if err != nil {
 		return ErrImportUploadDenied
 	}
-	if len(data) > MaxImportCSVBytes {
-		return ErrImportTooLarge
-	}
-	return s.update(ctx, func(tx store.Tx) error {
+	check := func(tx store.Tx) error {
 		j, err := tx.ImportJobs().Get(poolID, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrImportUploadDenied
@@ -198,14 +198,83 @@ func (s *Service) UploadUserImportCSV(ctx context.Context, poolID, id, secret st
 		if err != nil {
 			return err
 		}
-		if subtle.ConstantTimeCompare(given, j.UploadSecret) != 1 {
-			return ErrImportUploadDenied
-		}
-		if j.Status != ImportCreated {
+		if subtle.ConstantTimeCompare(given, j.UploadSecret) != 1 || j.Status != ImportCreated {
 			return ErrImportUploadDenied // the file of a started job is final
 		}
-		return tx.ImportJobs().PutCSV(poolID, id, data)
+		return nil
+	}
+	if err := s.Store.View(ctx, check); err != nil {
+		return err
+	}
+	upload := s.randomString(alnum, 16)
+	buf := make([]byte, importChunkBytes)
+	total := 0
+	for seq := 0; ; seq++ {
+		n, rerr := io.ReadFull(body, buf)
+		if total += n; total > MaxImportCSVBytes {
+			return ErrImportTooLarge
+		}
+		if n > 0 {
+			if err := s.Store.Update(ctx, func(tx store.Tx) error {
+				return tx.ImportJobs().PutCSVChunk(poolID, id, upload, seq, buf[:n])
+			}); err != nil {
+				return err
+			}
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+	return s.Store.Update(ctx, func(tx store.Tx) error {
+		if err := check(tx); err != nil {
+			return err
+		}
+		return tx.ImportJobs().SetCSV(poolID, id, upload)
 	})
+}
+
+// importChunkBytes is the size of the chunks a CSV file is stored in (a
+// variable for tests, which make rows cross chunks).
+var importChunkBytes = 1 << 20
+
+// chunkReader reads a job's stored CSV file a chunk at a time, each in a
+// read transaction of its own.
+type chunkReader struct {
+	ctx        context.Context
+	st         store.Store
+	poolID, id string
+	seq        int
+	buf        []byte
+	err        error
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		var data []byte
+		err := r.st.View(r.ctx, func(tx store.Tx) error {
+			var err error
+			data, err = tx.ImportJobs().CSVChunk(r.poolID, r.id, r.seq)
+			return err
+		})
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			r.err = io.EOF
+		case err != nil:
+			r.err = err
+		default:
+			r.seq++
+			r.buf = data
+		}
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
 }
 
 // Upload refusals, for the upload endpoint (not Cognito API errors).
@@ -336,19 +405,12 @@ func (s *Service) runImport(ctx context.Context, j *store.ImportJob) error {
 			return err
 		}
 	}
-	var data []byte
 	var p *Pool
 	err := s.Store.View(ctx, func(tx store.Tx) error {
 		var err error
-		if p, err = getPool(tx, j.PoolID); err != nil {
-			return err
-		}
-		data, err = tx.ImportJobs().CSV(j.PoolID, j.ID)
+		p, err = getPool(tx, j.PoolID)
 		return err
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return s.finishImport(ctx, j, ImportFailed, "No CSV file was uploaded for the import job.")
-	}
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Code == ResourceNotFoundException {
@@ -356,17 +418,29 @@ func (s *Service) runImport(ctx context.Context, j *store.ImportJob) error {
 		}
 		return err
 	}
-	r, header, err := openImportCSV(p, data)
-	if err != nil {
-		return s.finishImport(ctx, j, ImportFailed, err.Error())
+	if !j.Uploaded {
+		return s.finishImport(ctx, j, ImportFailed, "No CSV file was uploaded for the import job.")
 	}
-	// Rows are read a batch at a time, so memory holds the file and one
-	// batch, not every row of a 100 MB file. The rows of committed batches
-	// are counted: a resumed job reads past them.
+	// A file that breaks the rules fails the job; any other error (the
+	// store, a shutdown) leaves it InProgress, to be resumed.
+	var bad *badFile
+	r, header, err := openImportCSV(p, &chunkReader{ctx: ctx, st: s.Store, poolID: j.PoolID, id: j.ID})
+	if errors.As(err, &bad) {
+		return s.finishImport(ctx, j, ImportFailed, bad.msg)
+	}
+	if err != nil {
+		return err
+	}
+	// Rows are read a batch at a time, so memory holds one chunk of the file
+	// and one batch, not every row of a 100 MB file. The rows of committed
+	// batches are counted: a resumed job reads past them.
 	for skip := j.Imported + j.Skipped + j.Failed; ; {
 		batch, err := readRows(r, len(header), importBatch, &skip)
+		if errors.As(err, &bad) {
+			return s.finishImport(ctx, j, ImportFailed, bad.msg)
+		}
 		if err != nil {
-			return s.finishImport(ctx, j, ImportFailed, err.Error())
+			return err
 		}
 		if len(batch) == 0 {
 			break
@@ -390,7 +464,7 @@ func readRows(r *csv.Reader, fields, n int, skip *int64) ([][]string, error) {
 			break
 		}
 		if err != nil && !errors.Is(err, csv.ErrFieldCount) {
-			return nil, fmt.Errorf("The CSV file could not be read: %v", err)
+			return nil, fileErr(err)
 		}
 		if *skip > 0 {
 			*skip--
@@ -476,18 +550,18 @@ func (s *Service) finishImport(ctx context.Context, j *store.ImportJob, status, 
 // openImportCSV reads the file's header and checks it against the pool's:
 // every column of GetCSVHeader must be there, in any order, and no other.
 // It returns the reader positioned at the first row.
-func openImportCSV(p *Pool, data []byte) (r *csv.Reader, header []string, err error) {
+func openImportCSV(p *Pool, file io.Reader) (r *csv.Reader, header []string, err error) {
 	if len(p.AutoVerifiedAttributes) == 0 {
-		return nil, nil, errors.New("The user pool has no auto-verified attributes: email or phone_number must be auto-verified to import users.")
+		return nil, nil, &badFile{"The user pool has no auto-verified attributes: email or phone_number must be auto-verified to import users."}
 	}
-	r = csv.NewReader(bytes.NewReader(data))
+	r = csv.NewReader(bufio.NewReaderSize(file, 64<<10))
 	r.FieldsPerRecord = 0 // every row as long as the header
 	header, err = r.Read()
 	if err == io.EOF {
-		return nil, nil, errors.New("The CSV file is empty.")
+		return nil, nil, &badFile{"The CSV file is empty."}
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("The CSV file could not be read: %v", err)
+		return nil, nil, fileErr(err)
 	}
 	want := csvHeader(p)
 	for i, h := range header {
@@ -495,15 +569,31 @@ func openImportCSV(p *Pool, data []byte) (r *csv.Reader, header []string, err er
 	}
 	for _, h := range header {
 		if !slices.Contains(want, h) {
-			return nil, nil, fmt.Errorf("The CSV header has a column that is not in the user pool: %s.", h)
+			return nil, nil, &badFile{fmt.Sprintf("The CSV header has a column that is not in the user pool: %s.", h)}
 		}
 	}
 	for _, w := range want {
 		if n := countOf(header, w); n != 1 {
-			return nil, nil, fmt.Errorf("The CSV header must have the column %s exactly once.", w)
+			return nil, nil, &badFile{fmt.Sprintf("The CSV header must have the column %s exactly once.", w)}
 		}
 	}
 	return r, header, nil
+}
+
+// badFile is a file that breaks the format: the job fails with msg as its
+// CompletionMessage.
+type badFile struct{ msg string }
+
+func (e *badFile) Error() string { return e.msg }
+
+// fileErr is a CSV reader's error: a *badFile when the file is at fault,
+// else the error of reading it (the store's, a shutdown's) as it is.
+func fileErr(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &badFile{fmt.Sprintf("The CSV file could not be read: %v", pe)}
+	}
+	return err
 }
 
 func countOf(xs []string, x string) int {

@@ -7,7 +7,6 @@ package importhttp
 
 import (
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -32,17 +31,11 @@ func URL(publicURL string) func(poolID, jobID, secret string) string {
 func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("PUT "+Path+"{pool}/{job}", func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, idp.MaxImportCSVBytes))
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		if r.ContentLength > idp.MaxImportCSVBytes {
 			http.Error(w, "EntityTooLarge: an import file is at most 100 MiB", http.StatusRequestEntityTooLarge)
 			return
 		}
-		if err != nil {
-			http.Error(w, "IncompleteBody: the file could not be read", http.StatusBadRequest)
-			return
-		}
-		err = svc.UploadUserImportCSV(r.Context(), r.PathValue("pool"), r.PathValue("job"), r.URL.Query().Get("secret"), body)
+		err := svc.UploadUserImportCSV(r.Context(), r.PathValue("pool"), r.PathValue("job"), r.URL.Query().Get("secret"), r.Body)
 		switch {
 		case err == nil:
 			w.WriteHeader(http.StatusOK)
@@ -50,6 +43,8 @@ func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 			http.Error(w, "AccessDenied: no such import job, a wrong secret, or the job has started", http.StatusForbidden)
 		case errors.Is(err, idp.ErrImportTooLarge):
 			http.Error(w, "EntityTooLarge: an import file is at most 100 MiB", http.StatusRequestEntityTooLarge)
+		case r.Context().Err() != nil:
+			http.Error(w, "IncompleteBody: the upload was cut short", http.StatusBadRequest)
 		default:
 			log.Error("user import upload", "pool", r.PathValue("pool"), "job", r.PathValue("job"), "err", err)
 			http.Error(w, "InternalError", http.StatusInternalServerError)

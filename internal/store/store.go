@@ -502,7 +502,7 @@ type ImportJob struct {
 	// UploadSecret is the random secret in the job's upload URL, which
 	// DescribeUserImportJob shows again (as Cognito shows its pre-signed URL).
 	UploadSecret []byte
-	// Uploaded is set once a CSV file has been stored (PutCSV).
+	// Uploaded is set once a CSV file has been stored (SetCSV).
 	Uploaded          bool
 	Imported          int64
 	Skipped           int64
@@ -527,12 +527,24 @@ type ImportJobRepo interface {
 	Update(j *ImportJob) error
 	// List orders by CreatedAt, then ID.
 	List(poolID string, page Page) (jobs []*ImportJob, next string, err error)
-	// PutCSV stores the job's CSV file, replacing an earlier one, and sets
-	// Uploaded (without bumping Version); ErrNotFound if there is no job.
-	PutCSV(poolID, id string, data []byte) error
-	// CSV returns the stored file; ErrNotFound if none was uploaded.
-	CSV(poolID, id string) ([]byte, error)
-	// DeleteCSV drops the stored file once the job is done with it.
+	// The CSV file is stored in chunks, so that neither its upload nor its
+	// import holds the whole file (up to 100 MB) in memory. An upload writes
+	// its chunks under an upload ID of its own, each in any transaction,
+	// then SetCSV makes it the job's file: a broken upload leaves the
+	// previous file in place.
+	//
+	// PutCSVChunk stores chunk seq (0, 1, ...) of upload, replacing one
+	// stored under the same key; ErrNotFound if there is no job.
+	PutCSVChunk(poolID, id, upload string, seq int, data []byte) error
+	// SetCSV makes upload the job's file, sets Uploaded (without bumping
+	// Version) and drops the chunks of every other upload of the job;
+	// ErrNotFound if there is no job.
+	SetCSV(poolID, id, upload string) error
+	// CSVChunk returns chunk seq of the job's file (the upload SetCSV
+	// chose); ErrNotFound when there is no job, no file, or no such chunk.
+	CSVChunk(poolID, id string, seq int) ([]byte, error)
+	// DeleteCSV drops every chunk of the job, of any upload; Uploaded
+	// stays as it is.
 	DeleteCSV(poolID, id string) error
 	// ListActive returns the jobs of every pool whose Status is Pending or
 	// InProgress, oldest first: what a restarted node resumes.

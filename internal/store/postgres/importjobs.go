@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ninshou/ninshou/internal/store"
 )
@@ -12,8 +13,8 @@ func (t *tx) ImportJobs() store.ImportJobRepo { return importJobRepo{t} }
 
 type importJobRepo struct{ t *tx }
 
-// importJobColumns leaves out csv: the file can be 100 MB, and only CSV
-// reads it.
+// importJobColumns leaves out csv_upload, which only the CSV methods use;
+// no job read touches import_job_chunks.
 const importJobColumns = `pool_id, id, name, role_arn, status, upload_secret, uploaded, imported, skipped,
 	failed, completion_message, created_at, started_at, completed_at, version`
 
@@ -23,8 +24,11 @@ var (
 		forUpdate)
 	qImportJobList = locked(`SELECT `+importJobColumns+` FROM import_jobs
 		WHERE pool_id = $1 AND (created_at, id) > ($2, $3) ORDER BY created_at, id LIMIT $4`, forUpdate)
-	qImportJobCSV = locked(`SELECT csv FROM import_jobs WHERE pool_id = $1 AND id = $2 AND csv IS NOT NULL`,
-		forUpdate)
+	// The job's row and the chunk's: the job's file stays the one read, and
+	// the chunk as read, until commit.
+	qImportJobChunk = locked(`SELECT c.data FROM import_jobs j JOIN import_job_chunks c
+		ON c.pool_id = j.pool_id AND c.job_id = j.id AND c.upload = j.csv_upload
+		WHERE j.pool_id = $1 AND j.id = $2 AND j.csv_upload <> '' AND c.seq = $3`, forUpdate)
 	// Few jobs are active at a time: import_jobs_status finds them, and
 	// pool_id, id break ties in creation time so the order is total.
 	qImportJobListActive = locked(`SELECT `+importJobColumns+` FROM import_jobs
@@ -43,8 +47,16 @@ const (
 			RETURNING 1)
 		SELECT EXISTS (SELECT 1 FROM changed),
 			EXISTS (SELECT 1 FROM import_jobs WHERE pool_id = $1 AND id = $2)`
-	qImportJobPutCSV    = `UPDATE import_jobs SET csv = $3, uploaded = true WHERE pool_id = $1 AND id = $2`
-	qImportJobDeleteCSV = `UPDATE import_jobs SET csv = NULL WHERE pool_id = $1 AND id = $2`
+	// A chunk of a missing job fails the foreign key: store.ErrNotFound.
+	qImportJobPutChunk = `INSERT INTO import_job_chunks (pool_id, job_id, upload, seq, data)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT ON CONSTRAINT import_job_chunks_pkey DO UPDATE SET data = EXCLUDED.data`
+	qImportJobSetCSV = `UPDATE import_jobs SET csv_upload = $3, uploaded = true
+		WHERE pool_id = $1 AND id = $2`
+	qImportJobDropOtherChunks = `DELETE FROM import_job_chunks
+		WHERE pool_id = $1 AND job_id = $2 AND upload <> $3`
+	qImportJobClearCSV   = `UPDATE import_jobs SET csv_upload = '' WHERE pool_id = $1 AND id = $2`
+	qImportJobDropChunks = `DELETE FROM import_job_chunks WHERE pool_id = $1 AND job_id = $2`
 )
 
 func scanImportJob(sc pgx.Row) (*store.ImportJob, error) {
@@ -108,24 +120,43 @@ func (r importJobRepo) List(poolID string, page store.Page) ([]*store.ImportJob,
 		func(j *store.ImportJob) string { return timeIDCursor(j.CreatedAt, j.ID) })
 }
 
-// PutCSV stores the file (an empty one too: NULL means none) and sets
-// uploaded, leaving the version alone.
-func (r importJobRepo) PutCSV(poolID, id string, data []byte) error {
-	return r.t.one(qImportJobPutCSV, poolID, id, blob(data))
+// PutCSVChunk stores chunk seq of upload (an empty one too), replacing one
+// of the same key; the job's row is left alone.
+func (r importJobRepo) PutCSVChunk(poolID, id, upload string, seq int, data []byte) error {
+	return r.t.guard(step{sql: qImportJobPutChunk, args: []any{poolID, id, upload, seq, blob(data)}})
 }
 
-func (r importJobRepo) CSV(poolID, id string) ([]byte, error) {
+// SetCSV makes upload the job's file and sets uploaded, leaving the version
+// alone, then drops the chunks of every other upload of the job; with no
+// job, there are no chunks to drop.
+func (r importJobRepo) SetCSV(poolID, id, upload string) error {
+	var tag pgconn.CommandTag
+	err := r.t.guard(step{sql: qImportJobSetCSV, args: []any{poolID, id, upload}, tag: &tag},
+		step{sql: qImportJobDropOtherChunks, args: []any{poolID, id, upload}})
+	if err != nil {
+		return err
+	}
+	return affected(tag)
+}
+
+func (r importJobRepo) CSVChunk(poolID, id string, seq int) ([]byte, error) {
 	var data []byte
-	if err := r.t.row(qImportJobCSV, poolID, id).Scan(&data); err != nil {
+	if err := r.t.row(qImportJobChunk, poolID, id, seq).Scan(&data); err != nil {
 		return nil, notFound(err)
 	}
 	return blob(data), nil
 }
 
-// DeleteCSV drops the file; uploaded stays as it is. ErrNotFound if there
-// is no job; dropping it again changes nothing.
+// DeleteCSV drops every chunk of the job and its file; uploaded stays as it
+// is. ErrNotFound if there is no job; dropping it again changes nothing.
 func (r importJobRepo) DeleteCSV(poolID, id string) error {
-	return r.t.one(qImportJobDeleteCSV, poolID, id)
+	var tag pgconn.CommandTag
+	err := r.t.guard(step{sql: qImportJobClearCSV, args: []any{poolID, id}, tag: &tag},
+		step{sql: qImportJobDropChunks, args: []any{poolID, id}})
+	if err != nil {
+		return err
+	}
+	return affected(tag)
 }
 
 func (r importJobRepo) ListActive(limit int) ([]*store.ImportJob, error) {

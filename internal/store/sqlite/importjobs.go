@@ -10,8 +10,8 @@ func (t *tx) ImportJobs() store.ImportJobRepo { return importJobRepo{t} }
 
 type importJobRepo struct{ t *tx }
 
-// importJobColumns leaves out csv: the file can be 100 MB, and only CSV
-// reads it.
+// importJobColumns leaves out csv_upload, which only the CSV methods use;
+// no job read touches import_job_chunks.
 const importJobColumns = `pool_id, id, name, role_arn, status, upload_secret, uploaded, imported, skipped,
 	failed, completion_message, created_at, started_at, completed_at, version`
 
@@ -26,9 +26,18 @@ var (
 	qImportJobExists = stmtRead(`SELECT 1 FROM import_jobs WHERE pool_id = ? AND id = ?`)
 	qImportJobList   = stmtRead(`SELECT ` + importJobColumns + ` FROM import_jobs
 		WHERE pool_id = ? AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`)
-	qImportJobPutCSV    = stmtWrite(`UPDATE import_jobs SET csv = ?, uploaded = 1 WHERE pool_id = ? AND id = ?`)
-	qImportJobCSV       = stmtRead(`SELECT csv FROM import_jobs WHERE pool_id = ? AND id = ? AND csv IS NOT NULL`)
-	qImportJobDeleteCSV = stmtWrite(`UPDATE import_jobs SET csv = NULL WHERE pool_id = ? AND id = ?`)
+	// A chunk of a missing job fails the foreign key: store.ErrNotFound.
+	qImportJobPutChunk = stmtWrite(`INSERT INTO import_job_chunks (pool_id, job_id, upload, seq, data)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (pool_id, job_id, upload, seq) DO UPDATE SET data = excluded.data`)
+	qImportJobSetCSV = stmtWrite(`UPDATE import_jobs SET csv_upload = ?, uploaded = 1
+		WHERE pool_id = ? AND id = ?`)
+	qImportJobDropOtherChunks = stmtWrite(`DELETE FROM import_job_chunks
+		WHERE pool_id = ? AND job_id = ? AND upload <> ?`)
+	qImportJobChunk = stmtRead(`SELECT c.data FROM import_jobs j JOIN import_job_chunks c
+		ON c.pool_id = j.pool_id AND c.job_id = j.id AND c.upload = j.csv_upload
+		WHERE j.pool_id = ? AND j.id = ? AND j.csv_upload <> '' AND c.seq = ?`)
+	qImportJobClearCSV   = stmtWrite(`UPDATE import_jobs SET csv_upload = '' WHERE pool_id = ? AND id = ?`)
+	qImportJobDropChunks = stmtWrite(`DELETE FROM import_job_chunks WHERE pool_id = ? AND job_id = ?`)
 	// Few jobs are active at a time: import_jobs_status finds them, and
 	// pool_id, id break ties in creation time so the order is total.
 	qImportJobListActive = stmtRead(`SELECT ` + importJobColumns + ` FROM import_jobs
@@ -93,24 +102,43 @@ func (r importJobRepo) List(poolID string, page store.Page) ([]*store.ImportJob,
 		func(j *store.ImportJob) string { return timeIDCursor(j.CreatedAt, j.ID) })
 }
 
-// PutCSV stores the file (an empty one too) and sets uploaded, leaving the
-// version alone.
-func (r importJobRepo) PutCSV(poolID, id string, data []byte) error {
-	return r.t.execOne(qImportJobPutCSV, blob(data), poolID, id)
+// PutCSVChunk stores chunk seq of upload (an empty one too), replacing one
+// of the same key; the job's row is left alone.
+func (r importJobRepo) PutCSVChunk(poolID, id, upload string, seq int, data []byte) error {
+	_, err := r.t.exec(qImportJobPutChunk, poolID, id, upload, seq, blob(data))
+	return uniqueErr(err, "import job chunk")
 }
 
-func (r importJobRepo) CSV(poolID, id string) ([]byte, error) {
+// SetCSV makes upload the job's file and sets uploaded, leaving the version
+// alone, then drops the chunks of every other upload of the job.
+func (r importJobRepo) SetCSV(poolID, id, upload string) error {
+	return r.t.savepoint(func() error {
+		if err := r.t.execOne(qImportJobSetCSV, upload, poolID, id); err != nil {
+			return err
+		}
+		_, err := r.t.exec(qImportJobDropOtherChunks, poolID, id, upload)
+		return err
+	})
+}
+
+func (r importJobRepo) CSVChunk(poolID, id string, seq int) ([]byte, error) {
 	var data []byte
-	if err := r.t.queryRow(qImportJobCSV, poolID, id).Scan(&data); err != nil {
+	if err := r.t.queryRow(qImportJobChunk, poolID, id, seq).Scan(&data); err != nil {
 		return nil, notFound(err)
 	}
 	return blob(data), nil
 }
 
-// DeleteCSV drops the file; uploaded stays as it is. ErrNotFound if there
-// is no job; dropping it again changes nothing.
+// DeleteCSV drops every chunk of the job and its file; uploaded stays as it
+// is. ErrNotFound if there is no job; dropping it again changes nothing.
 func (r importJobRepo) DeleteCSV(poolID, id string) error {
-	return r.t.execOne(qImportJobDeleteCSV, poolID, id)
+	return r.t.savepoint(func() error {
+		if err := r.t.execOne(qImportJobClearCSV, poolID, id); err != nil {
+			return err
+		}
+		_, err := r.t.exec(qImportJobDropChunks, poolID, id)
+		return err
+	})
 }
 
 func (r importJobRepo) ListActive(limit int) ([]*store.ImportJob, error) {

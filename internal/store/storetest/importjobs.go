@@ -138,7 +138,10 @@ func testImportJobs(t *testing.T, f *fixture) {
 			u.Status = "Failed"
 			return tx.ImportJobs().Update(&u)
 		},
-		"PutCSV":    func(tx store.Tx) error { return tx.ImportJobs().PutCSV("A", "import-1", []byte("a,b\n")) },
+		"PutCSVChunk": func(tx store.Tx) error {
+			return tx.ImportJobs().PutCSVChunk("A", "import-1", "upload-v", 0, []byte("a,b\n"))
+		},
+		"SetCSV":    func(tx store.Tx) error { return tx.ImportJobs().SetCSV("A", "import-1", "upload-v") },
 		"DeleteCSV": func(tx store.Tx) error { return tx.ImportJobs().DeleteCSV("A", "import-1") },
 	}
 	for name, w := range writes {
@@ -159,8 +162,8 @@ func testImportJobs(t *testing.T, f *fixture) {
 		same(t, "Get after writes in View", got, &want)
 		_, err = tx.ImportJobs().Get("A", "import-v")
 		wantErr(t, "Get of a job created in View", err, store.ErrNotFound)
-		_, err = tx.ImportJobs().CSV("A", "import-1")
-		wantErr(t, "CSV stored in View", err, store.ErrNotFound)
+		_, err = tx.ImportJobs().CSVChunk("A", "import-1", 0)
+		wantErr(t, "CSV chunk stored in View", err, store.ErrNotFound)
 		return nil
 	})
 }
@@ -196,7 +199,16 @@ func testImportJobsList(t *testing.T, f *fixture) {
 		want = append(want, byIndex[fmt.Sprintf("import-%02d", i)])
 	}
 	// A file does not change what List returns.
-	f.update(func(tx store.Tx) error { return tx.ImportJobs().PutCSV("A", "import-03", []byte("x,y\n")) })
+	f.update(func(tx store.Tx) error {
+		if err := tx.ImportJobs().PutCSVChunk("A", "import-03", "upload-1", 0, []byte("x,y\n")); err != nil {
+			return err
+		}
+		return tx.ImportJobs().SetCSV("A", "import-03", "upload-1")
+	})
+	// An upload in progress neither.
+	f.update(func(tx store.Tx) error {
+		return tx.ImportJobs().PutCSVChunk("A", "import-04", "upload-1", 0, []byte("x,y\n"))
+	})
 	want[3].Uploaded = true
 
 	for _, limit := range []int{1, 3, 4, 10, 11} {
@@ -276,7 +288,7 @@ func csvBytes(n int, seed byte) []byte {
 	return b
 }
 
-// testImportJobsCSV: PutCSV, CSV and DeleteCSV.
+// testImportJobsCSV: PutCSVChunk, SetCSV, CSVChunk and DeleteCSV.
 func testImportJobsCSV(t *testing.T, f *fixture) {
 	f.seedPools("A", "B")
 	j := newImportJob("A", "import-1", t0)
@@ -287,86 +299,162 @@ func testImportJobsCSV(t *testing.T, f *fixture) {
 		return tx.ImportJobs().Create(newImportJob("B", "import-1", t0))
 	})
 
-	csvErr := func(pool, id string) error {
-		return f.peek(func(tx store.Tx) error { _, err := tx.ImportJobs().CSV(pool, id); return err })
-	}
-	wantErr(t, "CSV before upload", csvErr("A", "import-1"), store.ErrNotFound)
-	wantErr(t, "CSV of a missing job", csvErr("A", "nope"), store.ErrNotFound)
-	err := f.try(func(tx store.Tx) error { return tx.ImportJobs().PutCSV("A", "nope", []byte("a\n")) })
-	wantErr(t, "PutCSV on a missing job", err, store.ErrNotFound)
-	err = f.try(func(tx store.Tx) error { return tx.ImportJobs().PutCSV("nope", "import-1", []byte("a\n")) })
-	wantErr(t, "PutCSV in a missing pool", err, store.ErrNotFound)
-	err = f.try(func(tx store.Tx) error { return tx.ImportJobs().DeleteCSV("A", "nope") })
-	wantErr(t, "DeleteCSV on a missing job", err, store.ErrNotFound)
-
-	check := func(what string, want []byte, uploaded bool) {
-		t.Helper()
-		f.view(func(tx store.Tx) error {
-			got, err := tx.ImportJobs().CSV("A", "import-1")
-			if err != nil {
-				t.Errorf("%s: CSV: %v", what, err)
-			} else if got == nil || !bytes.Equal(got, want) {
-				t.Errorf("%s: CSV returned %d bytes (nil: %t), want %d bytes equal to those stored",
-					what, len(got), got == nil, len(want))
-			}
-			g, err := tx.ImportJobs().Get("A", "import-1")
-			if err != nil {
-				return err
-			}
-			if g.Uploaded != uploaded || g.Version != j.Version {
-				t.Errorf("%s: Uploaded %t, Version %d; want %t, %d", what, g.Uploaded, g.Version, uploaded, j.Version)
+	put := func(upload string, chunks [][]byte) func(store.Tx) error {
+		return func(tx store.Tx) error {
+			for seq, data := range chunks {
+				if err := tx.ImportJobs().PutCSVChunk("A", "import-1", upload, seq, data); err != nil {
+					return err
+				}
 			}
 			return nil
-		})
+		}
 	}
-
-	big := csvBytes(3<<20+17, 0x5a)
-	f.update(func(tx store.Tx) error { return tx.ImportJobs().PutCSV("A", "import-1", big) })
-	check("after PutCSV", big, true)
-	// The other pool's job of the same ID has no file.
-	wantErr(t, "CSV of the other pool's job", csvErr("B", "import-1"), store.ErrNotFound)
-
-	// A second upload replaces the first; Update leaves the file alone.
-	small := csvBytes(1<<20, 0xa5)
-	f.update(func(tx store.Tx) error { return tx.ImportJobs().PutCSV("A", "import-1", small) })
-	check("after a second PutCSV", small, true)
-	up := *j
-	up.Uploaded, up.Status = true, "Pending"
-	f.update(func(tx store.Tx) error { return tx.ImportJobs().Update(&up) })
-	j.Version = up.Version
-	check("after Update", small, true)
-
-	// An empty file is a file.
-	f.update(func(tx store.Tx) error { return tx.ImportJobs().PutCSV("A", "import-1", nil) })
-	check("after PutCSV of an empty file", []byte{}, true)
-	f.update(func(tx store.Tx) error { return tx.ImportJobs().PutCSV("A", "import-1", big) })
-	check("after PutCSV again", big, true)
-
-	// DeleteCSV drops the file, keeps Uploaded, and may be repeated.
-	f.update(func(tx store.Tx) error { return tx.ImportJobs().DeleteCSV("A", "import-1") })
-	wantErr(t, "CSV after DeleteCSV", csvErr("A", "import-1"), store.ErrNotFound)
-	f.update(func(tx store.Tx) error { return tx.ImportJobs().DeleteCSV("A", "import-1") })
-	f.view(func(tx store.Tx) error {
+	setCSV := func(upload string) func(store.Tx) error {
+		return func(tx store.Tx) error { return tx.ImportJobs().SetCSV("A", "import-1", upload) }
+	}
+	chunkErr := func(pool, id string, seq int) error {
+		return f.peek(func(tx store.Tx) error { _, err := tx.ImportJobs().CSVChunk(pool, id, seq); return err })
+	}
+	// checkJob: the job's Uploaded, and a Version that the CSV methods
+	// never bump.
+	checkJob := func(tx store.Tx, what string, uploaded bool) error {
+		t.Helper()
 		g, err := tx.ImportJobs().Get("A", "import-1")
 		if err != nil {
 			return err
 		}
-		if !g.Uploaded || g.Version != j.Version {
-			t.Errorf("after DeleteCSV: Uploaded %t, Version %d; want true, %d", g.Uploaded, g.Version, j.Version)
+		if g.Uploaded != uploaded || g.Version != j.Version {
+			t.Errorf("%s: Uploaded %t, Version %d; want %t, %d", what, g.Uploaded, g.Version, uploaded, j.Version)
 		}
 		return nil
-	})
+	}
+	// checkFile: the job's file is want, chunk by chunk, and has no chunk
+	// past the last.
+	checkFile := func(what string, want [][]byte) {
+		t.Helper()
+		f.view(func(tx store.Tx) error {
+			for seq, w := range want {
+				got, err := tx.ImportJobs().CSVChunk("A", "import-1", seq)
+				if err != nil {
+					t.Errorf("%s: CSVChunk(%d): %v", what, seq, err)
+				} else if got == nil || !bytes.Equal(got, w) {
+					t.Errorf("%s: CSVChunk(%d) returned %d bytes (nil: %t), want %d bytes equal to those stored",
+						what, seq, len(got), got == nil, len(w))
+				}
+			}
+			_, err := tx.ImportJobs().CSVChunk("A", "import-1", len(want))
+			wantErr(t, fmt.Sprintf("%s: CSVChunk(%d), past the last", what, len(want)), err, store.ErrNotFound)
+			return checkJob(tx, what, true)
+		})
+	}
+	// checkNone: the job has no file (n chunks looked for).
+	checkNone := func(what string, n int, uploaded bool) {
+		t.Helper()
+		for seq := range n {
+			wantErr(t, fmt.Sprintf("%s: CSVChunk(%d)", what, seq), chunkErr("A", "import-1", seq), store.ErrNotFound)
+		}
+		f.view(func(tx store.Tx) error { return checkJob(tx, what, uploaded) })
+	}
 
-	// A failed write of the file in a transaction that rolls back leaves nothing.
+	// One upload: chunks of about 1 MB, an empty one among them, a short
+	// last one; written in any order, each in a transaction of its own.
+	u1 := [][]byte{csvBytes(1<<20, 1), csvBytes(1<<20+3, 2), {}, csvBytes(1<<20-5, 3), csvBytes(17, 4)}
+	for seq := len(u1) - 1; seq >= 0; seq-- {
+		f.update(func(tx store.Tx) error {
+			return tx.ImportJobs().PutCSVChunk("A", "import-1", "upload-1", seq, u1[seq])
+		})
+	}
+	// They are not the job's file before SetCSV.
+	checkNone("before SetCSV", len(u1), false)
+	f.update(setCSV("upload-1"))
+	checkFile("after SetCSV", u1)
+	// The other pool's job of the same ID has no file.
+	wantErr(t, "CSVChunk of the other pool's job", chunkErr("B", "import-1", 0), store.ErrNotFound)
+
+	// PutCSVChunk replaces a chunk of the same key, even of the job's file.
+	u1[4] = csvBytes(40, 5)
+	f.update(func(tx store.Tx) error { return tx.ImportJobs().PutCSVChunk("A", "import-1", "upload-1", 4, u1[4]) })
+	checkFile("after replacing a chunk", u1)
+
+	// A second upload does not show until its SetCSV; Update leaves the
+	// file alone.
+	u2 := [][]byte{csvBytes(1<<20, 6), csvBytes(100, 7)}
+	f.update(put("upload-2", u2))
+	checkFile("during a second upload", u1)
+	up := *j
+	up.Uploaded, up.Status = true, "Pending"
+	f.update(func(tx store.Tx) error { return tx.ImportJobs().Update(&up) })
+	j.Version = up.Version
+	checkFile("after Update", u1)
+	f.update(setCSV("upload-2"))
+	checkFile("after the second SetCSV", u2)
+	// The first upload's chunks are gone: made the file again, it has none.
+	f.update(setCSV("upload-1"))
+	checkNone("first upload after the second SetCSV", len(u1), true)
+
+	// A rolled back PutCSVChunk leaves nothing; a rolled back SetCSV leaves
+	// the file as it was.
+	f.update(put("upload-3", u2))
+	f.update(setCSV("upload-3"))
 	errRollback := errors.New("roll back")
-	err = f.try(func(tx store.Tx) error {
-		if err := tx.ImportJobs().PutCSV("A", "import-1", small); err != nil {
+	err := f.try(func(tx store.Tx) error {
+		if err := put("upload-4", u1)(tx); err != nil {
 			return err
 		}
 		return errRollback
 	})
-	wantErr(t, "rolled back PutCSV", err, errRollback)
-	wantErr(t, "CSV after a rolled back PutCSV", csvErr("A", "import-1"), store.ErrNotFound)
+	wantErr(t, "rolled back PutCSVChunk", err, errRollback)
+	checkFile("after a rolled back PutCSVChunk", u2)
+	err = f.try(func(tx store.Tx) error {
+		if err := setCSV("upload-1")(tx); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	wantErr(t, "rolled back SetCSV", err, errRollback)
+	checkFile("after a rolled back SetCSV", u2)
+	f.update(setCSV("upload-4"))
+	checkNone("rolled back upload", len(u1), true)
+	// That SetCSV dropped upload-3's chunks, as any SetCSV of another upload.
+	f.update(setCSV("upload-3"))
+	checkNone("upload-3 after SetCSV of upload-4", len(u2), true)
+	f.update(put("upload-3", u2))
+	f.update(setCSV("upload-3"))
+	checkFile("after upload-3 again", u2)
+
+	// DeleteCSV drops every chunk of the job, of any upload (here the
+	// file's and one in progress), keeps Uploaded, and may be repeated.
+	f.update(put("upload-5", u1[:2]))
+	f.update(func(tx store.Tx) error { return tx.ImportJobs().DeleteCSV("A", "import-1") })
+	checkNone("after DeleteCSV", len(u2), true)
+	f.update(func(tx store.Tx) error { return tx.ImportJobs().DeleteCSV("A", "import-1") })
+	checkNone("after a second DeleteCSV", len(u2), true)
+	for _, upload := range []string{"upload-3", "upload-5"} {
+		f.update(setCSV(upload))
+		checkNone("after DeleteCSV, "+upload, 2, true)
+	}
+
+	// Every method on a missing job (or pool) is ErrNotFound, DeleteCSV
+	// included: there is no job whose file to drop.
+	for _, k := range [][2]string{{"A", "nope"}, {"nope", "import-1"}} {
+		err = f.try(func(tx store.Tx) error { return tx.ImportJobs().PutCSVChunk(k[0], k[1], "upload-1", 0, []byte("a\n")) })
+		wantErr(t, fmt.Sprintf("PutCSVChunk on missing %v", k), err, store.ErrNotFound)
+		err = f.try(func(tx store.Tx) error { return tx.ImportJobs().SetCSV(k[0], k[1], "upload-1") })
+		wantErr(t, fmt.Sprintf("SetCSV on missing %v", k), err, store.ErrNotFound)
+		wantErr(t, fmt.Sprintf("CSVChunk of missing %v", k), chunkErr(k[0], k[1], 0), store.ErrNotFound)
+		err = f.try(func(tx store.Tx) error { return tx.ImportJobs().DeleteCSV(k[0], k[1]) })
+		wantErr(t, fmt.Sprintf("DeleteCSV on missing %v", k), err, store.ErrNotFound)
+	}
+	// The transaction goes on after a PutCSVChunk on a missing job.
+	f.update(func(tx store.Tx) error {
+		err := tx.ImportJobs().PutCSVChunk("A", "nope", "upload-6", 0, []byte("a\n"))
+		wantErr(t, "PutCSVChunk on a missing job, then more", err, store.ErrNotFound)
+		if err := put("upload-6", u2)(tx); err != nil {
+			return err
+		}
+		return tx.ImportJobs().SetCSV("A", "import-1", "upload-6")
+	})
+	checkFile("after writes following a failed PutCSVChunk", u2)
 }
 
 // testImportJobsListActive: Pending and InProgress jobs of every pool,
@@ -457,7 +545,16 @@ func testImportJobsPoolDelete(t *testing.T, f *fixture) {
 					return err
 				}
 			}
-			return tx.ImportJobs().PutCSV(pool, "import-1", []byte(pool+",file\n"))
+			for seq, data := range []string{pool + ",file\n", "more\n"} {
+				if err := tx.ImportJobs().PutCSVChunk(pool, "import-1", "upload-1", seq, []byte(data)); err != nil {
+					return err
+				}
+			}
+			if err := tx.ImportJobs().SetCSV(pool, "import-1", "upload-1"); err != nil {
+				return err
+			}
+			// And an upload in progress.
+			return tx.ImportJobs().PutCSVChunk(pool, "import-2", "upload-1", 0, []byte(pool+",partial\n"))
 		})
 	}
 	seed("A")
@@ -475,11 +572,13 @@ func testImportJobsPoolDelete(t *testing.T, f *fixture) {
 		}
 		_, err := tx.ImportJobs().Get("A", "import-1")
 		wantErr(t, "pool A deleted: Get its job", err, store.ErrNotFound)
-		_, err = tx.ImportJobs().CSV("A", "import-1")
-		wantErr(t, "pool A deleted: CSV of its job", err, store.ErrNotFound)
-		data, err := tx.ImportJobs().CSV("B", "import-1")
-		if err != nil || string(data) != "B,file\n" {
-			t.Errorf("pool A deleted: CSV of pool B's job = %q, %v", data, err)
+		_, err = tx.ImportJobs().CSVChunk("A", "import-1", 0)
+		wantErr(t, "pool A deleted: CSVChunk of its job", err, store.ErrNotFound)
+		for seq, want := range []string{"B,file\n", "more\n"} {
+			data, err := tx.ImportJobs().CSVChunk("B", "import-1", seq)
+			if err != nil || string(data) != want {
+				t.Errorf("pool A deleted: CSVChunk(%d) of pool B's job = %q, %v; want %q", seq, data, err, want)
+			}
 		}
 		active, err := tx.ImportJobs().ListActive(10)
 		if err != nil {
