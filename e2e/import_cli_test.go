@@ -145,7 +145,7 @@ func TestUserImportJobAWSCLI(t *testing.T) {
 
 	// A finished job cannot be started or stopped again.
 	for _, op := range []string{"start-user-import-job", "stop-user-import-job"} {
-		if msg := aws.fail(op, "--user-pool-id", poolID, "--job-id", jobID); !strings.Contains(msg, "InvalidParameterException") {
+		if msg := aws.fail(op, "--user-pool-id", poolID, "--job-id", jobID); !strings.Contains(msg, "PreconditionNotMetException") {
 			t.Errorf("%s on a Succeeded job: %s", op, msg)
 		}
 	}
@@ -192,7 +192,7 @@ func TestUserImportJobStop(t *testing.T) {
 	poolID := aws.run("create-user-pool", "--pool-name", "imports", "--auto-verified-attributes", "email")["UserPool"].(map[string]any)["Id"].(string)
 	jobID := aws.run("create-user-import-job", "--user-pool-id", poolID, "--job-name", "j",
 		"--cloud-watch-logs-role-arn", "arn:aws:iam::111111111111:role/CognitoImport")["UserImportJob"].(map[string]any)["JobId"].(string)
-	if msg := aws.fail("stop-user-import-job", "--user-pool-id", poolID, "--job-id", jobID); !strings.Contains(msg, "InvalidParameterException") {
+	if msg := aws.fail("stop-user-import-job", "--user-pool-id", poolID, "--job-id", jobID); !strings.Contains(msg, "PreconditionNotMetException") {
 		t.Errorf("stop of a Created job: %s", msg)
 	}
 	// Stop races the importer: either it stops at once (Pending) or the

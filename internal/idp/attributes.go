@@ -131,6 +131,9 @@ func (s *Service) AddCustomAttributes(ctx context.Context, poolID string, attrs 
 		if err != nil {
 			return err
 		}
+		if err := requireNoImport(tx, poolID); err != nil {
+			return err
+		}
 		custom := 0
 		for _, a := range p.Schema {
 			if strings.HasPrefix(a.Name, "custom:") {

@@ -293,7 +293,7 @@ func (s *Service) StartUserImportJob(ctx context.Context, poolID, id string) (*I
 			return err
 		}
 		if j.Status != ImportCreated {
-			return Errorf(InvalidParameterException, "Import job %s is %s; only a Created job can be started.", id, j.Status)
+			return Errorf(PreconditionNotMetException, "Import job %s is %s; only a Created job can be started.", id, j.Status)
 		}
 		j.Status, j.StartedAt = ImportPending, s.now()
 		return tx.ImportJobs().Update(j)
@@ -320,7 +320,7 @@ func (s *Service) StopUserImportJob(ctx context.Context, poolID, id string) (*Im
 		case ImportInProgress:
 			j.Status = ImportStopping
 		default:
-			return Errorf(InvalidParameterException, "Import job %s is %s; only a Pending or InProgress job can be stopped.", id, j.Status)
+			return Errorf(PreconditionNotMetException, "Import job %s is %s; only a Pending or InProgress job can be stopped.", id, j.Status)
 		}
 		return tx.ImportJobs().Update(j)
 	})
@@ -328,6 +328,28 @@ func (s *Service) StopUserImportJob(ctx context.Context, poolID, id string) (*Im
 		return nil, err
 	}
 	return s.importJobView(j), nil
+}
+
+// requireNoImport refuses to change a pool while one of its import jobs
+// is Pending or InProgress (the UserImportInProgressException of
+// DeleteUserPool, UpdateUserPool and AddCustomAttributes).
+func requireNoImport(tx store.Tx, poolID string) error {
+	page := store.Page{Limit: 60}
+	for {
+		jobs, next, err := tx.ImportJobs().List(poolID, page)
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			if j.Status == ImportPending || j.Status == ImportInProgress || j.Status == ImportStopping {
+				return Errorf(UserImportInProgressException, "A user import job (%s) is in progress for the user pool %s.", j.ID, poolID)
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		page.After = next
+	}
 }
 
 func (s *Service) wakeImporter() {

@@ -207,3 +207,38 @@ func TestImportIntoEmailUsernamePool(t *testing.T) {
 		t.Errorf("user %+v: want a sub as username and RESET_REQUIRED", u)
 	}
 }
+
+// While a job is Pending (or running), the pool cannot be deleted,
+// updated or given custom attributes: UserImportInProgressException, as
+// those operations' models list. Once it has stopped, they work again.
+func TestPoolChangesWaitForImports(t *testing.T) {
+	svc, _ := testService(t)
+	ctx := context.Background()
+	poolID, jobID := importFixture(t, svc, NewPoolSettings(), 1)
+	if _, err := svc.StartUserImportJob(ctx, poolID, jobID); err != nil {
+		t.Fatal(err)
+	}
+	wantCode := func(what string, err error, code Code) {
+		t.Helper()
+		var e *Error
+		if !errors.As(err, &e) || e.Code != code {
+			t.Errorf("%s: %v, want %s", what, err, code)
+		}
+	}
+	wantCode("DeletePool", svc.DeletePool(ctx, poolID), UserImportInProgressException)
+	_, err := svc.UpdatePool(ctx, poolID, func(*PoolSettings) error { return nil })
+	wantCode("UpdatePool", err, UserImportInProgressException)
+	wantCode("AddCustomAttributes", svc.AddCustomAttributes(ctx, poolID, []SchemaAttribute{{Name: "tier"}}), UserImportInProgressException)
+	_, err = svc.StartUserImportJob(ctx, poolID, jobID)
+	wantCode("StartUserImportJob again", err, PreconditionNotMetException)
+
+	if _, err := svc.StopUserImportJob(ctx, poolID, jobID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AddCustomAttributes(ctx, poolID, []SchemaAttribute{{Name: "tier"}}); err != nil {
+		t.Errorf("AddCustomAttributes after the stop: %v", err)
+	}
+	if err := svc.DeletePool(ctx, poolID); err != nil {
+		t.Errorf("DeletePool after the stop: %v", err)
+	}
+}

@@ -215,6 +215,9 @@ func (s *Service) UpdatePool(ctx context.Context, id string, change func(*PoolSe
 		if err != nil {
 			return err
 		}
+		if err := requireNoImport(tx, id); err != nil {
+			return err
+		}
 		next := p.PoolSettings
 		if err := change(&next); err != nil {
 			return err
@@ -254,6 +257,9 @@ func (s *Service) DeletePool(ctx context.Context, id string) error {
 		}
 		if p.DeletionProtection == "ACTIVE" {
 			return Errorf(InvalidParameterException, "The user pool %s cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.", id)
+		}
+		if err := requireNoImport(tx, id); err != nil {
+			return err
 		}
 		return tx.Pools().Delete(id)
 	})
