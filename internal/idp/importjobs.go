@@ -710,13 +710,7 @@ func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) rowRes
 	}
 	sub := uuid.New().String()
 	if len(p.UsernameAttributes) > 0 {
-		kind := ""
-		switch {
-		case slices.Contains(p.UsernameAttributes, "email") && strings.Contains(username, "@"):
-			kind = "email"
-		case slices.Contains(p.UsernameAttributes, "phone_number") && phonePattern.MatchString(username):
-			kind = "phone_number"
-		}
+		kind := p.usernameKind(username)
 		if kind == "" || (attrs[kind] != "" && attrs[kind] != username) {
 			return rowFailed
 		}

@@ -59,6 +59,18 @@ func (p *Pool) aliases(attrs map[string]string) []store.Alias {
 	return out
 }
 
+// usernameKind is the username attribute ("email" or "phone_number") a
+// username given to a pool with UsernameAttributes stands for, or "".
+func (p *Pool) usernameKind(username string) string {
+	switch {
+	case slices.Contains(p.UsernameAttributes, "email") && strings.Contains(username, "@"):
+		return "email"
+	case slices.Contains(p.UsernameAttributes, "phone_number") && phonePattern.MatchString(username):
+		return "phone_number"
+	}
+	return ""
+}
+
 // findUser resolves a username or alias to a user of the pool.
 func findUser(tx store.Tx, p *Pool, name string) (*store.User, error) {
 	u, err := tx.Users().GetByUsername(p.ID, p.usernameKey(name))
@@ -255,13 +267,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 		}
 		username := in.Username
 		if len(p.UsernameAttributes) > 0 {
-			kind := ""
-			switch {
-			case slices.Contains(p.UsernameAttributes, "email") && strings.Contains(username, "@"):
-				kind = "email"
-			case slices.Contains(p.UsernameAttributes, "phone_number") && phonePattern.MatchString(username):
-				kind = "phone_number"
-			}
+			kind := p.usernameKind(username)
 			if kind == "" {
 				return Errorf(InvalidParameterException, "Username should be either an email or a phone number.")
 			}
