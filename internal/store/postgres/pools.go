@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"errors"
-	"math"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -119,16 +118,13 @@ func (r poolRepo) Delete(id string) error {
 }
 
 func (r poolRepo) List(page store.Page) ([]*store.Pool, string, error) {
-	after, afterID := int64(math.MinInt64), ""
-	if page.After != "" {
-		var err error
-		if after, afterID, err = decodeTimeIDCursor(page.After); err != nil {
-			return nil, "", err
-		}
+	after, afterID, err := timeIDAfter(page.After)
+	if err != nil {
+		return nil, "", err
 	}
 	limit := pageLimit(page.Limit)
 	var pools []*store.Pool
-	err := r.t.rows(qPoolList, []any{after, afterID, limit + 1}, func(rows pgx.Rows) error {
+	err = r.t.rows(qPoolList, []any{after, afterID, limit + 1}, func(rows pgx.Rows) error {
 		p, err := scanPool(rows)
 		pools = append(pools, p)
 		return err
@@ -218,16 +214,13 @@ func (r clientRepo) Delete(clientID string) error {
 }
 
 func (r clientRepo) List(poolID string, page store.Page) ([]*store.Client, string, error) {
-	after, afterID := int64(math.MinInt64), ""
-	if page.After != "" {
-		var err error
-		if after, afterID, err = decodeTimeIDCursor(page.After); err != nil {
-			return nil, "", err
-		}
+	after, afterID, err := timeIDAfter(page.After)
+	if err != nil {
+		return nil, "", err
 	}
 	limit := pageLimit(page.Limit)
 	var clients []*store.Client
-	err := r.t.rows(qClientList, []any{poolID, after, afterID, limit + 1}, func(rows pgx.Rows) error {
+	err = r.t.rows(qClientList, []any{poolID, after, afterID, limit + 1}, func(rows pgx.Rows) error {
 		c, err := scanClient(rows)
 		clients = append(clients, c)
 		return err

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -116,4 +117,13 @@ func decodeTimeIDCursor(c string) (int64, string, error) {
 		return 0, "", fmt.Errorf("%w: %v", errBadCursor, err)
 	}
 	return n, id, nil
+}
+
+// timeIDAfter is where an ascending (time, ID) list resumes: the start for
+// an empty cursor, else the decoded cursor.
+func timeIDAfter(c string) (int64, string, error) {
+	if c == "" {
+		return math.MinInt64, "", nil
+	}
+	return decodeTimeIDCursor(c)
 }

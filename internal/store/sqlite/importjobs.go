@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"math"
-
 	"github.com/ninshou/ninshou/internal/store"
 )
 
@@ -90,12 +88,9 @@ func (r importJobRepo) Update(j *store.ImportJob) error {
 }
 
 func (r importJobRepo) List(poolID string, page store.Page) ([]*store.ImportJob, string, error) {
-	after, afterID := int64(math.MinInt64), ""
-	if page.After != "" {
-		var err error
-		if after, afterID, err = decodeTimeIDCursor(page.After); err != nil {
-			return nil, "", err
-		}
+	after, afterID, err := timeIDAfter(page.After)
+	if err != nil {
+		return nil, "", err
 	}
 	limit := pageLimit(page.Limit)
 	return collect(r.t, qImportJobList, []any{poolID, after, afterID, limit + 1}, limit, scanImportJob,

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
-	"math"
 
 	"github.com/ninshou/ninshou/internal/store"
 )
@@ -71,12 +70,9 @@ func (r poolRepo) Delete(id string) error {
 }
 
 func (r poolRepo) List(page store.Page) ([]*store.Pool, string, error) {
-	after, afterID := int64(math.MinInt64), ""
-	if page.After != "" {
-		var err error
-		if after, afterID, err = decodeTimeIDCursor(page.After); err != nil {
-			return nil, "", err
-		}
+	after, afterID, err := timeIDAfter(page.After)
+	if err != nil {
+		return nil, "", err
 	}
 	limit := pageLimit(page.Limit)
 	rows, err := r.t.query(qPoolList, after, afterID, limit+1)
@@ -164,12 +160,9 @@ func (r clientRepo) Delete(clientID string) error {
 }
 
 func (r clientRepo) List(poolID string, page store.Page) ([]*store.Client, string, error) {
-	after, afterID := int64(math.MinInt64), ""
-	if page.After != "" {
-		var err error
-		if after, afterID, err = decodeTimeIDCursor(page.After); err != nil {
-			return nil, "", err
-		}
+	after, afterID, err := timeIDAfter(page.After)
+	if err != nil {
+		return nil, "", err
 	}
 	limit := pageLimit(page.Limit)
 	rows, err := r.t.query(qClientList, poolID, after, afterID, limit+1)
