@@ -504,7 +504,7 @@ func readRows(r *csv.Reader, fields, n int, skip *int64) ([][]string, error) {
 // when the job was stopped (or deleted) meanwhile.
 func (s *Service) importBatch(ctx context.Context, p *Pool, j *store.ImportJob, header []string, rows [][]string) (stop bool, err error) {
 	now := s.now()
-	err = s.Store.Update(ctx, func(tx store.Tx) error {
+	err = s.Store.UpdateBulk(ctx, func(tx store.Tx) error {
 		cur, err := tx.ImportJobs().Get(j.PoolID, j.ID)
 		if err != nil {
 			return err

@@ -429,7 +429,7 @@ const maxLine = 16 << 20
 func Import(ctx context.Context, st store.Store, r io.Reader, opts ImportOptions) (Counts, error) {
 	var n Counts
 	ran := false
-	err := st.Update(ctx, func(tx store.Tx) error {
+	err := st.UpdateBulk(ctx, func(tx store.Tx) error {
 		if ran {
 			// The stream is consumed: a backend retry cannot replay it.
 			return errors.New("import: the transaction was asked to run again (a conflict with another writer); run the import again")

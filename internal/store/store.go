@@ -60,6 +60,11 @@ type Store interface {
 	// outside the transaction, and must read inside itself the records it
 	// writes (a write bumps the record's Version in place).
 	Update(ctx context.Context, fn func(Tx) error) error
+	// UpdateBulk is Update for a transaction that writes many records (a
+	// batch of an import job). A backend that lets concurrent Updates share
+	// one commit gives it a transaction of its own: as a member of a shared
+	// one it would keep an undo copy of every page it touches until it ends.
+	UpdateBulk(ctx context.Context, fn func(Tx) error) error
 	// Close releases the backend's resources.
 	Close() error
 }

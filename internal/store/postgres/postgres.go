@@ -234,6 +234,11 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	}
 }
 
+// UpdateBulk is Update: every PostgreSQL transaction is already its own.
+func (s *Store) UpdateBulk(ctx context.Context, fn func(store.Tx) error) error {
+	return s.Update(ctx, fn)
+}
+
 // run runs fn in one transaction. retry reports whether the transaction
 // failed on a serialization failure or deadlock, even one fn did not pass
 // on.

@@ -36,8 +36,17 @@ type batch struct {
 }
 
 // join waits for the writer and returns the open batch, beginning one if
-// none is open. It returns with s.wmu held, unless it fails.
-func (s *Store) join(ctx context.Context) (*batch, error) {
+// none is open; alone (UpdateBulk) commits the open batch first and begins
+// a new one. It returns with s.wmu held, unless it fails.
+//
+// Why a bulk write must not be a member: a member runs inside the savepoint
+// that fences it, and SQLite keeps, until the outermost savepoint ends, a
+// copy of every page changed under it: its sub-journal, in memory with
+// temp_store=memory. An import batch of 1,000 users on a 1M-user pool
+// touches pages all over its indexes; fenced, it held 300 MiB of them. As
+// the first in its transaction, its per-record savepoints are outermost and
+// the sub-journal is emptied at each one's end.
+func (s *Store) join(ctx context.Context, alone bool) (*batch, error) {
 	s.waiting.Add(1)
 	s.wmu.Lock()
 	s.waiting.Add(-1)
@@ -49,7 +58,10 @@ func (s *Store) join(ctx context.Context) (*batch, error) {
 		return nil, err
 	}
 	if s.open != nil {
-		return s.open, nil
+		if !alone {
+			return s.open, nil
+		}
+		s.commit(s.open)
 	}
 	// Background: the transaction outlives the Update that began it.
 	sqlTx, err := s.writer.BeginTx(context.Background(), nil)
@@ -93,6 +105,12 @@ func (s *Store) settle(b *batch) {
 	if s.waiting.Load() > 0 && b.members < maxBatch {
 		return // the next Update in the queue settles it
 	}
+	s.commit(b)
+}
+
+// commit ends b now: its members' writes are made durable, and each of them
+// learns the outcome.
+func (s *Store) commit(b *batch) {
 	if b.members == 0 {
 		b.sql.Rollback() // nothing to make durable
 		s.end(b, nil)

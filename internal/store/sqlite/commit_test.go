@@ -122,3 +122,82 @@ func TestGroupCommitCanceledWaiter(t *testing.T) {
 		return nil
 	})
 }
+
+// TestUpdateBulkHasItsOwnTransaction: an UpdateBulk that queues behind a
+// running Update does not join its batch (where it would run fenced in a
+// savepoint, and SQLite would keep a copy of every page it touches in
+// memory until it ended): the open batch commits first, and the bulk fn
+// runs first in a new transaction, so the Updates queued behind it join it.
+func TestUpdateBulkHasItsOwnTransaction(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.Update(ctx, func(tx store.Tx) error {
+		return tx.Pools().Create(&store.Pool{ID: "pool", Name: "p"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	before := s.commits.Load()
+
+	release, holding := make(chan struct{}), make(chan struct{})
+	var first, bulk, after error
+	membersBeforeBulk := -1
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		first = s.Update(ctx, func(tx store.Tx) error {
+			close(holding)
+			<-release
+			return tx.Users().Create(benchUser(0))
+		})
+	})
+	<-holding
+	bulkRunning, bulkRelease := make(chan struct{}), make(chan struct{})
+	wg.Go(func() {
+		bulk = s.UpdateBulk(ctx, func(tx store.Tx) error {
+			membersBeforeBulk = s.open.members // s.wmu is held: no race
+			close(bulkRunning)
+			<-bulkRelease
+			for i := 1; i <= 100; i++ {
+				if err := tx.Users().Create(benchUser(i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	for s.waiting.Load() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	<-bulkRunning
+	wg.Go(func() {
+		after = s.Update(ctx, func(tx store.Tx) error {
+			return tx.Users().Create(benchUser(101))
+		})
+	})
+	for s.waiting.Load() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	close(bulkRelease)
+	wg.Wait()
+
+	if first != nil || bulk != nil || after != nil {
+		t.Fatalf("Update, UpdateBulk, Update = %v, %v, %v; want nil", first, bulk, after)
+	}
+	if membersBeforeBulk != 0 {
+		t.Errorf("the bulk fn ran after %d other members in its transaction, want 0 (first)", membersBeforeBulk)
+	}
+	// One COMMIT for the running Update, one for the bulk write and the
+	// Update that queued behind it and joined.
+	if got := s.commits.Load() - before; got != 2 {
+		t.Errorf("took %d COMMITs, want 2", got)
+	}
+	s.View(ctx, func(tx store.Tx) error {
+		for i := 0; i <= 101; i++ {
+			if _, err := tx.Users().GetByUsername("pool", fmt.Sprintf("user%07d", i)); err != nil {
+				t.Errorf("user %d: %v", i, err)
+			}
+		}
+		return nil
+	})
+}

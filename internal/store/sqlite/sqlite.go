@@ -227,7 +227,17 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 // runs in a savepoint of the open transaction, and Update returns once the
 // COMMIT that made fn's writes durable has returned.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
-	b, err := s.join(ctx)
+	return s.update(ctx, fn, false)
+}
+
+// UpdateBulk is Update in a transaction of its own: the open batch, if any,
+// commits first, and fn runs first in a new one (see join for why).
+func (s *Store) UpdateBulk(ctx context.Context, fn func(store.Tx) error) error {
+	return s.update(ctx, fn, true)
+}
+
+func (s *Store) update(ctx context.Context, fn func(store.Tx) error, alone bool) error {
+	b, err := s.join(ctx, alone)
 	if err != nil {
 		return err
 	}

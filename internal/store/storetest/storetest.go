@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"PoolDeleteCascades", testPoolDeleteCascades},
 		{"RollbackOnError", testRollbackOnError},
 		{"RollbackOnPanic", testRollbackOnPanic},
+		{"UpdateBulk", testUpdateBulk},
 		{"ConcurrentUpdatesIndependent", testConcurrentUpdatesIndependent},
 		{"ViewCannotWrite", testViewCannotWrite},
 		{"VersionConflictAcrossTransactions", testVersionConflictAcrossTransactions},

@@ -325,3 +325,36 @@ func testConcurrentUpdatesIndependent(t *testing.T, f *fixture) {
 		return nil
 	})
 }
+
+// testUpdateBulk: UpdateBulk commits and rolls back as Update does, and
+// its writes are seen by the next transaction.
+func testUpdateBulk(t *testing.T, f *fixture) {
+	f.seedPools("A")
+	err := f.s.UpdateBulk(f.ctx, func(tx store.Tx) error {
+		if err := tx.Users().Create(fullUser("A", "sub-1", "alice")); err != nil {
+			return err
+		}
+		return errAbort
+	})
+	wantErr(t, "UpdateBulk", err, errAbort)
+	assertEmpty(t, f)
+
+	if err := f.s.UpdateBulk(f.ctx, func(tx store.Tx) error {
+		for i := range 50 {
+			if err := tx.Users().Create(newUser("A", fmt.Sprintf("sub-%d", i), fmt.Sprintf("user%d", i))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("UpdateBulk: %v", err)
+	}
+	f.view(func(tx store.Tx) error {
+		for i := range 50 {
+			if _, err := tx.Users().Get("A", fmt.Sprintf("sub-%d", i)); err != nil {
+				t.Errorf("user %d after UpdateBulk: %v", i, err)
+			}
+		}
+		return nil
+	})
+}
