@@ -25,16 +25,22 @@ const (
 	// in the outbox, readable at /_ninshou/outbox, before it is purged.
 	// Pending messages are never purged.
 	OutboxRetention = 7 * 24 * time.Hour
+	// PurgeStep is how many users of a deleted pool one transaction
+	// removes: a step holds SQLite's one writer for tens of milliseconds, so
+	// sign-ins go on while a pool of a million users is purged.
+	PurgeStep = 500
 )
 
 // Purged counts the rows one housekeeping pass deleted.
 type Purged struct {
 	Sessions, Codes, TokenFamilies, RefreshTokens, Messages int64
+	// OfDeletedPools counts the users and pools removed after DeleteUserPool.
+	OfDeletedPools int64
 }
 
 // Total is the number of rows deleted.
 func (p Purged) Total() int64 {
-	return p.Sessions + p.Codes + p.TokenFamilies + p.RefreshTokens + p.Messages
+	return p.Sessions + p.Codes + p.TokenFamilies + p.RefreshTokens + p.Messages + p.OfDeletedPools
 }
 
 // Janitor purges expired single-use state. Each purge is one conditional
@@ -87,15 +93,16 @@ func (j *Janitor) Run(ctx context.Context) error {
 			j.Log.Warn("housekeeping failed", "err", err)
 		case p.Total() > 0:
 			j.Log.Info("housekeeping", "sessions", p.Sessions, "codes", p.Codes,
-				"token_families", p.TokenFamilies, "refresh_tokens", p.RefreshTokens, "messages", p.Messages)
+				"token_families", p.TokenFamilies, "refresh_tokens", p.RefreshTokens, "messages", p.Messages,
+				"of_deleted_pools", p.OfDeletedPools)
 		}
 	}
 }
 
 // Purge runs one pass: it deletes sessions, codes, token families (with
 // their refresh tokens) and refresh tokens that expired more than Grace
-// ago, and finished outbox messages older than Retention. It goes on after
-// a failed step and returns every error.
+// ago, finished outbox messages older than Retention, and what is left of
+// deleted pools. It goes on after a failed step and returns every error.
 func (j *Janitor) Purge(ctx context.Context) (Purged, error) {
 	now := j.now()
 	expired := now.Add(-orDefault(j.Grace, ExpiredGrace))
@@ -124,5 +131,32 @@ func (j *Janitor) Purge(ctx context.Context) (Purged, error) {
 			errs = append(errs, fmt.Errorf("purge %s: %w", s.name, err))
 		}
 	}
+	n, err := j.purgeDeletedPools(ctx)
+	p.OfDeletedPools = n
+	if err != nil {
+		errs = append(errs, fmt.Errorf("purge deleted pools: %w", err))
+	}
 	return p, errors.Join(errs...)
+}
+
+// purgeDeletedPools removes the users of deleted pools, PurgeStep per
+// transaction, then the pools, until none is left or ctx ends. Each step is
+// an UpdateBulk: it shares no commit, and other writes take turns with it.
+func (j *Janitor) purgeDeletedPools(ctx context.Context) (int64, error) {
+	var total int64
+	for ctx.Err() == nil {
+		var n int64
+		err := j.Store.UpdateBulk(ctx, func(tx store.Tx) (err error) {
+			n, err = tx.Pools().PurgeDeleted(PurgeStep)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		if n == 0 {
+			break
+		}
+		total += n
+	}
+	return total, nil
 }

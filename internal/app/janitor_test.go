@@ -20,8 +20,9 @@ import (
 )
 
 // TestJanitorIdempotentOnSharedStore: two janitors (two nodes) purge one
-// store at the same moment. Every expired row is deleted exactly once
-// between them, live rows stay, and a second pass finds nothing.
+// store at the same moment. Every expired row, and every user of a deleted
+// pool, is deleted exactly once between them, live rows stay, and a second
+// pass finds nothing.
 func TestJanitorIdempotentOnSharedStore(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "ninshou.db")
@@ -97,6 +98,29 @@ func testJanitors(t *testing.T, a, b store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A deleted pool with more users than one purge step takes.
+	const goneUsers = 2*PurgeStep + 7
+	err = a.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Pools().Create(&store.Pool{ID: "us-east-1_gone", Name: "g", CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		for i := range goneUsers {
+			name := fmt.Sprintf("user%d", i)
+			if err := tx.Users().Create(&store.User{PoolID: "us-east-1_gone", Sub: fmt.Sprintf("sub-%d", i),
+				Username: name, UsernameKey: name, Status: "CONFIRMED", Enabled: true,
+				Attributes: map[string]string{"email": name + "@example.com"},
+				CreatedAt:  now, UpdatedAt: now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Update(ctx, func(tx store.Tx) error { return tx.Pools().Delete("us-east-1_gone") }); err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.DiscardHandler)
 	clock := func() time.Time { return now }
 	janitors := []*Janitor{{Store: a, Now: clock, Log: log}, {Store: b, Now: clock, Log: log}}
@@ -118,10 +142,13 @@ func testJanitors(t *testing.T, a, b store.Store) {
 		TokenFamilies: got[0].TokenFamilies + got[1].TokenFamilies,
 		RefreshTokens: got[0].RefreshTokens + got[1].RefreshTokens,
 		Messages:      got[0].Messages + got[1].Messages,
+
+		OfDeletedPools: got[0].OfDeletedPools + got[1].OfDeletedPools,
 	}
 	// Refresh tokens go with their families (cascade), so the refresh-token
 	// purge may find none of its own.
-	want := Purged{Sessions: n, Codes: n, TokenFamilies: n, RefreshTokens: sum.RefreshTokens, Messages: n}
+	want := Purged{Sessions: n, Codes: n, TokenFamilies: n, RefreshTokens: sum.RefreshTokens, Messages: n,
+		OfDeletedPools: goneUsers + 1}
 	if sum != want {
 		t.Errorf("purged together %+v; want %+v", sum, want)
 	}

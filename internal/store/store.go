@@ -108,7 +108,9 @@ type Pool struct {
 	Version int64
 }
 
-// PoolRepo stores pools. Deleting a pool deletes everything in it.
+// PoolRepo stores pools. Deleting a pool deletes everything in it: at
+// once what can be reached without naming the pool, its users (however
+// many) in steps afterwards.
 type PoolRepo interface {
 	Create(p *Pool) error
 	Get(id string) (*Pool, error)
@@ -118,7 +120,18 @@ type PoolRepo interface {
 	// deadlock).
 	Lock(id string) (*Pool, error)
 	Update(p *Pool) error // sets p.Version to the new version
+	// Delete removes the pool from Get, Lock, Update and List, with its
+	// clients, signing keys, import jobs, sessions, codes, token families
+	// and groups; its ID is not free again until it is purged. Its users
+	// stay, out of the domain's reach (every path to a user goes through
+	// its pool or a client), until PurgeDeleted removes them: deleting a
+	// million users at once would hold the writer for minutes.
 	Delete(id string) error
+	// PurgeDeleted removes up to limit users of a deleted pool (with their
+	// aliases, search entries, devices, passkeys, events and memberships),
+	// or, once none is left, the pool itself. It returns the number of users
+	// or pools it removed: 0 when no deleted pool remains.
+	PurgeDeleted(limit int) (int64, error)
 	// List orders by creation time, then ID.
 	List(page Page) (pools []*Pool, next string, err error)
 }

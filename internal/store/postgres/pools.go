@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -40,10 +41,13 @@ type poolRepo struct{ t *tx }
 const poolColumns = `id, name, settings, created_at, updated_at, version`
 
 var (
-	qPoolGet  = locked(`SELECT `+poolColumns+` FROM pools WHERE id = $1`, forShare)
-	qPoolLock = locked(`SELECT `+poolColumns+` FROM pools WHERE id = $1`, forUpdate)
+	qPoolGet  = locked(`SELECT `+poolColumns+` FROM pools WHERE id = $1 AND deleted_at = 0`, forShare)
+	qPoolLock = locked(`SELECT `+poolColumns+` FROM pools WHERE id = $1 AND deleted_at = 0`, forUpdate)
 	qPoolList = locked(`SELECT `+poolColumns+` FROM pools
-		WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3`, forShare)
+		WHERE (created_at, id) > ($1, $2) AND deleted_at = 0 ORDER BY created_at, id LIMIT $3`, forShare)
+	// Several nodes may purge at once: each takes a different pool.
+	qPoolDeleted = locked(`SELECT id FROM pools WHERE deleted_at <> 0 ORDER BY deleted_at, id LIMIT 1`,
+		"FOR UPDATE SKIP LOCKED")
 )
 
 const (
@@ -52,11 +56,25 @@ const (
 	qPoolUpdate = `WITH changed AS (
 			UPDATE pools SET name = $2, settings = $3, created_at = $4, updated_at = $5,
 				version = version + 1
-			WHERE id = $1 AND version = $6
+			WHERE id = $1 AND version = $6 AND deleted_at = 0
 			RETURNING 1)
-		SELECT EXISTS (SELECT 1 FROM changed), EXISTS (SELECT 1 FROM pools WHERE id = $1)`
-	qPoolDelete = `DELETE FROM pools WHERE id = $1`
+		SELECT EXISTS (SELECT 1 FROM changed), EXISTS (SELECT 1 FROM pools WHERE id = $1 AND deleted_at = 0)`
+	qPoolTombstone = `UPDATE pools SET deleted_at = $2 WHERE id = $1 AND deleted_at = 0`
+	qPoolDelete    = `DELETE FROM pools WHERE id = $1`
+	// qUserPurge deletes up to $2 users of a pool; the foreign keys cascade
+	// to their aliases, search entries, devices, passkeys, events and
+	// memberships.
+	qUserPurge = `DELETE FROM users WHERE pool_id = $1 AND sub IN
+		(SELECT sub FROM users WHERE pool_id = $1 LIMIT $2)`
 )
+
+// poolDependents are the tables Delete empties of the pool at once: each is
+// reached without the pool (a client ID, a session, a key ID, a token, an
+// upload URL), and none grows with the number of users but token families,
+// which expire. The users, and the records of each user, wait for
+// PurgeDeleted.
+var poolDependents = []string{"clients", "signing_keys", "import_jobs", "sessions", "codes",
+	"token_families", "groups"}
 
 func scanPool(sc pgx.Row) (*store.Pool, error) {
 	var p store.Pool
@@ -107,14 +125,36 @@ func (r poolRepo) Update(p *store.Pool) error {
 	return nil
 }
 
-// Delete removes the pool; the foreign keys cascade to everything in it
-// except the outbox.
+// Delete hides the pool from every read and removes what names it from
+// outside (see poolDependents), in one round trip; PurgeDeleted removes its
+// users later.
 func (r poolRepo) Delete(id string) error {
 	var tag pgconn.CommandTag
-	if err := r.t.guard(step{sql: qPoolDelete, args: []any{id}, tag: &tag}); err != nil {
+	steps := []step{{sql: qPoolTombstone, args: []any{id, nanos(time.Now())}, tag: &tag}}
+	for _, table := range poolDependents {
+		steps = append(steps, step{sql: `DELETE FROM ` + table + ` WHERE pool_id = $1`, args: []any{id}})
+	}
+	if err := r.t.guard(steps...); err != nil {
 		return err
 	}
 	return affected(tag)
+}
+
+// PurgeDeleted removes up to limit users of the oldest deleted pool no other
+// node is purging, or, when it has none left, the pool's row.
+func (r poolRepo) PurgeDeleted(limit int) (int64, error) {
+	var id string
+	switch err := r.t.row(qPoolDeleted).Scan(&id); {
+	case errors.Is(err, pgx.ErrNoRows):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	}
+	n, err := r.t.count(qUserPurge, id, limit)
+	if err != nil || n > 0 {
+		return n, err
+	}
+	return r.t.count(qPoolDelete, id)
 }
 
 func (r poolRepo) List(page store.Page) ([]*store.Pool, string, error) {

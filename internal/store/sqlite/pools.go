@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/ninshou/ninshou/internal/store"
 )
@@ -13,14 +14,38 @@ var (
 	qPoolInsert = stmtWrite(`INSERT INTO pools (id, name, settings, created_at, updated_at, version)
 		VALUES (?, ?, ?, ?, ?, 1)`)
 	qPoolGet = stmtRead(`SELECT id, name, settings, created_at, updated_at, version
-		FROM pools WHERE id = ?`)
+		FROM pools WHERE id = ? AND deleted_at = 0`)
 	qPoolUpdate = stmtWrite(`UPDATE pools SET name = ?, settings = ?, created_at = ?, updated_at = ?,
-		version = version + 1 WHERE id = ? AND version = ?`)
-	qPoolExists = stmtRead(`SELECT 1 FROM pools WHERE id = ?`)
-	qPoolDelete = stmtWrite(`DELETE FROM pools WHERE id = ?`)
+		version = version + 1 WHERE id = ? AND version = ? AND deleted_at = 0`)
+	qPoolExists = stmtRead(`SELECT 1 FROM pools WHERE id = ? AND deleted_at = 0`)
 	qPoolList   = stmtRead(`SELECT id, name, settings, created_at, updated_at, version
-		FROM pools WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`)
+		FROM pools WHERE (created_at, id) > (?, ?) AND deleted_at = 0 ORDER BY created_at, id LIMIT ?`)
+
+	qPoolTombstone = stmtWrite(`UPDATE pools SET deleted_at = ? WHERE id = ? AND deleted_at = 0`)
+	qPoolDeleted   = stmtWrite(`SELECT id FROM pools WHERE deleted_at <> 0 ORDER BY deleted_at, id LIMIT 1`)
+	qPoolDelete    = stmtWrite(`DELETE FROM pools WHERE id = ?`)
 )
+
+// poolDependents are the tables Delete empties of the pool at once: each is
+// reached without the pool (a client ID, a session, a key ID, a token, an
+// upload URL), and none grows with the number of users but token families,
+// which expire. The users, and the records of each user, wait for
+// PurgeDeleted.
+var poolDependents = registerPoolDeletes("clients", "signing_keys", "import_jobs", "sessions", "codes",
+	"token_families", "groups")
+
+func registerPoolDeletes(tables ...string) []string {
+	qs := make([]string, len(tables))
+	for i, t := range tables {
+		qs[i] = stmtWrite(`DELETE FROM ` + t + ` WHERE pool_id = ?`)
+	}
+	return qs
+}
+
+// qUserPurge deletes up to ? users of a pool; the foreign keys cascade to
+// their aliases, search entries, devices, passkeys, events and memberships.
+var qUserPurge = stmtWrite(`DELETE FROM users WHERE pool_id = ? AND sub IN
+	(SELECT sub FROM users WHERE pool_id = ? LIMIT ?)`)
 
 func scanPool(sc interface{ Scan(...any) error }) (*store.Pool, error) {
 	var p store.Pool
@@ -63,10 +88,35 @@ func (r poolRepo) Update(p *store.Pool) error {
 	return nil
 }
 
-// Delete removes the pool; the foreign keys cascade to everything in it
-// except the outbox.
+// Delete hides the pool from every read and removes what names it from
+// outside (see poolDependents); PurgeDeleted removes its users later.
 func (r poolRepo) Delete(id string) error {
-	return r.t.execOne(qPoolDelete, id)
+	if err := r.t.execOne(qPoolTombstone, nanos(time.Now()), id); err != nil {
+		return err
+	}
+	for _, q := range poolDependents {
+		if _, err := r.t.exec(q, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PurgeDeleted removes up to limit users of the oldest deleted pool, or,
+// when it has none left, the pool's row.
+func (r poolRepo) PurgeDeleted(limit int) (int64, error) {
+	var id string
+	switch err := r.t.queryRow(qPoolDeleted).Scan(&id); {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	}
+	n, err := deleted(r.t.exec(qUserPurge, id, id, limit))
+	if err != nil || n > 0 {
+		return n, err
+	}
+	return deleted(r.t.exec(qPoolDelete, id))
 }
 
 func (r poolRepo) List(page store.Page) ([]*store.Pool, string, error) {

@@ -116,6 +116,7 @@ func testPoolDeleteCascadesNew(t *testing.T, f *fixture) {
 	seed("A")
 	seed("B")
 	f.update(func(tx store.Tx) error { return tx.Pools().Delete("A") })
+	f.purge(100)
 	wantGone(t, "pool A deleted", f.userData("A", "sub-1"))
 	wantThere(t, "pool A deleted", f.userData("B", "sub-1"))
 	for _, pool := range []string{"A", "B"} {

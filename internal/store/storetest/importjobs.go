@@ -594,7 +594,8 @@ func testImportJobsPoolDelete(t *testing.T, f *fixture) {
 		}
 		return nil
 	})
-	// The keys are free again.
+	// The keys are free again once the pool is purged.
+	f.purge(100)
 	f.seedPools("A")
 	seed("A")
 }

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Outbox", testOutbox},
 		{"OutboxLease", testOutboxLease},
 		{"PoolDeleteCascades", testPoolDeleteCascades},
+		{"PoolPurgeInSteps", testPoolPurgeInSteps},
 		{"RollbackOnError", testRollbackOnError},
 		{"RollbackOnPanic", testRollbackOnPanic},
 		{"UpdateBulk", testUpdateBulk},
@@ -96,6 +97,28 @@ func (f *fixture) update(fn func(store.Tx) error) {
 	if err := f.s.Update(f.ctx, fn); err != nil {
 		f.t.Fatalf("Update: %v", err)
 	}
+}
+
+// purge runs PurgeDeleted(limit), each call in an UpdateBulk of its own as
+// the janitor does, until it returns 0, and returns what each call returned.
+func (f *fixture) purge(limit int) []int64 {
+	f.t.Helper()
+	var steps []int64
+	for len(steps) < 1000 {
+		var n int64
+		if err := f.s.UpdateBulk(f.ctx, func(tx store.Tx) (err error) {
+			n, err = tx.Pools().PurgeDeleted(limit)
+			return err
+		}); err != nil {
+			f.t.Fatalf("PurgeDeleted: %v", err)
+		}
+		steps = append(steps, n)
+		if n == 0 {
+			return steps
+		}
+	}
+	f.t.Fatalf("PurgeDeleted(%d) still removing after %d calls: %v", limit, len(steps), steps[:10])
+	return nil
 }
 
 // try runs fn in a write transaction and returns its error.

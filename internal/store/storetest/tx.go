@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ninshou/ninshou/internal/store"
 )
 
@@ -73,9 +75,20 @@ func testPoolDeleteCascades(t *testing.T, f *fixture) {
 		})
 		return errs
 	}
+	// At once: everything reached without naming the pool.
 	for what, err := range gone("A") {
+		switch what {
+		case "user", "alias", "count":
+			continue // until purged
+		}
 		if !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("pool A deleted, but its %s is still there (%v)", what, err)
+		}
+	}
+	f.purge(100)
+	for what, err := range gone("A") {
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("pool A deleted and purged, but its %s is still there (%v)", what, err)
 		}
 	}
 	for what, err := range gone("B") {
@@ -89,7 +102,8 @@ func testPoolDeleteCascades(t *testing.T, f *fixture) {
 		t.Errorf("outbox has %d messages after the pool delete, want 2 (messages outlive their pool)", len(ms))
 	}
 
-	// The pool's keys are free again: the same IDs can be created anew.
+	// The pool's keys are free again once it is purged: the same IDs can be
+	// created anew.
 	f.seedPools("A")
 	f.update(seed("A"))
 }
@@ -357,4 +371,54 @@ func testUpdateBulk(t *testing.T, f *fixture) {
 		}
 		return nil
 	})
+}
+
+// testPoolPurgeInSteps: a deleted pool vanishes from every pool read at once
+// and its ID stays taken; PurgeDeleted removes its users at most limit at a
+// time, then the pool, then reports 0; another pool is untouched.
+func testPoolPurgeInSteps(t *testing.T, f *fixture) {
+	f.seedPools("A", "B")
+	f.seedUsers("A", "s1", "s2", "s3", "s4", "s5")
+	f.seedUsers("B", "s1", "s2")
+	f.update(func(tx store.Tx) error { return tx.Pools().Delete("A") })
+
+	err := f.try(func(tx store.Tx) error { return tx.Pools().Delete("A") })
+	wantErr(t, "Delete of a deleted pool", err, store.ErrNotFound)
+	err = f.try(func(tx store.Tx) error { _, err := tx.Pools().Lock("A"); return err })
+	wantErr(t, "Lock of a deleted pool", err, store.ErrNotFound)
+	err = f.try(func(tx store.Tx) error {
+		p := newPool("A")
+		p.Version = 1
+		return tx.Pools().Update(p)
+	})
+	wantErr(t, "Update of a deleted pool", err, store.ErrNotFound)
+	err = f.peek(func(tx store.Tx) error { _, err := tx.Pools().Get("A"); return err })
+	wantErr(t, "Get of a deleted pool", err, store.ErrNotFound)
+	f.view(func(tx store.Tx) error {
+		pools, _, err := tx.Pools().List(store.Page{})
+		if err != nil {
+			return err
+		}
+		if len(pools) != 1 || pools[0].ID != "B" {
+			t.Errorf("List after deleting A: %d pools, want only B", len(pools))
+		}
+		return nil
+	})
+	err = f.try(func(tx store.Tx) error { return tx.Pools().Create(newPool("A")) })
+	wantErr(t, "Create with the ID of a deleted, unpurged pool", err, store.ErrExists)
+
+	if diff := cmp.Diff([]int64{2, 2, 1, 1, 0}, f.purge(2)); diff != "" {
+		t.Errorf("PurgeDeleted(2) per call (-want +got): 5 users, then the pool, then nothing:\n%s", diff)
+	}
+	f.view(func(tx store.Tx) error {
+		if n, err := tx.Users().Count("A"); err != nil || n != 0 {
+			t.Errorf("pool A purged: Count = %d, %v; want 0", n, err)
+		}
+		if n, err := tx.Users().Count("B"); err != nil || n != 2 {
+			t.Errorf("pool A purged: pool B's Count = %d, %v; want 2", n, err)
+		}
+		return nil
+	})
+	f.seedPools("A")
+	f.seedUsers("A", "s1")
 }

@@ -1,0 +1,11 @@
+-- 0004: a deleted pool is a tombstone until its users are purged.
+--
+-- DeleteUserPool used to be one DELETE whose cascade removed every user of
+-- the pool, their search entries, aliases and devices: for a million users,
+-- minutes of holding the one writer. Now Delete sets deleted_at (unix
+-- nanoseconds; 0 while the pool lives) and removes at once what names the
+-- pool from outside it (clients, keys, sessions, codes, token families,
+-- groups, import jobs); PurgeDeleted then removes the users a bounded batch
+-- per transaction, and the pool's row last. Every read of pools skips
+-- tombstones.
+ALTER TABLE pools ADD COLUMN deleted_at INTEGER NOT NULL DEFAULT 0;
