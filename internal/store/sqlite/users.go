@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -47,7 +46,7 @@ func scanUser(sc interface{ Scan(...any) error }) (*store.User, error) {
 	var (
 		u                                               store.User
 		enabled                                         int64
-		attrs, mfa, aliases                             string
+		attrs, mfa, aliases                             []byte
 		pwSet, lastFailed, locked, revoked, created, up int64
 	)
 	err := sc.Scan(&u.PoolID, &u.Sub, &u.Username, &u.UsernameKey, &u.Status, &enabled, &attrs,
@@ -61,14 +60,14 @@ func scanUser(sc interface{ Scan(...any) error }) (*store.User, error) {
 	u.TokensRevokedAt, u.CreatedAt, u.UpdatedAt = fromNanos(revoked), fromNanos(created), fromNanos(up)
 	// Attributes is never nil after a read, so the domain can assign to it.
 	u.Attributes = map[string]string{}
-	if err := json.Unmarshal([]byte(attrs), &u.Attributes); err != nil {
+	if err := decodeStringMap(attrs, &u.Attributes); err != nil {
 		return nil, fmt.Errorf("sqlite: user %s attributes: %w", u.Sub, err)
 	}
-	if err := json.Unmarshal([]byte(mfa), &u.MFAEnabled); err != nil {
+	if u.MFAEnabled, err = decodeStrings(mfa); err != nil {
 		return nil, fmt.Errorf("sqlite: user %s mfa_enabled: %w", u.Sub, err)
 	}
-	var pairs [][2]string
-	if err := json.Unmarshal([]byte(aliases), &pairs); err != nil {
+	pairs, err := decodePairs(aliases)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: user %s aliases: %w", u.Sub, err)
 	}
 	for _, p := range pairs {
