@@ -189,3 +189,35 @@ func TestAmplifyRememberedDevice(t *testing.T) {
 		})
 	}
 }
+
+// TestAmplifyAutoSignInUserAuth: signUp with autoSignIn over USER_AUTH,
+// confirmSignUp with the mailed code (nextStep COMPLETE_AUTO_SIGN_IN), then
+// autoSignIn: Amplify hands ConfirmSignUp's Session to InitiateAuth and is
+// signed in with neither the password nor a second code.
+func TestAmplifyAutoSignInUserAuth(t *testing.T) {
+	t.Parallel()
+	e := newSDKEnv(t)
+	poolID := e.emailVerifyPool(func(in *cip.CreateUserPoolInput) {
+		in.Policies = &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}
+	})
+	clientID := *e.client(poolID, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth,
+			types.ExplicitAuthFlowsTypeAllowUserSrpAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}
+	}).ClientId
+	in := e.jsSignIn(poolID, clientID, map[string]any{"username": "ann", "email": "ann@example.com"})
+	events, err := runFlow(t, "amplify-autosignin.mjs", in, func(ev jsEvent) any {
+		if ev.str("event") == "CONFIRM_SIGN_UP" {
+			return map[string]string{"response": e.lastCode("ann@example.com")}
+		}
+		return map[string]string{}
+	})
+	wantEvents(t, events, err, "CONFIRM_SIGN_UP", "COMPLETE_AUTO_SIGN_IN", "success")
+	if events[0].str("destination") != "a***@e***" {
+		t.Errorf("signUp codeDeliveryDetails.destination = %q", events[0].str("destination"))
+	}
+	last := events[len(events)-1]
+	if last.str("username") != "ann" || last.str("tokenUse") != "access" || last.str("idTokenUse") != "id" {
+		t.Errorf("fetchAuthSession = %v", last)
+	}
+}

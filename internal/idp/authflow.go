@@ -100,6 +100,8 @@ type StartInput struct {
 	ClientID string
 	AuthFlow string
 	Params   map[string]string
+	// Session is ConfirmSignUp's, for USER_AUTH (signUpSignIn).
+	Session string
 }
 
 // RespondInput is RespondToAuthChallenge or AdminRespondToAuthChallenge.
@@ -260,6 +262,9 @@ func (s *Service) Start(ctx context.Context, in StartInput) (*Step, error) {
 	case "USER_AUTH":
 		if !c.AllowsFlow(FlowAllowUserAuth) {
 			return nil, notEnabled(in.AuthFlow)
+		}
+		if in.Session != "" {
+			return s.signUpSignIn(ctx, p, c, in.Params, in.Session)
 		}
 		return s.userAuthStart(ctx, p, c, in.Params)
 	default:

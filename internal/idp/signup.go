@@ -355,19 +355,21 @@ type ConfirmSignUpInput struct {
 func errNoClientUser() error { return Errorf(UserNotFoundException, msgUserNotFoundCli) }
 
 // ConfirmSignUp confirms a signed-up user with the code it was sent; the
-// address the code reached becomes verified.
+// address the code reached becomes verified. It returns a session with
+// which InitiateAuth's USER_AUTH signs the user in without a second code
+// (see signUpSignIn).
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_ConfirmSignUp.html
-func (s *Service) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) error {
+func (s *Service) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (session string, err error) {
 	p, c, err := s.clientFor(ctx, false, "", in.ClientID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := checkSecretHash(c, []string{in.Username}, in.SecretHash); err != nil {
-		return err
+		return "", err
 	}
 	var failure error
 	err = s.update(ctx, func(tx store.Tx) error {
-		failure = nil
+		failure, session = nil, ""
 		u, err := findUser(tx, p, in.Username)
 		if errors.Is(err, store.ErrNotFound) {
 			if c.PreventUserExistenceErrors == "ENABLED" {
@@ -391,12 +393,20 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) erro
 		if t.attr != "" && t.value != "" {
 			u.Attributes[t.attr+"_verified"] = "true"
 		}
-		return saveClaimingAliases(tx, p, u, in.ForceAliasCreation)
+		if err := saveClaimingAliases(tx, p, u, in.ForceAliasCreation); err != nil {
+			return err
+		}
+		session, err = s.newSession(tx, c, u, sessionSignedUp,
+			sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: now.Unix()})
+		return err
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
-	return failure
+	if failure != nil {
+		return "", failure
+	}
+	return session, nil
 }
 
 // saveClaimingAliases saves u whose aliases may have become active. An

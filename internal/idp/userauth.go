@@ -218,3 +218,55 @@ func (s *Service) respondSelectChallenge(ctx context.Context, p *Pool, c *Client
 	}
 	return s.startFactor(ctx, p, c, u, answer, r, nil)
 }
+
+// sessionSignedUp marks the session ConfirmSignUp returns. It is no
+// challenge: the confirmation code already passed for the first factor.
+const sessionSignedUp = "SIGN_UP_CONFIRMED"
+
+// signUpSignIn is USER_AUTH with the Session of ConfirmSignUp: "Amazon
+// Cognito assumes the SMS or email message one-time verification password
+// from ConfirmSignUp as the primary authentication factor", valid once,
+// within the client's session duration
+// (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_InitiateAuth.html,
+// Session). So the answer is what follows a passwordless first factor:
+// tokens, or a remembered device's challenge. Amplify's autoSignIn with
+// authFlowType USER_AUTH signs in this way. (SignUp returns such a session
+// too when a pre sign-up trigger confirms the user at once; without
+// triggers every signed-up user waits for ConfirmSignUp, so SignUp returns
+// none.)
+func (s *Service) signUpSignIn(ctx context.Context, p *Pool, c *Client, params map[string]string, session string) (*Step, error) {
+	username := params["USERNAME"]
+	if username == "" {
+		return nil, missing("USERNAME")
+	}
+	if err := checkSecretHash(c, []string{username}, params["SECRET_HASH"]); err != nil {
+		return nil, err
+	}
+	hash := hashHandle(session)
+	var step *Step
+	var pending *pendingTokens
+	err := s.update(ctx, func(tx store.Tx) error {
+		step, pending = nil, nil
+		sess, u, err := s.loadSession(tx, p, c, hash, sessionSignedUp, username)
+		if err != nil {
+			return err
+		}
+		if err := s.accountState(c, u); err != nil {
+			return err
+		}
+		var st sessionState
+		if err := json.Unmarshal(sess.State, &st); err != nil {
+			return fmt.Errorf("session state: %w", err)
+		}
+		st.Admin = isAdminFlow(ctx)
+		if err := consume(tx, hash, s.now()); err != nil {
+			return err
+		}
+		step, pending, err = s.deviceOrTokens(tx, p, c, u, st)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, p, c, step, pending)
+}

@@ -42,7 +42,8 @@ func params(s *idp.Step) map[string]string {
 }
 
 func (h *handlers) initiateAuth(ctx context.Context, in *api.InitiateAuthRequest) (*api.InitiateAuthResponse, error) {
-	step, err := h.svc.Start(ctx, idp.StartInput{ClientID: str(in.ClientId), AuthFlow: str(in.AuthFlow), Params: in.AuthParameters})
+	step, err := h.svc.Start(ctx, idp.StartInput{ClientID: str(in.ClientId), AuthFlow: str(in.AuthFlow), Params: in.AuthParameters,
+		Session: str(in.Session)})
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +53,7 @@ func (h *handlers) initiateAuth(ctx context.Context, in *api.InitiateAuthRequest
 
 func (h *handlers) adminInitiateAuth(ctx context.Context, in *api.AdminInitiateAuthRequest) (*api.AdminInitiateAuthResponse, error) {
 	step, err := h.svc.Start(ctx, idp.StartInput{Admin: true, PoolID: str(in.UserPoolId), ClientID: str(in.ClientId),
-		AuthFlow: str(in.AuthFlow), Params: in.AuthParameters})
+		AuthFlow: str(in.AuthFlow), Params: in.AuthParameters, Session: str(in.Session)})
 	if err != nil {
 		return nil, err
 	}

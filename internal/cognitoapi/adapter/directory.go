@@ -55,14 +55,14 @@ func (h *handlers) signUp(ctx context.Context, in *api.SignUpRequest) (*api.Sign
 }
 
 func (h *handlers) confirmSignUp(ctx context.Context, in *api.ConfirmSignUpRequest) (*api.ConfirmSignUpResponse, error) {
-	err := h.svc.ConfirmSignUp(ctx, idp.ConfirmSignUpInput{
+	session, err := h.svc.ConfirmSignUp(ctx, idp.ConfirmSignUpInput{
 		ClientID: str(in.ClientId), SecretHash: str(in.SecretHash), Username: str(in.Username),
 		Code: str(in.ConfirmationCode), ForceAliasCreation: api.ToBool(in.ForceAliasCreation),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &api.ConfirmSignUpResponse{}, nil
+	return &api.ConfirmSignUpResponse{Session: strPtr(session)}, nil
 }
 
 func (h *handlers) resendConfirmationCode(ctx context.Context, in *api.ResendConfirmationCodeRequest) (*api.ResendConfirmationCodeResponse, error) {
