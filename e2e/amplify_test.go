@@ -193,7 +193,8 @@ func TestAmplifyRememberedDevice(t *testing.T) {
 // TestAmplifyAutoSignInUserAuth: signUp with autoSignIn over USER_AUTH,
 // confirmSignUp with the mailed code (nextStep COMPLETE_AUTO_SIGN_IN), then
 // autoSignIn: Amplify hands ConfirmSignUp's Session to InitiateAuth and is
-// signed in with neither the password nor a second code.
+// signed in with neither the password nor a second code. Also with no
+// password at all (passwordless sign-up, the pool offering EMAIL_OTP).
 func TestAmplifyAutoSignInUserAuth(t *testing.T) {
 	t.Parallel()
 	e := newSDKEnv(t)
@@ -205,19 +206,24 @@ func TestAmplifyAutoSignInUserAuth(t *testing.T) {
 		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth,
 			types.ExplicitAuthFlowsTypeAllowUserSrpAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}
 	}).ClientId
-	in := e.jsSignIn(poolID, clientID, map[string]any{"username": "ann", "email": "ann@example.com"})
-	events, err := runFlow(t, "amplify-autosignin.mjs", in, func(ev jsEvent) any {
-		if ev.str("event") == "CONFIRM_SIGN_UP" {
-			return map[string]string{"response": e.lastCode("ann@example.com")}
-		}
-		return map[string]string{}
-	})
-	wantEvents(t, events, err, "CONFIRM_SIGN_UP", "COMPLETE_AUTO_SIGN_IN", "success")
-	if events[0].str("destination") != "a***@e***" {
-		t.Errorf("signUp codeDeliveryDetails.destination = %q", events[0].str("destination"))
-	}
-	last := events[len(events)-1]
-	if last.str("username") != "ann" || last.str("tokenUse") != "access" || last.str("idTokenUse") != "id" {
-		t.Errorf("fetchAuthSession = %v", last)
+	for _, c := range []struct{ name, username, password string }{{"password", "ann", "Perm#Pass1"}, {"passwordless", "bo", ""}} {
+		t.Run(c.name, func(t *testing.T) {
+			email := c.username + "@example.com"
+			in := e.jsSignIn(poolID, clientID, map[string]any{"username": c.username, "password": c.password, "email": email})
+			events, err := runFlow(t, "amplify-autosignin.mjs", in, func(ev jsEvent) any {
+				if ev.str("event") == "CONFIRM_SIGN_UP" {
+					return map[string]string{"response": e.lastCode(email)}
+				}
+				return map[string]string{}
+			})
+			wantEvents(t, events, err, "CONFIRM_SIGN_UP", "COMPLETE_AUTO_SIGN_IN", "success")
+			if want := c.username[:1] + "***@e***"; events[0].str("destination") != want {
+				t.Errorf("signUp codeDeliveryDetails.destination = %q, want %q", events[0].str("destination"), want)
+			}
+			last := events[len(events)-1]
+			if last.str("username") != c.username || last.str("tokenUse") != "access" || last.str("idTokenUse") != "id" {
+				t.Errorf("fetchAuthSession = %v", last)
+			}
+		})
 	}
 }

@@ -60,3 +60,61 @@ func TestSDKSignUpSessionSignsIn(t *testing.T) {
 	_, err = signIn("ann", "USER_AUTH")
 	wantErr[*types.NotAuthorizedException](t, err, "Invalid session for the user.")
 }
+
+// TestSDKPasswordlessSignUp: with EMAIL_OTP as a first factor, a USER_AUTH
+// client and email auto-verified, SignUp takes no password; the user signs
+// in with ConfirmSignUp's session and later with an emailed code, every
+// password attempt is refused as a wrong password, and ChangePassword sets
+// a first password with no PreviousPassword. Without the client's
+// USER_AUTH a password is still required.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html ("Passwords at sign-up")
+func TestSDKPasswordlessSignUp(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.emailVerifyPool(func(in *cip.CreateUserPoolInput) {
+		in.Policies = &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}
+	})
+	client := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth,
+			types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}
+	}).ClientId
+	passwordOnly := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth}
+	}).ClientId
+	signUp := func(clientID string) (*cip.SignUpOutput, error) {
+		return e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(clientID), Username: aws.String("ann"),
+			UserAttributes: emailAttr("ann@example.com")})
+	}
+	_, err := signUp(passwordOnly)
+	wantErr[*types.InvalidPasswordException](t, err, "Password did not conform with policy: Password not long enough")
+
+	must[*cip.SignUpOutput](t, "SignUp without a password")(signUp(client))
+	confirmed := must[*cip.ConfirmSignUpOutput](t, "ConfirmSignUp")(e.c.ConfirmSignUp(e.ctx, &cip.ConfirmSignUpInput{
+		ClientId: aws.String(client), Username: aws.String("ann"), ConfirmationCode: aws.String(e.code("ann@example.com", 1))}))
+	out := must[*cip.InitiateAuthOutput](t, "InitiateAuth USER_AUTH with the sign-up session")(e.c.InitiateAuth(e.ctx,
+		&cip.InitiateAuthInput{ClientId: aws.String(client), AuthFlow: types.AuthFlowTypeUserAuth, Session: confirmed.Session,
+			AuthParameters: map[string]string{"USERNAME": "ann"}}))
+	if out.AuthenticationResult == nil {
+		t.Fatalf("USER_AUTH with the sign-up session: challenge %q, no tokens", out.ChallengeName)
+	}
+	access := out.AuthenticationResult.AccessToken
+
+	// Only the code factor is offered; a password is wrong, never an error of ours.
+	sel := e.userAuth(client, map[string]string{"USERNAME": "ann"})
+	if got := sel.AvailableChallenges; len(got) != 1 || got[0] != "EMAIL_OTP" {
+		t.Errorf("USER_AUTH AvailableChallenges = %v, want [EMAIL_OTP]", got)
+	}
+	_, err = e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: aws.String(client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "ann", "PASSWORD": "Any#Pass1"}})
+	wantErr[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
+
+	// A first password, without PreviousPassword; then it signs in.
+	must[*cip.ChangePasswordOutput](t, "ChangePassword without PreviousPassword")(e.c.ChangePassword(e.ctx,
+		&cip.ChangePasswordInput{AccessToken: access, ProposedPassword: aws.String("Perm#Pass1")}))
+	must[*cip.InitiateAuthOutput](t, "USER_PASSWORD_AUTH with the new password")(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{
+		ClientId: aws.String(client), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "ann", "PASSWORD": "Perm#Pass1"}}))
+	// Now it has one, PreviousPassword is required again.
+	_, err = e.c.ChangePassword(e.ctx, &cip.ChangePasswordInput{AccessToken: access, ProposedPassword: aws.String("Perm#Pass2")})
+	wantErr[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
+}

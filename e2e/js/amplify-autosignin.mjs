@@ -4,7 +4,7 @@
 // second code.
 //
 // stdin, first line (JSON): {endpoint, userPoolId, clientId, username,
-// password, email}. The script prints {"event": "CONFIRM_SIGN_UP",
+// password ("" signs up without one, passwordless), email}. The script prints {"event": "CONFIRM_SIGN_UP",
 // destination} and reads {"response": <code>} back; then it prints
 // {"event": <confirmSignUp's nextStep.signUpStep>, ...} and, once signed in,
 // {"event": "success", username, tokenUse, idTokenUse} from
@@ -25,7 +25,7 @@ Amplify.configure({
 try {
   const up = await signUp({
     username: input.username,
-    password: input.password,
+    password: input.password || undefined,
     options: { userAttributes: { email: input.email }, autoSignIn: { authFlowType: "USER_AUTH" } },
   });
   emit({ event: up.nextStep.signUpStep, destination: up.nextStep.codeDeliveryDetails?.destination ?? "" });

@@ -280,11 +280,16 @@ func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, pro
 	if s.now().Before(u.LockedUntil) {
 		return errAttemptLimit
 	}
-	ok, err := s.Hasher.Verify(u.PasswordHash, previous)
-	if err != nil && u.PasswordHash != "" {
-		return internal(fmt.Errorf("verify password of %s: %w", u.Sub, err))
+	// A user without a password (passwordless sign-up) sets a first one
+	// with no PreviousPassword, as the API reference allows.
+	ok := u.PasswordHash == "" && previous == ""
+	if u.PasswordHash != "" {
+		ok, err = s.Hasher.Verify(u.PasswordHash, previous)
+		if err != nil {
+			return internal(fmt.Errorf("verify password of %s: %w", u.Sub, err))
+		}
 	}
-	if !ok || previous == "" {
+	if !ok {
 		err := s.update(ctx, func(tx store.Tx) error {
 			if err := s.recordFailureTx(tx, p.ID, u.Sub); err != nil {
 				return err

@@ -250,15 +250,17 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 	if name := missingRequired(p, attrs); name != "" {
 		return nil, Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: The attribute is required\n", name)
 	}
-	if err := s.policyError(p, in.Password); err != nil {
-		// SignUp words the same policy failure differently (observed).
-		e := *err.(*Error)
-		e.Message = strings.Replace(e.Message, "does not conform to policy", "did not conform with policy", 1)
-		return nil, &e
-	}
-	rec, err := s.passwordRecord(p, username, in.Password)
-	if err != nil {
-		return nil, err
+	var rec *passwordRecord
+	if in.Password != "" || !passwordlessSignUp(p, c, attrs) {
+		if err := s.policyError(p, in.Password); err != nil {
+			// SignUp words the same policy failure differently (observed).
+			e := *err.(*Error)
+			e.Message = strings.Replace(e.Message, "does not conform to policy", "did not conform with policy", 1)
+			return nil, &e
+		}
+		if rec, err = s.passwordRecord(p, username, in.Password); err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
 	out := &SignUpResult{UserSub: sub}
@@ -268,8 +270,10 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 			Status: StatusUnconfirmed, Enabled: true, Attributes: attrs, Aliases: p.aliases(attrs),
 			CreatedAt: now, UpdatedAt: now,
 		}
-		if err := s.setPassword(u, rec, now); err != nil {
-			return err
+		if rec != nil {
+			if err := s.setPassword(u, rec, now); err != nil {
+				return err
+			}
 		}
 		if err := signUpCreate(tx, p, u); err != nil {
 			return err
@@ -294,6 +298,28 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 	}
 	s.kick()
 	return out, nil
+}
+
+// passwordlessSignUp reports whether SignUp may create a user without a
+// password: "Amazon Cognito requires passwords from all users when they sign
+// up, except" when the pool and the client offer passwordless sign-in (a
+// USER_AUTH client, EMAIL_OTP or SMS_OTP among the pool's first factors),
+// the user gives the attribute such a factor sends its code to, and the pool
+// verifies that attribute automatically. Such a user signs in with codes
+// (or passkeys it registers later); every password check fails for it.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html
+// ("Passwords at sign-up")
+func passwordlessSignUp(p *Pool, c *Client, attrs map[string]string) bool {
+	if !c.AllowsFlow(FlowAllowUserAuth) {
+		return false
+	}
+	allowed := allowedFirstFactors(p)
+	for _, f := range [...]struct{ factor, attr string }{{FactorEmailOTP, "email"}, {FactorSMSOTP, "phone_number"}} {
+		if slices.Contains(allowed, f.factor) && attrs[f.attr] != "" && slices.Contains(p.AutoVerifiedAttributes, f.attr) {
+			return true
+		}
+	}
+	return false
 }
 
 // poolUsername is the username a new user gets: in pools whose usernames
