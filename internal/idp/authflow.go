@@ -600,6 +600,11 @@ func codeHash(sessionHash []byte, code string) []byte {
 // newHandle makes an opaque session string (256 random bits) and its hash.
 func (s *Service) newHandle() (string, []byte) {
 	handle := base64.RawURLEncoding.EncodeToString(s.randomBytes(32))
+	// Never a leading '-': the AWS CLI reads `--session -xyz...` as an
+	// option and refuses the command (1 handle in 64 did).
+	for handle[0] == '-' {
+		handle = base64.RawURLEncoding.EncodeToString(s.randomBytes(32))
+	}
 	// Cognito's sessions are long opaque strings; 20 characters is the model's minimum.
 	h := sha256.Sum256([]byte(handle))
 	return handle, h[:]

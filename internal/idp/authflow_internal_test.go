@@ -190,3 +190,16 @@ func TestLockoutSchedule(t *testing.T) {
 		t.Errorf("after 15 quiet minutes one failure locks for %v; want the count reset", d)
 	}
 }
+
+// TestSessionHandleNeverStartsWithDash: the AWS CLI takes `--session -x...`
+// for an option and refuses the command, so no session handle may begin
+// with '-' (a random base64url string did once in 64).
+func TestSessionHandleNeverStartsWithDash(t *testing.T) {
+	s := &Service{}
+	for range 5000 {
+		h, hash := s.newHandle()
+		if h[0] == '-' || len(h) < 20 || len(hash) != 32 {
+			t.Fatalf("newHandle = %q (hash %d bytes): want no leading '-', 20 characters at least", h, len(hash))
+		}
+	}
+}
