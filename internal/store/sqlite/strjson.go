@@ -105,36 +105,46 @@ func (s *jsonScanner) str() (string, bool) {
 	return "", false
 }
 
-func decodeStringMapFast(b []byte, m *map[string]string) bool {
-	s := jsonScanner{b: b}
-	if !s.byte('{') {
+// seq reads open, items separated by commas, then close, calling item for
+// each; true only if every item was read and nothing but white space
+// follows close.
+func (s *jsonScanner) seq(open, close byte, item func() bool) bool {
+	if !s.byte(open) {
 		return false
 	}
-	// Decode into a scratch list first: a fallback must start from m as it
-	// was.
-	var kv [16][2]string
-	pairs := kv[:0]
-	if !s.byte('}') {
+	if !s.byte(close) {
 		for {
-			k, ok := s.str()
-			if !ok || !s.byte(':') {
+			if !item() {
 				return false
 			}
-			v, ok := s.str()
-			if !ok {
-				return false
-			}
-			pairs = append(pairs, [2]string{k, v})
 			if s.byte(',') {
 				continue
 			}
-			if s.byte('}') {
+			if s.byte(close) {
 				break
 			}
 			return false
 		}
 	}
-	if !s.end() {
+	return s.end()
+}
+
+func decodeStringMapFast(b []byte, m *map[string]string) bool {
+	s := jsonScanner{b: b}
+	// Decode into a scratch list first: a fallback must start from m as it
+	// was.
+	var kv [16][2]string
+	pairs := kv[:0]
+	ok := s.seq('{', '}', func() bool {
+		k, ok := s.str()
+		if !ok || !s.byte(':') {
+			return false
+		}
+		v, ok := s.str()
+		pairs = append(pairs, [2]string{k, v})
+		return ok
+	})
+	if !ok {
 		return false
 	}
 	if *m == nil {
@@ -148,57 +158,32 @@ func decodeStringMapFast(b []byte, m *map[string]string) bool {
 
 func decodeStringsFast(b []byte) ([]string, bool) {
 	s := jsonScanner{b: b}
-	if !s.byte('[') {
-		return nil, false
-	}
 	out := []string{}
-	if !s.byte(']') {
-		for {
-			v, ok := s.str()
-			if !ok {
-				return nil, false
-			}
-			out = append(out, v)
-			if s.byte(',') {
-				continue
-			}
-			if s.byte(']') {
-				break
-			}
-			return nil, false
-		}
-	}
-	return out, s.end()
+	ok := s.seq('[', ']', func() bool {
+		v, ok := s.str()
+		out = append(out, v)
+		return ok
+	})
+	return out, ok
 }
 
 func decodePairsFast(b []byte) ([][2]string, bool) {
 	s := jsonScanner{b: b}
-	if !s.byte('[') {
-		return nil, false
-	}
 	out := [][2]string{}
-	if !s.byte(']') {
-		for {
-			if !s.byte('[') {
-				return nil, false
-			}
-			k, ok := s.str()
-			if !ok || !s.byte(',') {
-				return nil, false
-			}
-			v, ok := s.str()
-			if !ok || !s.byte(']') {
-				return nil, false
-			}
-			out = append(out, [2]string{k, v})
-			if s.byte(',') {
-				continue
-			}
-			if s.byte(']') {
-				break
-			}
-			return nil, false
+	ok := s.seq('[', ']', func() bool {
+		var p [2]string
+		var ok bool
+		if !s.byte('[') {
+			return false
 		}
-	}
-	return out, s.end()
+		if p[0], ok = s.str(); !ok || !s.byte(',') {
+			return false
+		}
+		if p[1], ok = s.str(); !ok || !s.byte(']') {
+			return false
+		}
+		out = append(out, p)
+		return true
+	})
+	return out, ok
 }
