@@ -315,16 +315,10 @@ func (s *Service) checkPassword(ctx context.Context, p *Pool, c *Client, params 
 	if err := s.accountState(c, u); err != nil {
 		return "", err
 	}
+	ok := false
 	if u.PasswordHash == "" {
-		// Signed up without a password (passwordless): none is right.
-		s.Hasher.DummyVerify(pw)
-		if err := s.recordSignInFailure(ctx, p, u.Sub); err != nil {
-			return "", err
-		}
-		return "", errIncorrect
-	}
-	ok, err := s.Hasher.Verify(u.PasswordHash, pw)
-	if err != nil {
+		s.Hasher.DummyVerify(pw) // signed up without a password: none is right
+	} else if ok, err = s.Hasher.Verify(u.PasswordHash, pw); err != nil {
 		return "", internal(fmt.Errorf("verify password of %s: %w", u.Sub, err))
 	}
 	if !ok {

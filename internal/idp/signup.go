@@ -332,18 +332,14 @@ func poolUsername(p *Pool, name, sub string, attrs map[string]string) (string, e
 		}
 		return name, nil
 	}
-	kind := ""
-	switch {
-	case slices.Contains(p.UsernameAttributes, "email") && strings.Contains(name, "@"):
-		kind = "email"
+	kind := p.usernameKind(name)
+	switch kind {
+	case "":
+		return "", Errorf(InvalidParameterException, "Username should be either an email or a phone number.")
+	case "email":
 		if err := checkAttributes(p, []Attribute{{Name: "email", Value: name}}, true); err != nil {
 			return "", err
 		}
-	case slices.Contains(p.UsernameAttributes, "phone_number") && phonePattern.MatchString(name):
-		kind = "phone_number"
-	}
-	if kind == "" {
-		return "", Errorf(InvalidParameterException, "Username should be either an email or a phone number.")
 	}
 	// The sign-in name is the address: it wins over an attribute given too.
 	attrs[kind] = name
