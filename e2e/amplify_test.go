@@ -198,14 +198,7 @@ func TestAmplifyRememberedDevice(t *testing.T) {
 func TestAmplifyAutoSignInUserAuth(t *testing.T) {
 	t.Parallel()
 	e := newSDKEnv(t)
-	poolID := e.emailVerifyPool(func(in *cip.CreateUserPoolInput) {
-		in.Policies = &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
-			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}
-	})
-	clientID := *e.client(poolID, func(in *cip.CreateUserPoolClientInput) {
-		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth,
-			types.ExplicitAuthFlowsTypeAllowUserSrpAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}
-	}).ClientId
+	poolID, clientID := e.otpSignUpPool(types.ExplicitAuthFlowsTypeAllowUserSrpAuth)
 	for _, c := range []struct{ name, username, password string }{{"password", "ann", "Perm#Pass1"}, {"passwordless", "bo", ""}} {
 		t.Run(c.name, func(t *testing.T) {
 			email := c.username + "@example.com"

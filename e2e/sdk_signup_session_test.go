@@ -8,6 +8,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
 
+// otpSignUpPool is a pool that auto-verifies email and offers PASSWORD and
+// EMAIL_OTP first factors, with a client allowing USER_AUTH, refresh and
+// flow.
+func (e *sdkEnv) otpSignUpPool(flow types.ExplicitAuthFlowsType) (pool, client string) {
+	e.t.Helper()
+	pool = e.emailVerifyPool(func(in *cip.CreateUserPoolInput) {
+		in.Policies = &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}
+	})
+	client = *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth, flow,
+			types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}
+	}).ClientId
+	return pool, client
+}
+
 // TestSDKSignUpSessionSignsIn: ConfirmSignUp returns a Session, and
 // InitiateAuth USER_AUTH with it signs the user in with no second code or
 // password: the confirmation code stands as the first factor. The session
@@ -15,14 +31,7 @@ import (
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_InitiateAuth.html (Session)
 func TestSDKSignUpSessionSignsIn(t *testing.T) {
 	e := newSDKEnv(t)
-	pool := e.emailVerifyPool(func(in *cip.CreateUserPoolInput) {
-		in.Policies = &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
-			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}
-	})
-	client := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
-		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth,
-			types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}
-	}).ClientId
+	_, client := e.otpSignUpPool(types.ExplicitAuthFlowsTypeAllowUserPasswordAuth)
 	must[*cip.SignUpOutput](t, "SignUp")(e.signUp(client, "ann", "Perm#Pass1", "ann@example.com"))
 	must[*cip.SignUpOutput](t, "SignUp")(e.signUp(client, "bo", "Perm#Pass1", "bo@example.com"))
 	confirmed := must[*cip.ConfirmSignUpOutput](t, "ConfirmSignUp")(e.c.ConfirmSignUp(e.ctx, &cip.ConfirmSignUpInput{
@@ -70,14 +79,7 @@ func TestSDKSignUpSessionSignsIn(t *testing.T) {
 // https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html ("Passwords at sign-up")
 func TestSDKPasswordlessSignUp(t *testing.T) {
 	e := newSDKEnv(t)
-	pool := e.emailVerifyPool(func(in *cip.CreateUserPoolInput) {
-		in.Policies = &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
-			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}
-	})
-	client := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
-		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth,
-			types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}
-	}).ClientId
+	pool, client := e.otpSignUpPool(types.ExplicitAuthFlowsTypeAllowUserPasswordAuth)
 	passwordOnly := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
 		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth}
 	}).ClientId
