@@ -567,4 +567,26 @@ type ImportJobRepo interface {
 	// ListActive returns the jobs of every pool whose Status is Pending or
 	// InProgress, oldest first: what a restarted node resumes.
 	ListActive(limit int) ([]*ImportJob, error)
+	// ExpireCreated turns every job of any pool still Created and created
+	// before t into an Expired one (bumping Version) and drops its file;
+	// it returns how many. A job started meanwhile is left alone.
+	ExpireCreated(t time.Time) (int64, error)
+	// AppendLog adds lines to the job's result log, replacing one of the
+	// same line number (a batch retried after a crash); ErrNotFound if
+	// there is no job.
+	AppendLog(poolID, id string, lines []ImportLogLine) error
+	// Log returns at most limit lines of the job's log whose Line is above
+	// after, by line number; none for a job without lines (or no job).
+	Log(poolID, id string, after int64, limit int) ([]ImportLogLine, error)
+}
+
+// ImportLogLine is a line of an import job's result log. Cognito writes one
+// per CSV row to CloudWatch Logs, naming the row by its line number and
+// writing no user data; Ninshou keeps the rows that were not imported (the
+// imported ones are counted in ImportJob.Imported).
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-using-import-tool-cloudwatch.html
+type ImportLogLine struct {
+	Line    int64  // the row's first line in the file; the header is line 1
+	Outcome string // SKIPPED or FAILED
+	Message string
 }

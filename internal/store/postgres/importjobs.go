@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"time"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -31,6 +33,9 @@ var (
 	// pool_id, id break ties in creation time so the order is total.
 	qImportJobListActive = locked(`SELECT `+importJobColumns+` FROM import_jobs
 		WHERE status IN ('Pending', 'InProgress') ORDER BY created_at, pool_id, id LIMIT $1`, forUpdate)
+	// The log is appended to, never rewritten in place: nothing to lock.
+	qImportJobLog = plain(`SELECT line, outcome, message FROM import_job_log
+		WHERE pool_id = $1 AND job_id = $2 AND line > $3 ORDER BY line LIMIT $4`)
 )
 
 const (
@@ -53,6 +58,19 @@ const (
 		WHERE pool_id = $1 AND id = $2`
 	qImportJobDropOtherChunks = `DELETE FROM import_job_chunks
 		WHERE pool_id = $1 AND job_id = $2 AND upload <> $3`
+	// The UPDATE locks each Created job and checks its status again once
+	// it holds the lock, so a job started meanwhile keeps its file.
+	qImportJobExpire = `WITH expired AS (
+			UPDATE import_jobs SET status = 'Expired', csv_upload = '', version = version + 1
+			WHERE status = 'Created' AND created_at < $1
+			RETURNING pool_id, id),
+		dropped AS (
+			DELETE FROM import_job_chunks c USING expired e WHERE c.pool_id = e.pool_id AND c.job_id = e.id)
+		SELECT count(*) FROM expired`
+	// A line of a missing job fails the foreign key: store.ErrNotFound.
+	qImportJobLogPut = `INSERT INTO import_job_log (pool_id, job_id, line, outcome, message)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT ON CONSTRAINT import_job_log_pkey
+		DO UPDATE SET outcome = EXCLUDED.outcome, message = EXCLUDED.message`
 	qImportJobClearCSV   = `UPDATE import_jobs SET csv_upload = '' WHERE pool_id = $1 AND id = $2`
 	qImportJobDropChunks = `DELETE FROM import_job_chunks WHERE pool_id = $1 AND job_id = $2`
 )
@@ -159,4 +177,36 @@ func (r importJobRepo) ListActive(limit int) ([]*store.ImportJob, error) {
 	jobs, _, err := collect(r.t, qImportJobListActive, []any{limit}, limit, scanImportJob,
 		func(*store.ImportJob) string { return "" })
 	return jobs, err
+}
+
+func (r importJobRepo) ExpireCreated(t time.Time) (int64, error) {
+	var n int64
+	err := r.t.guard(step{sql: qImportJobExpire, args: []any{nanos(t)}, scan: []any{&n}})
+	return n, err
+}
+
+// AppendLog writes the lines in one round trip and one savepoint: all of
+// them or none.
+func (r importJobRepo) AppendLog(poolID, id string, lines []store.ImportLogLine) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	steps := make([]step, len(lines))
+	for i, l := range lines {
+		steps[i] = step{sql: qImportJobLogPut, args: []any{poolID, id, l.Line, l.Outcome, l.Message}}
+	}
+	return r.t.guard(steps...)
+}
+
+func (r importJobRepo) Log(poolID, id string, after int64, limit int) ([]store.ImportLogLine, error) {
+	var out []store.ImportLogLine
+	err := r.t.rows(qImportJobLog, []any{poolID, id, after, pageLimit(limit)}, func(rows pgx.Rows) error {
+		var l store.ImportLogLine
+		if err := rows.Scan(&l.Line, &l.Outcome, &l.Message); err != nil {
+			return err
+		}
+		out = append(out, l)
+		return nil
+	})
+	return out, err
 }

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"time"
+
 	"github.com/ninshou/ninshou/internal/store"
 )
 
@@ -40,6 +42,17 @@ var (
 	// pool_id, id break ties in creation time so the order is total.
 	qImportJobListActive = stmtRead(`SELECT ` + importJobColumns + ` FROM import_jobs
 		WHERE status IN ('Pending', 'InProgress') ORDER BY created_at, pool_id, id LIMIT ?`)
+	// import_jobs_status finds the Created jobs by age.
+	qImportJobExpireChunks = stmtWrite(`DELETE FROM import_job_chunks WHERE (pool_id, job_id) IN
+		(SELECT pool_id, id FROM import_jobs WHERE status = 'Created' AND created_at < ?)`)
+	qImportJobExpire = stmtWrite(`UPDATE import_jobs SET status = 'Expired', csv_upload = '',
+		version = version + 1 WHERE status = 'Created' AND created_at < ?`)
+	// A line of a missing job fails the foreign key: store.ErrNotFound.
+	qImportJobLogPut = stmtWrite(`INSERT INTO import_job_log (pool_id, job_id, line, outcome, message)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (pool_id, job_id, line)
+		DO UPDATE SET outcome = excluded.outcome, message = excluded.message`)
+	qImportJobLog = stmtRead(`SELECT line, outcome, message FROM import_job_log
+		WHERE pool_id = ? AND job_id = ? AND line > ? ORDER BY line LIMIT ?`)
 )
 
 func scanImportJob(sc scanner) (*store.ImportJob, error) {
@@ -141,4 +154,54 @@ func (r importJobRepo) ListActive(limit int) ([]*store.ImportJob, error) {
 	jobs, _, err := collect(r.t, qImportJobListActive, []any{limit}, limit, scanImportJob,
 		func(*store.ImportJob) string { return "" })
 	return jobs, err
+}
+
+// ExpireCreated drops the files of the Created jobs older than t, then marks
+// them Expired; SQLite's one writer keeps a job from starting in between.
+func (r importJobRepo) ExpireCreated(t time.Time) (int64, error) {
+	var n int64
+	err := r.t.savepoint(func() error {
+		if _, err := r.t.exec(qImportJobExpireChunks, nanos(t)); err != nil {
+			return err
+		}
+		res, err := r.t.exec(qImportJobExpire, nanos(t))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// AppendLog writes the lines in one savepoint: all of them or none.
+func (r importJobRepo) AppendLog(poolID, id string, lines []store.ImportLogLine) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	return r.t.savepoint(func() error {
+		for _, l := range lines {
+			if _, err := r.t.exec(qImportJobLogPut, poolID, id, l.Line, l.Outcome, l.Message); err != nil {
+				return uniqueErr(err, "import log line")
+			}
+		}
+		return nil
+	})
+}
+
+func (r importJobRepo) Log(poolID, id string, after int64, limit int) ([]store.ImportLogLine, error) {
+	rows, err := r.t.query(qImportJobLog, poolID, id, after, pageLimit(limit))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.ImportLogLine
+	for rows.Next() {
+		var l store.ImportLogLine
+		if err := rows.Scan(&l.Line, &l.Outcome, &l.Message); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
 }

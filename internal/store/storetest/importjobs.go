@@ -599,3 +599,192 @@ func testImportJobsPoolDelete(t *testing.T, f *fixture) {
 	f.seedPools("A")
 	seed("A")
 }
+
+// testImportJobsExpire: ExpireCreated turns the Created jobs of every pool
+// older than the cut-off into Expired ones without their files, bumping
+// Version, and leaves every other job as it was.
+func testImportJobsExpire(t *testing.T, f *fixture) {
+	f.seedPools("A", "B")
+	cut := at(time.Hour)
+	type job struct {
+		pool, id, status string
+		created          time.Duration
+		expires          bool
+	}
+	jobs := []job{
+		{"A", "import-old", "Created", 0, true},
+		{"B", "import-old", "Created", time.Hour - time.Nanosecond, true},
+		{"A", "import-at-cut", "Created", time.Hour, false},
+		{"A", "import-new", "Created", 2 * time.Hour, false},
+		{"A", "import-pending", "Pending", 0, false},
+		{"A", "import-running", "InProgress", 0, false},
+		{"B", "import-done", "Succeeded", 0, false},
+		{"B", "import-expired", "Expired", 0, false},
+	}
+	want := map[string]*store.ImportJob{}
+	f.update(func(tx store.Tx) error {
+		for _, j := range jobs {
+			sj := newImportJob(j.pool, j.id, at(j.created))
+			sj.Status = j.status
+			if err := tx.ImportJobs().Create(sj); err != nil {
+				return err
+			}
+			if err := tx.ImportJobs().PutCSVChunk(j.pool, j.id, "upload-1", 0, []byte(j.id+"\n")); err != nil {
+				return err
+			}
+			if err := tx.ImportJobs().SetCSV(j.pool, j.id, "upload-1"); err != nil {
+				return err
+			}
+			// And an upload in progress.
+			if err := tx.ImportJobs().PutCSVChunk(j.pool, j.id, "upload-2", 0, []byte("partial\n")); err != nil {
+				return err
+			}
+			sj.Uploaded = true
+			want[j.pool+"/"+j.id] = sj
+		}
+		return nil
+	})
+	var n int64
+	f.update(func(tx store.Tx) (err error) { n, err = tx.ImportJobs().ExpireCreated(cut); return err })
+	if n != 2 {
+		t.Errorf("ExpireCreated returned %d, want 2", n)
+	}
+	check := func(what string) {
+		t.Helper()
+		f.view(func(tx store.Tx) error {
+			for _, j := range jobs {
+				w := *want[j.pool+"/"+j.id]
+				if j.expires {
+					w.Status, w.Version = "Expired", 2
+				}
+				got, err := tx.ImportJobs().Get(j.pool, j.id)
+				if err != nil {
+					return err
+				}
+				same(t, fmt.Sprintf("%s: %s/%s", what, j.pool, j.id), got, &w)
+				data, err := tx.ImportJobs().CSVChunk(j.pool, j.id, 0)
+				if j.expires {
+					wantErr(t, fmt.Sprintf("%s: file of expired %s/%s", what, j.pool, j.id), err, store.ErrNotFound)
+				} else if err != nil || string(data) != j.id+"\n" {
+					t.Errorf("%s: file of %s/%s = %q, %v; want it kept", what, j.pool, j.id, data, err)
+				}
+			}
+			return nil
+		})
+	}
+	check("after ExpireCreated")
+	// The chunks of the upload in progress went too: that upload, made the
+	// file, has none.
+	f.update(func(tx store.Tx) error { return tx.ImportJobs().SetCSV("A", "import-old", "upload-2") })
+	wantErr(t, "upload in progress of an expired job", f.peek(func(tx store.Tx) error {
+		_, err := tx.ImportJobs().CSVChunk("A", "import-old", 0)
+		return err
+	}), store.ErrNotFound)
+	// Nothing more to expire; and not inside View.
+	f.update(func(tx store.Tx) (err error) { n, err = tx.ImportJobs().ExpireCreated(cut); return err })
+	if n != 0 {
+		t.Errorf("second ExpireCreated returned %d, want 0", n)
+	}
+	var inner error
+	if err := f.peek(func(tx store.Tx) error { _, inner = tx.ImportJobs().ExpireCreated(at(3 * time.Hour)); return nil }); err != nil {
+		t.Errorf("View after a failed ExpireCreated: %v", err)
+	}
+	if inner == nil {
+		t.Error("ExpireCreated inside View succeeded, want an error")
+	}
+	want["A/import-old"].Uploaded = true
+	f.view(func(tx store.Tx) error {
+		got, err := tx.ImportJobs().Get("A", "import-new")
+		if err != nil {
+			return err
+		}
+		if got.Status != "Created" {
+			t.Errorf("ExpireCreated inside View changed a job to %s", got.Status)
+		}
+		return nil
+	})
+}
+
+// testImportJobsLog: AppendLog and Log, by job and line, pages, a
+// replaced line, a rolled back append, and the log going with its job.
+func testImportJobsLog(t *testing.T, f *fixture) {
+	f.seedPools("A", "B")
+	f.update(func(tx store.Tx) error {
+		for _, k := range [][2]string{{"A", "import-1"}, {"A", "import-2"}, {"B", "import-1"}} {
+			if err := tx.ImportJobs().Create(newImportJob(k[0], k[1], t0)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	line := func(n int64, outcome string) store.ImportLogLine {
+		return store.ImportLogLine{Line: n, Outcome: outcome, Message: fmt.Sprintf("line %d ✓ — why", n)}
+	}
+	appendLog := func(pool, id string, lines ...store.ImportLogLine) func(store.Tx) error {
+		return func(tx store.Tx) error { return tx.ImportJobs().AppendLog(pool, id, lines) }
+	}
+	readLog := func(pool, id string, after int64, limit int) (got []store.ImportLogLine) {
+		t.Helper()
+		f.view(func(tx store.Tx) (err error) { got, err = tx.ImportJobs().Log(pool, id, after, limit); return err })
+		return got
+	}
+	// Out of order, over two transactions, 1<<40 as a line number.
+	f.update(appendLog("A", "import-1", line(7, "FAILED"), line(2, "SKIPPED")))
+	f.update(appendLog("A", "import-1", line(1<<40, "FAILED"), line(3, "FAILED")))
+	f.update(appendLog("A", "import-2", line(2, "FAILED")))
+	f.update(appendLog("A", "import-1")) // none
+	all := []store.ImportLogLine{line(2, "SKIPPED"), line(3, "FAILED"), line(7, "FAILED"), line(1<<40, "FAILED")}
+	same(t, "Log", readLog("A", "import-1", 0, 10), all)
+	same(t, "Log after 3", readLog("A", "import-1", 3, 10), all[2:])
+	same(t, "Log limit 2", readLog("A", "import-1", 0, 2), all[:2])
+	same(t, "Log after 2 limit 1", readLog("A", "import-1", 2, 1), all[1:2])
+	same(t, "Log of the other job", readLog("A", "import-2", 0, 10), []store.ImportLogLine{line(2, "FAILED")})
+	for _, k := range [][2]string{{"B", "import-1"}, {"A", "nope"}, {"nope", "import-1"}} {
+		if got := readLog(k[0], k[1], 0, 10); len(got) != 0 {
+			t.Errorf("Log of %v = %v, want none", k, got)
+		}
+	}
+	// A line appended again replaces the first (a batch retried).
+	again := store.ImportLogLine{Line: 3, Outcome: "SKIPPED", Message: "again"}
+	f.update(appendLog("A", "import-1", again))
+	all[1] = again
+	same(t, "Log after a line appended again", readLog("A", "import-1", 0, 10), all)
+	// Rolled back: nothing; on a missing job: ErrNotFound, and nothing.
+	errRollback := errors.New("roll back")
+	err := f.try(func(tx store.Tx) error {
+		if err := appendLog("A", "import-1", line(4, "FAILED"))(tx); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	wantErr(t, "rolled back AppendLog", err, errRollback)
+	for _, k := range [][2]string{{"A", "nope"}, {"nope", "import-1"}} {
+		err = f.try(appendLog(k[0], k[1], line(5, "FAILED")))
+		wantErr(t, fmt.Sprintf("AppendLog on missing %v", k), err, store.ErrNotFound)
+	}
+	// The transaction goes on after an AppendLog on a missing job.
+	f.update(func(tx store.Tx) error {
+		err := appendLog("A", "nope", line(5, "FAILED"))(tx)
+		wantErr(t, "AppendLog on a missing job, then more", err, store.ErrNotFound)
+		return appendLog("A", "import-1", line(6, "FAILED"))(tx)
+	})
+	all = append(all[:2], append([]store.ImportLogLine{line(6, "FAILED")}, all[2:]...)...)
+	same(t, "Log after the rollbacks", readLog("A", "import-1", 0, 10), all)
+	var inner error
+	if err := f.peek(func(tx store.Tx) error { inner = appendLog("A", "import-1", line(9, "FAILED"))(tx); return nil }); err != nil {
+		t.Errorf("View after a failed AppendLog: %v", err)
+	}
+	if inner == nil {
+		t.Error("AppendLog inside View succeeded, want an error")
+	}
+	same(t, "Log after AppendLog in View", readLog("A", "import-1", 0, 10), all)
+	// Deleting the pool deletes its jobs' logs; a new job of the same key
+	// starts with none.
+	f.update(func(tx store.Tx) error { return tx.Pools().Delete("A") })
+	f.purge(100)
+	f.seedPools("A")
+	f.update(func(tx store.Tx) error { return tx.ImportJobs().Create(newImportJob("A", "import-1", t0)) })
+	if got := readLog("A", "import-1", 0, 10); len(got) != 0 {
+		t.Errorf("Log of a new job where a deleted one was: %v, want none", got)
+	}
+}

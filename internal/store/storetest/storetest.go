@@ -69,6 +69,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ImportJobsCSV", testImportJobsCSV},
 		{"ImportJobsListActive", testImportJobsListActive},
 		{"ImportJobsPoolDelete", testImportJobsPoolDelete},
+		{"ImportJobsExpire", testImportJobsExpire},
+		{"ImportJobsLog", testImportJobsLog},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
