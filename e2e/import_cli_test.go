@@ -111,6 +111,26 @@ func TestUserImportJobAWSCLI(t *testing.T) {
 		t.Errorf("a finished job without CompletionDate or CompletionMessage: %v", done)
 	}
 
+	// The result log (CloudWatch Logs on AWS): the rows not imported, by
+	// line, in the form of Cognito's guide, with no user data.
+	logURL := strings.Replace(url, "/"+jobID+"?", "/"+jobID+"/log?", 1)
+	out, err := exec.Command("curl", "-sS", "-f", logURL).CombinedOutput()
+	if err != nil {
+		t.Fatalf("curl the job's log: %v: %s", err, out)
+	}
+	wantLog := "[FAILED] Line Number 4 - The User Record does not set any of the auto verified attributes to true. (Example: email_verified to true).\n" +
+		"[SKIPPED] Line Number 5 - The user already exists.\n" +
+		"[FAILED] Line Number 6 - The User Record does not match the user pool's schema: Invalid email address format.\n" +
+		"[FAILED] Line Number 7 - The row does not have as many fields as the header.\n"
+	if string(out) != wantLog {
+		t.Errorf("the job's log:\n%s\nwant:\n%s", out, wantLog)
+	}
+	status, err := exec.Command("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+		strings.Replace(logURL, "secret=", "secret=AAAA", 1)).CombinedOutput()
+	if err != nil || string(status) != "403" {
+		t.Errorf("the job's log with a wrong secret: HTTP %s, %v; want 403", status, err)
+	}
+
 	// Imported users: RESET_REQUIRED, attributes as in the file.
 	ana := aws.run("admin-get-user", "--user-pool-id", poolID, "--username", "ana")
 	if ana["UserStatus"] != "RESET_REQUIRED" {

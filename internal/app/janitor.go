@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/ninshou/ninshou/internal/idp"
 	"github.com/ninshou/ninshou/internal/store"
 )
 
@@ -34,13 +35,17 @@ const (
 // Purged counts the rows one housekeeping pass deleted.
 type Purged struct {
 	Sessions, Codes, TokenFamilies, RefreshTokens, Messages int64
+	// ExpiredImportJobs counts the Created import jobs that expired (their
+	// rows stay, as Expired, without their files).
+	ExpiredImportJobs int64
 	// OfDeletedPools counts the users and pools removed after DeleteUserPool.
 	OfDeletedPools int64
 }
 
 // Total is the number of rows deleted.
 func (p Purged) Total() int64 {
-	return p.Sessions + p.Codes + p.TokenFamilies + p.RefreshTokens + p.Messages + p.OfDeletedPools
+	return p.Sessions + p.Codes + p.TokenFamilies + p.RefreshTokens + p.Messages + p.ExpiredImportJobs +
+		p.OfDeletedPools
 }
 
 // Janitor purges expired single-use state. Each purge is one conditional
@@ -94,15 +99,16 @@ func (j *Janitor) Run(ctx context.Context) error {
 		case p.Total() > 0:
 			j.Log.Info("housekeeping", "sessions", p.Sessions, "codes", p.Codes,
 				"token_families", p.TokenFamilies, "refresh_tokens", p.RefreshTokens, "messages", p.Messages,
-				"of_deleted_pools", p.OfDeletedPools)
+				"expired_import_jobs", p.ExpiredImportJobs, "of_deleted_pools", p.OfDeletedPools)
 		}
 	}
 }
 
 // Purge runs one pass: it deletes sessions, codes, token families (with
 // their refresh tokens) and refresh tokens that expired more than Grace
-// ago, finished outbox messages older than Retention, and what is left of
-// deleted pools. It goes on after a failed step and returns every error.
+// ago, finished outbox messages older than Retention, the files of import
+// jobs never started within idp.ImportJobLifetime (which become Expired),
+// and what is left of deleted pools. It goes on after a failed step and returns every error.
 func (j *Janitor) Purge(ctx context.Context) (Purged, error) {
 	now := j.now()
 	expired := now.Add(-orDefault(j.Grace, ExpiredGrace))
@@ -118,6 +124,9 @@ func (j *Janitor) Purge(ctx context.Context) (Purged, error) {
 		{"token families", &p.TokenFamilies, func(tx store.Tx) (int64, error) { return tx.TokenFamilies().DeleteExpired(expired) }},
 		{"refresh tokens", &p.RefreshTokens, func(tx store.Tx) (int64, error) { return tx.RefreshTokens().DeleteExpired(expired) }},
 		{"outbox", &p.Messages, func(tx store.Tx) (int64, error) { return tx.Outbox().DeleteBefore(old) }},
+		{"import jobs", &p.ExpiredImportJobs, func(tx store.Tx) (int64, error) {
+			return tx.ImportJobs().ExpireCreated(now.Add(-idp.ImportJobLifetime))
+		}},
 	}
 	var errs []error
 	for _, s := range steps {

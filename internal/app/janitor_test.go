@@ -82,6 +82,15 @@ func testJanitors(t *testing.T, a, b store.Store) {
 					return err
 				}
 			}
+			// An import job created two days ago and never started
+			// expires; one created an hour ago does not.
+			for _, created := range []time.Time{now.Add(-48 * time.Hour), now.Add(-time.Hour)} {
+				id := fmt.Sprintf("import-%d-%d", i, created.Unix())
+				if err := tx.ImportJobs().Create(&store.ImportJob{PoolID: "us-east-1_pool", ID: id, Name: "j",
+					RoleArn: "arn:aws:iam::1:role/r", Status: "Created", UploadSecret: []byte("s"), CreatedAt: created}); err != nil {
+					return err
+				}
+			}
 			for _, created := range []time.Time{now.Add(-30 * 24 * time.Hour), now} {
 				m := &store.Message{PoolID: "us-east-1_pool", Channel: "email", To: "a@example.com", Body: "b",
 					Kind: "k", CreatedAt: created, State: "pending", NextAttemptAt: created}
@@ -143,12 +152,14 @@ func testJanitors(t *testing.T, a, b store.Store) {
 		RefreshTokens: got[0].RefreshTokens + got[1].RefreshTokens,
 		Messages:      got[0].Messages + got[1].Messages,
 
+		ExpiredImportJobs: got[0].ExpiredImportJobs + got[1].ExpiredImportJobs,
+
 		OfDeletedPools: got[0].OfDeletedPools + got[1].OfDeletedPools,
 	}
 	// Refresh tokens go with their families (cascade), so the refresh-token
 	// purge may find none of its own.
 	want := Purged{Sessions: n, Codes: n, TokenFamilies: n, RefreshTokens: sum.RefreshTokens, Messages: n,
-		OfDeletedPools: goneUsers + 1}
+		ExpiredImportJobs: n, OfDeletedPools: goneUsers + 1}
 	if sum != want {
 		t.Errorf("purged together %+v; want %+v", sum, want)
 	}
@@ -169,6 +180,15 @@ func testJanitors(t *testing.T, a, b store.Store) {
 			gone := fmt.Sprintf("%d-%d", i, long.Unix())
 			if _, err := tx.RefreshTokens().Get([]byte("r" + gone)); err == nil {
 				return fmt.Errorf("expired refresh token %s survived", gone)
+			}
+			for created, status := range map[time.Time]string{now.Add(-48 * time.Hour): "Expired", now.Add(-time.Hour): "Created"} {
+				j, err := tx.ImportJobs().Get("us-east-1_pool", fmt.Sprintf("import-%d-%d", i, created.Unix()))
+				if err != nil {
+					return err
+				}
+				if j.Status != status {
+					return fmt.Errorf("import job created %v ago is %s, want %s", now.Sub(created), j.Status, status)
+				}
 			}
 		}
 		msgs, err := tx.Outbox().List(0, 10*n)

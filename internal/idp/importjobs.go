@@ -39,6 +39,7 @@ const (
 	ImportPending    = "Pending"
 	ImportInProgress = "InProgress"
 	ImportStopping   = "Stopping"
+	ImportExpired    = "Expired"
 	ImportStopped    = "Stopped"
 	ImportFailed     = "Failed"
 	ImportSucceeded  = "Succeeded"
@@ -50,6 +51,19 @@ const (
 	MaxImportCSVBytes = 100 << 20
 	importBatch       = 1000
 )
+
+// ImportJobLifetime is how long a Created job waits to be started. Then it
+// is Expired: "You created a job, but did not start the job within 24-48
+// hours. All data associated with the job was deleted, and the job cannot
+// be started." (UserImportJobType). The janitor writes the status and drops
+// the file; until it passes, the job already reads and acts as Expired.
+const ImportJobLifetime = 24 * time.Hour
+
+// expired tells a Created job past ImportJobLifetime (as the janitor's
+// ExpireCreated(now - ImportJobLifetime) does).
+func (s *Service) expired(j *store.ImportJob) bool {
+	return j.Status == ImportCreated && s.now().After(j.CreatedAt.Add(ImportJobLifetime))
+}
 
 // ImportJob is a user import job as the API shows it.
 type ImportJob struct {
@@ -73,8 +87,12 @@ func (s *Service) importJobView(j *store.ImportJob) *ImportJob {
 	if s.ImportUploadURL != nil {
 		url = s.ImportUploadURL(j.PoolID, j.ID, base64.RawURLEncoding.EncodeToString(j.UploadSecret))
 	}
+	status := j.Status
+	if s.expired(j) {
+		status = ImportExpired
+	}
 	return &ImportJob{
-		PoolID: j.PoolID, ID: j.ID, Name: j.Name, RoleArn: j.RoleArn, Status: j.Status, PreSignedURL: url,
+		PoolID: j.PoolID, ID: j.ID, Name: j.Name, RoleArn: j.RoleArn, Status: status, PreSignedURL: url,
 		Imported: j.Imported, Skipped: j.Skipped, Failed: j.Failed, CompletionMessage: j.CompletionMessage,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, CompletedAt: j.CompletedAt,
 	}
@@ -198,7 +216,7 @@ func (s *Service) UploadUserImportCSV(ctx context.Context, poolID, id, secret st
 		if err != nil {
 			return err
 		}
-		if subtle.ConstantTimeCompare(given, j.UploadSecret) != 1 || j.Status != ImportCreated {
+		if subtle.ConstantTimeCompare(given, j.UploadSecret) != 1 || j.Status != ImportCreated || s.expired(j) {
 			return ErrImportUploadDenied // the file of a started job is final
 		}
 		return nil
@@ -279,9 +297,42 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 
 // Upload refusals, for the upload endpoint (not Cognito API errors).
 var (
-	ErrImportUploadDenied = errors.New("idp: no such import job, or a wrong upload secret, or the job has started")
-	ErrImportTooLarge     = fmt.Errorf("idp: an import file is at most %d bytes", MaxImportCSVBytes)
+	ErrImportUploadDenied = errors.New("idp: no such import job, or a wrong upload secret, or the job has started or expired")
+	// ErrImportLogDenied refuses a job's log: no such job, or a wrong secret.
+	ErrImportLogDenied = errors.New("idp: no such import job, or a wrong secret")
+	ErrImportTooLarge  = fmt.Errorf("idp: an import file is at most %d bytes", MaxImportCSVBytes)
 )
+
+// ImportLogLine is a line of a job's result log: a row that was skipped or
+// failed, by line number, and why (never the row's data).
+type ImportLogLine = store.ImportLogLine
+
+// ImportJobLog returns at most limit lines of a job's result log after line
+// after, for the holder of the job's upload secret (as it appears in its
+// URL): what Cognito writes to CloudWatch Logs. ErrImportLogDenied for an
+// unknown job or a wrong secret.
+func (s *Service) ImportJobLog(ctx context.Context, poolID, id, secret string, after int64, limit int) ([]ImportLogLine, error) {
+	given, err := base64.RawURLEncoding.DecodeString(secret)
+	if err != nil {
+		return nil, ErrImportLogDenied
+	}
+	var lines []ImportLogLine
+	err = s.Store.View(ctx, func(tx store.Tx) error {
+		j, err := tx.ImportJobs().Get(poolID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrImportLogDenied
+		}
+		if err != nil {
+			return err
+		}
+		if subtle.ConstantTimeCompare(given, j.UploadSecret) != 1 {
+			return ErrImportLogDenied
+		}
+		lines, err = tx.ImportJobs().Log(poolID, id, after, limit)
+		return err
+	})
+	return lines, err
+}
 
 // StartUserImportJob queues a Created job; a node's importer (RunImports)
 // picks it up.
@@ -291,6 +342,9 @@ func (s *Service) StartUserImportJob(ctx context.Context, poolID, id string) (*I
 		var err error
 		if j, err = getImportJob(tx, poolID, id); err != nil {
 			return err
+		}
+		if s.expired(j) {
+			j.Status = ImportExpired
 		}
 		if j.Status != ImportCreated {
 			return Errorf(PreconditionNotMetException, "Import job %s is %s; only a Created job can be started.", id, j.Status)
@@ -475,11 +529,18 @@ func (s *Service) runImport(ctx context.Context, j *store.ImportJob) error {
 	return s.finishImport(ctx, j, ImportSucceeded, "Import Job Completed Successfully.")
 }
 
-// readRows reads up to n rows after skipping *skip of them. A row with
-// another number of fields than the header comes back as nil (it fails);
-// a file that is not CSV past this point is an error.
-func readRows(r *csv.Reader, fields, n int, skip *int64) ([][]string, error) {
-	var rows [][]string
+// csvRow is a row of an import file with the line it starts on (the
+// header is line 1); fields is nil when the row has another number of
+// fields than the header.
+type csvRow struct {
+	line   int64
+	fields []string
+}
+
+// readRows reads up to n rows after skipping *skip of them. A file that is
+// not CSV past this point is an error.
+func readRows(r *csv.Reader, fields, n int, skip *int64) ([]csvRow, error) {
+	var rows []csvRow
 	for len(rows) < n {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -495,14 +556,15 @@ func readRows(r *csv.Reader, fields, n int, skip *int64) ([][]string, error) {
 		if len(rec) != fields {
 			rec = nil
 		}
-		rows = append(rows, rec)
+		line, _ := r.FieldPos(0)
+		rows = append(rows, csvRow{line: int64(line), fields: rec})
 	}
 	return rows, nil
 }
 
 // importBatch imports rows and counts them in one transaction. stop is true
 // when the job was stopped (or deleted) meanwhile.
-func (s *Service) importBatch(ctx context.Context, p *Pool, j *store.ImportJob, header []string, rows [][]string) (stop bool, err error) {
+func (s *Service) importBatch(ctx context.Context, p *Pool, j *store.ImportJob, header []string, rows []csvRow) (stop bool, err error) {
 	now := s.now()
 	err = s.Store.UpdateBulk(ctx, func(tx store.Tx) error {
 		cur, err := tx.ImportJobs().Get(j.PoolID, j.ID)
@@ -520,15 +582,23 @@ func (s *Service) importBatch(ctx context.Context, p *Pool, j *store.ImportJob, 
 			stop = true
 			return nil
 		}
+		var log []store.ImportLogLine
 		for _, row := range rows {
-			switch importRow(tx, p, header, row, now) {
+			res, why := importRow(tx, p, header, row.fields, now)
+			switch res {
 			case rowImported:
 				cur.Imported++
+				continue
 			case rowSkipped:
 				cur.Skipped++
+				log = append(log, store.ImportLogLine{Line: row.line, Outcome: "SKIPPED", Message: why})
 			default:
 				cur.Failed++
+				log = append(log, store.ImportLogLine{Line: row.line, Outcome: "FAILED", Message: why})
 			}
+		}
+		if err := tx.ImportJobs().AppendLog(cur.PoolID, cur.ID, log); err != nil {
+			return err
 		}
 		if err := tx.ImportJobs().Update(cur); err != nil {
 			return err
@@ -650,13 +720,30 @@ const (
 	rowFailed
 )
 
-// importRow creates one user, RESET_REQUIRED and without a password. A
-// username that exists is skipped; a row that breaks the rules of
-// Cognito's guide (cognito-user-pools-using-import-tool-csv-header.html)
-// fails. A failed repository call leaves the transaction usable.
-func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) rowResult {
+// Why a row was skipped or failed, as the job's log says it. Cognito's guide
+// quotes two of its messages (cognito-user-pools-using-import-tool-cloudwatch.html);
+// the others are ours. None holds user data: the log names rows by line.
+const (
+	whyExists       = "The user already exists."
+	whyNotVerified  = "The User Record does not set any of the auto verified attributes to true. (Example: email_verified to true)."
+	whyFieldCount   = "The row does not have as many fields as the header."
+	whyNoUsername   = "The User Record has no cognito:username."
+	whyBadUsername  = "The cognito:username is not a valid username."
+	whyBadMFA       = "The cognito:mfa_enabled value must be true or false."
+	whyMFANoPhone   = "The User Record enables MFA but has no phone_number."
+	whyVerifiedNone = "The User Record sets %s to true but has no %s."
+	whyAliasTaken   = "Another user already has this %s as an alias."
+	whyInternal     = "The user could not be imported due to an internal error."
+)
+
+// importRow creates one user, RESET_REQUIRED and without a password, and
+// says why when it does not. A username that exists is skipped; a row that
+// breaks the rules of Cognito's guide
+// (cognito-user-pools-using-import-tool-csv-header.html) fails. A failed
+// repository call leaves the transaction usable.
+func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) (rowResult, string) {
 	if row == nil {
-		return rowFailed // another number of fields than the header
+		return rowFailed, whyFieldCount
 	}
 	attrs := map[string]string{}
 	var username string
@@ -672,7 +759,7 @@ func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) rowRes
 				mfa = true
 			case "false", "":
 			default:
-				return rowFailed
+				return rowFailed, whyBadMFA
 			}
 		default:
 			if v != "" {
@@ -681,7 +768,7 @@ func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) rowRes
 		}
 	}
 	if username == "" {
-		return rowFailed
+		return rowFailed, whyNoUsername
 	}
 	list := make([]Attribute, 0, len(attrs))
 	for k, v := range attrs {
@@ -691,33 +778,49 @@ func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) rowRes
 		}
 		list = append(list, Attribute{Name: k, Value: v})
 	}
-	if checkAttributes(p, list, true) != nil || missingRequired(p, attrs) != "" {
-		return rowFailed
+	// The schema's messages name attributes, never their values.
+	if err := checkAttributes(p, list, true); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return rowFailed, "The User Record does not match the user pool's schema: " + strings.TrimSpace(e.Message)
+		}
+		return rowFailed, whyInternal
+	}
+	if name := missingRequired(p, attrs); name != "" {
+		return rowFailed, fmt.Sprintf("The User Record has no value for the required attribute %s.", name)
+	}
+	// In a pool whose usernames are email addresses or phone numbers, the
+	// username is that attribute, and the user's username its sub.
+	sub := uuid.New().String()
+	kind := ""
+	if len(p.UsernameAttributes) > 0 {
+		kind = p.usernameKind(username)
+		if kind == "" {
+			return rowFailed, fmt.Sprintf("The cognito:username must be an %s, as the user pool signs users in with it.",
+				strings.Join(p.UsernameAttributes, " or "))
+		}
+		if attrs[kind] != "" && attrs[kind] != username {
+			return rowFailed, fmt.Sprintf("The cognito:username and the %s differ.", kind)
+		}
+		attrs[kind] = username
+		username = sub
+	} else if !validUsername(username) {
+		return rowFailed, whyBadUsername
 	}
 	// A verified attribute needs its value, and at least one of the pool's
 	// auto-verified attributes must be verified so that the user can reset
 	// the password.
-	if (attrs["email_verified"] == "true" && attrs["email"] == "") ||
-		(attrs["phone_number_verified"] == "true" && attrs["phone_number"] == "") {
-		return rowFailed
+	for _, a := range []string{"email", "phone_number"} {
+		if attrs[a+"_verified"] == "true" && attrs[a] == "" {
+			return rowFailed, fmt.Sprintf(whyVerifiedNone, a+"_verified", a)
+		}
 	}
 	verified := false
 	for _, a := range p.AutoVerifiedAttributes {
 		verified = verified || attrs[a+"_verified"] == "true"
 	}
 	if !verified {
-		return rowFailed
-	}
-	sub := uuid.New().String()
-	if len(p.UsernameAttributes) > 0 {
-		kind := p.usernameKind(username)
-		if kind == "" || (attrs[kind] != "" && attrs[kind] != username) {
-			return rowFailed
-		}
-		attrs[kind] = username
-		username = sub
-	} else if !validUsername(username) {
-		return rowFailed
+		return rowFailed, whyNotVerified
 	}
 	u := &store.User{
 		PoolID: p.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
@@ -726,7 +829,7 @@ func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) rowRes
 	}
 	if mfa {
 		if attrs["phone_number"] == "" {
-			return rowFailed
+			return rowFailed, whyMFANoPhone
 		}
 		u.MFAEnabled = []string{"SMS_MFA"}
 	}
@@ -734,10 +837,12 @@ func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) rowRes
 	var ee *store.ExistsError
 	switch {
 	case err == nil:
-		return rowImported
-	case errors.As(err, &ee) && ee.What == "username":
-		return rowSkipped
+		return rowImported, ""
+	case errors.As(err, &ee) && (ee.What == "username" || (kind != "" && ee.What == "alias:"+kind)):
+		return rowSkipped, whyExists
+	case errors.As(err, &ee):
+		return rowFailed, fmt.Sprintf(whyAliasTaken, strings.TrimPrefix(ee.What, "alias:"))
 	default:
-		return rowFailed
+		return rowFailed, whyInternal
 	}
 }

@@ -206,6 +206,31 @@ func TestImportIntoEmailUsernamePool(t *testing.T) {
 	if u.Username == "u0001@example.com" || u.Status != StatusResetRequired {
 		t.Errorf("user %+v: want a sub as username and RESET_REQUIRED", u)
 	}
+
+	// Imported again, the address is a user that exists: skipped, not
+	// failed.
+	p, err := svc.GetPool(ctx, poolID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := svc.CreateUserImportJob(ctx, poolID, "again", "arn:aws:iam::111111111111:role/Import")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Join(csvHeader(p), ",") + "\n" + csvLine(p, map[string]string{"cognito:username": "u0001@example.com",
+		"email_verified": "true", "cognito:mfa_enabled": "false"}) + "\n"
+	if err := svc.UploadUserImportCSV(ctx, poolID, again.ID, jobSecret(t, svc, poolID, again.ID), strings.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.StartUserImportJob(ctx, poolID, again.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.runImport(ctx, jobRow(t, svc, poolID, again.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if j := jobRow(t, svc, poolID, again.ID); j.Imported != 0 || j.Skipped != 1 || j.Failed != 0 {
+		t.Errorf("the same address again: %d/%d/%d imported/skipped/failed, want 0/1/0", j.Imported, j.Skipped, j.Failed)
+	}
 }
 
 // While a job is Pending (or running), the pool cannot be deleted,
@@ -240,5 +265,171 @@ func TestPoolChangesWaitForImports(t *testing.T) {
 	}
 	if err := svc.DeletePool(ctx, poolID); err != nil {
 		t.Errorf("DeletePool after the stop: %v", err)
+	}
+}
+
+// csvLine is one row of csvHeader(p) with the given fields set, quoted
+// where CSV needs it.
+func csvLine(p *Pool, fields map[string]string) string {
+	h := csvHeader(p)
+	row := make([]string, len(h))
+	for i, name := range h {
+		v := fields[name]
+		if strings.ContainsAny(v, ",\"\n") {
+			v = `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
+		}
+		row[i] = v
+	}
+	return strings.Join(row, ",")
+}
+
+func jobSecret(t *testing.T, svc *Service, poolID, jobID string) string {
+	t.Helper()
+	return base64.RawURLEncoding.EncodeToString(jobRow(t, svc, poolID, jobID).UploadSecret)
+}
+
+// The job's result log names each skipped or failed row by the line it
+// starts on (a quoted field may span lines) and says why, in Cognito's
+// words where its guide quotes them, never with the row's data.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-using-import-tool-cloudwatch.html
+func TestImportLogNamesRowsByLine(t *testing.T) {
+	svc, _ := testService(t)
+	ctx := context.Background()
+	settings := NewPoolSettings()
+	settings.AutoVerifiedAttributes = []string{"email"}
+	p, err := svc.CreatePool(ctx, "imports", settings, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := svc.CreateUserImportJob(ctx, p.ID, "j", "arn:aws:iam::111111111111:role/Import")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := func(username string) map[string]string {
+		return map[string]string{"cognito:username": username, "email": username + "@example.com",
+			"email_verified": "true", "cognito:mfa_enabled": "false"}
+	}
+	with := func(m map[string]string, k, v string) map[string]string { m[k] = v; return m }
+	lines := []string{
+		strings.Join(csvHeader(p), ","),                        // 1
+		csvLine(p, ok("ana")),                                  // 2
+		csvLine(p, ok("ana")),                                  // 3: exists
+		csvLine(p, with(ok("ben"), "email_verified", "false")), // 4
+		csvLine(p, with(ok("cy"), "name", "Cy\nSecond line")),  // 5-6: imported
+		"dee,too,few", // 7
+		csvLine(p, with(ok("eve"), "cognito:mfa_enabled", "yes")),     // 8
+		csvLine(p, with(ok("fay"), "email", "fay-secret-at-nowhere")), // 9
+		csvLine(p, with(ok("gus"), "email_verified", "maybe")),        // 10
+		csvLine(p, with(ok(""), "email", "x@example.com")),            // 11
+		csvLine(p, with(ok("hal"), "cognito:mfa_enabled", "true")),    // 12: no phone
+		csvLine(p, ok("ivy")), // 13
+	}
+	body := strings.Join(lines, "\n") + "\n"
+	if err := svc.UploadUserImportCSV(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), strings.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.StartUserImportJob(ctx, p.ID, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.runImport(ctx, jobRow(t, svc, p.ID, j.ID)); err != nil {
+		t.Fatal(err)
+	}
+	row := jobRow(t, svc, p.ID, j.ID)
+	if row.Status != ImportSucceeded || row.Imported != 3 || row.Skipped != 1 || row.Failed != 7 {
+		t.Fatalf("job %s with %d/%d/%d imported/skipped/failed, want Succeeded with 3/1/7",
+			row.Status, row.Imported, row.Skipped, row.Failed)
+	}
+	want := []ImportLogLine{
+		{Line: 3, Outcome: "SKIPPED", Message: "The user already exists."},
+		{Line: 4, Outcome: "FAILED", Message: "The User Record does not set any of the auto verified attributes to true. (Example: email_verified to true)."},
+		{Line: 7, Outcome: "FAILED", Message: whyFieldCount},
+		{Line: 8, Outcome: "FAILED", Message: whyBadMFA},
+		{Line: 9, Outcome: "FAILED", Message: "The User Record does not match the user pool's schema: Invalid email address format."},
+		{Line: 10, Outcome: "FAILED", Message: "The User Record does not match the user pool's schema: Attributes did not conform to the schema: email_verified: The attribute value is not a valid Boolean."},
+		{Line: 11, Outcome: "FAILED", Message: whyNoUsername},
+		{Line: 12, Outcome: "FAILED", Message: whyMFANoPhone},
+	}
+	secret := jobSecret(t, svc, p.ID, j.ID)
+	got, err := svc.ImportJobLog(ctx, p.ID, j.ID, secret, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("log:\n%v\nwant:\n%v", got, want)
+	}
+	for _, l := range got {
+		for _, data := range []string{"fay-secret", "maybe", "yes", "dee"} {
+			if strings.Contains(l.Message, data) {
+				t.Errorf("line %d holds the row's data %q: %s", l.Line, data, l.Message)
+			}
+		}
+	}
+	// Paged by line number.
+	if got, err := svc.ImportJobLog(ctx, p.ID, j.ID, secret, 8, 2); err != nil || fmt.Sprint(got) != fmt.Sprint(want[4:6]) {
+		t.Errorf("log after line 8, 2 lines: %v, %v; want %v", got, err, want[4:6])
+	}
+	for name, k := range map[string][3]string{
+		"a wrong secret": {p.ID, j.ID, base64.RawURLEncoding.EncodeToString([]byte("wrong"))},
+		"no secret":      {p.ID, j.ID, ""},
+		"not base64":     {p.ID, j.ID, "%%%"},
+		"another job":    {p.ID, "import-nope", secret},
+		"another pool":   {"us-east-1_nope", j.ID, secret},
+	} {
+		if _, err := svc.ImportJobLog(ctx, k[0], k[1], k[2], 0, 10); !errors.Is(err, ErrImportLogDenied) {
+			t.Errorf("log with %s: %v, want ErrImportLogDenied", name, err)
+		}
+	}
+}
+
+// A job not started within a day is Expired: it reads so at once, cannot
+// be started or take a file, and the janitor's ExpireCreated then writes
+// the status and drops its file. (UserImportJobType: "You created a job,
+// but did not start the job within 24-48 hours.")
+func TestImportJobExpires(t *testing.T) {
+	svc, now := testService(t)
+	ctx := context.Background()
+	poolID, jobID := importFixture(t, svc, NewPoolSettings(), 3)
+	secret := jobSecret(t, svc, poolID, jobID)
+	*now = now.Add(ImportJobLifetime)
+	if j, err := svc.DescribeUserImportJob(ctx, poolID, jobID); err != nil || j.Status != ImportCreated {
+		t.Fatalf("a day on: %+v, %v; want Created", j, err)
+	}
+	var n int64
+	if err := svc.Store.Update(ctx, func(tx store.Tx) (err error) {
+		n, err = tx.ImportJobs().ExpireCreated(now.Add(-ImportJobLifetime))
+		return err
+	}); err != nil || n != 0 {
+		t.Fatalf("ExpireCreated a day on: %d, %v; want 0", n, err)
+	}
+	*now = now.Add(time.Second)
+	j, err := svc.DescribeUserImportJob(ctx, poolID, jobID)
+	if err != nil || j.Status != ImportExpired {
+		t.Fatalf("a day and a second on: %+v, %v; want Expired", j, err)
+	}
+	if js, _, err := svc.ListUserImportJobs(ctx, poolID, store.Page{}); err != nil || len(js) != 1 || js[0].Status != ImportExpired {
+		t.Errorf("ListUserImportJobs after a day: %v, %v; want the job Expired", js, err)
+	}
+	_, err = svc.StartUserImportJob(ctx, poolID, jobID)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != PreconditionNotMetException || !strings.Contains(e.Message, "Expired") {
+		t.Errorf("StartUserImportJob of an expired job: %v, want PreconditionNotMetException", err)
+	}
+	if err := svc.UploadUserImportCSV(ctx, poolID, jobID, secret, strings.NewReader("a\n")); !errors.Is(err, ErrImportUploadDenied) {
+		t.Errorf("upload to an expired job: %v, want ErrImportUploadDenied", err)
+	}
+	if err := svc.Store.Update(ctx, func(tx store.Tx) (err error) {
+		n, err = tx.ImportJobs().ExpireCreated(now.Add(-ImportJobLifetime))
+		return err
+	}); err != nil || n != 1 {
+		t.Fatalf("ExpireCreated: %d, %v; want 1", n, err)
+	}
+	if row := jobRow(t, svc, poolID, jobID); row.Status != ImportExpired {
+		t.Errorf("stored status after ExpireCreated: %s", row.Status)
+	}
+	if err := svc.Store.View(ctx, func(tx store.Tx) error {
+		_, err := tx.ImportJobs().CSVChunk(poolID, jobID, 0)
+		return err
+	}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the file of an expired job is still stored: %v", err)
 	}
 }
