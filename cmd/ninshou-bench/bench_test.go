@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,5 +206,61 @@ func TestListUsersIgnoringLimit(t *testing.T) {
 		if !errors.Is(err, errSkipped) || !errors.Is(err, errNoLimit) {
 			t.Errorf("%s: Setup = %v; want n/a because the server ignores Limit", w.Name(), err)
 		}
+	}
+}
+
+// TestRoundsTakeTheMedian: with --rounds, a target's figure is its median
+// round's row, and each ratio is the median of the rounds' own ratios
+// (each round's Ninshou over that round's peer or floor), with its range.
+func TestRoundsTakeTheMedian(t *testing.T) {
+	rep := &report{Settings: settings{Concurrency: []int{16}, PasswordCost: "low", Rounds: 3},
+		Targets: []*targetInfo{{Name: "ninshou", Round: 1}, {Name: "moto", Round: 1}}}
+	add := func(target string, round int, ops float64, p99 float64) {
+		rep.Results = append(rep.Results, row{Target: target, Workload: "refresh", Round: round, Concurrency: 16,
+			Ops: int64(ops), OpsPerSec: ops, P99Millis: p99})
+	}
+	// Round 2 ran on a slow machine: every figure fell together.
+	add("ninshou", 1, 1000, 10)
+	add("moto", 1, 200, 50)
+	add("ninshou", 2, 500, 20)
+	add("moto", 2, 125, 80)
+	add("ninshou", 3, 900, 11)
+	add("moto", 3, 150, 60)
+	for i, rsa := range []float64{0.25, 0.5, 0.3} {
+		rep.Floors = append(rep.Floors, &floor{Round: i + 1, RSASignMillis: rsa,
+			Workloads: map[string]floorOf{"refresh": {RSA: 2, CPUMillis: 2 * rsa, OpsPerSec: 2000 / (2 * rsa)}}})
+	}
+	rep.Floor = medianFloor(rep.Floors)
+
+	if x := rep.find("ninshou", "refresh", 16); x == nil || x.Round != 3 || x.P99Millis != 11 {
+		t.Errorf("ninshou's median round: %+v, want round 3 (900 ops/s, its p99 11 ms)", x)
+	}
+	// Ratios 5x, 4x, 6x: the median 5x, not 900/150.
+	if got, want := rep.vsPeer("refresh", "moto", 16), (spread{Med: 5, Lo: 4, Hi: 6, N: 3}); got != want {
+		t.Errorf("vs moto = %+v, want %+v", got, want)
+	}
+	if got := rep.vsPeer("refresh", "moto", 16).times(); got != "5.0x (4.0-6.0)" {
+		t.Errorf("vs moto printed %q", got)
+	}
+	// Floors 4000, 2000, 3333.3 ops/s: shares 25%, 25%, 27%.
+	of := rep.ofFloor("refresh", 16)
+	if of.N != 3 || of.Med != 0.25 || of.Hi < 0.269 || of.Hi > 0.271 {
+		t.Errorf("of floor = %+v, want a median of 25%% and a top of 27%%", of)
+	}
+	if f := rep.Floor; f.RSASignMillis != 0.3 || f.Workloads["refresh"].OpsPerSec != 2000/0.6 {
+		t.Errorf("median floor: RSA %v ms, refresh %v ops/s; want 0.3 ms, %v", f.RSASignMillis, f.Workloads["refresh"].OpsPerSec, 2000/0.6)
+	}
+	table := rep.comparison(16)
+	for _, want := range []string{"| refresh | 900.0 |", "5.0x (4.0-6.0)", "25% (25-27%)"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("comparison lacks %q:\n%s", want, table)
+		}
+	}
+	// One round: the plain figures, as before rounds existed.
+	one := &report{Settings: settings{Concurrency: []int{16}}, Results: rep.Results[:2],
+		Floors: rep.Floors[:1]}
+	one.Results[0].Round, one.Results[1].Round, one.Floors[0].Round = 0, 0, 0
+	if got := one.vsPeer("refresh", "moto", 16).times(); got != "5.0x" {
+		t.Errorf("one round vs moto printed %q, want 5.0x", got)
 	}
 }

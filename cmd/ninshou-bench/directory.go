@@ -527,7 +527,7 @@ func measurePool(ctx context.Context, opts options, t *target, p pool, n int, in
 	printColumns(stdout)
 	c := newClient(t.BaseURL, opts.Region, 2*slices.Max(opts.Concurrency)+8)
 	defer c.close()
-	ok := runWorkloads(ctx, opts, t, c, directoryWorkloads(p), n, rep, stdout, stderr)
+	ok := runWorkloads(ctx, opts, t, c, directoryWorkloads(p), n, 0, rep, stdout, stderr)
 	info.PeakRSSBytes = readMemory(t.PID).Peak
 	if info.PeakRSSBytes > 0 {
 		fmt.Fprintf(stdout, "peak RSS of %s with %d users: %s\n", t.Name, p.Users, mib(info.PeakRSSBytes))

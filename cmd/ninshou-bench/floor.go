@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,44 @@ type floor struct {
 	// Workloads are the CPU milliseconds per operation and the floor in
 	// operations per second, by workload.
 	Workloads map[string]floorOf `json:"workloads"`
+	Round     int                `json:"round,omitempty"` // 1, 2, ... with --rounds; else 0
+}
+
+// medianFloor is the floor whose every figure is the median of fs's (fs's
+// only one, or nil, when there are fewer than two).
+func medianFloor(fs []*floor) *floor {
+	if len(fs) < 2 {
+		if len(fs) == 1 {
+			return fs[0]
+		}
+		return nil
+	}
+	med := func(v func(*floor) float64) float64 {
+		xs := make([]float64, len(fs))
+		for i, f := range fs {
+			xs[i] = v(f)
+		}
+		return median(xs)
+	}
+	out := *fs[0]
+	out.Round = 0
+	out.Argon2Millis = med(func(f *floor) float64 { return f.Argon2Millis })
+	out.RSASignMillis = med(func(f *floor) float64 { return f.RSASignMillis })
+	out.SRPMillis = med(func(f *floor) float64 { return f.SRPMillis })
+	out.Workloads = map[string]floorOf{}
+	for name, w := range fs[0].Workloads {
+		w.CPUMillis = med(func(f *floor) float64 { return f.Workloads[name].CPUMillis })
+		w.OpsPerSec = med(func(f *floor) float64 { return f.Workloads[name].OpsPerSec })
+		out.Workloads[name] = w
+	}
+	return &out
+}
+
+// median is the middle value of xs (the lower of the two middle ones for an
+// even count, so that it is a value that was measured); xs is reordered.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	return xs[(len(xs)-1)/2]
 }
 
 type floorOf struct {

@@ -79,6 +79,9 @@ type options struct {
 	// ProfileDir receives a CPU and an allocation profile per workload and
 	// concurrency (in-process Ninshou only).
 	ProfileDir string
+	// Rounds is how many times the crypto floor and every target's
+	// workloads are measured, in turn; the summary takes the median round.
+	Rounds int
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -119,6 +122,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.PeerLoadTimeout, "peer-load-timeout", 5*time.Minute, "most time a peer's pool may take to load")
 	fs.StringVar(&o.Doc, "doc", "", "write the results as Markdown to `file` (docs/performance.md), with a PNG chart beside it")
 	fs.StringVar(&o.ProfileDir, "profile-dir", "", "write CPU and allocation profiles of each workload to `dir` (in-process Ninshou)")
+	fs.IntVar(&o.Rounds, "rounds", 1, "measure the floor and every target's workloads this many times, taking turns (target A, B, C, A, B, C, ...); the summary shows the median round and the range of the ratios")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -173,6 +177,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--max-ops must be at least 1")
 	case o.Users < 1:
 		return o, errors.New("--users must be at least 1")
+	case o.Rounds < 1 || o.Rounds > 99:
+		return o, errors.New("--rounds must be between 1 and 99")
 	case o.PasswordCost != "standard" && o.PasswordCost != "low":
 		return o, fmt.Errorf("--password-cost: %q is neither standard nor low", o.PasswordCost)
 	case o.Crypto != primitives.Auto && o.Crypto != primitives.Go && o.Crypto != primitives.OpenSSL:
@@ -221,37 +227,54 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		opts.NinshouBin = bin
 	}
-	if len(opts.Targets) == 0 {
-		rep.Floor = measureFloor(opts.PasswordCost, opts.Crypto)
-		rep.Floor.print(stdout)
-	}
 	failed := false
-	for _, srv := range serversOf(opts) {
-		t, err := srv.Start(ctx, "")
-		if err != nil {
-			fmt.Fprintln(stderr, "ninshou-bench:", err)
-			failed = true
-			continue
+	servers := serversOf(opts)
+	// Each round measures the floor, then each target in turn, started
+	// fresh; a target's rounds are minutes apart at most, so a machine
+	// whose speed drifts moves every target's numbers alike. The big pools
+	// and the import job are measured once, after the first round.
+rounds:
+	for round := 1; round <= opts.Rounds; round++ {
+		if opts.Rounds > 1 {
+			fmt.Fprintf(stdout, "round     %d of %d\n\n", round, opts.Rounds)
 		}
-		if !runTarget(ctx, opts, t, rep, stdout, stderr) {
-			failed = true
+		if len(opts.Targets) == 0 {
+			f := measureFloor(opts.PasswordCost, opts.Crypto)
+			f.Round = roundOf(opts, round)
+			rep.Floors = append(rep.Floors, f)
+			f.print(stdout)
 		}
-		if err := t.Close(); err != nil {
-			fmt.Fprintf(stderr, "ninshou-bench: stopping %s: %v\n", t.Name, err)
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		if len(opts.Sizes) > 0 && !runDirectory(ctx, opts, srv, rep, stdout, stderr) {
-			failed = true
-		}
-		if srv.Ninshou && opts.ImportJobUsers > 0 && ctx.Err() == nil && !runImportJob(ctx, opts, srv, opts.ImportJobUsers, rep, stdout, stderr) {
-			failed = true
-		}
-		if ctx.Err() != nil {
-			break
+		for _, srv := range servers {
+			t, err := srv.Start(ctx, "")
+			if err != nil {
+				fmt.Fprintln(stderr, "ninshou-bench:", err)
+				failed = true
+				continue
+			}
+			if !runTarget(ctx, opts, t, roundOf(opts, round), rep, stdout, stderr) {
+				failed = true
+			}
+			if err := t.Close(); err != nil {
+				fmt.Fprintf(stderr, "ninshou-bench: stopping %s: %v\n", t.Name, err)
+			}
+			if ctx.Err() != nil {
+				break rounds
+			}
+			if round > 1 {
+				continue
+			}
+			if len(opts.Sizes) > 0 && !runDirectory(ctx, opts, srv, rep, stdout, stderr) {
+				failed = true
+			}
+			if srv.Ninshou && opts.ImportJobUsers > 0 && ctx.Err() == nil && !runImportJob(ctx, opts, srv, opts.ImportJobUsers, rep, stdout, stderr) {
+				failed = true
+			}
+			if ctx.Err() != nil {
+				break rounds
+			}
 		}
 	}
+	rep.Floor = medianFloor(rep.Floors)
 	rep.summarise(stdout)
 	if opts.JSON != "" {
 		if err := rep.writeJSON(opts.JSON); err != nil {
@@ -319,9 +342,10 @@ func serversOf(opts options) []*server {
 
 // runTarget runs every selected workload against t at every concurrency and
 // reports false if one failed.
-func runTarget(ctx context.Context, opts options, t *target, rep *report, stdout, stderr io.Writer) bool {
+func runTarget(ctx context.Context, opts options, t *target, round int, rep *report, stdout, stderr io.Writer) bool {
 	ok := true
 	info := targetInfoOf(t)
+	info.Round = round
 	rep.Targets = append(rep.Targets, info)
 	info.print(stdout)
 	printColumns(stdout)
@@ -330,7 +354,7 @@ func runTarget(ctx context.Context, opts options, t *target, rep *report, stdout
 		c.base, c.spread = t.Bases[0], &roundRobin{bases: t.Bases}
 	}
 	defer c.close()
-	if !runWorkloads(ctx, opts, t, c, allWorkloads(opts.Users), 0, rep, stdout, stderr) {
+	if !runWorkloads(ctx, opts, t, c, allWorkloads(opts.Users), 0, round, rep, stdout, stderr) {
 		ok = false
 	}
 	if mem := readMemory(t.PID); mem.Peak > 0 {
@@ -348,7 +372,7 @@ func runTarget(ctx context.Context, opts options, t *target, rep *report, stdout
 // runWorkloads runs the selected workloads of ws against t at every
 // concurrency; users is the size of the pool they read (0: their own small
 // pools). It reports false if one failed.
-func runWorkloads(ctx context.Context, opts options, t *target, c *client, ws []workload, users int, rep *report, stdout, stderr io.Writer) bool {
+func runWorkloads(ctx context.Context, opts options, t *target, c *client, ws []workload, users, round int, rep *report, stdout, stderr io.Writer) bool {
 	ok := true
 	for _, w := range ws {
 		if !slices.Contains(opts.Workloads, w.Name()) {
@@ -356,7 +380,7 @@ func runWorkloads(ctx context.Context, opts options, t *target, c *client, ws []
 		}
 		setupStart := time.Now()
 		o, err := w.Setup(ctx, c, t, runTag())
-		base := row{Target: t.Name, Workload: w.Name(), Users: users, SetupSeconds: time.Since(setupStart).Seconds()}
+		base := row{Target: t.Name, Workload: w.Name(), Users: users, Round: round, SetupSeconds: time.Since(setupStart).Seconds()}
 		if errors.Is(err, errSkipped) {
 			base.Skipped = err.Error()
 			rep.Results = append(rep.Results, base)
@@ -402,6 +426,14 @@ func runWorkloads(ctx context.Context, opts options, t *target, c *client, ws []
 		}
 	}
 	return ok
+}
+
+// roundOf is the round number rows and floors carry: 0 when there is one.
+func roundOf(opts options, round int) int {
+	if opts.Rounds == 1 {
+		return 0
+	}
+	return round
 }
 
 // runTag makes the names of one workload's pool and emails unique, so that

@@ -59,7 +59,13 @@ func (r *report) markdown(png string) string {
 	}
 	fmt.Fprintf(&b, "- Each workload at each concurrency (%s) for %v or %d operations, whichever came first; %d users per sign-in pool.\n",
 		joinInts(s.Concurrency), time.Duration(s.DurationSeconds*float64(time.Second)), s.MaxOps, s.Users)
+	if s.Rounds > 1 {
+		fmt.Fprintf(&b, "- %d rounds: each measured the crypto floor, then each target in turn, started afresh. The tables show each target's median round (by throughput; its latencies are that run's), and each ratio as the median of the rounds' ratios, every round's from numbers taken minutes apart, with their range in brackets. The big pools were measured once.\n", s.Rounds)
+	}
 	for _, t := range r.Targets {
+		if t.Round > 1 {
+			continue // the first round's start; peak RSS over all rounds
+		}
 		v := ""
 		if t.Version != "" {
 			v = " " + t.Version
@@ -72,8 +78,14 @@ func (r *report) markdown(png string) string {
 		if t.Config != "" {
 			conf = "; configured " + t.Config
 		}
+		peak := t.PeakRSSBytes
+		for _, o := range r.Targets {
+			if o.Name == t.Name {
+				peak = max(peak, o.PeakRSSBytes)
+			}
+		}
 		fmt.Fprintf(&b, "- %s%s (%s): passwords %s%s; healthy %.0f ms after start on an empty store; RSS %s then, peak %s.\n",
-			t.Name, v, t.Kind, params, conf, t.HealthyMillis, mibOr(t.StartRSSBytes), mibOr(t.PeakRSSBytes))
+			t.Name, v, t.Kind, params, conf, t.HealthyMillis, mibOr(t.StartRSSBytes), mibOr(peak))
 	}
 	fmt.Fprintf(&b, "\n![Throughput at concurrency %d](%s)\n\n", r.maxConc(), png)
 	for _, c := range s.Concurrency {

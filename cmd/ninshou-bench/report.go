@@ -22,8 +22,10 @@ type report struct {
 	Targets  []*targetInfo `json:"targets"`
 	Results  []row         `json:"results"`
 	// Floor is the crypto floor measured in this run (nil when only
-	// --target servers ran: their parameters are unknown).
-	Floor *floor `json:"crypto_floor,omitempty"`
+	// --target servers ran: their parameters are unknown); with several
+	// rounds, the median of each figure over Floors, one per round.
+	Floor  *floor   `json:"crypto_floor,omitempty"`
+	Floors []*floor `json:"crypto_floors,omitempty"`
 	// Pools are the big pools of the directory workloads.
 	Pools []*poolInfo `json:"pools,omitempty"`
 }
@@ -82,12 +84,14 @@ type settings struct {
 	Peers     bool   `json:"peers,omitempty"`
 	Sizes     []int  `json:"sizes,omitempty"`
 	PeerUsers int    `json:"peer_users,omitempty"`
+	Rounds    int    `json:"rounds,omitempty"`
 }
 
 func settingsOf(o options) settings {
 	s := settings{
 		DurationSeconds: o.Duration.Seconds(), MaxOps: o.MaxOps, Concurrency: o.Concurrency,
 		Workloads: o.Workloads, Users: o.Users, Ninshou: o.Ninshou, Peers: o.Peers, Sizes: o.Sizes,
+		Rounds: o.Rounds,
 	}
 	if o.Peers {
 		s.PeerUsers = o.PeerUsers
@@ -109,6 +113,7 @@ type targetInfo struct {
 	PasswordParams string  `json:"password_params,omitempty"`
 	StartRSSBytes  int64   `json:"start_rss_bytes,omitempty"`
 	PeakRSSBytes   int64   `json:"peak_rss_bytes,omitempty"`
+	Round          int     `json:"round,omitempty"` // 1, 2, ... with --rounds; else 0
 }
 
 func targetInfoOf(t *target) *targetInfo {
@@ -127,7 +132,10 @@ type row struct {
 	Workload string `json:"workload"`
 	// Users is the size of the pool a directory workload reads; 0 for the
 	// workloads that make their own small pool.
-	Users        int     `json:"users,omitempty"`
+	Users int `json:"users,omitempty"`
+	// Round is 1, 2, ... with --rounds (the big pools' workloads run in
+	// one, 0); else 0.
+	Round        int     `json:"round,omitempty"`
 	SetupSeconds float64 `json:"setup_s"`
 	Skipped      string  `json:"skipped,omitempty"`
 	SetupError   string  `json:"setup_error,omitempty"`

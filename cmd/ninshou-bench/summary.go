@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -14,15 +15,103 @@ import (
 // peerNames are the targets compared with Ninshou, in column order.
 var peerNames = []string{"moto", "cognito-local"}
 
-// find returns the measured row of target, workload label and concurrency.
-func (r *report) find(target, label string, conc int) *row {
+// rowsOf returns the rows of target, workload label and concurrency: one
+// per round (and the rows of a workload skipped or not set up).
+func (r *report) rowsOf(target, label string, conc int) []*row {
+	var out []*row
 	for i := range r.Results {
 		x := &r.Results[i]
 		if x.Target == target && x.label() == label && (x.Concurrency == conc || x.Skipped != "" || x.SetupError != "") {
-			return x
+			out = append(out, x)
 		}
 	}
+	return out
+}
+
+// find returns the measured row of target, workload label and
+// concurrency: with several rounds, the median round's by throughput (the
+// lower middle one of an even count), so that its latencies are those of
+// that same run.
+func (r *report) find(target, label string, conc int) *row {
+	rows := r.rowsOf(target, label, conc)
+	measured := slices.DeleteFunc(slices.Clone(rows), func(x *row) bool { return !ok(x) })
+	switch {
+	case len(measured) > 0:
+		slices.SortStableFunc(measured, func(a, b *row) int { return cmp.Compare(a.OpsPerSec, b.OpsPerSec) })
+		return measured[(len(measured)-1)/2]
+	case len(rows) > 0:
+		return rows[0]
+	}
 	return nil
+}
+
+// spread is a ratio over the rounds: its median and its range, each round's
+// from the rows of that round, which were measured minutes apart at most.
+type spread struct {
+	Med, Lo, Hi float64
+	N           int // rounds; 0: not measured
+}
+
+func spreadOf(xs []float64) spread {
+	if len(xs) == 0 {
+		return spread{}
+	}
+	s := spread{Lo: slices.Min(xs), Hi: slices.Max(xs), N: len(xs)}
+	s.Med = median(xs)
+	return s
+}
+
+// times formats a spread of ratios as "4.7x", or "4.7x (4.1-5.2)" over
+// several rounds.
+func (s spread) times() string {
+	if s.N == 0 {
+		return "-"
+	}
+	out := strconv.FormatFloat(s.Med, 'f', 1, 64) + "x"
+	if s.N > 1 {
+		out += " (" + strconv.FormatFloat(s.Lo, 'f', 1, 64) + "-" + strconv.FormatFloat(s.Hi, 'f', 1, 64) + ")"
+	}
+	return out
+}
+
+// percent formats a spread of shares as "41%", or "41% (38-44%)".
+func (s spread) percent() string {
+	if s.N == 0 {
+		return "-"
+	}
+	out := fmt.Sprintf("%.0f%%", 100*s.Med)
+	if s.N > 1 {
+		out += fmt.Sprintf(" (%.0f-%.0f%%)", 100*s.Lo, 100*s.Hi)
+	}
+	return out
+}
+
+// vsPeer is Ninshou's throughput over peer's, round by round.
+func (r *report) vsPeer(label, peer string, conc int) spread {
+	mine := r.rowsOf(r.ninshouName(), label, conc)
+	theirs := r.rowsOf(peer, label, conc)
+	var xs []float64
+	for _, a := range mine {
+		for _, b := range theirs {
+			if a.Round == b.Round && ok(a) && ok(b) {
+				xs = append(xs, a.OpsPerSec/b.OpsPerSec)
+			}
+		}
+	}
+	return spreadOf(xs)
+}
+
+// ofFloor is Ninshou's throughput over the crypto floor of the same round.
+func (r *report) ofFloor(label string, conc int) spread {
+	var xs []float64
+	for _, a := range r.rowsOf(r.ninshouName(), label, conc) {
+		for _, f := range r.Floors {
+			if w, has := f.Workloads[label]; has && f.Round == a.Round && ok(a) && w.OpsPerSec > 0 {
+				xs = append(xs, a.OpsPerSec/w.OpsPerSec)
+			}
+		}
+	}
+	return spreadOf(xs)
 }
 
 // labels are the workload labels measured, in the order first run.
@@ -64,14 +153,6 @@ func cell(x *row) string {
 
 func ok(x *row) bool { return x != nil && x.Skipped == "" && x.SetupError == "" && x.Ops > 0 }
 
-// ratio is a/b as "12.3x", or "-".
-func ratio(a, b *row) string {
-	if !ok(a) || !ok(b) {
-		return "-"
-	}
-	return strconv.FormatFloat(a.OpsPerSec/b.OpsPerSec, 'f', 1, 64) + "x"
-}
-
 // comparison is the table of throughput and p99 at concurrency conc, with
 // Ninshou's ratio to each peer and to the crypto floor, as Markdown.
 func (r *report) comparison(conc int) string {
@@ -109,11 +190,11 @@ func (r *report) comparison(conc int) string {
 			fmt.Fprintf(&b, " %s | %s |", cell(x), ms(x, p99))
 		}
 		for _, p := range peers {
-			fmt.Fprintf(&b, " %s |", ratio(n, r.find(p, l, conc)))
+			fmt.Fprintf(&b, " %s |", r.vsPeer(l, p, conc).times())
 		}
 		if r.Floor != nil {
 			if f, has := r.Floor.Workloads[l]; has && ok(n) {
-				fmt.Fprintf(&b, " %.1f | %.0f%% |", f.OpsPerSec, 100*n.OpsPerSec/f.OpsPerSec)
+				fmt.Fprintf(&b, " %.1f | %s |", f.OpsPerSec, r.ofFloor(l, conc).percent())
 			} else {
 				b.WriteString(" - | - |")
 			}
@@ -206,9 +287,10 @@ func (r *report) checks() []check {
 				case !ok(n):
 					c.Measured = cell(n) + " on " + me
 				default:
+					v := r.vsPeer(l, p, conc)
 					c.Known = true
-					c.Measured = fmt.Sprintf("%s (%.1f vs %.1f ops/s)", ratio(n, x), n.OpsPerSec, x.OpsPerSec)
-					c.Met = n.OpsPerSec >= 10*x.OpsPerSec
+					c.Measured = fmt.Sprintf("%s (%.1f vs %.1f ops/s)", v.times(), n.OpsPerSec, x.OpsPerSec)
+					c.Met = v.Med >= 10
 					// Say so when the cryptography alone rules the target out.
 					if f, has := r.floorOf(l); has && f < 10*x.OpsPerSec {
 						c.Measured += fmt.Sprintf("; out of reach here: the crypto floor is %.1f ops/s, %.1fx %s", f, f/x.OpsPerSec, p)
@@ -223,10 +305,10 @@ func (r *report) checks() []check {
 			n := r.find(me, l, conc)
 			f := r.Floor.Workloads[l]
 			c := check{What: fmt.Sprintf("%s c=%d: >= 90%% of the crypto floor (standard)", l, conc)}
-			if ok(n) {
+			if v := r.ofFloor(l, conc); ok(n) && v.N > 0 {
 				c.Known = true
-				c.Met = n.OpsPerSec >= 0.9*f.OpsPerSec
-				c.Measured = fmt.Sprintf("%.0f%% (%.1f of %.1f ops/s)", 100*n.OpsPerSec/f.OpsPerSec, n.OpsPerSec, f.OpsPerSec)
+				c.Met = v.Med >= 0.9
+				c.Measured = fmt.Sprintf("%s (%.1f of %.1f ops/s)", v.percent(), n.OpsPerSec, f.OpsPerSec)
 			}
 			out = append(out, c)
 		}
