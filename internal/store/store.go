@@ -86,6 +86,7 @@ type Tx interface {
 	WebAuthn() WebAuthnRepo
 	AuthEvents() AuthEventRepo
 	ImportJobs() ImportJobRepo
+	PoolObjects() PoolObjectRepo
 }
 
 // Page asks for at most Limit rows after the opaque cursor After ("" = from
@@ -505,6 +506,41 @@ type AuthEventRepo interface {
 	// List returns a user's events, newest first.
 	List(poolID, sub string, page Page) (events []*AuthEvent, next string, err error)
 	DeleteBefore(t time.Time) (int64, error)
+}
+
+// PoolObject is a piece of a pool's configuration that has a name of its
+// own in the pool and is created, read, listed and deleted alone: a
+// resource server (Kind "resource-server", Key its identifier), and what
+// follows the same pattern. Body is the domain's own encoding; the store
+// keeps it opaque.
+type PoolObject struct {
+	PoolID    string
+	Kind      string
+	Key       string
+	Body      []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// Version starts at 1 and is bumped by every Update; Update fails with
+	// ErrConflict when the stored version differs from the one given.
+	Version int64
+}
+
+// PoolObjectRepo stores pool objects. A key is unique within its pool and
+// kind; deleting the pool deletes its objects.
+type PoolObjectRepo interface {
+	// Create stores o in an existing pool (else ErrNotFound); an object of
+	// the same pool, kind and key is an *ExistsError{What: o.Kind}. It sets
+	// Version to 1.
+	Create(o *PoolObject) error
+	Get(poolID, kind, key string) (*PoolObject, error)
+	// Update writes Body and UpdatedAt and bumps Version; ErrNotFound, or
+	// ErrConflict on a stale Version.
+	Update(o *PoolObject) error
+	Delete(poolID, kind, key string) error
+	// List orders a pool's objects of one kind by key (bytewise).
+	List(poolID, kind string, page Page) (objects []*PoolObject, next string, err error)
+	// Count is how many objects of the kind the pool has.
+	Count(poolID, kind string) (int, error)
 }
 
 // ImportJob is a user import job (CreateUserImportJob): a CSV file of users,

@@ -74,7 +74,7 @@ const (
 // which expire. The users, and the records of each user, wait for
 // PurgeDeleted.
 var poolDependents = []string{"clients", "signing_keys", "import_jobs", "sessions", "codes",
-	"token_families", "groups"}
+	"token_families", "groups", "pool_objects"}
 
 func scanPool(sc pgx.Row) (*store.Pool, error) {
 	var p store.Pool

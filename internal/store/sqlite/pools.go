@@ -32,7 +32,7 @@ var (
 // which expire. The users, and the records of each user, wait for
 // PurgeDeleted.
 var poolDependents = registerPoolDeletes("clients", "signing_keys", "import_jobs", "sessions", "codes",
-	"token_families", "groups")
+	"token_families", "groups", "pool_objects")
 
 func registerPoolDeletes(tables ...string) []string {
 	qs := make([]string, len(tables))

@@ -71,6 +71,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ImportJobsPoolDelete", testImportJobsPoolDelete},
 		{"ImportJobsExpire", testImportJobsExpire},
 		{"ImportJobsLog", testImportJobsLog},
+		{"PoolObjects", testPoolObjects},
+		{"PoolObjectsList", testPoolObjectsList},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,87 @@
+package sqlite
+
+import (
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+func (t *tx) PoolObjects() store.PoolObjectRepo { return poolObjectRepo{t} }
+
+type poolObjectRepo struct{ t *tx }
+
+const poolObjectColumns = `pool_id, kind, key, body, created_at, updated_at, version`
+
+var (
+	// A missing pool fails the foreign key: store.ErrNotFound.
+	qPoolObjectInsert = stmtWrite(`INSERT INTO pool_objects (` + poolObjectColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, 1)`)
+	qPoolObjectGet = stmtRead(`SELECT ` + poolObjectColumns + ` FROM pool_objects
+		WHERE pool_id = ? AND kind = ? AND key = ?`)
+	qPoolObjectUpdate = stmtWrite(`UPDATE pool_objects SET body = ?, updated_at = ?, version = version + 1
+		WHERE pool_id = ? AND kind = ? AND key = ? AND version = ?`)
+	qPoolObjectExists = stmtRead(`SELECT 1 FROM pool_objects WHERE pool_id = ? AND kind = ? AND key = ?`)
+	qPoolObjectDelete = stmtWrite(`DELETE FROM pool_objects WHERE pool_id = ? AND kind = ? AND key = ?`)
+	qPoolObjectList   = stmtRead(`SELECT ` + poolObjectColumns + ` FROM pool_objects
+		WHERE pool_id = ? AND kind = ? AND key > ? ORDER BY key LIMIT ?`)
+	qPoolObjectCount = stmtRead(`SELECT count(*) FROM pool_objects WHERE pool_id = ? AND kind = ?`)
+)
+
+func scanPoolObject(sc scanner) (*store.PoolObject, error) {
+	var o store.PoolObject
+	var created, updated int64
+	if err := sc.Scan(&o.PoolID, &o.Kind, &o.Key, &o.Body, &created, &updated, &o.Version); err != nil {
+		return nil, err
+	}
+	o.Body = blob(o.Body)
+	o.CreatedAt, o.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return &o, nil
+}
+
+func (r poolObjectRepo) Create(o *store.PoolObject) error {
+	_, err := r.t.exec(qPoolObjectInsert, o.PoolID, o.Kind, o.Key, blob(o.Body), nanos(o.CreatedAt), nanos(o.UpdatedAt))
+	if err != nil {
+		return uniqueErr(err, o.Kind)
+	}
+	o.Version = 1
+	return nil
+}
+
+func (r poolObjectRepo) Get(poolID, kind, key string) (*store.PoolObject, error) {
+	o, err := scanPoolObject(r.t.queryRow(qPoolObjectGet, poolID, kind, key))
+	return o, notFound(err)
+}
+
+func (r poolObjectRepo) Update(o *store.PoolObject) error {
+	err := r.t.conditional(qPoolObjectUpdate,
+		[]any{blob(o.Body), nanos(o.UpdatedAt), o.PoolID, o.Kind, o.Key, o.Version},
+		qPoolObjectExists, o.PoolID, o.Kind, o.Key)
+	if err != nil {
+		return err
+	}
+	o.Version++
+	return nil
+}
+
+func (r poolObjectRepo) Delete(poolID, kind, key string) error {
+	return r.t.execOne(qPoolObjectDelete, poolID, kind, key)
+}
+
+// List pages by key: the cursor is the last key returned.
+func (r poolObjectRepo) List(poolID, kind string, page store.Page) ([]*store.PoolObject, string, error) {
+	after := ""
+	if page.After != "" {
+		k, err := decodeCursor(page.After)
+		if err != nil {
+			return nil, "", err
+		}
+		after = k
+	}
+	limit := pageLimit(page.Limit)
+	return collect(r.t, qPoolObjectList, []any{poolID, kind, after, limit + 1}, limit, scanPoolObject,
+		func(o *store.PoolObject) string { return encodeCursor(o.Key) })
+}
+
+func (r poolObjectRepo) Count(poolID, kind string) (int, error) {
+	var n int
+	err := r.t.queryRow(qPoolObjectCount, poolID, kind).Scan(&n)
+	return n, err
+}
