@@ -63,6 +63,9 @@ func (s *Service) CreateClient(ctx context.Context, poolID string, in ClientInpu
 		if err := checkClientSettings(p, &c.ClientSettings); err != nil {
 			return err
 		}
+		if err := checkOAuthScopes(tx, poolID, c.AllowedOAuthScopes); err != nil {
+			return err
+		}
 		rec, err := c.record()
 		if err != nil {
 			return err
@@ -204,6 +207,9 @@ func (s *Service) UpdateClient(ctx context.Context, poolID, clientID string, in 
 		next := in.ClientSettings
 		next.Secret = c.Secret
 		if err := checkClientSettings(p, &next); err != nil {
+			return err
+		}
+		if err := checkOAuthScopes(tx, poolID, next.AllowedOAuthScopes); err != nil {
 			return err
 		}
 		if in.Name != "" {

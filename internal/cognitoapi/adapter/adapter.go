@@ -22,6 +22,7 @@ func Endpoints(svc *idp.Service) map[string]awsjson.Endpoint {
 	h.registerDirectory(m)
 	h.registerMFA(m)
 	h.registerGroups(m)
+	h.registerResourceServers(m)
 	h.registerListUsers(m)
 	h.registerWebAuthn(m)
 	h.registerDevices(m)
