@@ -561,3 +561,43 @@ func signOut(tx store.Tx, u *store.User, now time.Time) error {
 	_, err := tx.TokenFamilies().RevokeUser(u.PoolID, u.Sub, now)
 	return err
 }
+
+// MFAOption is an entry of the legacy MFAOptions list (MFAOptionType): a
+// delivery medium and the attribute it goes to.
+type MFAOption struct {
+	DeliveryMedium string
+	AttributeName  string
+}
+
+// legacyMFAPreference reads SetUserSettings' and AdminSetUserSettings'
+// MFAOptions, which "configure only SMS MFA": an SMS entry to phone_number
+// turns SMS MFA on, an empty list turns it off, anything else is refused.
+// The preferred factor is left alone, as the legacy API knew none.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminSetUserSettings.html
+func legacyMFAPreference(options []MFAOption) (map[string]MFAPreference, error) {
+	for _, o := range options {
+		if o.DeliveryMedium != "SMS" || o.AttributeName != "phone_number" {
+			return nil, Errorf(InvalidParameterException, "Only SMS MFA to phone_number can be set with MFAOptions; use SetUserMFAPreference for other factors.")
+		}
+	}
+	on := len(options) > 0
+	return map[string]MFAPreference{FactorSMS: {Enabled: &on}}, nil
+}
+
+// AdminSetUserSettings is the legacy way to turn a user's SMS MFA on or off.
+func (s *Service) AdminSetUserSettings(ctx context.Context, poolID, username string, options []MFAOption) error {
+	prefs, err := legacyMFAPreference(options)
+	if err != nil {
+		return err
+	}
+	return s.AdminSetUserMFAPreference(ctx, poolID, username, prefs)
+}
+
+// SetUserSettings is AdminSetUserSettings for the signed-in user.
+func (s *Service) SetUserSettings(ctx context.Context, accessToken string, options []MFAOption) error {
+	prefs, err := legacyMFAPreference(options)
+	if err != nil {
+		return err
+	}
+	return s.SetUserMFAPreference(ctx, accessToken, prefs)
+}

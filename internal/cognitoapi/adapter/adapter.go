@@ -63,3 +63,12 @@ func attributesOut(in []idp.Attribute) []api.AttributeType {
 
 // noOutput answers operations whose model has no output shape: "{}".
 type noOutput struct{}
+
+// orNil leaves an empty list out of a response, as Cognito does with a
+// user's UserMFASettingList once every factor is off.
+func orNil(xs []string) []string {
+	if len(xs) == 0 {
+		return nil
+	}
+	return xs
+}

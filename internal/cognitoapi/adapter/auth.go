@@ -16,6 +16,8 @@ func (h *handlers) registerAuth(m map[string]awsjson.Endpoint) {
 	m["GetUser"] = awsjson.Op(h.getUser)
 	m["GlobalSignOut"] = awsjson.Op(h.globalSignOut)
 	m["SetUserMFAPreference"] = awsjson.Op(h.setUserMFAPreference)
+	m["SetUserSettings"] = awsjson.Op(h.setUserSettings)
+	m["AdminSetUserSettings"] = awsjson.Op(h.adminSetUserSettings)
 }
 
 // resultOut is AuthenticationResult.
@@ -87,7 +89,7 @@ func (h *handlers) getUser(ctx context.Context, in *api.GetUserRequest) (*api.Ge
 		return nil, err
 	}
 	return &api.GetUserResponse{Username: api.String(u.Username), UserAttributes: attributesOut(u.Attributes),
-		MFAOptions: mfaOptions(u), PreferredMfaSetting: strPtr(u.MFAPreferred), UserMFASettingList: u.MFAEnabled}, nil
+		MFAOptions: mfaOptions(u), PreferredMfaSetting: strPtr(u.MFAPreferred), UserMFASettingList: orNil(u.MFAEnabled)}, nil
 }
 
 func (h *handlers) globalSignOut(ctx context.Context, in *api.GlobalSignOutRequest) (*api.GlobalSignOutResponse, error) {
@@ -103,6 +105,28 @@ func (h *handlers) setUserMFAPreference(ctx context.Context, in *api.SetUserMFAP
 		return nil, err
 	}
 	return &api.SetUserMFAPreferenceResponse{}, nil
+}
+
+func mfaOptionsIn(in []api.MFAOptionType) []idp.MFAOption {
+	out := make([]idp.MFAOption, 0, len(in))
+	for _, o := range in {
+		out = append(out, idp.MFAOption{DeliveryMedium: str(o.DeliveryMedium), AttributeName: str(o.AttributeName)})
+	}
+	return out
+}
+
+func (h *handlers) setUserSettings(ctx context.Context, in *api.SetUserSettingsRequest) (*api.SetUserSettingsResponse, error) {
+	if err := h.svc.SetUserSettings(ctx, str(in.AccessToken), mfaOptionsIn(in.MFAOptions)); err != nil {
+		return nil, err
+	}
+	return &api.SetUserSettingsResponse{}, nil
+}
+
+func (h *handlers) adminSetUserSettings(ctx context.Context, in *api.AdminSetUserSettingsRequest) (*api.AdminSetUserSettingsResponse, error) {
+	if err := h.svc.AdminSetUserSettings(ctx, str(in.UserPoolId), str(in.Username), mfaOptionsIn(in.MFAOptions)); err != nil {
+		return nil, err
+	}
+	return &api.AdminSetUserSettingsResponse{}, nil
 }
 
 // mfaPrefs reads the factors a request names. Within a settings object that

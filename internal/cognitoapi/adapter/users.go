@@ -48,7 +48,7 @@ func (h *handlers) adminGetUser(ctx context.Context, in *api.AdminGetUserRequest
 		Username: api.String(u.Username), UserAttributes: attributesOut(u.Attributes),
 		UserCreateDate: ts(u.CreatedAt), UserLastModifiedDate: ts(u.UpdatedAt),
 		Enabled: api.Bool(u.Enabled), UserStatus: api.String(u.Status), MFAOptions: mfaOptions(u),
-		PreferredMfaSetting: strPtr(u.MFAPreferred), UserMFASettingList: u.MFAEnabled,
+		PreferredMfaSetting: strPtr(u.MFAPreferred), UserMFASettingList: orNil(u.MFAEnabled),
 	}, nil
 }
 
