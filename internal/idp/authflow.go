@@ -198,14 +198,16 @@ func checkSecretHash(c *Client, usernames []string, given string) error {
 	}
 	got, err := base64.StdEncoding.DecodeString(given)
 	if err == nil {
-		for _, name := range usernames {
-			if name == "" {
-				continue
-			}
-			m := hmac.New(sha256.New, []byte(c.Secret))
-			m.Write([]byte(name + c.ID))
-			if hmac.Equal(m.Sum(nil), got) {
-				return nil
+		for _, secret := range c.secretValues() {
+			for _, name := range usernames {
+				if name == "" {
+					continue
+				}
+				m := hmac.New(sha256.New, []byte(secret))
+				m.Write([]byte(name + c.ID))
+				if hmac.Equal(m.Sum(nil), got) {
+					return nil
+				}
 			}
 		}
 	}

@@ -55,6 +55,10 @@ func (s *Service) CreateClient(ctx context.Context, poolID string, in ClientInpu
 	case in.GenerateSecret:
 		c.Secret = s.randomString(lowerDigits, 51)
 	}
+	c.Secrets = nil
+	if c.Secret != "" {
+		c.Secrets = []ClientSecret{newClientSecret(c.ID, c.Secret, now, nil)}
+	}
 	err := s.update(ctx, func(tx store.Tx) error {
 		p, err := getPool(tx, poolID)
 		if err != nil {
@@ -205,7 +209,7 @@ func (s *Service) UpdateClient(ctx context.Context, poolID, clientID string, in 
 			return clientNotFound(clientID)
 		}
 		next := in.ClientSettings
-		next.Secret = c.Secret
+		next.Secret, next.Secrets = c.Secret, c.Secrets
 		if err := checkClientSettings(p, &next); err != nil {
 			return err
 		}

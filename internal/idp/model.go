@@ -193,7 +193,13 @@ const (
 
 // ClientSettings is everything CreateUserPoolClient/UpdateUserPoolClient set.
 type ClientSettings struct {
-	Secret                     string            `json:"secret,omitempty"`
+	// Secret is the value of the client's first secret ("" for a public
+	// client): what DescribeUserPoolClient shows, and all that records
+	// written before secrets could rotate hold.
+	Secret string `json:"secret,omitempty"`
+	// Secrets are every secret, oldest first: one, or two while a rotation
+	// is under way (AddUserPoolClientSecret). Any of them signs.
+	Secrets                    []ClientSecret    `json:"secrets,omitempty"`
 	RefreshTokenValidity       int               `json:"refresh_validity"`
 	AccessTokenValidity        int               `json:"access_validity"`
 	IDTokenValidity            int               `json:"id_validity"`
@@ -313,6 +319,9 @@ func clientFromRecord(r *store.Client) (*Client, error) {
 	settings, err := clientSettingsCache.decode(r.ID, r.Settings)
 	if err != nil {
 		return nil, fmt.Errorf("decode client %s settings: %w", r.ID, err)
+	}
+	if settings.Secret != "" && len(settings.Secrets) == 0 { // written before rotation
+		settings.Secrets = []ClientSecret{newClientSecret(r.ID, settings.Secret, r.CreatedAt, nil)}
 	}
 	return &Client{ID: r.ID, PoolID: r.PoolID, Name: r.Name, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
 		ClientSettings: settings}, nil

@@ -37,7 +37,11 @@ func secretMatches(c *Client, given string) bool {
 	if c.Secret == "" {
 		return true // clients without a secret ignore one
 	}
-	return subtle.ConstantTimeCompare([]byte(c.Secret), []byte(given)) == 1
+	ok := false
+	for _, secret := range c.secretValues() {
+		ok = subtle.ConstantTimeCompare([]byte(secret), []byte(given)) == 1 || ok
+	}
+	return ok
 }
 
 // GetTokensFromRefreshToken issues new tokens from a refresh token.

@@ -23,6 +23,7 @@ func Endpoints(svc *idp.Service) map[string]awsjson.Endpoint {
 	h.registerMFA(m)
 	h.registerGroups(m)
 	h.registerResourceServers(m)
+	h.registerClientSecrets(m)
 	h.registerListUsers(m)
 	h.registerWebAuthn(m)
 	h.registerDevices(m)
