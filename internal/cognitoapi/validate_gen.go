@@ -411,9 +411,6 @@ func checkDeviceRememberedStatusType(x string) []string {
 
 func checkDomainType(x string) []string {
 	var f []string
-	if !pattern9.MatchString(x) {
-		f = append(f, patternText(`^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$`))
-	}
 	if javaLen(x) < 1 {
 		f = append(f, lenMin(1))
 	}

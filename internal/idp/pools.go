@@ -261,6 +261,9 @@ func (s *Service) DeletePool(ctx context.Context, id string) error {
 		if err := requireNoImport(tx, id); err != nil {
 			return err
 		}
+		if err := requireNoDomain(tx, id); err != nil {
+			return err
+		}
 		return tx.Pools().Delete(id)
 	})
 }

@@ -525,8 +525,13 @@ type PoolObject struct {
 	Version int64
 }
 
+// GlobalKind is the kind of pool object whose keys are unique across all
+// pools, not within one: a user pool domain's name.
+const GlobalKind = "domain"
+
 // PoolObjectRepo stores pool objects. A key is unique within its pool and
-// kind; deleting the pool deletes its objects.
+// kind (a GlobalKind key across all pools); deleting the pool deletes its
+// objects.
 type PoolObjectRepo interface {
 	// Create stores o in an existing pool (else ErrNotFound); an object of
 	// the same pool, kind and key is an *ExistsError{What: o.Kind}. It sets
@@ -541,6 +546,9 @@ type PoolObjectRepo interface {
 	List(poolID, kind string, page Page) (objects []*PoolObject, next string, err error)
 	// Count is how many objects of the kind the pool has.
 	Count(poolID, kind string) (int, error)
+	// Find returns the object of GlobalKind with this key, whatever its
+	// pool; ErrNotFound if there is none.
+	Find(key string) (*PoolObject, error)
 }
 
 // ImportJob is a user import job (CreateUserImportJob): a CSV file of users,

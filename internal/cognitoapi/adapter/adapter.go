@@ -24,6 +24,7 @@ func Endpoints(svc *idp.Service) map[string]awsjson.Endpoint {
 	h.registerGroups(m)
 	h.registerResourceServers(m)
 	h.registerClientSecrets(m)
+	h.registerDomains(m)
 	h.registerListUsers(m)
 	h.registerWebAuthn(m)
 	h.registerDevices(m)

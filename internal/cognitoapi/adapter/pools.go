@@ -89,7 +89,13 @@ func (h *handlers) describeUserPool(ctx context.Context, in *api.DescribeUserPoo
 	if err != nil {
 		return nil, err
 	}
-	return &api.DescribeUserPoolResponse{UserPool: poolOut(p, n)}, nil
+	prefix, custom, err := h.svc.PoolDomains(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := poolOut(p, n)
+	out.Domain, out.CustomDomain = strPtr(prefix), strPtr(custom)
+	return &api.DescribeUserPoolResponse{UserPool: out}, nil
 }
 
 func (h *handlers) updateUserPool(ctx context.Context, in *api.UpdateUserPoolRequest) (*api.UpdateUserPoolResponse, error) {

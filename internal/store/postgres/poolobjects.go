@@ -22,6 +22,9 @@ var (
 	// A limit is checked under the pool's lock (PoolRepo.Lock), which
 	// every Create of the pool's objects takes first.
 	qPoolObjectCount = plain(`SELECT count(*) FROM pool_objects WHERE pool_id = $1 AND kind = $2`)
+	// pool_objects_domain serves it.
+	qPoolObjectFind = locked(`SELECT `+poolObjectColumns+` FROM pool_objects
+		WHERE kind = '`+store.GlobalKind+`' AND key = $1`, forUpdate)
 )
 
 const (
@@ -105,4 +108,9 @@ func (r poolObjectRepo) Count(poolID, kind string) (int, error) {
 	var n int
 	err := r.t.row(qPoolObjectCount, poolID, kind).Scan(&n)
 	return n, err
+}
+
+func (r poolObjectRepo) Find(key string) (*store.PoolObject, error) {
+	o, err := scanPoolObject(r.t.row(qPoolObjectFind, key))
+	return o, notFound(err)
 }

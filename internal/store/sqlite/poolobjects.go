@@ -23,6 +23,9 @@ var (
 	qPoolObjectList   = stmtRead(`SELECT ` + poolObjectColumns + ` FROM pool_objects
 		WHERE pool_id = ? AND kind = ? AND key > ? ORDER BY key LIMIT ?`)
 	qPoolObjectCount = stmtRead(`SELECT count(*) FROM pool_objects WHERE pool_id = ? AND kind = ?`)
+	// pool_objects_domain serves it.
+	qPoolObjectFind = stmtRead(`SELECT ` + poolObjectColumns + ` FROM pool_objects
+		WHERE kind = '` + store.GlobalKind + `' AND key = ?`)
 )
 
 func scanPoolObject(sc scanner) (*store.PoolObject, error) {
@@ -84,4 +87,9 @@ func (r poolObjectRepo) Count(poolID, kind string) (int, error) {
 	var n int
 	err := r.t.queryRow(qPoolObjectCount, poolID, kind).Scan(&n)
 	return n, err
+}
+
+func (r poolObjectRepo) Find(key string) (*store.PoolObject, error) {
+	o, err := scanPoolObject(r.t.queryRow(qPoolObjectFind, key))
+	return o, notFound(err)
 }

@@ -190,3 +190,54 @@ func testPoolObjectsList(t *testing.T, f *fixture) {
 		return nil
 	})
 }
+
+// testPoolObjectsGlobal: a GlobalKind key is unique across pools and found
+// by key alone; other kinds' keys repeat across pools; a deleted pool's
+// global key is free again at once.
+func testPoolObjectsGlobal(t *testing.T, f *fixture) {
+	f.seedPools("A", "B")
+	f.update(func(tx store.Tx) error {
+		return tx.PoolObjects().Create(newPoolObject("A", store.GlobalKind, "my-app"))
+	})
+	err := f.try(func(tx store.Tx) error {
+		return tx.PoolObjects().Create(newPoolObject("B", store.GlobalKind, "my-app"))
+	})
+	var ee *store.ExistsError
+	if !errors.As(err, &ee) {
+		t.Errorf("a global key taken by another pool: %v, want an ExistsError", err)
+	}
+	f.update(func(tx store.Tx) error {
+		if err := tx.PoolObjects().Create(newPoolObject("B", "resource-server", "my-app")); err != nil {
+			return err
+		}
+		return tx.PoolObjects().Create(newPoolObject("A", "resource-server", "my-app"))
+	})
+	find := func(key string) (*store.PoolObject, error) {
+		var o *store.PoolObject
+		err := f.peek(func(tx store.Tx) (err error) { o, err = tx.PoolObjects().Find(key); return err })
+		return o, err
+	}
+	o, err := find("my-app")
+	if err != nil || o.PoolID != "A" || o.Kind != store.GlobalKind {
+		t.Errorf("Find(my-app) = %+v, %v; want pool A's domain", o, err)
+	}
+	_, err = find("other")
+	wantErr(t, "Find of a missing key", err, store.ErrNotFound)
+	// Inside Update too.
+	f.update(func(tx store.Tx) error {
+		o, err := tx.PoolObjects().Find("my-app")
+		if err != nil || o.PoolID != "A" {
+			t.Errorf("Find in Update = %+v, %v", o, err)
+		}
+		return nil
+	})
+	f.update(func(tx store.Tx) error { return tx.Pools().Delete("A") })
+	_, err = find("my-app")
+	wantErr(t, "Find after its pool was deleted", err, store.ErrNotFound)
+	f.update(func(tx store.Tx) error {
+		return tx.PoolObjects().Create(newPoolObject("B", store.GlobalKind, "my-app"))
+	})
+	if o, err := find("my-app"); err != nil || o.PoolID != "B" {
+		t.Errorf("Find after pool B took the key = %+v, %v", o, err)
+	}
+}

@@ -73,6 +73,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ImportJobsLog", testImportJobsLog},
 		{"PoolObjects", testPoolObjects},
 		{"PoolObjectsList", testPoolObjectsList},
+		{"PoolObjectsGlobal", testPoolObjectsGlobal},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
