@@ -17,15 +17,7 @@ import (
 func importFixture(t *testing.T, svc *Service, settings PoolSettings, n int) (poolID, jobID string) {
 	t.Helper()
 	ctx := context.Background()
-	settings.AutoVerifiedAttributes = []string{"email"}
-	p, err := svc.CreatePool(ctx, "imports", settings, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := svc.CreateUserImportJob(ctx, p.ID, "j", "arn:aws:iam::111111111111:role/Import")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, j := importPool(t, svc, settings)
 	var b strings.Builder
 	b.WriteString(strings.Join(csvHeader(p), ","))
 	for i := range n {
@@ -62,6 +54,23 @@ func importFixture(t *testing.T, svc *Service, settings PoolSettings, n int) (po
 		t.Fatal(err)
 	}
 	return p.ID, j.ID
+}
+
+// importPool is a pool with email auto-verified and a Created job without
+// a file.
+func importPool(t *testing.T, svc *Service, settings PoolSettings) (*Pool, *ImportJob) {
+	t.Helper()
+	ctx := context.Background()
+	settings.AutoVerifiedAttributes = []string{"email"}
+	p, err := svc.CreatePool(ctx, "imports", settings, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := svc.CreateUserImportJob(ctx, p.ID, "j", "arn:aws:iam::111111111111:role/Import")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, j
 }
 
 func jobRow(t *testing.T, svc *Service, poolID, jobID string) *store.ImportJob {
@@ -295,16 +304,7 @@ func jobSecret(t *testing.T, svc *Service, poolID, jobID string) string {
 func TestImportLogNamesRowsByLine(t *testing.T) {
 	svc, _ := testService(t)
 	ctx := context.Background()
-	settings := NewPoolSettings()
-	settings.AutoVerifiedAttributes = []string{"email"}
-	p, err := svc.CreatePool(ctx, "imports", settings, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := svc.CreateUserImportJob(ctx, p.ID, "j", "arn:aws:iam::111111111111:role/Import")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, j := importPool(t, svc, NewPoolSettings())
 	ok := func(username string) map[string]string {
 		return map[string]string{"cognito:username": username, "email": username + "@example.com",
 			"email_verified": "true", "cognito:mfa_enabled": "false"}
