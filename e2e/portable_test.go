@@ -45,6 +45,16 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 	second := e.pool()
 	e.client(second)
+	// Pool objects (version 3): a resource server and a domain.
+	if _, err := e.c.CreateResourceServer(e.ctx, &cip.CreateResourceServerInput{UserPoolId: aws.String(pool),
+		Identifier: aws.String("solar-api"), Name: aws.String("Solar"),
+		Scopes: []types.ResourceServerScopeType{{ScopeName: aws.String("read"), ScopeDescription: aws.String("Read")}}}); err != nil {
+		t.Fatal(err)
+	}
+	domain := "moved-" + strings.ToLower(strings.ReplaceAll(pool, "_", "-"))
+	if _, err := e.c.CreateUserPoolDomain(e.ctx, &cip.CreateUserPoolDomainInput{UserPoolId: aws.String(pool), Domain: aws.String(domain)}); err != nil {
+		t.Fatal(err)
+	}
 	before := e.tokens(client, "kim", "Perm#Pass1")
 	kim := e.getUser(pool, "kim")
 	old.kill(syscall.SIGTERM)
@@ -82,6 +92,14 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if len(jwks.Key(kidOf(t, *before.IdToken))) != 1 {
 		t.Errorf("the ID token's key is not in the JWKS after the move")
 	}
+	if rs, err := e.c.DescribeResourceServer(e.ctx, &cip.DescribeResourceServerInput{UserPoolId: aws.String(pool),
+		Identifier: aws.String("solar-api")}); err != nil || len(rs.ResourceServer.Scopes) != 1 {
+		t.Errorf("the resource server after the move: %v, %v", rs, err)
+	}
+	if d, err := e.c.DescribeUserPoolDomain(e.ctx, &cip.DescribeUserPoolDomainInput{Domain: aws.String(domain)}); err != nil ||
+		d.DomainDescription == nil || aws.ToString(d.DomainDescription.UserPoolId) != pool {
+		t.Errorf("the domain after the move: %v, %v", d, err)
+	}
 	_, err := e.signIn(client, "lee", "Perm#Pass2")
 	wantErr[*types.NotAuthorizedException](t, err, "User is disabled.")
 	out, err := e.signIn(client, "new", "Temp#Pass1")
@@ -96,10 +114,10 @@ func TestExportImportRoundTrip(t *testing.T) {
 
 	runNinshou(t, "export", "--db", db, "--out", again)
 	a, b := readLines(t, first), readLines(t, again)
-	if len(a) < 2 || !strings.Contains(a[0], `"type":"header"`) || !strings.Contains(a[0], `"version":2`) {
+	if len(a) < 2 || !strings.Contains(a[0], `"type":"header"`) || !strings.Contains(a[0], `"version":3`) {
 		t.Fatalf("export: %q", a)
 	}
-	for _, typ := range []string{"group", "member", "device", "passkey"} {
+	for _, typ := range []string{"group", "member", "device", "passkey", "object"} {
 		if !strings.Contains(strings.Join(b, "\n"), `{"type":"`+typ+`"`) {
 			t.Errorf("no %s record in the PostgreSQL export", typ)
 		}

@@ -17,10 +17,11 @@ import (
 // Format and Version are the header's "format" and "version". A reader
 // refuses a version newer than it knows; a new record type or field that an
 // older reader could not ignore safely bumps Version. Version 2 added
-// groups with their members, devices and passkeys.
+// groups with their members, devices and passkeys; version 3 pool objects
+// (resource servers, domains, ...).
 const (
 	Format  = "ninshou-export"
-	Version = 2
+	Version = 3
 )
 
 // Record types, the "type" field of every line.
@@ -34,13 +35,14 @@ const (
 	TypePasskey = "passkey"
 	TypeGroup   = "group"
 	TypeMember  = "member"
+	TypeObject  = "object"
 	TypeEnd     = "end"
 )
 
 // since is the format version that introduced a record type; the types
 // not listed are in every version. A file may hold only the types of the
 // version its header names.
-var since = map[string]int{TypeDevice: 2, TypePasskey: 2, TypeGroup: 2, TypeMember: 2}
+var since = map[string]int{TypeDevice: 2, TypePasskey: 2, TypeGroup: 2, TypeMember: 2, TypeObject: 3}
 
 // Header is the first line.
 type Header struct {
@@ -80,6 +82,19 @@ type Client struct {
 	PoolID    string    `json:"pool_id"`
 	Name      string    `json:"name"`
 	Settings  []byte    `json:"settings,omitempty"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// Object is a pool object: a piece of the pool's configuration kept under
+// a name of its own (a resource server, a domain, ...). Body is the
+// domain's encoding, opaque here (base64 in JSON).
+type Object struct {
+	Type      string    `json:"type"`
+	PoolID    string    `json:"pool_id"`
+	Kind      string    `json:"kind"`
+	Key       string    `json:"key"`
+	Body      []byte    `json:"body,omitempty"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
@@ -182,11 +197,13 @@ type Counts struct {
 	Passkeys int64 `json:"passkey"`
 	Groups   int64 `json:"group"`
 	Members  int64 `json:"member"`
+	// Objects is new in version 3; earlier end lines leave it out.
+	Objects int64 `json:"object,omitempty"`
 }
 
 func (c Counts) String() string {
-	return fmt.Sprintf("%d pools, %d keys, %d clients, %d users, %d devices, %d passkeys, %d groups, %d memberships",
-		c.Pools, c.Keys, c.Clients, c.Users, c.Devices, c.Passkeys, c.Groups, c.Members)
+	return fmt.Sprintf("%d pools, %d keys, %d clients, %d pool objects, %d users, %d devices, %d passkeys, %d groups, %d memberships",
+		c.Pools, c.Keys, c.Clients, c.Objects, c.Users, c.Devices, c.Passkeys, c.Groups, c.Members)
 }
 
 // End is the last line.
@@ -276,6 +293,20 @@ func exportPool(tx store.Tx, enc *json.Encoder, p *store.Pool, n *Counts) error 
 	})
 	if err != nil {
 		return fmt.Errorf("clients of pool %s: %w", p.ID, err)
+	}
+	err = eachPage(func(page store.Page) (string, error) {
+		objs, next, err := tx.PoolObjects().ListAll(p.ID, page)
+		for _, o := range objs {
+			if err := enc.Encode(Object{Type: TypeObject, PoolID: o.PoolID, Kind: o.Kind, Key: o.Key,
+				Body: o.Body, CreatedAt: utc(o.CreatedAt), UpdatedAt: utc(o.UpdatedAt)}); err != nil {
+				return "", err
+			}
+			n.Objects++
+		}
+		return next, err
+	})
+	if err != nil {
+		return fmt.Errorf("objects of pool %s: %w", p.ID, err)
 	}
 	err = eachPage(func(page store.Page) (string, error) {
 		users, next, err := tx.Users().List(p.ID, page)
@@ -564,6 +595,14 @@ func (im *importer) record(typ string, raw []byte) error {
 		im.n.Clients++
 		return tx.Clients().Create(&store.Client{ID: c.ID, PoolID: c.PoolID, Name: c.Name,
 			Settings: c.Settings, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt})
+	case TypeObject:
+		var o Object
+		if err := im.decode(raw, &o, &o.PoolID); err != nil {
+			return err
+		}
+		im.n.Objects++
+		return tx.PoolObjects().Create(&store.PoolObject{PoolID: o.PoolID, Kind: o.Kind, Key: o.Key,
+			Body: o.Body, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt})
 	case TypeUser:
 		var u User
 		if err := im.decode(raw, &u, &u.PoolID); err != nil {

@@ -44,7 +44,7 @@ func user(sub, name string) *store.User {
 		CreatedAt: t0, UpdatedAt: t0}
 }
 
-// seed fills st with one of everything version 2 holds.
+// seed fills st with one of everything version 3 holds.
 func seed(t *testing.T, st store.Store) {
 	t.Helper()
 	zero, three := 0, 3
@@ -56,6 +56,10 @@ func seed(t *testing.T, st store.Store) {
 			tx.Keys().Create(&store.SigningKey{PoolID: pool, KID: "kid-new", Use: "id", PrivateKeyDER: []byte{3, 4},
 				Active: true, CreatedAt: t0.Add(time.Hour)}),
 			tx.Clients().Create(&store.Client{ID: "client1", PoolID: pool, Name: "web", Settings: []byte(`{}`), CreatedAt: t0, UpdatedAt: t0}),
+			tx.PoolObjects().Create(&store.PoolObject{PoolID: pool, Kind: "resource-server", Key: "solar-api",
+				Body: []byte(`{"name":"Solar"}`), CreatedAt: t0, UpdatedAt: t0.Add(time.Minute)}),
+			tx.PoolObjects().Create(&store.PoolObject{PoolID: pool, Kind: store.GlobalKind, Key: "my-app",
+				Body: []byte(`{"managed_login_version":1}`), CreatedAt: t0, UpdatedAt: t0}),
 			tx.Users().Create(user("sub-kim", "kim")),
 			tx.Users().Create(user("sub-lee", "lee")),
 			tx.Users().Create(user("sub-max", "max")),
@@ -100,12 +104,12 @@ func export(t *testing.T, st store.Store) (string, portable.Counts) {
 }
 
 // TestRoundTrip: export, import into an empty store, export again: the
-// same lines, and every record type of version 2 is there.
+// same lines, and every record type of version 3 is there.
 func TestRoundTrip(t *testing.T) {
 	src := open(t)
 	seed(t, src)
 	first, n := export(t, src)
-	want := portable.Counts{Pools: 1, Keys: 2, Clients: 1, Users: 3, Devices: 2, Passkeys: 1, Groups: 3, Members: 3}
+	want := portable.Counts{Pools: 1, Keys: 2, Clients: 1, Objects: 2, Users: 3, Devices: 2, Passkeys: 1, Groups: 3, Members: 3}
 	if n != want {
 		t.Errorf("export counts %v; want %v", n, want)
 	}
@@ -148,6 +152,13 @@ func TestRoundTrip(t *testing.T) {
 		if g, err := tx.Groups().Get(pool, "empty"); err != nil || g.Precedence != nil {
 			t.Errorf("group without precedence: %+v %v", g, err)
 		}
+		o, err := tx.PoolObjects().Find("my-app")
+		if err != nil || o.PoolID != pool || string(o.Body) != `{"managed_login_version":1}` {
+			t.Errorf("domain after import: %+v, %v", o, err)
+		}
+		if o, err := tx.PoolObjects().Get(pool, "resource-server", "solar-api"); err != nil || !o.UpdatedAt.Equal(t0.Add(time.Minute)) {
+			t.Errorf("resource server after import: %+v, %v", o, err)
+		}
 		members, _, err := tx.Groups().ListMembers(pool, "readers", store.Page{Limit: 10})
 		if err != nil {
 			return err
@@ -178,6 +189,7 @@ func TestLineOrder(t *testing.T) {
 		types = append(types, typ)
 	}
 	want := []string{"header", "pool", "key", "key", "client",
+		"object", "object", // by kind: domain, resource-server
 		"user", "device", "device", // kim: d2 (newest sign-in) first
 		"user", "passkey", // lee
 		"user",                     // max
@@ -200,7 +212,7 @@ const v1File = `{"type":"header","format":"ninshou-export","version":1,"exported
 `
 
 // TestVersion1Imports: a version 1 file still imports, and re-exports as
-// version 2 with the same records.
+// version 3 with the same records.
 func TestVersion1Imports(t *testing.T) {
 	st := open(t)
 	n, err := portable.Import(context.Background(), st, strings.NewReader(v1File), portable.ImportOptions{})
@@ -213,8 +225,8 @@ func TestVersion1Imports(t *testing.T) {
 	out, _ := export(t, st)
 	v1 := strings.Split(strings.TrimSuffix(v1File, "\n"), "\n")
 	v2 := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if !strings.Contains(v2[0], `"version":2`) {
-		t.Errorf("re-export header %s; want version 2", v2[0])
+	if !strings.Contains(v2[0], `"version":3`) {
+		t.Errorf("re-export header %s; want version 3", v2[0])
 	}
 	if diff := cmp.Diff(v1[1:len(v1)-1], v2[1:len(v2)-1]); diff != "" {
 		t.Errorf("records after a version 1 import (-v1 +v2):\n%s", diff)
@@ -245,28 +257,42 @@ func TestRefused(t *testing.T) {
 		l := without(from)
 		return append(l[:to], append([]string{lines[from]}, l[to:]...)...)
 	}
-	v1Header := strings.Replace(lines[0], `"version":2`, `"version":1`, 1)
+	withoutType := func(typ string) []string {
+		var out []string
+		for _, l := range lines {
+			if !strings.HasPrefix(l, `{"type":"`+typ+`"`) {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	v1Header := strings.Replace(lines[0], `"version":3`, `"version":1`, 1)
+	v2Header := strings.Replace(lines[0], `"version":3`, `"version":2`, 1)
 	cases := []struct {
 		name  string
 		lines []string
 		want  string
 	}{
-		{"newer version", append([]string{strings.Replace(lines[0], `"version":2`, `"version":3`, 1)}, lines[1:]...),
-			"line 1: format version 3; this binary reads versions 1 to 2"},
-		{"device in a version 1 file", append([]string{v1Header}, lines[1:]...),
+		{"newer version", append([]string{strings.Replace(lines[0], `"version":3`, `"version":4`, 1)}, lines[1:]...),
+			"line 1: format version 4; this binary reads versions 1 to 3"},
+		{"object in a version 2 file", append([]string{v2Header}, lines[1:]...),
+			`line 6: a "object" record in a version 2 file (records of that type are new in version 3)`},
+		{"device in a version 1 file", append([]string{v1Header}, withoutType("object")[1:]...),
 			`line 7: a "device" record in a version 1 file (records of that type are new in version 2)`},
+		{"object before its pool", moved(find("object"), 1),
+			`line 2: record of pool "us-east-1_AbCdEf123" before that pool's own record`},
 		{"device not after its user", moved(find("device"), find("user")+3),
-			`line 9: device of user "sub-kim" (pool us-east-1_AbCdEf123) not right after that user's line`},
+			`line 11: device of user "sub-kim" (pool us-east-1_AbCdEf123) not right after that user's line`},
 		{"passkey before any user", moved(find("passkey"), find("client")+1),
 			`line 6: passkey of user "sub-lee" (pool us-east-1_AbCdEf123) not right after that user's line`},
 		{"member not after its group", moved(find("member"), find("user")),
-			`line 6: member of group "admins" (pool us-east-1_AbCdEf123) not right after that group's line`},
+			`line 8: member of group "admins" (pool us-east-1_AbCdEf123) not right after that group's line`},
 		{"a member line lost", without(find("member")),
-			"the end line counts 1 pools, 2 keys, 1 clients, 3 users, 2 devices, 1 passkeys, 3 groups, 3 memberships, but the file holds 1 pools, 2 keys, 1 clients, 3 users, 2 devices, 1 passkeys, 3 groups, 2 memberships"},
+			"the end line counts 1 pools, 2 keys, 1 clients, 2 pool objects, 3 users, 2 devices, 1 passkeys, 3 groups, 3 memberships, but the file holds 1 pools, 2 keys, 1 clients, 2 pool objects, 3 users, 2 devices, 1 passkeys, 3 groups, 2 memberships"},
 		{"unknown device field", append(append(lines[:find("device"):find("device")],
 			strings.Replace(lines[find("device")], `"type":"device",`, `"type":"device","trusted":true,`, 1)), lines[find("device")+1:]...),
-			`line 7: json: unknown field "trusted"`},
-		{"truncated", lines[:len(lines)-1], "no end line after line 17: the export is truncated"},
+			`line 9: json: unknown field "trusted"`},
+		{"truncated", lines[:len(lines)-1], "no end line after line 19: the export is truncated"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

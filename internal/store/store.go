@@ -544,6 +544,9 @@ type PoolObjectRepo interface {
 	Delete(poolID, kind, key string) error
 	// List orders a pool's objects of one kind by key (bytewise).
 	List(poolID, kind string, page Page) (objects []*PoolObject, next string, err error)
+	// ListAll orders every object of a pool, of any kind, by kind, then key
+	// (what an export copies, whatever kinds the domain has).
+	ListAll(poolID string, page Page) (objects []*PoolObject, next string, err error)
 	// Count is how many objects of the kind the pool has.
 	Count(poolID, kind string) (int, error)
 	// Find returns the object of GlobalKind with this key, whatever its

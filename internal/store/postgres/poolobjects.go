@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"encoding/json"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -21,6 +23,8 @@ var (
 		WHERE pool_id = $1 AND kind = $2 AND key > $3 ORDER BY key LIMIT $4`, forShare)
 	// A limit is checked under the pool's lock (PoolRepo.Lock), which
 	// every Create of the pool's objects takes first.
+	qPoolObjectListAll = locked(`SELECT `+poolObjectColumns+` FROM pool_objects
+		WHERE pool_id = $1 AND (kind, key) > ($2, $3) ORDER BY kind, key LIMIT $4`, forShare)
 	qPoolObjectCount = plain(`SELECT count(*) FROM pool_objects WHERE pool_id = $1 AND kind = $2`)
 	// pool_objects_domain serves it.
 	qPoolObjectFind = locked(`SELECT `+poolObjectColumns+` FROM pool_objects
@@ -113,4 +117,34 @@ func (r poolObjectRepo) Count(poolID, kind string) (int, error) {
 func (r poolObjectRepo) Find(key string) (*store.PoolObject, error) {
 	o, err := scanPoolObject(r.t.row(qPoolObjectFind, key))
 	return o, notFound(err)
+}
+
+// ListAll pages by (kind, key): the cursor is the last kind and key, as a
+// JSON pair.
+func (r poolObjectRepo) ListAll(poolID string, page store.Page) ([]*store.PoolObject, string, error) {
+	kind, key, err := kindKeyAfter(page.After)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(page.Limit)
+	return collect(r.t, qPoolObjectListAll, []any{poolID, kind, key, limit + 1}, limit, scanPoolObject,
+		func(o *store.PoolObject) string {
+			b, _ := json.Marshal([2]string{o.Kind, o.Key})
+			return encodeCursor(string(b))
+		})
+}
+
+func kindKeyAfter(after string) (kind, key string, err error) {
+	if after == "" {
+		return "", "", nil
+	}
+	c, err := decodeCursor(after)
+	if err != nil {
+		return "", "", err
+	}
+	var pair [2]string
+	if json.Unmarshal([]byte(c), &pair) != nil {
+		return "", "", errBadCursor
+	}
+	return pair[0], pair[1], nil
 }

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"encoding/json"
+
 	"github.com/ninshou/ninshou/internal/store"
 )
 
@@ -22,6 +24,8 @@ var (
 	qPoolObjectDelete = stmtWrite(`DELETE FROM pool_objects WHERE pool_id = ? AND kind = ? AND key = ?`)
 	qPoolObjectList   = stmtRead(`SELECT ` + poolObjectColumns + ` FROM pool_objects
 		WHERE pool_id = ? AND kind = ? AND key > ? ORDER BY key LIMIT ?`)
+	qPoolObjectListAll = stmtRead(`SELECT ` + poolObjectColumns + ` FROM pool_objects
+		WHERE pool_id = ? AND (kind, key) > (?, ?) ORDER BY kind, key LIMIT ?`)
 	qPoolObjectCount = stmtRead(`SELECT count(*) FROM pool_objects WHERE pool_id = ? AND kind = ?`)
 	// pool_objects_domain serves it.
 	qPoolObjectFind = stmtRead(`SELECT ` + poolObjectColumns + ` FROM pool_objects
@@ -92,4 +96,34 @@ func (r poolObjectRepo) Count(poolID, kind string) (int, error) {
 func (r poolObjectRepo) Find(key string) (*store.PoolObject, error) {
 	o, err := scanPoolObject(r.t.queryRow(qPoolObjectFind, key))
 	return o, notFound(err)
+}
+
+// ListAll pages by (kind, key): the cursor is the last kind and key, as a
+// JSON pair.
+func (r poolObjectRepo) ListAll(poolID string, page store.Page) ([]*store.PoolObject, string, error) {
+	kind, key, err := kindKeyAfter(page.After)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(page.Limit)
+	return collect(r.t, qPoolObjectListAll, []any{poolID, kind, key, limit + 1}, limit, scanPoolObject,
+		func(o *store.PoolObject) string {
+			b, _ := json.Marshal([2]string{o.Kind, o.Key})
+			return encodeCursor(string(b))
+		})
+}
+
+func kindKeyAfter(after string) (kind, key string, err error) {
+	if after == "" {
+		return "", "", nil
+	}
+	c, err := decodeCursor(after)
+	if err != nil {
+		return "", "", err
+	}
+	var pair [2]string
+	if json.Unmarshal([]byte(c), &pair) != nil {
+		return "", "", errBadCursor
+	}
+	return pair[0], pair[1], nil
 }

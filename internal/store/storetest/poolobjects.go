@@ -176,6 +176,45 @@ func testPoolObjectsList(t *testing.T, f *fixture) {
 		}
 		same(t, fmt.Sprintf("List keys, limit %d", limit), gotKeys, want)
 	}
+	// ListAll: every kind of the pool, by kind, then key.
+	var wantAll []string
+	for _, k := range want {
+		wantAll = append(wantAll, "other/"+k+"!")
+	}
+	for _, k := range want {
+		wantAll = append(wantAll, "rs/"+k)
+	}
+	// "0!" < "B!" < ... as "0" < "B" < ...: appending "!" keeps the order,
+	// but for "a" and "a/b": "a!" < "a/b!" holds too ('!' < '/').
+	for _, limit := range []int{1, 4, 19, 20, 21} {
+		var got []*store.PoolObject
+		f.view(func(tx store.Tx) error {
+			got = pages(t, func(p store.Page) ([]*store.PoolObject, string, error) {
+				return tx.PoolObjects().ListAll("A", p)
+			}, limit)
+			return nil
+		})
+		var gotKeys []string
+		for _, o := range got {
+			if o.PoolID != "A" {
+				t.Errorf("ListAll(A) returned an object of pool %s", o.PoolID)
+			}
+			gotKeys = append(gotKeys, o.Kind+"/"+o.Key)
+		}
+		same(t, fmt.Sprintf("ListAll, limit %d", limit), gotKeys, wantAll)
+	}
+	f.view(func(tx store.Tx) error {
+		objs, next, err := tx.PoolObjects().ListAll("C", store.Page{})
+		if err != nil || len(objs) != 0 || next != "" {
+			t.Errorf("ListAll(C) = %d, %q, %v; want none", len(objs), next, err)
+		}
+		for _, bad := range []string{"!!not a cursor!!", "bm90IGpzb24"} {
+			if _, _, err := tx.PoolObjects().ListAll("A", store.Page{After: bad}); !errors.Is(err, store.ErrBadCursor) {
+				t.Errorf("ListAll with the cursor %q: %v, want ErrBadCursor", bad, err)
+			}
+		}
+		return nil
+	})
 	f.view(func(tx store.Tx) error {
 		for _, k := range [][2]string{{"A", "none"}, {"C", "rs"}} {
 			objs, next, err := tx.PoolObjects().List(k[0], k[1], store.Page{})
