@@ -209,6 +209,41 @@ func TestListUsersIgnoringLimit(t *testing.T) {
 	}
 }
 
+// TestDescribeUserPoolWithoutCount: a server that leaves
+// EstimatedNumberOfUsers out makes describe-user-pool n/a; one that counts
+// fewer users than the pool holds fails it.
+func TestDescribeUserPoolWithoutCount(t *testing.T) {
+	count := -1
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pool := map[string]any{"Id": "local_x"}
+		if count >= 0 {
+			pool["EstimatedNumberOfUsers"] = count
+		}
+		json.NewEncoder(w).Encode(map[string]any{"UserPool": pool})
+	}))
+	defer srv.Close()
+	c := newClient(srv.URL, "us-east-1", 1)
+	defer c.close()
+	p := pool{ID: "local_x", Users: 10000}
+	var w workload
+	for _, x := range directoryWorkloads(p) {
+		if x.Name() == "describe-user-pool" {
+			w = x
+		}
+	}
+	if _, err := w.Setup(context.Background(), c, &target{Name: "fake"}, ""); !errors.Is(err, errSkipped) || !errors.Is(err, errNoCount) {
+		t.Errorf("no count: Setup = %v; want n/a", err)
+	}
+	count = 9000
+	if _, err := w.Setup(context.Background(), c, &target{Name: "fake"}, ""); err == nil || errors.Is(err, errSkipped) {
+		t.Errorf("a count short of the pool: Setup = %v; want a failure", err)
+	}
+	count = 10000
+	if _, err := w.Setup(context.Background(), c, &target{Name: "fake"}, ""); err != nil {
+		t.Errorf("the pool's count: Setup = %v", err)
+	}
+}
+
 // TestRoundsTakeTheMedian: with --rounds, a target's figure is its median
 // round's row, and each ratio is the median of the rounds' own ratios
 // (each round's Ninshou over that round's peer or floor), with its range.

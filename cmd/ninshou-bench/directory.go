@@ -75,6 +75,7 @@ func directoryWorkloads(p pool) []workload {
 		dirWorkload{"list-users", p, listUsersOp},
 		dirWorkload{"list-users-exact", p, listUsersExactOp},
 		dirWorkload{"list-users-prefix", p, listUsersPrefixOp},
+		dirWorkload{"describe-user-pool", p, describeUserPoolOp},
 	}
 }
 
@@ -105,6 +106,32 @@ func adminGetUserOp(c *client, p pool) op {
 		return nil
 	}
 }
+
+// describeUserPoolOp reads the pool, whose EstimatedNumberOfUsers counts its
+// users (what infrastructure tools read on every plan).
+func describeUserPoolOp(c *client, p pool) op {
+	return func(ctx context.Context, _ int64) error {
+		var out struct {
+			UserPool struct {
+				EstimatedNumberOfUsers int `json:"EstimatedNumberOfUsers"`
+			} `json:"UserPool"`
+		}
+		if err := c.call(ctx, "DescribeUserPool", true, map[string]any{"UserPoolId": p.ID}, &out); err != nil {
+			return err
+		}
+		if out.UserPool.EstimatedNumberOfUsers == 0 {
+			return errNoCount
+		}
+		if out.UserPool.EstimatedNumberOfUsers < p.Users {
+			return fmt.Errorf("DescribeUserPool: EstimatedNumberOfUsers %d, want at least %d", out.UserPool.EstimatedNumberOfUsers, p.Users)
+		}
+		return nil
+	}
+}
+
+// errNoCount says that the target leaves EstimatedNumberOfUsers out (or at
+// 0) for a pool it holds users in: it cannot run describe-user-pool.
+var errNoCount = errors.New("the target does not count a pool's users in EstimatedNumberOfUsers")
 
 // listUsersLimit is the page size the ListUsers workloads ask for.
 const listUsersLimit = 60

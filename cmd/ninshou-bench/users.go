@@ -129,7 +129,7 @@ func checked(ctx context.Context, o op) (op, error) {
 // unsupported reports whether err says the target does not implement an
 // operation or a feature, in any of the ways the emulators say it.
 func unsupported(err error) bool {
-	if errors.Is(err, errNoLimit) {
+	if errors.Is(err, errNoLimit) || errors.Is(err, errNoCount) {
 		return true
 	}
 	var e *apiError
