@@ -39,7 +39,9 @@ var (
 		ORDER BY u.username_key LIMIT $2`, forUpdate)
 	qUserListAfter = locked(`SELECT `+userColumns+` FROM users u WHERE u.pool_id = $1 AND u.username_key > $2
 		ORDER BY u.username_key LIMIT $3`, forUpdate)
-	qUserCount = plain(`SELECT count(*) FROM users WHERE pool_id = $1`) // an aggregate locks nothing
+	// A trigger keeps the count, over 16 shards (migration 0008); an
+	// aggregate locks nothing.
+	qUserCount = plain(`SELECT coalesce(sum(n), 0)::bigint FROM pool_user_counts WHERE pool_id = $1`)
 )
 
 const (

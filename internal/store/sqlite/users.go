@@ -39,7 +39,8 @@ var (
 	qUserGetAlias    = stmtRead(`SELECT ` + userColumns + ` FROM aliases al JOIN users u ON u.pool_id = al.pool_id AND u.sub = al.sub WHERE al.pool_id = ? AND al.kind = ? AND al.key = ?`)
 	qUserListFirst   = stmtRead(`SELECT ` + userColumns + ` FROM users u WHERE u.pool_id = ? ORDER BY u.username_key LIMIT ?`)
 	qUserListAfter   = stmtRead(`SELECT ` + userColumns + ` FROM users u WHERE u.pool_id = ? AND u.username_key > ? ORDER BY u.username_key LIMIT ?`)
-	qUserCount       = stmtRead(`SELECT count(*) FROM users WHERE pool_id = ?`)
+	// Triggers keep the count (migration 0008).
+	qUserCount = stmtRead(`SELECT coalesce(sum(n), 0) FROM pool_user_counts WHERE pool_id = ?`)
 )
 
 func scanUser(sc interface{ Scan(...any) error }) (*store.User, error) {

@@ -71,6 +71,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ImportJobsPoolDelete", testImportJobsPoolDelete},
 		{"ImportJobsExpire", testImportJobsExpire},
 		{"ImportJobsLog", testImportJobsLog},
+		{"UsersCount", testUsersCount},
 		{"PoolObjects", testPoolObjects},
 		{"PoolObjectsList", testPoolObjectsList},
 		{"PoolObjectsGlobal", testPoolObjectsGlobal},

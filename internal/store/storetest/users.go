@@ -349,3 +349,87 @@ func testUsersConcurrentCreate(t *testing.T, f *fixture) {
 		t.Errorf("%d creates won, want exactly 1", wins)
 	}
 }
+
+// testUsersCount: Count follows every way a user comes or goes (Create,
+// Delete, a rolled back Create, a failed one, UpdateBulk, concurrent
+// writers, the purge of a deleted pool), and never counts another pool's.
+func testUsersCount(t *testing.T, f *fixture) {
+	f.seedPools("A", "B")
+	count := func(pool string) int64 {
+		t.Helper()
+		var n int64
+		f.view(func(tx store.Tx) (err error) { n, err = tx.Users().Count(pool); return err })
+		return n
+	}
+	check := func(what string, a, b int64) {
+		t.Helper()
+		if got := count("A"); got != a {
+			t.Errorf("%s: Count(A) = %d, want %d", what, got, a)
+		}
+		if got := count("B"); got != b {
+			t.Errorf("%s: Count(B) = %d, want %d", what, got, b)
+		}
+	}
+	check("no users", 0, 0)
+	f.seedUsers("A", "a1", "a2", "a3")
+	f.seedUsers("B", "b1")
+	check("after Create", 3, 1)
+	f.update(func(tx store.Tx) error { return tx.Users().Delete("A", "a2") })
+	check("after Delete", 2, 1)
+	errRollback := errors.New("roll back")
+	err := f.try(func(tx store.Tx) error {
+		if err := tx.Users().Create(newUser("A", "a4", "user-a4")); err != nil {
+			return err
+		}
+		if err := tx.Users().Delete("A", "a1"); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	wantErr(t, "rolled back Create and Delete", err, errRollback)
+	check("after a rolled back Create and Delete", 2, 1)
+	f.update(func(tx store.Tx) error {
+		if err := tx.Users().Create(newUser("A", "a1", "user-a1")); err == nil {
+			t.Error("Create of an existing sub succeeded")
+		}
+		return tx.Users().Create(newUser("A", "a5", "user-a5"))
+	})
+	check("after a failed and a good Create", 3, 1)
+	err = f.s.UpdateBulk(f.ctx, func(tx store.Tx) error {
+		for i := range 10 {
+			if err := tx.Users().Create(newUser("B", fmt.Sprintf("bulk-%d", i), fmt.Sprintf("bulk-%d", i))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("after UpdateBulk", 3, 11)
+	// Writers at once, on one pool: no increment is lost.
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 5 {
+				sub := fmt.Sprintf("w%d-%d", w, i)
+				err := f.s.Update(f.ctx, func(tx store.Tx) error {
+					return tx.Users().Create(newUser("A", sub, sub))
+				})
+				if err != nil {
+					t.Errorf("concurrent Create %s: %v", sub, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	check("after 40 concurrent Creates", 43, 11)
+	// A deleted pool's users go in purge steps; a new pool of the same ID
+	// starts at 0.
+	f.update(func(tx store.Tx) error { return tx.Pools().Delete("B") })
+	f.purge(4)
+	f.seedPools("B")
+	check("B purged and created again", 43, 0)
+	f.seedUsers("B", "again")
+	check("a user in the new B", 43, 1)
+}
