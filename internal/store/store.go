@@ -19,6 +19,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -523,6 +524,23 @@ type PoolObject struct {
 	// Version starts at 1 and is bumped by every Update; Update fails with
 	// ErrConflict when the stored version differs from the one given.
 	Version int64
+}
+
+// PairCursor is the text of a cursor made of two strings (a pool object's
+// kind and key); a backend encodes it as it encodes its other cursors.
+func PairCursor(a, b string) string {
+	out, _ := json.Marshal([2]string{a, b})
+	return string(out)
+}
+
+// SplitPairCursor reads a PairCursor's text back; ok is false for any
+// other text.
+func SplitPairCursor(s string) (a, b string, ok bool) {
+	var pair [2]string
+	if json.Unmarshal([]byte(s), &pair) != nil {
+		return "", "", false
+	}
+	return pair[0], pair[1], true
 }
 
 // GlobalKind is the kind of pool object whose keys are unique across all

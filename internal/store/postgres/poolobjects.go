@@ -1,8 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
-
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -128,10 +126,7 @@ func (r poolObjectRepo) ListAll(poolID string, page store.Page) ([]*store.PoolOb
 	}
 	limit := pageLimit(page.Limit)
 	return collect(r.t, qPoolObjectListAll, []any{poolID, kind, key, limit + 1}, limit, scanPoolObject,
-		func(o *store.PoolObject) string {
-			b, _ := json.Marshal([2]string{o.Kind, o.Key})
-			return encodeCursor(string(b))
-		})
+		func(o *store.PoolObject) string { return encodeCursor(store.PairCursor(o.Kind, o.Key)) })
 }
 
 func kindKeyAfter(after string) (kind, key string, err error) {
@@ -142,9 +137,9 @@ func kindKeyAfter(after string) (kind, key string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	var pair [2]string
-	if json.Unmarshal([]byte(c), &pair) != nil {
+	kind, key, ok := store.SplitPairCursor(c)
+	if !ok {
 		return "", "", errBadCursor
 	}
-	return pair[0], pair[1], nil
+	return kind, key, nil
 }
