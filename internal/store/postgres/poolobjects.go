@@ -17,12 +17,14 @@ const poolObjectColumns = `pool_id, kind, key, body, created_at, updated_at, ver
 var (
 	qPoolObjectGet = locked(`SELECT `+poolObjectColumns+` FROM pool_objects
 		WHERE pool_id = $1 AND kind = $2 AND key = $3`, forUpdate)
-	qPoolObjectList = locked(`SELECT `+poolObjectColumns+` FROM pool_objects
+	qPoolObjectListFirst = locked(`SELECT `+poolObjectColumns+` FROM pool_objects
+		WHERE pool_id = $1 AND kind = $2 ORDER BY key LIMIT $3`, forShare)
+	qPoolObjectListAfter = locked(`SELECT `+poolObjectColumns+` FROM pool_objects
 		WHERE pool_id = $1 AND kind = $2 AND key > $3 ORDER BY key LIMIT $4`, forShare)
-	// A limit is checked under the pool's lock (PoolRepo.Lock), which
-	// every Create of the pool's objects takes first.
 	qPoolObjectListAll = locked(`SELECT `+poolObjectColumns+` FROM pool_objects
 		WHERE pool_id = $1 AND (kind, key) > ($2, $3) ORDER BY kind, key LIMIT $4`, forShare)
+	// A limit is checked under the pool's lock (PoolRepo.Lock), which
+	// every Create of the pool's objects takes first.
 	qPoolObjectCount = plain(`SELECT count(*) FROM pool_objects WHERE pool_id = $1 AND kind = $2`)
 	// pool_objects_domain serves it.
 	qPoolObjectFind = locked(`SELECT `+poolObjectColumns+` FROM pool_objects
@@ -91,19 +93,9 @@ func (r poolObjectRepo) Delete(poolID, kind, key string) error {
 	return affected(tag)
 }
 
-// List pages by key: the cursor is the last key returned.
 func (r poolObjectRepo) List(poolID, kind string, page store.Page) ([]*store.PoolObject, string, error) {
-	after := ""
-	if page.After != "" {
-		k, err := decodeCursor(page.After)
-		if err != nil {
-			return nil, "", err
-		}
-		after = k
-	}
-	limit := pageLimit(page.Limit)
-	return collect(r.t, qPoolObjectList, []any{poolID, kind, after, limit + 1}, limit, scanPoolObject,
-		func(o *store.PoolObject) string { return encodeCursor(o.Key) })
+	return keyPage(r.t, page, qPoolObjectListFirst, qPoolObjectListAfter, []any{poolID, kind}, scanPoolObject,
+		func(o *store.PoolObject) string { return o.Key })
 }
 
 func (r poolObjectRepo) Count(poolID, kind string) (int, error) {

@@ -18,9 +18,11 @@ var (
 		WHERE pool_id = ? AND kind = ? AND key = ?`)
 	qPoolObjectUpdate = stmtWrite(`UPDATE pool_objects SET body = ?, updated_at = ?, version = version + 1
 		WHERE pool_id = ? AND kind = ? AND key = ? AND version = ?`)
-	qPoolObjectExists = stmtRead(`SELECT 1 FROM pool_objects WHERE pool_id = ? AND kind = ? AND key = ?`)
-	qPoolObjectDelete = stmtWrite(`DELETE FROM pool_objects WHERE pool_id = ? AND kind = ? AND key = ?`)
-	qPoolObjectList   = stmtRead(`SELECT ` + poolObjectColumns + ` FROM pool_objects
+	qPoolObjectExists    = stmtRead(`SELECT 1 FROM pool_objects WHERE pool_id = ? AND kind = ? AND key = ?`)
+	qPoolObjectDelete    = stmtWrite(`DELETE FROM pool_objects WHERE pool_id = ? AND kind = ? AND key = ?`)
+	qPoolObjectListFirst = stmtRead(`SELECT ` + poolObjectColumns + ` FROM pool_objects
+		WHERE pool_id = ? AND kind = ? ORDER BY key LIMIT ?`)
+	qPoolObjectListAfter = stmtRead(`SELECT ` + poolObjectColumns + ` FROM pool_objects
 		WHERE pool_id = ? AND kind = ? AND key > ? ORDER BY key LIMIT ?`)
 	qPoolObjectListAll = stmtRead(`SELECT ` + poolObjectColumns + ` FROM pool_objects
 		WHERE pool_id = ? AND (kind, key) > (?, ?) ORDER BY kind, key LIMIT ?`)
@@ -70,19 +72,9 @@ func (r poolObjectRepo) Delete(poolID, kind, key string) error {
 	return r.t.execOne(qPoolObjectDelete, poolID, kind, key)
 }
 
-// List pages by key: the cursor is the last key returned.
 func (r poolObjectRepo) List(poolID, kind string, page store.Page) ([]*store.PoolObject, string, error) {
-	after := ""
-	if page.After != "" {
-		k, err := decodeCursor(page.After)
-		if err != nil {
-			return nil, "", err
-		}
-		after = k
-	}
-	limit := pageLimit(page.Limit)
-	return collect(r.t, qPoolObjectList, []any{poolID, kind, after, limit + 1}, limit, scanPoolObject,
-		func(o *store.PoolObject) string { return encodeCursor(o.Key) })
+	return keyPage(r.t, page, qPoolObjectListFirst, qPoolObjectListAfter, []any{poolID, kind}, scanPoolObject,
+		func(o *store.PoolObject) string { return o.Key })
 }
 
 func (r poolObjectRepo) Count(poolID, kind string) (int, error) {
