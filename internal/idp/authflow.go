@@ -198,12 +198,12 @@ func checkSecretHash(c *Client, usernames []string, given string) error {
 	}
 	got, err := base64.StdEncoding.DecodeString(given)
 	if err == nil {
-		for _, secret := range c.secretValues() {
+		for _, secret := range c.Secrets {
 			for _, name := range usernames {
 				if name == "" {
 					continue
 				}
-				m := hmac.New(sha256.New, []byte(secret))
+				m := hmac.New(sha256.New, []byte(secret.Value))
 				m.Write([]byte(name + c.ID))
 				if hmac.Equal(m.Sum(nil), got) {
 					return nil

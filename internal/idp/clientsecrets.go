@@ -41,19 +41,6 @@ func newClientSecret(clientID, value string, t time.Time, taken []ClientSecret) 
 	return ClientSecret{ID: clientID + "--" + strconv.FormatInt(ms, 10), Value: value, CreatedMillis: t.UnixMilli()}
 }
 
-// secretValues are the values any SECRET_HASH or ClientSecret may be made
-// with.
-func (c *Client) secretValues() []string {
-	if len(c.Secrets) == 0 && c.Secret != "" {
-		return []string{c.Secret}
-	}
-	out := make([]string, len(c.Secrets))
-	for i, s := range c.Secrets {
-		out[i] = s.Value
-	}
-	return out
-}
-
 // changeSecrets runs change on a confidential client of the pool and saves
 // it; Secret follows the first of its secrets.
 func (s *Service) changeSecrets(ctx context.Context, poolID, clientID string, change func(c *Client) error) (*Client, error) {

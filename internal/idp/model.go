@@ -198,7 +198,9 @@ type ClientSettings struct {
 	// written before secrets could rotate hold.
 	Secret string `json:"secret,omitempty"`
 	// Secrets are every secret, oldest first: one, or two while a rotation
-	// is under way (AddUserPoolClientSecret). Any of them signs.
+	// is under way (AddUserPoolClientSecret). Any of them signs. A client
+	// with a Secret always has them (clientFromRecord fills in the one of an
+	// older record).
 	Secrets                    []ClientSecret    `json:"secrets,omitempty"`
 	RefreshTokenValidity       int               `json:"refresh_validity"`
 	AccessTokenValidity        int               `json:"access_validity"`

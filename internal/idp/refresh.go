@@ -38,8 +38,8 @@ func secretMatches(c *Client, given string) bool {
 		return true // clients without a secret ignore one
 	}
 	ok := false
-	for _, secret := range c.secretValues() {
-		ok = subtle.ConstantTimeCompare([]byte(secret), []byte(given)) == 1 || ok
+	for _, secret := range c.Secrets {
+		ok = subtle.ConstantTimeCompare([]byte(secret.Value), []byte(given)) == 1 || ok
 	}
 	return ok
 }
