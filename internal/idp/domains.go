@@ -153,9 +153,7 @@ func (s *Service) CreateDomain(ctx context.Context, d Domain) (*Domain, error) {
 		return nil, err
 	}
 	err = s.update(ctx, func(tx store.Tx) error {
-		if _, err := tx.Pools().Lock(d.PoolID); errors.Is(err, store.ErrNotFound) {
-			return Errorf(ResourceNotFoundException, "User pool %s does not exist.", d.PoolID)
-		} else if err != nil {
+		if err := lockPool(tx, d.PoolID); err != nil {
 			return err
 		}
 		ds, err := poolDomains(tx, d.PoolID)

@@ -187,10 +187,22 @@ func requirePool(tx store.Tx, id string) error {
 // poolRow reads the pool's row, a missing pool as Cognito reports it.
 func poolRow(tx store.Tx, id string) (*store.Pool, error) {
 	r, err := tx.Pools().Get(id)
+	return r, poolErr(id, err)
+}
+
+// lockPool takes the pool's lock (PoolRepo.Lock), so that a check and the
+// write it allows (a quota, a one-per-pool rule) are one step on every node.
+func lockPool(tx store.Tx, id string) error {
+	_, err := tx.Pools().Lock(id)
+	return poolErr(id, err)
+}
+
+// poolErr is a missing pool as Cognito reports it.
+func poolErr(id string, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, Errorf(ResourceNotFoundException, "User pool %s does not exist.", id)
+		return Errorf(ResourceNotFoundException, "User pool %s does not exist.", id)
 	}
-	return r, err
+	return err
 }
 
 // CountUsers is EstimatedNumberOfUsers.

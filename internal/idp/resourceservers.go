@@ -87,9 +87,7 @@ func (s *Service) CreateResourceServer(ctx context.Context, in ResourceServer) (
 	err = s.update(ctx, func(tx store.Tx) error {
 		// The pool's lock makes the count and the create one step on every
 		// node.
-		if _, err := tx.Pools().Lock(in.PoolID); errors.Is(err, store.ErrNotFound) {
-			return Errorf(ResourceNotFoundException, "User pool %s does not exist.", in.PoolID)
-		} else if err != nil {
+		if err := lockPool(tx, in.PoolID); err != nil {
 			return err
 		}
 		n, err := tx.PoolObjects().Count(in.PoolID, kindResourceServer)
