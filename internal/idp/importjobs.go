@@ -204,19 +204,12 @@ func (s *Service) ListUserImportJobs(ctx context.Context, poolID string, page st
 // ErrImportTooLarge. The file replaces an earlier upload only once it has
 // been read whole.
 func (s *Service) UploadUserImportCSV(ctx context.Context, poolID, id, secret string, body io.Reader) error {
-	given, err := base64.RawURLEncoding.DecodeString(secret)
-	if err != nil {
-		return ErrImportUploadDenied
-	}
 	check := func(tx store.Tx) error {
-		j, err := tx.ImportJobs().Get(poolID, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return ErrImportUploadDenied
-		}
+		j, err := jobBySecret(tx, poolID, id, secret)
 		if err != nil {
 			return err
 		}
-		if subtle.ConstantTimeCompare(given, j.UploadSecret) != 1 || j.Status != ImportCreated || s.expired(j) {
+		if j == nil || j.Status != ImportCreated || s.expired(j) {
 			return ErrImportUploadDenied // the file of a started job is final
 		}
 		return nil
@@ -312,26 +305,40 @@ type ImportLogLine = store.ImportLogLine
 // URL): what Cognito writes to CloudWatch Logs. ErrImportLogDenied for an
 // unknown job or a wrong secret.
 func (s *Service) ImportJobLog(ctx context.Context, poolID, id, secret string, after int64, limit int) ([]ImportLogLine, error) {
-	given, err := base64.RawURLEncoding.DecodeString(secret)
-	if err != nil {
-		return nil, ErrImportLogDenied
-	}
 	var lines []ImportLogLine
-	err = s.Store.View(ctx, func(tx store.Tx) error {
-		j, err := tx.ImportJobs().Get(poolID, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return ErrImportLogDenied
-		}
+	err := s.Store.View(ctx, func(tx store.Tx) error {
+		j, err := jobBySecret(tx, poolID, id, secret)
 		if err != nil {
 			return err
 		}
-		if subtle.ConstantTimeCompare(given, j.UploadSecret) != 1 {
+		if j == nil {
 			return ErrImportLogDenied
 		}
 		lines, err = tx.ImportJobs().Log(poolID, id, after, limit)
 		return err
 	})
 	return lines, err
+}
+
+// jobBySecret returns the job whose upload secret is secret, as it appears
+// in the job's URL (compared in constant time); nil when there is no such
+// job or the secret is not its own.
+func jobBySecret(tx store.Tx, poolID, id, secret string) (*store.ImportJob, error) {
+	given, err := base64.RawURLEncoding.DecodeString(secret)
+	if err != nil {
+		return nil, nil
+	}
+	j, err := tx.ImportJobs().Get(poolID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare(given, j.UploadSecret) != 1 {
+		return nil, nil
+	}
+	return j, nil
 }
 
 // StartUserImportJob queues a Created job; a node's importer (RunImports)
