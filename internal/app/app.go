@@ -27,6 +27,7 @@ import (
 	"github.com/ninshou/ninshou/internal/outboxhttp"
 	"github.com/ninshou/ninshou/internal/primitives"
 	"github.com/ninshou/ninshou/internal/store"
+	"github.com/ninshou/ninshou/internal/webfetch"
 )
 
 // App is one running Ninshou.
@@ -103,6 +104,7 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 		Log:      log,
 		// The upload URL of user import jobs is served by this app (routes).
 		ImportUploadURL: importhttp.URL(cfg.PublicURL),
+		FetchURL:        webfetch.Get,
 	}
 	svc.FakeSRPSecret = fakeSRP
 	a := &App{Config: cfg, Store: st, Service: svc, Dispatcher: disp, Log: log, PasswordParams: params}

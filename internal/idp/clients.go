@@ -70,6 +70,9 @@ func (s *Service) CreateClient(ctx context.Context, poolID string, in ClientInpu
 		if err := checkOAuthScopes(tx, poolID, c.AllowedOAuthScopes); err != nil {
 			return err
 		}
+		if err := checkSupportedProviders(tx, poolID, c.SupportedIdentityProviders); err != nil {
+			return err
+		}
 		rec, err := c.record()
 		if err != nil {
 			return err
@@ -214,6 +217,9 @@ func (s *Service) UpdateClient(ctx context.Context, poolID, clientID string, in 
 			return err
 		}
 		if err := checkOAuthScopes(tx, poolID, next.AllowedOAuthScopes); err != nil {
+			return err
+		}
+		if err := checkSupportedProviders(tx, poolID, next.SupportedIdentityProviders); err != nil {
 			return err
 		}
 		if in.Name != "" {

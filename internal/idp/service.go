@@ -37,6 +37,10 @@ type Service struct {
 	// (CreateUserImportJob's PreSignedUrl), built by the wire layer that
 	// serves it; nil leaves PreSignedUrl empty.
 	ImportUploadURL func(poolID, jobID, secret string) string
+	// FetchURL reads a document an identity provider publishes (an OIDC
+	// discovery document, SAML metadata), as Cognito does when a provider
+	// is created; nil: such a provider must give its endpoints itself.
+	FetchURL func(ctx context.Context, url string) ([]byte, error)
 	// Now and Rand are injected so that tests control time and randomness.
 	Now  func() time.Time
 	Rand io.Reader

@@ -25,6 +25,7 @@ func Endpoints(svc *idp.Service) map[string]awsjson.Endpoint {
 	h.registerResourceServers(m)
 	h.registerClientSecrets(m)
 	h.registerDomains(m)
+	h.registerIdentityProviders(m)
 	h.registerLogDelivery(m)
 	h.registerListUsers(m)
 	h.registerWebAuthn(m)
