@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -105,6 +106,9 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 		// The upload URL of user import jobs is served by this app (routes).
 		ImportUploadURL: importhttp.URL(cfg.PublicURL),
 		FetchURL:        webfetch.Get,
+		UILogoURL: func(poolID, clientKey, version string) string {
+			return cfg.PublicURL + uiLogoPath + url.PathEscape(poolID) + "/" + url.PathEscape(clientKey) + "/" + url.PathEscape(version)
+		},
 	}
 	svc.FakeSRPSecret = fakeSRP
 	a := &App{Config: cfg, Store: st, Service: svc, Dispatcher: disp, Log: log, PasswordParams: params}
@@ -128,6 +132,7 @@ func (a *App) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", a.jwks)
 	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", a.discovery)
+	mux.HandleFunc("GET "+uiLogoPath+"{pool}/{client}/{version}", a.uiLogo)
 	if a.Config.Outbox {
 		mux.Handle("/_ninshou/outbox", outboxhttp.Handler(a.Store))
 	}
@@ -156,6 +161,28 @@ func (a *App) poolExists(w http.ResponseWriter, r *http.Request) (string, bool) 
 		return "", false
 	}
 	return id, true
+}
+
+// uiLogoPath serves the logos of hosted UI branding (GetUICustomization's
+// ImageUrl); the version in the path changes with every SetUICustomization,
+// so an answer may be cached for good.
+const uiLogoPath = "/_ninshou/ui-logo/"
+
+func (a *App) uiLogo(w http.ResponseWriter, r *http.Request) {
+	img, err := a.Service.UILogo(r.Context(), r.PathValue("pool"), r.PathValue("client"), r.PathValue("version"))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		http.NotFound(w, r)
+		return
+	case err != nil:
+		a.Log.Error("ui logo", "pool_id", r.PathValue("pool"), "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Internal server error."})
+		return
+	}
+	w.Header().Set("Content-Type", http.DetectContentType(img))
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Write(img)
 }
 
 func (a *App) jwks(w http.ResponseWriter, r *http.Request) {

@@ -253,9 +253,18 @@ func (s *Service) DeleteClient(ctx context.Context, poolID, clientID string) err
 		if c.PoolID != poolID {
 			return clientNotFound(clientID)
 		}
+		// What the pool keeps for this client alone goes with it.
+		for _, kind := range clientScopedKinds {
+			if err := tx.PoolObjects().Delete(poolID, kind, clientID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
 		return tx.Clients().Delete(clientID)
 	})
 }
+
+// clientScopedKinds are the pool objects keyed by a client ID.
+var clientScopedKinds = []string{kindRiskConfiguration, kindUICustomization}
 
 // ListClients lists a pool's clients a page at a time.
 func (s *Service) ListClients(ctx context.Context, poolID string, page store.Page) ([]*Client, string, error) {

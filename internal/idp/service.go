@@ -41,6 +41,9 @@ type Service struct {
 	// discovery document, SAML metadata), as Cognito does when a provider
 	// is created; nil: such a provider must give its endpoints itself.
 	FetchURL func(ctx context.Context, url string) ([]byte, error)
+	// UILogoURL is the URL a hosted UI logo (SetUICustomization's
+	// ImageFile) is served at, built by the wire layer that serves it.
+	UILogoURL func(poolID, clientKey, version string) string
 	// Now and Rand are injected so that tests control time and randomness.
 	Now  func() time.Time
 	Rand io.Reader

@@ -26,6 +26,8 @@ func Endpoints(svc *idp.Service) map[string]awsjson.Endpoint {
 	h.registerClientSecrets(m)
 	h.registerDomains(m)
 	h.registerIdentityProviders(m)
+	h.registerRiskConfiguration(m)
+	h.registerUICustomization(m)
 	h.registerLogDelivery(m)
 	h.registerListUsers(m)
 	h.registerWebAuthn(m)

@@ -1,0 +1,193 @@
+package idp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// Classic hosted UI branding (Set/GetUICustomization): a CSS file and a
+// logo, for every client (ClientId ALL) or for one, which then no longer
+// falls back to ALL.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/hosted-ui-classic-branding.html
+
+// UICustomization is one client's (or ALL clients') branding.
+type UICustomization struct {
+	PoolID    string
+	ClientID  string // "ALL" for the pool's default
+	CSS       string
+	Image     []byte // PNG or JPEG; nil without a logo
+	Version   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+const kindUICustomization = "ui-customization"
+
+// Limits the branding page gives: a logo of at most 100 KB, in PNG or
+// JPEG.
+const maxLogoBytes = 100 * 1024
+
+type uiBody struct {
+	CSS     string `json:"css,omitempty"`
+	Image   []byte `json:"image,omitempty"`
+	Version string `json:"version"`
+}
+
+// forbiddenCSS are what the page says CSS may not contain: @import,
+// @supports, @page, @media statements, and JavaScript.
+var forbiddenCSS = regexp.MustCompile(`(?i)@import|@supports|@page|@media|javascript:|expression\s*\(|<\s*script`)
+
+func checkUICustomization(css string, image []byte) error {
+	if m := forbiddenCSS.FindString(css); m != "" {
+		return Errorf(InvalidParameterException, "The CSS may not contain %s.", m)
+	}
+	if len(image) > 0 {
+		if len(image) > maxLogoBytes {
+			return Errorf(InvalidParameterException, "The logo image must be at most 100 KB.")
+		}
+		if t := http.DetectContentType(image); t != "image/png" && t != "image/jpeg" {
+			return Errorf(InvalidParameterException, "The logo image must be a PNG or JPEG file.")
+		}
+	}
+	return nil
+}
+
+// uiClient checks the pool (which must have a domain: the branding is of
+// its pages) and the client a customization is for; "" means ALL.
+func uiClient(tx store.Tx, poolID, clientID string, needDomain bool) (string, error) {
+	if err := requirePool(tx, poolID); err != nil {
+		return "", err
+	}
+	if needDomain {
+		n, err := tx.PoolObjects().Count(poolID, store.GlobalKind)
+		if err != nil {
+			return "", err
+		}
+		if n == 0 {
+			// The message AWS answers (amazon-connect/voicemail-for-amazon-connect#5).
+			return "", Errorf(InvalidParameterException, "A domain must be associated with this user pool.")
+		}
+	}
+	if clientID == "" || clientID == poolLevel {
+		return poolLevel, nil
+	}
+	c, err := getClient(tx, clientID)
+	if err != nil {
+		return "", err
+	}
+	if c.PoolID != poolID {
+		return "", clientNotFound(clientID)
+	}
+	return clientID, nil
+}
+
+func uiFrom(o *store.PoolObject) (*UICustomization, error) {
+	var b uiBody
+	if err := json.Unmarshal(o.Body, &b); err != nil {
+		return nil, fmt.Errorf("idp: UI customization %s of %s: %w", o.Key, o.PoolID, err)
+	}
+	return &UICustomization{PoolID: o.PoolID, ClientID: o.Key, CSS: b.CSS, Image: b.Image, Version: b.Version,
+		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}, nil
+}
+
+// SetUICustomization replaces the branding of a client, or of ALL: CSS and
+// logo are set together, as on AWS.
+func (s *Service) SetUICustomization(ctx context.Context, in UICustomization) (*UICustomization, error) {
+	if err := checkUICustomization(in.CSS, in.Image); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	version := strconv.FormatInt(now.UnixMilli(), 10)
+	body, err := json.Marshal(uiBody{CSS: in.CSS, Image: in.Image, Version: version})
+	if err != nil {
+		return nil, err
+	}
+	var out *UICustomization
+	err = s.update(ctx, func(tx store.Tx) error {
+		key, err := uiClient(tx, in.PoolID, in.ClientID, true)
+		if err != nil {
+			return err
+		}
+		o, err := tx.PoolObjects().Get(in.PoolID, kindUICustomization, key)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			o = &store.PoolObject{PoolID: in.PoolID, Kind: kindUICustomization, Key: key, Body: body, CreatedAt: now, UpdatedAt: now}
+			err = tx.PoolObjects().Create(o)
+		case err == nil:
+			o.Body, o.UpdatedAt = body, now
+			err = tx.PoolObjects().Update(o)
+		}
+		if err != nil {
+			return err
+		}
+		out, err = uiFrom(o)
+		return err
+	})
+	return out, err
+}
+
+// GetUICustomization returns a client's branding, or ALL's when it has
+// none of its own; nil when neither is set.
+func (s *Service) GetUICustomization(ctx context.Context, poolID, clientID string) (*UICustomization, error) {
+	var out *UICustomization
+	err := s.view(ctx, func(tx store.Tx) error {
+		key, err := uiClient(tx, poolID, clientID, false)
+		if err != nil {
+			return err
+		}
+		for _, k := range []string{key, poolLevel} {
+			o, err := tx.PoolObjects().Get(poolID, kindUICustomization, k)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out, err = uiFrom(o)
+			return err
+		}
+		return nil
+	})
+	return out, err
+}
+
+// UILogo returns the logo of a client's (or ALL's) branding at a version,
+// for the URL GetUICustomization names; ErrNotFound when there is none.
+func (s *Service) UILogo(ctx context.Context, poolID, clientKey, version string) ([]byte, error) {
+	var img []byte
+	err := s.view(ctx, func(tx store.Tx) error {
+		if err := requirePool(tx, poolID); err != nil {
+			return store.ErrNotFound
+		}
+		o, err := tx.PoolObjects().Get(poolID, kindUICustomization, clientKey)
+		if err != nil {
+			return err
+		}
+		ui, err := uiFrom(o)
+		if err != nil {
+			return err
+		}
+		if ui.Version != version || len(ui.Image) == 0 {
+			return store.ErrNotFound
+		}
+		img = ui.Image
+		return nil
+	})
+	return img, err
+}
+
+// LogoURL is where the logo of ui is served; "" without a logo.
+func (s *Service) LogoURL(ui *UICustomization) string {
+	if len(ui.Image) == 0 || s.UILogoURL == nil {
+		return ""
+	}
+	return s.UILogoURL(ui.PoolID, ui.ClientID, ui.Version)
+}
