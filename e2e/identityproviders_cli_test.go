@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -192,5 +194,36 @@ func TestIdentityProvidersAWSCLI(t *testing.T) {
 	}
 	if msg := aws.fail("delete-identity-provider", "--user-pool-id", poolID, "--provider-name", "Okta"); !strings.Contains(msg, "ResourceNotFoundException") {
 		t.Errorf("delete again: %s", msg)
+	}
+}
+
+// TestSigningCertificateAWSCLI reads the pool's SAML signing certificate
+// as an administrator hands it to a SAML IdP: an X.509 certificate in
+// base64, valid for ten years, the same at every call.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GetSigningCertificate.html
+func TestSigningCertificateAWSCLI(t *testing.T) {
+	s := startServer(t)
+	aws := awsCLI{t: t, url: s.URL}
+	poolID := aws.run("create-user-pool", "--pool-name", "saml")["UserPool"].(map[string]any)["Id"].(string)
+	first := aws.run("get-signing-certificate", "--user-pool-id", poolID)["Certificate"].(string)
+	der, err := base64.StdEncoding.DecodeString(first)
+	if err != nil {
+		t.Fatalf("Certificate is not base64: %v", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatalf("Certificate is not X.509: %v", err)
+	}
+	if err := cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature); err != nil {
+		t.Errorf("the certificate does not verify under its own key: %v", err)
+	}
+	if years := cert.NotAfter.Sub(cert.NotBefore).Hours() / 24 / 365; years < 9.9 || years > 10.1 {
+		t.Errorf("valid for %.1f years, want 10", years)
+	}
+	if again := aws.run("get-signing-certificate", "--user-pool-id", poolID)["Certificate"]; again != first {
+		t.Errorf("a second call answered another certificate")
+	}
+	if msg := aws.fail("get-signing-certificate", "--user-pool-id", "us-east-1_nosuchpoo"); !strings.Contains(msg, "ResourceNotFoundException") {
+		t.Errorf("an unknown pool: %s", msg)
 	}
 }

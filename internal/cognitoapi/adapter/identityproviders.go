@@ -18,6 +18,15 @@ func (h *handlers) registerIdentityProviders(m map[string]awsjson.Endpoint) {
 	m["UpdateIdentityProvider"] = awsjson.Op(h.updateIdentityProvider)
 	m["DeleteIdentityProvider"] = awsjson.Op(h.deleteIdentityProvider)
 	m["ListIdentityProviders"] = awsjson.Op(h.listIdentityProviders)
+	m["GetSigningCertificate"] = awsjson.Op(h.getSigningCertificate)
+}
+
+func (h *handlers) getSigningCertificate(ctx context.Context, in *api.GetSigningCertificateRequest) (*api.GetSigningCertificateResponse, error) {
+	cert, err := h.svc.GetSigningCertificate(ctx, str(in.UserPoolId))
+	if err != nil {
+		return nil, err
+	}
+	return &api.GetSigningCertificateResponse{Certificate: api.String(cert)}, nil
 }
 
 // identityProviderOut always has AttributeMapping and IdpIdentifiers,

@@ -1,0 +1,118 @@
+package idp
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// The pool's SAML signing certificate (GetSigningCertificate): the key a
+// pool signs SAML authentication requests with, as a self-signed X.509
+// certificate valid for ten years, which SAML IdPs are given to check
+// those signatures. Made at the first request and kept.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-SAML-signing-encrypting.html
+
+const kindSAMLSigning = "saml-signing"
+
+// samlSigningValidity is the ten years the API reference gives.
+const samlSigningValidity = 10 * 365 * 24 * time.Hour
+
+type samlSigningBody struct {
+	Key  []byte `json:"key"`  // PKCS #8
+	Cert []byte `json:"cert"` // DER
+}
+
+// newSAMLSigning makes a key and its certificate, named after the pool's
+// SAML service-provider entity ID.
+func (s *Service) newSAMLSigning(poolID string) (*samlSigningBody, error) {
+	key, err := rsa.GenerateKey(s.rand(), 2048)
+	if err != nil {
+		return nil, err
+	}
+	serial, err := rand.Int(s.rand(), new(big.Int).Lsh(big.NewInt(1), 128))
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	name := pkix.Name{CommonName: "urn:amazon:cognito:sp:" + poolID}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial, Subject: name, Issuer: name,
+		NotBefore: now.Add(-time.Minute), NotAfter: now.Add(samlSigningValidity),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+	}
+	cert, err := x509.CreateCertificate(s.rand(), tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return &samlSigningBody{Key: der, Cert: cert}, nil
+}
+
+// GetSigningCertificate returns the pool's SAML signing certificate, DER
+// in base64 as the API answers it, making it on first use.
+func (s *Service) GetSigningCertificate(ctx context.Context, poolID string) (string, error) {
+	read := func(tx store.Tx) ([]byte, error) {
+		if err := requirePool(tx, poolID); err != nil {
+			return nil, err
+		}
+		o, err := tx.PoolObjects().Get(poolID, kindSAMLSigning, poolLevel)
+		if err != nil {
+			return nil, err
+		}
+		var b samlSigningBody
+		if err := json.Unmarshal(o.Body, &b); err != nil {
+			return nil, fmt.Errorf("idp: SAML signing certificate of %s: %w", poolID, err)
+		}
+		return b.Cert, nil
+	}
+	var cert []byte
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		cert, err = read(tx)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		// The key is made outside the write; the pool's lock lets one
+		// request (on any node) keep its own, and the others read it.
+		b, err := s.newSAMLSigning(poolID)
+		if err != nil {
+			return "", err
+		}
+		body, err := json.Marshal(b)
+		if err != nil {
+			return "", err
+		}
+		err = s.update(ctx, func(tx store.Tx) error {
+			if err := lockPool(tx, poolID); err != nil {
+				return err
+			}
+			if cert, err = read(tx); !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			now := s.now()
+			cert = b.Cert
+			return tx.PoolObjects().Create(&store.PoolObject{PoolID: poolID, Kind: kindSAMLSigning, Key: poolLevel,
+				Body: body, CreatedAt: now, UpdatedAt: now})
+		})
+		if err != nil {
+			return "", err
+		}
+	} else if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(cert), nil
+}
