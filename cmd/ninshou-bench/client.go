@@ -35,7 +35,8 @@ type client struct {
 	// (nodes on one database) in turn.
 	spread *roundRobin
 	region string
-	http   *http.Client
+	http   *http.Client // GETs (health, outbox, import log)
+	conns  *connPool    // API calls
 	signer *v4.Signer
 	creds  aws.Credentials
 }
@@ -53,12 +54,16 @@ func newClient(base, region string, conns int) *client {
 		base:   strings.TrimRight(base, "/"),
 		region: region,
 		http:   &http.Client{Transport: tr, Timeout: 30 * time.Second},
+		conns:  newConnPool(conns),
 		signer: v4.NewSigner(),
 		creds:  aws.Credentials{AccessKeyID: "local", SecretAccessKey: "local", Source: "ninshou-bench"},
 	}
 }
 
-func (c *client) close() { c.http.CloseIdleConnections() }
+func (c *client) close() {
+	c.http.CloseIdleConnections()
+	c.conns.closeIdle()
+}
 
 // pick is the base URL of the next request.
 func (c *client) pick() string {
@@ -101,18 +106,12 @@ func (c *client) call(ctx context.Context, op string, signed bool, in, out any) 
 			return fmt.Errorf("%s: sign: %w", op, err)
 		}
 	}
-	resp, err := c.http.Do(req)
+	status, header, b, err := c.conns.do(req, maxResponseBody)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	defer resp.Body.Close()
-	// Read the whole body so that the connection is reused.
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
-	if err != nil {
-		return fmt.Errorf("%s: read answer: %w", op, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return decodeAPIError(op, resp, b)
+	if status != http.StatusOK {
+		return decodeAPIError(op, status, header, b)
 	}
 	if out == nil {
 		return nil
@@ -123,8 +122,8 @@ func (c *client) call(ctx context.Context, op string, signed bool, in, out any) 
 	return nil
 }
 
-func decodeAPIError(op string, resp *http.Response, b []byte) error {
-	e := &apiError{Op: op, Status: resp.StatusCode}
+func decodeAPIError(op string, status int, header http.Header, b []byte) error {
+	e := &apiError{Op: op, Status: status}
 	var wire struct {
 		Type     string `json:"__type"`
 		Message  string `json:"message"`
@@ -136,7 +135,7 @@ func decodeAPIError(op string, resp *http.Response, b []byte) error {
 			e.Message = wire.MessageU
 		}
 	} else {
-		e.Type = strings.TrimSuffix(resp.Header.Get("X-Amzn-ErrorType"), ":")
+		e.Type = strings.TrimSuffix(header.Get("X-Amzn-ErrorType"), ":")
 		e.Message = strings.TrimSpace(string(b))
 		if len(e.Message) > 200 {
 			e.Message = e.Message[:200] + "..."
@@ -147,7 +146,7 @@ func decodeAPIError(op string, resp *http.Response, b []byte) error {
 		e.Type = e.Type[i+1:]
 	}
 	if e.Type == "" {
-		e.Type = "HTTP" + strconv.Itoa(resp.StatusCode)
+		e.Type = "HTTP" + strconv.Itoa(status)
 	}
 	return e
 }
