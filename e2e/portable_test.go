@@ -55,6 +55,17 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if _, err := e.c.CreateUserPoolDomain(e.ctx, &cip.CreateUserPoolDomainInput{UserPoolId: aws.String(pool), Domain: aws.String(domain)}); err != nil {
 		t.Fatal(err)
 	}
+	// An identity provider and the SAML signing certificate ride the same
+	// records: the certificate must be the same one after the move.
+	if _, err := e.c.CreateIdentityProvider(e.ctx, &cip.CreateIdentityProviderInput{UserPoolId: aws.String(pool),
+		ProviderName: aws.String("Google"), ProviderType: types.IdentityProviderTypeTypeGoogle,
+		ProviderDetails: map[string]string{"client_id": "g-client", "client_secret": "g-secret", "authorize_scopes": "openid"}}); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := e.c.GetSigningCertificate(e.ctx, &cip.GetSigningCertificateInput{UserPoolId: aws.String(pool)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	before := e.tokens(client, "kim", "Perm#Pass1")
 	kim := e.getUser(pool, "kim")
 	old.kill(syscall.SIGTERM)
@@ -100,7 +111,15 @@ func TestExportImportRoundTrip(t *testing.T) {
 		d.DomainDescription == nil || aws.ToString(d.DomainDescription.UserPoolId) != pool {
 		t.Errorf("the domain after the move: %v, %v", d, err)
 	}
-	_, err := e.signIn(client, "lee", "Perm#Pass2")
+	if ip, err := e.c.DescribeIdentityProvider(e.ctx, &cip.DescribeIdentityProviderInput{UserPoolId: aws.String(pool),
+		ProviderName: aws.String("Google")}); err != nil || ip.IdentityProvider.ProviderDetails["client_id"] != "g-client" {
+		t.Errorf("the identity provider after the move: %v, %v", ip, err)
+	}
+	if moved, err := e.c.GetSigningCertificate(e.ctx, &cip.GetSigningCertificateInput{UserPoolId: aws.String(pool)}); err != nil ||
+		aws.ToString(moved.Certificate) != aws.ToString(cert.Certificate) {
+		t.Errorf("the SAML signing certificate after the move differs (%v)", err)
+	}
+	_, err = e.signIn(client, "lee", "Perm#Pass2")
 	wantErr[*types.NotAuthorizedException](t, err, "User is disabled.")
 	out, err := e.signIn(client, "new", "Temp#Pass1")
 	if err != nil || out.ChallengeName != types.ChallengeNameTypeNewPasswordRequired {
