@@ -259,6 +259,9 @@ func (s *Service) DeleteClient(ctx context.Context, poolID, clientID string) err
 				return err
 			}
 		}
+		if err := deleteClientTerms(tx, poolID, clientID); err != nil {
+			return err
+		}
 		return tx.Clients().Delete(clientID)
 	})
 }

@@ -28,6 +28,7 @@ func Endpoints(svc *idp.Service) map[string]awsjson.Endpoint {
 	h.registerIdentityProviders(m)
 	h.registerRiskConfiguration(m)
 	h.registerUICustomization(m)
+	h.registerTerms(m)
 	h.registerLogDelivery(m)
 	h.registerListUsers(m)
 	h.registerWebAuthn(m)
