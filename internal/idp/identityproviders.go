@@ -307,26 +307,7 @@ func checkIdentifiers(tx store.Tx, poolID, name string, ids []string) error {
 
 // eachIdentityProvider calls fn for each of a pool's identity providers.
 func eachIdentityProvider(tx store.Tx, poolID string, fn func(*IdentityProvider) error) error {
-	page := store.Page{Limit: 100}
-	for {
-		objs, next, err := tx.PoolObjects().List(poolID, kindIdentityProvider, page)
-		if err != nil {
-			return err
-		}
-		for _, o := range objs {
-			ip, err := identityProviderFrom(o)
-			if err != nil {
-				return err
-			}
-			if err := fn(ip); err != nil {
-				return err
-			}
-		}
-		if next == "" {
-			return nil
-		}
-		page.After = next
-	}
+	return eachPoolObject(tx, poolID, kindIdentityProvider, identityProviderFrom, fn)
 }
 
 // CreateIdentityProvider adds an identity provider to a pool.
@@ -520,30 +501,13 @@ func (s *Service) DeleteIdentityProvider(ctx context.Context, poolID, name strin
 // holds at most 60 (the model's MaxResults), 60 when the request leaves it
 // out.
 func (s *Service) ListIdentityProviders(ctx context.Context, poolID string, page store.Page) ([]*IdentityProvider, string, error) {
-	if page.Limit <= 0 || page.Limit > 60 {
-		page.Limit = 60
-	}
-	var out []*IdentityProvider
-	var next string
-	err := s.view(ctx, func(tx store.Tx) error {
-		if err := requirePool(tx, poolID); err != nil {
-			return err
-		}
-		objs, n, err := tx.PoolObjects().List(poolID, kindIdentityProvider, page)
+	return listPoolObjects(s, ctx, poolID, kindIdentityProvider, page, 60, func(o *store.PoolObject) (*IdentityProvider, error) {
+		ip, err := identityProviderFrom(o)
 		if err != nil {
-			return badPage(err)
+			return nil, err
 		}
-		for _, o := range objs {
-			ip, err := identityProviderFrom(o)
-			if err != nil {
-				return err
-			}
-			out = append(out, ip.Shown())
-		}
-		next = n
-		return nil
+		return ip.Shown(), nil
 	})
-	return out, next, err
 }
 
 // checkSupportedProviders refuses a client's SupportedIdentityProviders

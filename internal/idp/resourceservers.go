@@ -183,30 +183,7 @@ func (s *Service) DeleteResourceServer(ctx context.Context, poolID, identifier s
 // holds at most 50 (the model's MaxResults), 50 when the request leaves it
 // out.
 func (s *Service) ListResourceServers(ctx context.Context, poolID string, page store.Page) ([]*ResourceServer, string, error) {
-	if page.Limit <= 0 || page.Limit > 50 {
-		page.Limit = 50
-	}
-	var out []*ResourceServer
-	var next string
-	err := s.view(ctx, func(tx store.Tx) error {
-		if err := requirePool(tx, poolID); err != nil {
-			return err
-		}
-		objs, n, err := tx.PoolObjects().List(poolID, kindResourceServer, page)
-		if err != nil {
-			return badPage(err)
-		}
-		for _, o := range objs {
-			rs, err := resourceServerFrom(o)
-			if err != nil {
-				return err
-			}
-			out = append(out, rs)
-		}
-		next = n
-		return nil
-	})
-	return out, next, err
+	return listPoolObjects(s, ctx, poolID, kindResourceServer, page, 50, resourceServerFrom)
 }
 
 // standardScopes are the OAuth scopes every pool has.

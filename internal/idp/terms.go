@@ -60,26 +60,7 @@ func termsNotFound(id string) error {
 
 // eachTerms calls fn for each of a pool's terms documents.
 func eachTerms(tx store.Tx, poolID string, fn func(*Terms) error) error {
-	page := store.Page{Limit: 100}
-	for {
-		objs, next, err := tx.PoolObjects().List(poolID, kindTerms, page)
-		if err != nil {
-			return err
-		}
-		for _, o := range objs {
-			t, err := termsFrom(o)
-			if err != nil {
-				return err
-			}
-			if err := fn(t); err != nil {
-				return err
-			}
-		}
-		if next == "" {
-			return nil
-		}
-		page.After = next
-	}
+	return eachPoolObject(tx, poolID, kindTerms, termsFrom, fn)
 }
 
 // checkTermsName refuses a second document of one name for a client.
@@ -214,30 +195,7 @@ func (s *Service) DeleteTerms(ctx context.Context, poolID, id string) error {
 // ListTerms lists a pool's terms documents, at most 60 a page (the
 // model's MaxResults), 60 when the request leaves it out.
 func (s *Service) ListTerms(ctx context.Context, poolID string, page store.Page) ([]*Terms, string, error) {
-	if page.Limit <= 0 || page.Limit > 60 {
-		page.Limit = 60
-	}
-	var out []*Terms
-	var next string
-	err := s.view(ctx, func(tx store.Tx) error {
-		if err := requirePool(tx, poolID); err != nil {
-			return err
-		}
-		objs, n, err := tx.PoolObjects().List(poolID, kindTerms, page)
-		if err != nil {
-			return badPage(err)
-		}
-		for _, o := range objs {
-			t, err := termsFrom(o)
-			if err != nil {
-				return err
-			}
-			out = append(out, t)
-		}
-		next = n
-		return nil
-	})
-	return out, next, err
+	return listPoolObjects(s, ctx, poolID, kindTerms, page, 60, termsFrom)
 }
 
 // deleteClientTerms removes the terms documents of a client being deleted.
