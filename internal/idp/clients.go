@@ -170,10 +170,7 @@ func (s *Service) GetClient(ctx context.Context, poolID, clientID string) (*Clie
 			return err
 		}
 		var err error
-		c, err = getClient(tx, clientID)
-		if err == nil && c.PoolID != poolID {
-			return clientNotFound(clientID)
-		}
+		c, err = poolClient(tx, poolID, clientID)
 		return err
 	})
 	return c, err
@@ -194,6 +191,19 @@ func getClient(tx store.Tx, clientID string) (*Client, error) {
 	return clientFromRecord(r)
 }
 
+// poolClient reads a client that must belong to poolID: one of another
+// pool is as unknown as one that does not exist.
+func poolClient(tx store.Tx, poolID, clientID string) (*Client, error) {
+	c, err := getClient(tx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if c.PoolID != poolID {
+		return nil, clientNotFound(clientID)
+	}
+	return c, nil
+}
+
 // UpdateClient replaces a client's settings; like Cognito, settings the
 // request leaves out go back to their defaults (the adapter starts from
 // NewClientSettings). The secret is kept.
@@ -204,12 +214,8 @@ func (s *Service) UpdateClient(ctx context.Context, poolID, clientID string, in 
 		if err != nil {
 			return err
 		}
-		c, err = getClient(tx, clientID)
-		if err != nil {
+		if c, err = poolClient(tx, poolID, clientID); err != nil {
 			return err
-		}
-		if c.PoolID != poolID {
-			return clientNotFound(clientID)
 		}
 		next := in.ClientSettings
 		next.Secret, next.Secrets = c.Secret, c.Secrets
@@ -246,12 +252,8 @@ func (s *Service) DeleteClient(ctx context.Context, poolID, clientID string) err
 		if err := requirePool(tx, poolID); err != nil {
 			return err
 		}
-		c, err := getClient(tx, clientID)
-		if err != nil {
+		if _, err := poolClient(tx, poolID, clientID); err != nil {
 			return err
-		}
-		if c.PoolID != poolID {
-			return clientNotFound(clientID)
 		}
 		// What the pool keeps for this client alone goes with it.
 		for _, kind := range clientScopedKinds {

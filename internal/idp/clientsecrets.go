@@ -50,11 +50,8 @@ func (s *Service) changeSecrets(ctx context.Context, poolID, clientID string, ch
 			return err
 		}
 		var err error
-		if c, err = getClient(tx, clientID); err != nil {
+		if c, err = poolClient(tx, poolID, clientID); err != nil {
 			return err
-		}
-		if c.PoolID != poolID {
-			return clientNotFound(clientID)
 		}
 		if c.Secret == "" {
 			return Errorf(InvalidParameterException, "Client %s has no secret: secrets rotate only on a confidential client.", clientID)

@@ -114,14 +114,8 @@ func riskPool(tx store.Tx, poolID, clientID string) error {
 	if clientID == "" {
 		return nil
 	}
-	c, err := getClient(tx, clientID)
-	if err != nil {
-		return err
-	}
-	if c.PoolID != poolID {
-		return clientNotFound(clientID)
-	}
-	return nil
+	_, err = poolClient(tx, poolID, clientID)
+	return err
 }
 
 func riskKey(clientID string) string {

@@ -90,12 +90,8 @@ func (s *Service) CreateTerms(ctx context.Context, in Terms) (*Terms, error) {
 		if err := lockPool(tx, t.PoolID); err != nil {
 			return err
 		}
-		c, err := getClient(tx, t.ClientID)
-		if err != nil {
+		if _, err := poolClient(tx, t.PoolID, t.ClientID); err != nil {
 			return err
-		}
-		if c.PoolID != t.PoolID {
-			return clientNotFound(t.ClientID)
 		}
 		if err := checkTermsName(tx, &t); err != nil {
 			return err

@@ -79,12 +79,8 @@ func uiClient(tx store.Tx, poolID, clientID string, needDomain bool) (string, er
 	if clientID == "" || clientID == poolLevel {
 		return poolLevel, nil
 	}
-	c, err := getClient(tx, clientID)
-	if err != nil {
+	if _, err := poolClient(tx, poolID, clientID); err != nil {
 		return "", err
-	}
-	if c.PoolID != poolID {
-		return "", clientNotFound(clientID)
 	}
 	return clientID, nil
 }
