@@ -146,7 +146,7 @@ func (s *Service) completeDetails(ctx context.Context, typ string, in, old map[s
 	}
 	switch typ {
 	case ProviderGoogle:
-		setAll(d, map[string]string{
+		maps.Copy(d, map[string]string{
 			"attributes_url":                "https://people.googleapis.com/v1/people/me?personFields=",
 			"attributes_url_add_attributes": "true",
 			"authorize_url":                 "https://accounts.google.com/o/oauth2/v2/auth",
@@ -155,7 +155,7 @@ func (s *Service) completeDetails(ctx context.Context, typ string, in, old map[s
 			"token_url":                     "https://www.googleapis.com/oauth2/v4/token",
 		})
 	case ProviderAmazon:
-		setAll(d, map[string]string{
+		maps.Copy(d, map[string]string{
 			"attributes_url":                "https://api.amazon.com/user/profile",
 			"attributes_url_add_attributes": "false",
 			"authorize_url":                 "https://www.amazon.com/ap/oa",
@@ -163,7 +163,7 @@ func (s *Service) completeDetails(ctx context.Context, typ string, in, old map[s
 			"token_url":                     "https://api.amazon.com/auth/o2/token",
 		})
 	case ProviderApple:
-		setAll(d, map[string]string{
+		maps.Copy(d, map[string]string{
 			"attributes_url_add_attributes": "false",
 			"authorize_url":                 "https://appleid.apple.com/auth/authorize",
 			"oidc_issuer":                   "https://appleid.apple.com",
@@ -175,7 +175,7 @@ func (s *Service) completeDetails(ctx context.Context, typ string, in, old map[s
 		if d["api_version"] != "" {
 			v = "/" + d["api_version"]
 		}
-		setAll(d, map[string]string{
+		maps.Copy(d, map[string]string{
 			"attributes_url":                "https://graph.facebook.com" + v + "/me?fields=",
 			"attributes_url_add_attributes": "true",
 			"authorize_url":                 "https://www.facebook.com" + v + "/dialog/oauth",
@@ -192,10 +192,6 @@ func (s *Service) completeDetails(ctx context.Context, typ string, in, old map[s
 		}
 	}
 	return d, nil
-}
-
-func setAll(d, fixed map[string]string) {
-	maps.Copy(d, fixed)
 }
 
 // oidcEndpoints are the endpoint keys of an OIDC provider and the names
@@ -368,13 +364,7 @@ func duplicateProvider(name, poolID string) error {
 
 // getIdentityProvider reads one identity provider of a pool that exists.
 func getIdentityProvider(tx store.Tx, poolID, name string) (*IdentityProvider, *store.PoolObject, error) {
-	if err := requirePool(tx, poolID); err != nil {
-		return nil, nil, err
-	}
-	o, err := tx.PoolObjects().Get(poolID, kindIdentityProvider, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, identityProviderNotFound(name)
-	}
+	o, err := namedObject(tx, poolID, kindIdentityProvider, name, identityProviderNotFound)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -486,14 +476,7 @@ func (s *Service) UpdateIdentityProvider(ctx context.Context, in IdentityProvide
 // DeleteIdentityProvider deletes an identity provider.
 func (s *Service) DeleteIdentityProvider(ctx context.Context, poolID, name string) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		if err := requirePool(tx, poolID); err != nil {
-			return err
-		}
-		err := tx.PoolObjects().Delete(poolID, kindIdentityProvider, name)
-		if errors.Is(err, store.ErrNotFound) {
-			return identityProviderNotFound(name)
-		}
-		return err
+		return deleteNamedObject(tx, poolID, kindIdentityProvider, name, identityProviderNotFound)
 	})
 }
 

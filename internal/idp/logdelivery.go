@@ -88,17 +88,8 @@ func (s *Service) SetLogDelivery(ctx context.Context, poolID string, cfgs []LogC
 		if err := checkLogConfigurations(p, cfgs); err != nil {
 			return err
 		}
-		now := s.now()
-		o, err := tx.PoolObjects().Get(poolID, kindLogDelivery, keyLogDelivery)
-		if errors.Is(err, store.ErrNotFound) {
-			return tx.PoolObjects().Create(&store.PoolObject{PoolID: poolID, Kind: kindLogDelivery,
-				Key: keyLogDelivery, Body: body, CreatedAt: now, UpdatedAt: now})
-		}
-		if err != nil {
-			return err
-		}
-		o.Body, o.UpdatedAt = body, now
-		return tx.PoolObjects().Update(o)
+		_, err = putPoolObject(tx, poolID, kindLogDelivery, keyLogDelivery, body, s.now())
+		return err
 	})
 }
 

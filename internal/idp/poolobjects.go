@@ -2,9 +2,55 @@ package idp
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/ninshou/ninshou/internal/store"
 )
+
+// namedObject reads the object a request names in a pool that exists;
+// notFound is the kind's own error for a name the pool lacks.
+func namedObject(tx store.Tx, poolID, kind, key string, notFound func(string) error) (*store.PoolObject, error) {
+	if err := requirePool(tx, poolID); err != nil {
+		return nil, err
+	}
+	o, err := tx.PoolObjects().Get(poolID, kind, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound(key)
+	}
+	return o, err
+}
+
+// deleteNamedObject deletes the object a request names, as namedObject
+// reads it.
+func deleteNamedObject(tx store.Tx, poolID, kind, key string, notFound func(string) error) error {
+	if err := requirePool(tx, poolID); err != nil {
+		return err
+	}
+	err := tx.PoolObjects().Delete(poolID, kind, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound(key)
+	}
+	return err
+}
+
+// putPoolObject stores body as the pool's object of kind and key, creating
+// it or replacing its body, and returns what is stored.
+func putPoolObject(tx store.Tx, poolID, kind, key string, body []byte, now time.Time) (*store.PoolObject, error) {
+	o, err := tx.PoolObjects().Get(poolID, kind, key)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		o = &store.PoolObject{PoolID: poolID, Kind: kind, Key: key, Body: body, CreatedAt: now, UpdatedAt: now}
+		err = tx.PoolObjects().Create(o)
+	case err == nil:
+		o.Body, o.UpdatedAt = body, now
+		err = tx.PoolObjects().Update(o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
 
 // Helpers shared by the kinds of pool objects (resource servers, identity
 // providers, terms, ...): each kind decodes its own bodies.

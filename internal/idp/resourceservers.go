@@ -116,13 +116,7 @@ func (s *Service) CreateResourceServer(ctx context.Context, in ResourceServer) (
 func (s *Service) DescribeResourceServer(ctx context.Context, poolID, identifier string) (*ResourceServer, error) {
 	var out *ResourceServer
 	err := s.view(ctx, func(tx store.Tx) error {
-		if err := requirePool(tx, poolID); err != nil {
-			return err
-		}
-		o, err := tx.PoolObjects().Get(poolID, kindResourceServer, identifier)
-		if errors.Is(err, store.ErrNotFound) {
-			return resourceServerNotFound(identifier)
-		}
+		o, err := namedObject(tx, poolID, kindResourceServer, identifier, resourceServerNotFound)
 		if err != nil {
 			return err
 		}
@@ -144,13 +138,7 @@ func (s *Service) UpdateResourceServer(ctx context.Context, in ResourceServer) (
 		return nil, err
 	}
 	err = s.update(ctx, func(tx store.Tx) error {
-		if err := requirePool(tx, in.PoolID); err != nil {
-			return err
-		}
-		o, err := tx.PoolObjects().Get(in.PoolID, kindResourceServer, in.Identifier)
-		if errors.Is(err, store.ErrNotFound) {
-			return resourceServerNotFound(in.Identifier)
-		}
+		o, err := namedObject(tx, in.PoolID, kindResourceServer, in.Identifier, resourceServerNotFound)
 		if err != nil {
 			return err
 		}
@@ -168,14 +156,7 @@ func (s *Service) UpdateResourceServer(ctx context.Context, in ResourceServer) (
 // scopes keep them, as on AWS.
 func (s *Service) DeleteResourceServer(ctx context.Context, poolID, identifier string) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		if err := requirePool(tx, poolID); err != nil {
-			return err
-		}
-		err := tx.PoolObjects().Delete(poolID, kindResourceServer, identifier)
-		if errors.Is(err, store.ErrNotFound) {
-			return resourceServerNotFound(identifier)
-		}
-		return err
+		return deleteNamedObject(tx, poolID, kindResourceServer, identifier, resourceServerNotFound)
 	})
 }
 

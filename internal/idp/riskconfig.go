@@ -159,16 +159,8 @@ func (s *Service) SetRiskConfiguration(ctx context.Context, in RiskConfiguration
 			}
 			return nil
 		}
-		o, err := tx.PoolObjects().Get(in.PoolID, kindRiskConfiguration, key)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			return tx.PoolObjects().Create(&store.PoolObject{PoolID: in.PoolID, Kind: kindRiskConfiguration, Key: key,
-				Body: body, CreatedAt: now, UpdatedAt: now})
-		case err != nil:
-			return err
-		}
-		o.Body, o.UpdatedAt = body, now
-		return tx.PoolObjects().Update(o)
+		_, err := putPoolObject(tx, in.PoolID, kindRiskConfiguration, key, body, now)
+		return err
 	})
 	if err != nil {
 		return nil, err

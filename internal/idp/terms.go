@@ -3,7 +3,6 @@ package idp
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"time"
@@ -106,13 +105,7 @@ func (s *Service) CreateTerms(ctx context.Context, in Terms) (*Terms, error) {
 }
 
 func getTerms(tx store.Tx, poolID, id string) (*Terms, *store.PoolObject, error) {
-	if err := requirePool(tx, poolID); err != nil {
-		return nil, nil, err
-	}
-	o, err := tx.PoolObjects().Get(poolID, kindTerms, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, termsNotFound(id)
-	}
+	o, err := namedObject(tx, poolID, kindTerms, id, termsNotFound)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -177,14 +170,7 @@ func (s *Service) UpdateTerms(ctx context.Context, poolID, id string, in TermsUp
 // DeleteTerms deletes a terms document.
 func (s *Service) DeleteTerms(ctx context.Context, poolID, id string) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		if err := requirePool(tx, poolID); err != nil {
-			return err
-		}
-		err := tx.PoolObjects().Delete(poolID, kindTerms, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return termsNotFound(id)
-		}
-		return err
+		return deleteNamedObject(tx, poolID, kindTerms, id, termsNotFound)
 	})
 }
 

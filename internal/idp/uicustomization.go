@@ -112,15 +112,7 @@ func (s *Service) SetUICustomization(ctx context.Context, in UICustomization) (*
 		if err != nil {
 			return err
 		}
-		o, err := tx.PoolObjects().Get(in.PoolID, kindUICustomization, key)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			o = &store.PoolObject{PoolID: in.PoolID, Kind: kindUICustomization, Key: key, Body: body, CreatedAt: now, UpdatedAt: now}
-			err = tx.PoolObjects().Create(o)
-		case err == nil:
-			o.Body, o.UpdatedAt = body, now
-			err = tx.PoolObjects().Update(o)
-		}
+		o, err := putPoolObject(tx, in.PoolID, kindUICustomization, key, body, now)
 		if err != nil {
 			return err
 		}
