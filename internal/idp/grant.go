@@ -52,8 +52,11 @@ func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st
 
 // finish turns the outcome of a transaction into a Step, signing tokens if due.
 func (s *Service) finish(ctx context.Context, p *Pool, c *Client, step *Step, pending *pendingTokens) (*Step, error) {
-	s.kick() // a challenge may have queued a code
 	if pending == nil {
+		// A challenge may have queued a code. A grant never queues a
+		// message, and a needless wake-up costs the dispatcher a write
+		// transaction, so sign-ins and refreshes do not wake it.
+		s.kick()
 		return step, nil
 	}
 	res, err := s.sign(ctx, p, c, pending)
