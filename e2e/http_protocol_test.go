@@ -119,8 +119,8 @@ func TestHTTPProtocolErrors(t *testing.T) {
 		wantWireError(t, post(t, s, "SomeOtherService.InitiateAuth", strings.NewReader(`{}`)), 400, wireError{Type: "UnknownOperationException"})
 	})
 	t.Run("operation not built yet", func(t *testing.T) {
-		r := post(t, s, "AdminLinkProviderForUser", strings.NewReader(`{}`))
-		wantWireError(t, r, 400, wireError{Type: "UnsupportedOperationException", Message: "Ninshou does not implement AdminLinkProviderForUser yet."})
+		r := post(t, s, "UpdateAuthEventFeedback", strings.NewReader(`{}`))
+		wantWireError(t, r, 400, wireError{Type: "UnsupportedOperationException", Message: "Ninshou does not implement UpdateAuthEventFeedback yet."})
 	})
 	t.Run("oversized body", func(t *testing.T) {
 		big := `{"ClientId":"` + strings.Repeat("a", 2<<20) + `"}`

@@ -160,6 +160,62 @@ func TestSDKAuthEventsMFA(t *testing.T) {
 	}
 }
 
+// TestSDKAuthEventFeedback: an administrator's feedback on an event shows
+// in the user's history as its EventFeedback, from Provider "Admin"; later
+// feedback replaces earlier; unknown events, users and pools, and pools
+// without threat protection, are refused.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminUpdateAuthEventFeedback.html
+func TestSDKAuthEventFeedback(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.auditPool()
+	client := *e.client(pool).ClientId
+	e.verifiedUser(pool, "bo", "bo@example.com", "Perm#Pass1")
+	e.tokens(client, "bo", "Perm#Pass1")
+	e.Clock.Advance(time.Second)
+	e.tokens(client, "bo", "Perm#Pass1")
+	feedback := func(pool, user, id string, v types.FeedbackValueType) error {
+		_, err := e.c.AdminUpdateAuthEventFeedback(e.ctx, &cip.AdminUpdateAuthEventFeedbackInput{UserPoolId: aws.String(pool),
+			Username: aws.String(user), EventId: aws.String(id), FeedbackValue: v})
+		return err
+	}
+	evs := e.events(pool, "bo")
+	if len(evs) != 2 || evs[0].EventFeedback != nil || evs[1].EventFeedback != nil {
+		t.Fatalf("before feedback: %d events, feedback %+v %+v", len(evs), evs[0].EventFeedback, evs[len(evs)-1].EventFeedback)
+	}
+	older := aws.ToString(evs[1].EventId)
+	if err := feedback(pool, "bo", older, types.FeedbackValueTypeInvalid); err != nil {
+		t.Fatalf("AdminUpdateAuthEventFeedback: %v", err)
+	}
+	e.Clock.Advance(time.Minute)
+	if err := feedback(pool, "bo", older, types.FeedbackValueTypeValid); err != nil {
+		t.Fatalf("AdminUpdateAuthEventFeedback again: %v", err)
+	}
+	evs = e.events(pool, "bo")
+	if evs[0].EventFeedback != nil {
+		t.Errorf("the newer event has feedback: %+v", evs[0].EventFeedback)
+	}
+	got := evs[1].EventFeedback
+	// Dated by the second call, a minute after the event.
+	if got == nil || got.FeedbackValue != types.FeedbackValueTypeValid || aws.ToString(got.Provider) != "Admin" ||
+		got.FeedbackDate == nil || got.FeedbackDate.Sub(*evs[1].CreationDate) < time.Minute ||
+		got.FeedbackDate.Sub(e.Clock.Now()).Abs() > 5*time.Second {
+		t.Errorf("feedback %+v, want Valid from Admin at %v", got, e.Clock.Now())
+	}
+
+	wantErr[*types.ResourceNotFoundException](t, feedback(pool, "bo", "0b0e6e1e-0000-4000-8000-000000000000", types.FeedbackValueTypeValid),
+		"Auth event 0b0e6e1e-0000-4000-8000-000000000000 not found for user bo.")
+	wantErr[*types.UserNotFoundException](t, feedback(pool, "ghost", older, types.FeedbackValueTypeValid), "User does not exist.")
+	wantErr[*types.ResourceNotFoundException](t, feedback("us-east-1_nope", "bo", older, types.FeedbackValueTypeValid),
+		"User pool us-east-1_nope does not exist.")
+	plain := e.pool()
+	e.user(plain, "zed", "zed@example.com", "Perm#Pass1")
+	wantErr[*types.UserPoolAddOnNotEnabledException](t, feedback(plain, "zed", older, types.FeedbackValueTypeValid),
+		"Advanced security features are not enabled for this user pool.")
+	err := feedback(pool, "bo", older, "Maybe")
+	wantErr[*types.InvalidParameterException](t, err, "1 validation error detected: Value 'Maybe' at 'feedbackValue' "+
+		"failed to satisfy constraint: Member must satisfy enum value set: [Valid, Invalid]")
+}
+
 // TestSDKSendLimits: a user is sent at most five codes an hour by
 // ForgotPassword, ResendConfirmationCode and GetUserAttributeVerificationCode.
 func TestSDKSendLimits(t *testing.T) {

@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -48,6 +49,8 @@ type AuthEvent struct {
 	Response   string
 	Challenges []ChallengeResult
 	CreatedAt  time.Time
+	// Feedback is the latest feedback on the event, nil if none.
+	Feedback *store.EventFeedback
 }
 
 // ChallengeResult is one ChallengeResponseType: Password or Mfa, Success or Failure.
@@ -134,7 +137,7 @@ func (s *Service) AdminListUserAuthEvents(ctx context.Context, poolID, username 
 		out, next = make([]*AuthEvent, 0, len(evs)), n
 		for _, e := range evs {
 			v := &AuthEvent{ID: e.ID, Type: e.Type, Response: e.Response, CreatedAt: e.CreatedAt,
-				Challenges: make([]ChallengeResult, 0, len(e.Challenges))}
+				Challenges: make([]ChallengeResult, 0, len(e.Challenges)), Feedback: e.Feedback}
 			for _, c := range e.Challenges {
 				name, result, _ := strings.Cut(c, ":")
 				v.Challenges = append(v.Challenges, ChallengeResult{Name: name, Result: result})
@@ -144,6 +147,35 @@ func (s *Service) AdminListUserAuthEvents(ctx context.Context, poolID, username 
 		return nil
 	})
 	return out, next, err
+}
+
+// AdminUpdateAuthEventFeedback records an administrator's verdict on one of
+// a user's events (Valid or Invalid), shown by AdminListUserAuthEvents as
+// its EventFeedback with Provider "Admin", the name Cognito gives feedback
+// from an administrator. Later feedback replaces earlier. Cognito uses it to
+// tune its risk model; Ninshou assesses no risk, so it changes nothing else.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminUpdateAuthEventFeedback.html
+func (s *Service) AdminUpdateAuthEventFeedback(ctx context.Context, poolID, username, eventID, value string) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		p, err := getPool(tx, poolID)
+		if err != nil {
+			return err
+		}
+		if !p.recordsEvents() {
+			return errAddOnNotEnabled()
+		}
+		u, err := mustFindUser(tx, p, username)
+		if err != nil {
+			return err
+		}
+		err = tx.AuthEvents().SetFeedback(p.ID, u.Sub, eventID,
+			store.EventFeedback{Value: value, Provider: "Admin", At: s.now()})
+		if errors.Is(err, store.ErrNotFound) {
+			// The exception is modelled; its text is not published.
+			return Errorf(ResourceNotFoundException, "Auth event %s not found for user %s.", eventID, username)
+		}
+		return err
+	})
 }
 
 // Per-user sending limits. Cognito documents how many codes one user may be

@@ -499,11 +499,23 @@ type AuthEvent struct {
 	Challenges []string // "Password:Success", "Mfa:Failure", ...
 	IPAddress  string
 	CreatedAt  time.Time
+	// Feedback is the latest feedback on the event, nil if none.
+	Feedback *EventFeedback
+}
+
+// EventFeedback is feedback on an authentication event
+// (AdminUpdateAuthEventFeedback): Valid or Invalid, from whom, when.
+type EventFeedback struct {
+	Value    string
+	Provider string
+	At       time.Time
 }
 
 // AuthEventRepo stores authentication events.
 type AuthEventRepo interface {
 	Add(e *AuthEvent) error
+	// SetFeedback replaces the feedback of an event (else store.ErrNotFound).
+	SetFeedback(poolID, sub, id string, f EventFeedback) error
 	// List returns a user's events, newest first.
 	List(poolID, sub string, page Page) (events []*AuthEvent, next string, err error)
 	DeleteBefore(t time.Time) (int64, error)

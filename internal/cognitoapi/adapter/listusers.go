@@ -13,6 +13,7 @@ import (
 func (h *handlers) registerListUsers(m map[string]awsjson.Endpoint) {
 	m["ListUsers"] = awsjson.Op(h.listUsers)
 	m["AdminListUserAuthEvents"] = awsjson.Op(h.adminListUserAuthEvents)
+	m["AdminUpdateAuthEventFeedback"] = awsjson.Op(h.adminUpdateAuthEventFeedback)
 }
 
 // usersOut is a list of users, [] rather than absent when empty.
@@ -49,6 +50,10 @@ func (h *handlers) adminListUserAuthEvents(ctx context.Context, in *api.AdminLis
 			EventRisk:          &api.EventRiskType{RiskDecision: api.String("NoRisk"), CompromisedCredentialsDetected: api.Bool(false)},
 			ChallengeResponses: make([]api.ChallengeResponseType, 0, len(e.Challenges)),
 		}
+		if f := e.Feedback; f != nil {
+			ev.EventFeedback = &api.EventFeedbackType{FeedbackValue: api.String(f.Value),
+				Provider: api.String(f.Provider), FeedbackDate: ts(f.At)}
+		}
 		for _, c := range e.Challenges {
 			ev.ChallengeResponses = append(ev.ChallengeResponses, api.ChallengeResponseType{
 				ChallengeName: api.String(c.Name), ChallengeResponse: api.String(c.Result)})
@@ -56,4 +61,12 @@ func (h *handlers) adminListUserAuthEvents(ctx context.Context, in *api.AdminLis
 		out.AuthEvents = append(out.AuthEvents, ev)
 	}
 	return out, nil
+}
+
+func (h *handlers) adminUpdateAuthEventFeedback(ctx context.Context, in *api.AdminUpdateAuthEventFeedbackRequest) (*api.AdminUpdateAuthEventFeedbackResponse, error) {
+	err := h.svc.AdminUpdateAuthEventFeedback(ctx, str(in.UserPoolId), str(in.Username), str(in.EventId), str(in.FeedbackValue))
+	if err != nil {
+		return nil, err
+	}
+	return &api.AdminUpdateAuthEventFeedbackResponse{}, nil
 }

@@ -67,6 +67,27 @@ func testAuthEvents(t *testing.T, f *fixture) {
 	}
 	same(t, "List(missing user)", list("A", "nope", 10), []*store.AuthEvent{})
 
+	// Feedback: set, replaced, shown by List; only on the event named.
+	setFeedback := func(pool, sub, id string, fb store.EventFeedback) error {
+		return f.try(func(tx store.Tx) error { return tx.AuthEvents().SetFeedback(pool, sub, id, fb) })
+	}
+	invalid := store.EventFeedback{Value: "Invalid", Provider: "Admin", At: at(time.Hour)}
+	valid := store.EventFeedback{Value: "Valid", Provider: "Admin", At: at(2 * time.Hour)}
+	if err := setFeedback("A", "sub-1", "ev-7", invalid); err != nil {
+		t.Fatalf("SetFeedback: %v", err)
+	}
+	if err := setFeedback("A", "sub-1", "ev-7", valid); err != nil {
+		t.Fatalf("SetFeedback again: %v", err)
+	}
+	want[1].Feedback = &valid
+	same(t, "List(A, sub-1) after SetFeedback", list("A", "sub-1", 100), want)
+	if got := list("A", "sub-2", 100); got[1].Feedback != nil {
+		t.Errorf("feedback on A/sub-1's ev-7 shows on A/sub-2's: %+v", got[1].Feedback)
+	}
+	for _, k := range [][3]string{{"A", "sub-1", "nope"}, {"A", "nope", "ev-7"}, {"C", "sub-1", "ev-7"}} {
+		wantErr(t, fmt.Sprintf("SetFeedback%v", k), setFeedback(k[0], k[1], k[2], valid), store.ErrNotFound)
+	}
+
 	err := f.try(func(tx store.Tx) error { return tx.AuthEvents().Add(ev("A", "sub-1", 3)) })
 	wantExists(t, "Add duplicate ID", err, "auth_event")
 	err = f.try(func(tx store.Tx) error { return tx.AuthEvents().Add(ev("A", "nope", 1)) })

@@ -144,6 +144,9 @@ func testNewReposViewCannotWrite(t *testing.T, f *fixture) {
 			return tx.WebAuthn().Create(newCredential("A", "sub-1", []byte("c"), t0))
 		},
 		"AuthEvents.Add": func(tx store.Tx) error { return tx.AuthEvents().Add(newAuthEvent("A", "sub-1", "e", t0)) },
+		"AuthEvents.SetFeedback": func(tx store.Tx) error {
+			return tx.AuthEvents().SetFeedback("A", "sub-1", "ev-1", store.EventFeedback{Value: "Valid", Provider: "Admin", At: t0})
+		},
 		"AuthEvents.DeleteBefore": func(tx store.Tx) error {
 			_, err := tx.AuthEvents().DeleteBefore(at(time.Hour))
 			return err

@@ -34,7 +34,8 @@
 //     credential's ID, like a device's key, is unique in its pool;
 //   - AuthEvents: an event ID is unique per user (ExistsError "auth_event");
 //     List breaks ties in CreatedAt by ID descending; DeleteBefore purges
-//     every pool.
+//     every pool; SetFeedback replaces an event's feedback, ErrNotFound for
+//     an event of another user or pool.
 //
 // The tests never sleep: every time is passed in.
 package storetest
