@@ -19,6 +19,31 @@ func (h *handlers) registerIdentityProviders(m map[string]awsjson.Endpoint) {
 	m["DeleteIdentityProvider"] = awsjson.Op(h.deleteIdentityProvider)
 	m["ListIdentityProviders"] = awsjson.Op(h.listIdentityProviders)
 	m["GetSigningCertificate"] = awsjson.Op(h.getSigningCertificate)
+	m["AdminLinkProviderForUser"] = awsjson.Op(h.adminLinkProviderForUser)
+	m["AdminDisableProviderForUser"] = awsjson.Op(h.adminDisableProviderForUser)
+}
+
+func providerUser(in *api.ProviderUserIdentifierType) idp.ProviderUser {
+	if in == nil {
+		return idp.ProviderUser{}
+	}
+	return idp.ProviderUser{ProviderName: str(in.ProviderName), AttributeName: str(in.ProviderAttributeName),
+		AttributeValue: str(in.ProviderAttributeValue)}
+}
+
+func (h *handlers) adminLinkProviderForUser(ctx context.Context, in *api.AdminLinkProviderForUserRequest) (*api.AdminLinkProviderForUserResponse, error) {
+	err := h.svc.AdminLinkProviderForUser(ctx, str(in.UserPoolId), providerUser(in.DestinationUser), providerUser(in.SourceUser))
+	if err != nil {
+		return nil, err
+	}
+	return &api.AdminLinkProviderForUserResponse{}, nil
+}
+
+func (h *handlers) adminDisableProviderForUser(ctx context.Context, in *api.AdminDisableProviderForUserRequest) (*api.AdminDisableProviderForUserResponse, error) {
+	if err := h.svc.AdminDisableProviderForUser(ctx, str(in.UserPoolId), providerUser(in.User)); err != nil {
+		return nil, err
+	}
+	return &api.AdminDisableProviderForUserResponse{}, nil
 }
 
 func (h *handlers) getSigningCertificate(ctx context.Context, in *api.GetSigningCertificateRequest) (*api.GetSigningCertificateResponse, error) {
