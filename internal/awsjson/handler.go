@@ -51,6 +51,9 @@ type Endpoint struct {
 	// Call runs the operation on the decoded (and validated) input. A nil
 	// output is written as {}.
 	Call func(ctx context.Context, in any) (any, error)
+	// MaxBodyBytes, when set, bounds this operation's request body instead
+	// of Config.MaxBodyBytes.
+	MaxBodyBytes int64
 }
 
 // Op builds an Endpoint from a typed function.
@@ -232,7 +235,11 @@ func (h *handler) serve(r *http.Request, info *RequestInfo) (res result) {
 	}
 	info.Operation = op
 
-	body, rerr := h.readBody(r)
+	limit := h.c.MaxBodyBytes
+	if ep.MaxBodyBytes > 0 {
+		limit = ep.MaxBodyBytes
+	}
+	body, rerr := h.readBody(r, limit)
 	if rerr != nil {
 		return fail(rerr)
 	}
@@ -268,20 +275,20 @@ func (h *handler) serve(r *http.Request, info *RequestInfo) (res result) {
 	return result{status: http.StatusOK, body: b}
 }
 
-func (h *handler) readBody(r *http.Request) ([]byte, *Error) {
+func (h *handler) readBody(r *http.Request, limit int64) ([]byte, *Error) {
 	tooLarge := &Error{
 		Code:    CodeSerialization,
-		Message: "Request body is larger than " + strconv.FormatInt(h.c.MaxBodyBytes, 10) + " bytes.",
+		Message: "Request body is larger than " + strconv.FormatInt(limit, 10) + " bytes.",
 		Status:  http.StatusRequestEntityTooLarge,
 	}
-	if r.ContentLength > h.c.MaxBodyBytes {
+	if r.ContentLength > limit {
 		return nil, tooLarge
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, h.c.MaxBodyBytes+1))
+	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return nil, &Error{Code: CodeSerialization, Message: "Could not read the request body."}
 	}
-	if int64(len(b)) > h.c.MaxBodyBytes {
+	if int64(len(b)) > limit {
 		return nil, tooLarge
 	}
 	return b, nil

@@ -264,6 +264,9 @@ func (s *Service) DeleteClient(ctx context.Context, poolID, clientID string) err
 		if err := deleteClientTerms(tx, poolID, clientID); err != nil {
 			return err
 		}
+		if err := deleteClientBranding(tx, poolID, clientID); err != nil {
+			return err
+		}
 		return tx.Clients().Delete(clientID)
 	})
 }

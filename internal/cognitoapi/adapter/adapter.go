@@ -29,6 +29,7 @@ func Endpoints(svc *idp.Service) map[string]awsjson.Endpoint {
 	h.registerRiskConfiguration(m)
 	h.registerUICustomization(m)
 	h.registerTerms(m)
+	h.registerManagedLogin(m)
 	h.registerLogDelivery(m)
 	h.registerListUsers(m)
 	h.registerWebAuthn(m)
