@@ -163,6 +163,14 @@ func missing(name string) error {
 
 // clientFor loads the client (and for admin calls checks it belongs to the pool).
 func (s *Service) clientFor(ctx context.Context, admin bool, poolID, clientID string) (*Pool, *Client, error) {
+	return s.clientForThen(ctx, admin, poolID, clientID, nil)
+}
+
+// clientForThen is clientFor that also runs then, when given, in the same
+// read transaction once the pool and client are read; then's error ends
+// the call.
+func (s *Service) clientForThen(ctx context.Context, admin bool, poolID, clientID string,
+	then func(tx store.Tx, p *Pool, c *Client) error) (*Pool, *Client, error) {
 	var p *Pool
 	var c *Client
 	err := s.view(ctx, func(tx store.Tx) error {
@@ -180,11 +188,46 @@ func (s *Service) clientFor(ctx context.Context, admin bool, poolID, clientID st
 			return clientNotFound(clientID)
 		}
 		if p == nil {
-			p, err = getPool(tx, c.PoolID)
+			if p, err = getPool(tx, c.PoolID); err != nil {
+				return err
+			}
 		}
-		return err
+		if then != nil {
+			return then(tx, p, c)
+		}
+		return nil
 	})
 	return p, c, err
+}
+
+// readAheadResult holds what Start read for a flow in the transaction that
+// read the client, so that the flow needs no read transaction of its own
+// (a sign-in or refresh does every read it can in one). Each outcome,
+// error included, is used where the flow would have read it, so the order
+// of a flow's checks is unchanged.
+type readAheadResult struct {
+	userRead bool
+	user     *store.User
+	userErr  error
+
+	refreshRead bool
+	refresh     *pendingTokens
+	refreshErr  error
+}
+
+// readAhead does the first reads of the password and refresh flows.
+func (s *Service) readAhead(tx store.Tx, p *Pool, c *Client, in StartInput, r *readAheadResult) {
+	switch in.AuthFlow {
+	case "USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH":
+		if name := in.Params["USERNAME"]; name != "" {
+			r.userRead = true
+			r.user, r.userErr = findUser(tx, p, name)
+		}
+	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
+		if in.Params["REFRESH_TOKEN"] != "" && !c.RefreshRotation && c.AllowsFlow(FlowAllowRefresh) {
+			s.readRefresh(tx, p, c, in.Params, r)
+		}
+	}
 }
 
 // checkSecretHash verifies SECRET_HASH for clients that have a secret.
@@ -217,7 +260,11 @@ func checkSecretHash(c *Client, usernames []string, given string) error {
 // Start begins a sign-in.
 func (s *Service) Start(ctx context.Context, in StartInput) (*Step, error) {
 	ctx = withAdminFlow(ctx, in.Admin)
-	p, c, err := s.clientFor(ctx, in.Admin, in.PoolID, in.ClientID)
+	ahead := &readAheadResult{}
+	p, c, err := s.clientForThen(ctx, in.Admin, in.PoolID, in.ClientID, func(tx store.Tx, p *Pool, c *Client) error {
+		s.readAhead(tx, p, c, in, ahead)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -245,12 +292,12 @@ func (s *Service) Start(ctx context.Context, in StartInput) (*Step, error) {
 		if !c.AllowsFlow(allow) {
 			return nil, notEnabled(in.AuthFlow)
 		}
-		return s.passwordSignIn(ctx, p, c, in.Params)
+		return s.passwordSignIn(ctx, p, c, in.Params, ahead)
 	case "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN":
 		if !c.AllowsFlow(FlowAllowRefresh) {
 			return nil, notEnabled("REFRESH_TOKEN_AUTH")
 		}
-		return s.refresh(ctx, p, c, in.Params)
+		return s.refresh(ctx, p, c, in.Params, ahead)
 	case "USER_SRP_AUTH":
 		if !c.AllowsFlow(FlowAllowUserSRP) || !p.SRPEnabled() {
 			return nil, notEnabled(in.AuthFlow)
@@ -275,9 +322,10 @@ func (s *Service) Start(ctx context.Context, in StartInput) (*Step, error) {
 }
 
 // passwordSignIn is USER_PASSWORD_AUTH and ADMIN_USER_PASSWORD_AUTH (and
-// USER_AUTH's PASSWORD factor).
-func (s *Service) passwordSignIn(ctx context.Context, p *Pool, c *Client, params map[string]string) (*Step, error) {
-	sub, err := s.checkPassword(ctx, p, c, params)
+// USER_AUTH's PASSWORD factor). ahead, if not nil, may hold the user Start
+// read with the client.
+func (s *Service) passwordSignIn(ctx context.Context, p *Pool, c *Client, params map[string]string, ahead *readAheadResult) (*Step, error) {
+	sub, err := s.checkPassword(ctx, p, c, params, ahead)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +334,7 @@ func (s *Service) passwordSignIn(ctx context.Context, p *Pool, c *Client, params
 
 // checkPassword verifies USERNAME and PASSWORD with every check that comes
 // before them, counting a wrong password toward lockout; it returns the sub.
-func (s *Service) checkPassword(ctx context.Context, p *Pool, c *Client, params map[string]string) (string, error) {
+func (s *Service) checkPassword(ctx context.Context, p *Pool, c *Client, params map[string]string, ahead *readAheadResult) (string, error) {
 	username := params["USERNAME"]
 	if username == "" {
 		return "", missing("USERNAME")
@@ -299,11 +347,16 @@ func (s *Service) checkPassword(ctx context.Context, p *Pool, c *Client, params 
 		return "", missing("PASSWORD")
 	}
 	var u *store.User
-	err := s.view(ctx, func(tx store.Tx) error {
-		var err error
-		u, err = findUser(tx, p, username)
-		return err
-	})
+	var err error
+	if ahead != nil && ahead.userRead {
+		u, err = ahead.user, ahead.userErr
+	} else {
+		err = s.view(ctx, func(tx store.Tx) error {
+			var err error
+			u, err = findUser(tx, p, username)
+			return err
+		})
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		s.Hasher.DummyVerify(pw) // same work as a real check: timing tells nothing
 		if c.PreventUserExistenceErrors == "ENABLED" {

@@ -21,6 +21,32 @@ type pendingTokens struct {
 	authTime time.Time
 	// newDevice is NewDeviceMetadata of a sign-in on a tracking pool.
 	newDevice *NewDeviceMetadata
+	// signing is what signing needs, read in the grant's transaction; nil
+	// if it was not, and sign reads it.
+	signing *signingMaterial
+}
+
+// signingMaterial is what issuing a grant's tokens reads from the store:
+// the pool's keyring, and the user's groups, read at every issue so that a
+// membership change shows in the next sign-in or refresh.
+type signingMaterial struct {
+	keys   []*store.SigningKey
+	groups []*store.Group
+}
+
+// readSigning reads the signing material of a grant in the transaction
+// that made it, which saves sign a transaction of its own.
+func readSigning(tx store.Tx, pt *pendingTokens) error {
+	keys, err := tx.Keys().List(pt.family.PoolID)
+	if err != nil {
+		return err
+	}
+	groups, err := userGroups(tx, pt.family.PoolID, pt.user.Sub)
+	if err != nil {
+		return err
+	}
+	pt.signing = &signingMaterial{keys: keys, groups: groups}
+	return nil
 }
 
 // grantTokens records a new token family and its refresh token.
@@ -47,7 +73,8 @@ func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st
 	if err := s.recordSignIn(tx, p, u, st.EventID); err != nil {
 		return nil, err
 	}
-	return &pendingTokens{family: fam, refresh: value, user: u, eventID: st.EventID, authTime: fam.AuthTime, newDevice: newDevice}, nil
+	pt := &pendingTokens{family: fam, refresh: value, user: u, eventID: st.EventID, authTime: fam.AuthTime, newDevice: newDevice}
+	return pt, readSigning(tx, pt)
 }
 
 // finish turns the outcome of a transaction into a Step, signing tokens if due.
@@ -70,22 +97,13 @@ func (s *Service) finish(ctx context.Context, p *Pool, c *Client, step *Step, pe
 // sign issues the ID and access tokens of a grant.
 func (s *Service) sign(ctx context.Context, p *Pool, c *Client, pt *pendingTokens) (*AuthResult, error) {
 	res := &AuthResult{RefreshToken: pt.refresh, TokenType: "Bearer", ExpiresIn: int(c.AccessTTL() / time.Second)}
-	// The user's groups are read once per issue, with the keyring, so
-	// that a membership change shows in the next sign-in or refresh.
-	var keys []*store.SigningKey
-	var groups []*store.Group
-	err := s.view(ctx, func(tx store.Tx) error {
-		var err error
-		if keys, err = tx.Keys().List(p.ID); err != nil {
-			return err
+	if pt.signing == nil {
+		if err := s.view(ctx, func(tx store.Tx) error { return readSigning(tx, pt) }); err != nil {
+			return nil, err
 		}
-		groups, err = userGroups(tx, p.ID, pt.user.Sub)
-		return err
-	})
-	if err != nil {
-		return nil, err
 	}
-	names, roles, preferred := groupClaims(groups)
+	keys := pt.signing.keys
+	names, roles, preferred := groupClaims(pt.signing.groups)
 	claims := tokens.Claims{
 		PoolID: p.ID, ClientID: c.ID, Sub: pt.user.Sub, Username: pt.user.Username, Groups: names,
 		AuthTime: pt.authTime, EventID: pt.eventID, OriginJTI: pt.family.ID,
@@ -129,8 +147,10 @@ func idTokenAttributes(p *Pool, c *Client, u *store.User) map[string]string {
 	return out
 }
 
-// refresh is REFRESH_TOKEN_AUTH: new ID and access tokens from the same family.
-func (s *Service) refresh(ctx context.Context, p *Pool, c *Client, params map[string]string) (*Step, error) {
+// refresh is REFRESH_TOKEN_AUTH: new ID and access tokens from the same
+// family. ahead is the grant Start read with the client (readAhead), if
+// it did.
+func (s *Service) refresh(ctx context.Context, p *Pool, c *Client, params map[string]string, ahead *readAheadResult) (*Step, error) {
 	value := params["REFRESH_TOKEN"]
 	if value == "" {
 		return nil, missing("REFRESH_TOKEN")
@@ -140,22 +160,34 @@ func (s *Service) refresh(ctx context.Context, p *Pool, c *Client, params map[st
 		// refresh token rotation enabled." (exact error text unpublished)
 		return nil, Errorf(InvalidParameterException, "Refresh token rotation is enabled for this client; use GetTokensFromRefreshToken.")
 	}
-	var pt *pendingTokens
-	err := s.view(ctx, func(tx store.Tx) error {
-		_, fam, u, err := s.refreshGrant(tx, p, c, value)
-		if err != nil {
-			return err
+	if ahead == nil || !ahead.refreshRead {
+		ahead = &readAheadResult{}
+		if err := s.view(ctx, func(tx store.Tx) error { s.readRefresh(tx, p, c, params, ahead); return nil }); err != nil {
+			return nil, err
 		}
-		if err := checkSecretHash(c, []string{params["USERNAME"], u.Username, u.Sub}, params["SECRET_HASH"]); err != nil {
-			return err
-		}
-		pt = &pendingTokens{family: fam, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return s.finish(ctx, p, c, nil, pt)
+	if ahead.refreshErr != nil {
+		return nil, ahead.refreshErr
+	}
+	return s.finish(ctx, p, c, nil, ahead.refresh)
+}
+
+// readRefresh resolves a REFRESH_TOKEN_AUTH grant and its signing material
+// in tx; its outcome goes to r.
+func (s *Service) readRefresh(tx store.Tx, p *Pool, c *Client, params map[string]string, r *readAheadResult) {
+	r.refreshRead = true
+	_, fam, u, err := s.refreshGrant(tx, p, c, params["REFRESH_TOKEN"])
+	if err == nil {
+		err = checkSecretHash(c, []string{params["USERNAME"], u.Username, u.Sub}, params["SECRET_HASH"])
+	}
+	if err != nil {
+		r.refreshErr = err
+		return
+	}
+	pt := &pendingTokens{family: fam, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime}
+	if r.refreshErr = readSigning(tx, pt); r.refreshErr == nil {
+		r.refresh = pt
+	}
 }
 
 // refreshTokens is the grant of a checked refresh token without rotation.
@@ -164,7 +196,8 @@ func (s *Service) refreshTokens(tx store.Tx, p *Pool, c *Client, value string) (
 	if err != nil {
 		return nil, err
 	}
-	return &pendingTokens{family: fam, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime}, nil
+	pt := &pendingTokens{family: fam, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime}
+	return pt, readSigning(tx, pt)
 }
 
 // refreshGrant resolves a refresh token of this client to its row, family

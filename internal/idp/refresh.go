@@ -101,7 +101,7 @@ func (s *Service) GetTokensFromRefreshToken(ctx context.Context, clientID, clien
 			return err
 		}
 		pt = &pendingTokens{family: fam, refresh: next, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime}
-		return nil
+		return readSigning(tx, pt)
 	})
 	if err != nil {
 		return nil, err

@@ -136,7 +136,7 @@ func (s *Service) startFactor(ctx context.Context, p *Pool, c *Client, u *store.
 		if params["PASSWORD"] == "" {
 			return nil, missing("PASSWORD")
 		}
-		return s.passwordSignIn(ctx, p, c, params)
+		return s.passwordSignIn(ctx, p, c, params, nil)
 	case FactorPasswordSRP:
 		return s.srpStart(ctx, p, c, params, avail)
 	case FactorEmailOTP, FactorSMSOTP:
