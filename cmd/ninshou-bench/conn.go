@@ -21,30 +21,43 @@ import (
 // written by http.Request.Write and answers read by http.ReadResponse, so
 // the bytes on the wire and their parsing are net/http's own.
 type connPool struct {
-	mu   sync.Mutex
-	idle map[string][]*poolConn // by host:port
-	max  int                    // idle connections kept per host
+	mu      sync.Mutex
+	idle    map[string][]*poolConn // by host:port
+	max     int                    // idle connections kept per host
+	maxIdle time.Duration          // maxIdleAge, but in tests
 }
 
 type poolConn struct {
 	net.Conn
-	r *bufio.Reader
-	w *bufio.Writer
+	r         *bufio.Reader
+	w         *bufio.Writer
+	idleSince time.Time
 }
 
 const callTimeout = 30 * time.Second
 
+// maxIdleAge is how long a connection may wait in the pool. Servers close
+// idle keep-alive connections (Node.js after 5 s), and a request written
+// to one that is being closed fails; a request is a POST, never retried,
+// so the pool does not reuse a connection a server may have given up on.
+// Connections in steady use never reach it; ones left at the bottom of the
+// pool while fewer calls were in flight do.
+const maxIdleAge = 2 * time.Second
+
 func newConnPool(maxIdle int) *connPool {
-	return &connPool{idle: map[string][]*poolConn{}, max: max(maxIdle, 1)}
+	return &connPool{idle: map[string][]*poolConn{}, max: max(maxIdle, 1), maxIdle: maxIdleAge}
 }
 
 func (p *connPool) get(host string) (*poolConn, error) {
 	p.mu.Lock()
-	if list := p.idle[host]; len(list) > 0 {
+	for list := p.idle[host]; len(list) > 0; list = p.idle[host] {
 		c := list[len(list)-1]
 		p.idle[host] = list[:len(list)-1]
-		p.mu.Unlock()
-		return c, nil
+		if time.Since(c.idleSince) < p.maxIdle {
+			p.mu.Unlock()
+			return c, nil
+		}
+		c.Close()
 	}
 	p.mu.Unlock()
 	nc, err := net.DialTimeout("tcp", host, 5*time.Second)
@@ -58,6 +71,7 @@ func (p *connPool) get(host string) (*poolConn, error) {
 }
 
 func (p *connPool) put(host string, c *poolConn) {
+	c.idleSince = time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.idle[host]) >= p.max {
