@@ -383,8 +383,11 @@ func loadPeer(ctx context.Context, c *client, users int, limit time.Duration, pr
 	for p.Users < users && created[p.Users].Load() {
 		p.Users++
 	}
-	if err != nil && lctx.Err() != nil && ctx.Err() == nil {
-		err = nil // out of time: the pool is as large as it got
+	// Out of time: the pool is as large as it got. A call's connection
+	// deadline is lctx's, so its timeout may be seen a moment before lctx
+	// reports itself done.
+	if dl, _ := lctx.Deadline(); err != nil && ctx.Err() == nil && (lctx.Err() != nil || !time.Now().Before(dl)) {
+		err = nil
 	}
 	return p, time.Since(start), err
 }
