@@ -24,6 +24,7 @@ import (
 	"github.com/ninshou/ninshou/internal/idp/password"
 	"github.com/ninshou/ninshou/internal/idp/tokens"
 	"github.com/ninshou/ninshou/internal/importhttp"
+	"github.com/ninshou/ninshou/internal/oauth2http"
 	"github.com/ninshou/ninshou/internal/notify"
 	"github.com/ninshou/ninshou/internal/outboxhttp"
 	"github.com/ninshou/ninshou/internal/primitives"
@@ -137,6 +138,7 @@ func (a *App) routes() http.Handler {
 		mux.Handle("/_ninshou/outbox", outboxhttp.Handler(a.Store))
 	}
 	mux.Handle(importhttp.Path, importhttp.Handler(a.Service, a.Log))
+	mux.Handle(oauth2http.TokenPath, oauth2http.Handler(a.Service, a.Log))
 	mux.Handle("/", awsjson.NewHandler(awsjson.Config{
 		TargetPrefix: "AWSCognitoIdentityProviderService",
 		Endpoints:    adapter.Endpoints(a.Service),

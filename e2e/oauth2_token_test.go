@@ -1,0 +1,173 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestOAuth2TokenEndpoint: POST /oauth2/token, where the pool's OpenID
+// configuration points. The client credentials grant gives a confidential
+// client an access token for its custom scopes (all of them when it names
+// none), with client_secret_basic or client_secret_post, which
+// aws-jwt-verify accepts for that client and scope; the refresh_token grant
+// refreshes a user's sign-in; every refusal is a 400 with the RFC 6749 error
+// code Cognito answers.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
+func TestOAuth2TokenEndpoint(t *testing.T) {
+	s := startServerWith(t, "--public-url", "https://cognito-idp.us-east-1.amazonaws.com")
+	ctx := context.Background()
+	c := s.sdk()
+	poolID := *must[*cip.CreateUserPoolOutput](t, "CreateUserPool")(c.CreateUserPool(ctx,
+		&cip.CreateUserPoolInput{PoolName: aws.String("m2m")})).UserPool.Id
+	must[*cip.CreateResourceServerOutput](t, "CreateResourceServer")(c.CreateResourceServer(ctx, &cip.CreateResourceServerInput{
+		UserPoolId: &poolID, Identifier: aws.String("api"), Name: aws.String("API"),
+		Scopes: []types.ResourceServerScopeType{{ScopeName: aws.String("read"), ScopeDescription: aws.String("r")},
+			{ScopeName: aws.String("write"), ScopeDescription: aws.String("w")}}}))
+	m2m := must[*cip.CreateUserPoolClientOutput](t, "CreateUserPoolClient")(c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
+		UserPoolId: &poolID, ClientName: aws.String("service"), GenerateSecret: true,
+		AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeClientCredentials}, AllowedOAuthFlowsUserPoolClient: true,
+		AllowedOAuthScopes: []string{"api/read", "api/write"}})).UserPoolClient
+	id, secret := *m2m.ClientId, *m2m.ClientSecret
+
+	type answer struct {
+		status int
+		body   map[string]any
+	}
+	post := func(form url.Values, basic string) answer {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/oauth2/token", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if basic != "" {
+			req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(basic)))
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var body map[string]any
+		if err := json.Unmarshal(b, &body); err != nil {
+			t.Fatalf("answer is not JSON: %s", b)
+		}
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("Content-Type %q", ct)
+		}
+		return answer{resp.StatusCode, body}
+	}
+	claims := func(tok string) map[string]any {
+		t.Helper()
+		parts := strings.Split(tok, ".")
+		if len(parts) != 3 {
+			t.Fatalf("not a JWS: %q", tok)
+		}
+		b, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+
+	// client_secret_basic, one scope.
+	a := post(url.Values{"grant_type": {"client_credentials"}, "scope": {"api/read"}}, id+":"+secret)
+	if a.status != 200 || a.body["token_type"] != "Bearer" || a.body["expires_in"] != float64(3600) || len(a.body) != 3 {
+		t.Fatalf("client credentials: %d %v", a.status, a.body)
+	}
+	tok := a.body["access_token"].(string)
+	got := claims(tok)
+	keys := make([]string, 0, len(got))
+	for k := range got {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if diff := cmp.Diff([]string{"auth_time", "client_id", "exp", "iat", "iss", "jti", "scope", "sub", "token_use", "version"}, keys); diff != "" {
+		t.Errorf("claims of a client-credentials token (-want +got):\n%s", diff)
+	}
+	if got["sub"] != id || got["client_id"] != id || got["scope"] != "api/read" || got["token_use"] != "access" || got["version"] != float64(2) {
+		t.Errorf("claims %v", got)
+	}
+
+	// aws-jwt-verify, as the API behind it checks: this client, this scope.
+	resp, err := http.Get(s.URL + "/" + poolID + "/.well-known/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	input, _ := json.Marshal(map[string]any{"userPoolId": poolID, "clientId": id, "scope": "api/read", "accessToken": tok, "jwks": json.RawMessage(jwks)})
+	cmd := exec.Command("node", "verify-m2m.mjs")
+	cmd.Dir, cmd.Stdin = jsDir(t), bytes.NewReader(input)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if out, err := cmd.Output(); err != nil || !strings.Contains(string(out), `"scope":"api/read"`) {
+		t.Errorf("aws-jwt-verify: %v %s\n%s", err, out, stderr.String())
+	}
+
+	// client_secret_post, no scope: every custom scope of the client.
+	a = post(url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}}, "")
+	if a.status != 200 || claims(a.body["access_token"].(string))["scope"] != "api/read api/write" {
+		t.Errorf("client_secret_post without scope: %d %v", a.status, a.body)
+	}
+	// The token names no user: the user APIs refuse it.
+	_, err = c.GetUser(ctx, &cip.GetUserInput{AccessToken: aws.String(tok)})
+	wantErr[*types.NotAuthorizedException](t, err, "Access Token does not have required scopes")
+
+	// A user's refresh token at the token endpoint (a public client).
+	app := *must[*cip.CreateUserPoolClientOutput](t, "CreateUserPoolClient")(c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
+		UserPoolId: &poolID, ClientName: aws.String("app"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})).UserPoolClient.ClientId
+	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser")(c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: &poolID,
+		Username: aws.String("ana"), MessageAction: types.MessageActionTypeSuppress}))
+	must[*cip.AdminSetUserPasswordOutput](t, "AdminSetUserPassword")(c.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+		UserPoolId: &poolID, Username: aws.String("ana"), Password: aws.String("Perm#Pass1"), Permanent: true}))
+	auth := must[*cip.InitiateAuthOutput](t, "InitiateAuth")(c.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &app,
+		AuthFlow: types.AuthFlowTypeUserPasswordAuth, AuthParameters: map[string]string{"USERNAME": "ana", "PASSWORD": "Perm#Pass1"}}))
+	a = post(url.Values{"grant_type": {"refresh_token"}, "client_id": {app}, "refresh_token": {*auth.AuthenticationResult.RefreshToken}}, "")
+	if a.status != 200 || a.body["refresh_token"] != nil || a.body["id_token"] == nil ||
+		claims(a.body["access_token"].(string))["username"] != "ana" {
+		t.Errorf("refresh_token grant: %d %v", a.status, a.body)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		form  url.Values
+		basic string
+		want  string
+	}{
+		{"a wrong secret", url.Values{"grant_type": {"client_credentials"}}, id + ":not-the-secret", "invalid_client"},
+		{"no secret for a confidential client", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}}, "", "invalid_client"},
+		{"an unknown client", url.Values{"grant_type": {"client_credentials"}}, "nobody:x", "invalid_client"},
+		{"a scope the client lacks", url.Values{"grant_type": {"client_credentials"}, "scope": {"api/read api/admin"}}, id + ":" + secret, "invalid_scope"},
+		{"a user scope", url.Values{"grant_type": {"client_credentials"}, "scope": {"openid"}}, id + ":" + secret, "invalid_scope"},
+		{"a public client", url.Values{"grant_type": {"client_credentials"}, "client_id": {app}}, "", "unauthorized_client"},
+		{"the password grant", url.Values{"grant_type": {"password"}, "client_id": {app}}, "", "unsupported_grant_type"},
+		{"no grant type", url.Values{"client_id": {app}}, "", "invalid_request"},
+		{"no refresh token", url.Values{"grant_type": {"refresh_token"}, "client_id": {app}}, "", "invalid_request"},
+		{"an unknown refresh token", url.Values{"grant_type": {"refresh_token"}, "client_id": {app}, "refresh_token": {"nope"}}, "", "invalid_grant"},
+		{"a code never issued", url.Values{"grant_type": {"authorization_code"}, "client_id": {app}, "code": {"abc"}}, "", "invalid_grant"},
+	} {
+		if a := post(tc.form, tc.basic); a.status != 400 || a.body["error"] != tc.want || len(a.body) != 1 {
+			t.Errorf("%s: %d %v; want 400 %s", tc.name, a.status, a.body, tc.want)
+		}
+	}
+	if resp, err := http.Get(s.URL + "/oauth2/token"); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET /oauth2/token: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+}

@@ -1,0 +1,120 @@
+// Package oauth2http serves the user pool's OAuth 2.0 token endpoint
+// (POST /oauth2/token): a thin adapter from the form-encoded request and
+// HTTP Basic client authentication of RFC 6749 to idp.Service.Token, and
+// back to JSON.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
+package oauth2http
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/ninshou/ninshou/internal/idp"
+)
+
+// TokenPath is where the token endpoint is served.
+const TokenPath = "/oauth2/token"
+
+// maxForm bounds the request body: a token request is a few short fields.
+const maxForm = 64 << 10
+
+// Handler serves TokenPath.
+func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "invalid_request"})
+			return
+		}
+		in, ok := parse(w, r)
+		if !ok {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+			return
+		}
+		out, err := svc.Token(r.Context(), in)
+		var oe *idp.OAuthError
+		switch {
+		case errors.As(err, &oe):
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": oe.Code})
+		case err != nil:
+			log.ErrorContext(r.Context(), "oauth2: token", slog.String("grant_type", in.GrantType), slog.Any("err", err))
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
+		default:
+			writeJSON(w, http.StatusOK, tokenResponse{AccessToken: out.AccessToken, IDToken: out.IDToken,
+				RefreshToken: out.RefreshToken, TokenType: "Bearer", ExpiresIn: out.ExpiresIn})
+		}
+	})
+}
+
+// tokenResponse is RFC 6749 §5.1's answer, with OpenID Connect's id_token.
+type tokenResponse struct {
+	IDToken      string `json:"id_token,omitempty"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	ExpiresIn    int    `json:"expires_in"`
+	TokenType    string `json:"token_type"`
+}
+
+// parse reads the form and the client's credentials: HTTP Basic
+// (client_secret_basic) or client_id and client_secret in the form
+// (client_secret_post). Both at once must name the same client.
+func parse(w http.ResponseWriter, r *http.Request) (idp.TokenRequest, bool) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return idp.TokenRequest{}, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		return idp.TokenRequest{}, false
+	}
+	f := r.PostForm
+	in := idp.TokenRequest{GrantType: f.Get("grant_type"), ClientID: f.Get("client_id"), ClientSecret: f.Get("client_secret"),
+		Scope: f.Get("scope"), RefreshToken: f.Get("refresh_token"), Code: f.Get("code")}
+	if h := r.Header.Get("Authorization"); h != "" {
+		id, secret, ok := basicAuth(h)
+		if !ok || in.ClientID != "" && in.ClientID != id || in.ClientSecret != "" {
+			return idp.TokenRequest{}, false
+		}
+		in.ClientID, in.ClientSecret = id, secret
+	}
+	return in, true
+}
+
+// basicAuth decodes "Basic base64(id:secret)", each part form-encoded as
+// RFC 6749 §2.3.1 asks (clients that do not encode send the same bytes).
+func basicAuth(h string) (id, secret string, ok bool) {
+	scheme, enc, found := strings.Cut(h, " ")
+	if !found || !strings.EqualFold(scheme, "Basic") {
+		return "", "", false
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+	if err != nil {
+		return "", "", false
+	}
+	id, secret, ok = strings.Cut(string(raw), ":")
+	if !ok {
+		return "", "", false
+	}
+	if id, err = url.QueryUnescape(id); err != nil {
+		return "", "", false
+	}
+	if secret, err = url.QueryUnescape(secret); err != nil {
+		return "", "", false
+	}
+	return id, secret, true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json;charset=UTF-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
