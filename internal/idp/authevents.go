@@ -113,20 +113,27 @@ func errAddOnNotEnabled() error {
 	return Errorf(UserPoolAddOnNotEnabledException, "Advanced security features are not enabled for this user pool.")
 }
 
+// eventsUser finds the user whose events an admin operation names, in a
+// pool that keeps events.
+func eventsUser(tx store.Tx, poolID, username string) (*Pool, *store.User, error) {
+	p, err := getPool(tx, poolID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !p.recordsEvents() {
+		return nil, nil, errAddOnNotEnabled()
+	}
+	u, err := mustFindUser(tx, p, username)
+	return p, u, err
+}
+
 // AdminListUserAuthEvents lists a user's events, newest first.
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminListUserAuthEvents.html
 func (s *Service) AdminListUserAuthEvents(ctx context.Context, poolID, username string, page store.Page) ([]*AuthEvent, string, error) {
 	var out []*AuthEvent
 	var next string
 	err := s.view(ctx, func(tx store.Tx) error {
-		p, err := getPool(tx, poolID)
-		if err != nil {
-			return err
-		}
-		if !p.recordsEvents() {
-			return errAddOnNotEnabled()
-		}
-		u, err := mustFindUser(tx, p, username)
+		_, u, err := eventsUser(tx, poolID, username)
 		if err != nil {
 			return err
 		}
@@ -157,14 +164,7 @@ func (s *Service) AdminListUserAuthEvents(ctx context.Context, poolID, username 
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminUpdateAuthEventFeedback.html
 func (s *Service) AdminUpdateAuthEventFeedback(ctx context.Context, poolID, username, eventID, value string) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		p, err := getPool(tx, poolID)
-		if err != nil {
-			return err
-		}
-		if !p.recordsEvents() {
-			return errAddOnNotEnabled()
-		}
-		u, err := mustFindUser(tx, p, username)
+		p, u, err := eventsUser(tx, poolID, username)
 		if err != nil {
 			return err
 		}
