@@ -47,9 +47,9 @@ func TestOAuth2TokenEndpoint(t *testing.T) {
 		status int
 		body   map[string]any
 	}
-	post := func(form url.Values, basic string) answer {
+	postTo := func(path string, form url.Values, basic string) answer {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, s.URL+"/oauth2/token", strings.NewReader(form.Encode()))
+		req, _ := http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		if basic != "" {
 			req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(basic)))
@@ -61,6 +61,12 @@ func TestOAuth2TokenEndpoint(t *testing.T) {
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
 		var body map[string]any
+		if path == "/oauth2/revoke" && resp.StatusCode == 200 {
+			if len(b) != 0 {
+				t.Errorf("revoke answered %q; want an empty body", b)
+			}
+			return answer{resp.StatusCode, nil}
+		}
 		if err := json.Unmarshal(b, &body); err != nil {
 			t.Fatalf("answer is not JSON: %s", b)
 		}
@@ -69,6 +75,7 @@ func TestOAuth2TokenEndpoint(t *testing.T) {
 		}
 		return answer{resp.StatusCode, body}
 	}
+	post := func(form url.Values, basic string) answer { t.Helper(); return postTo("/oauth2/token", form, basic) }
 	claims := func(tok string) map[string]any {
 		t.Helper()
 		parts := strings.Split(tok, ".")
@@ -142,6 +149,32 @@ func TestOAuth2TokenEndpoint(t *testing.T) {
 		claims(a.body["access_token"].(string))["username"] != "ana" {
 		t.Errorf("refresh_token grant: %d %v", a.status, a.body)
 	}
+
+	// /oauth2/revoke: the refresh token and the access tokens from it.
+	refresh := *auth.AuthenticationResult.RefreshToken
+	for _, tc := range []struct {
+		name   string
+		form   url.Values
+		basic  string
+		status int
+		want   string
+	}{
+		{"no token", url.Values{"client_id": {app}}, "", 400, "invalid_request"},
+		{"an ID token", url.Values{"client_id": {app}, "token": {*auth.AuthenticationResult.IdToken}}, "", 400, "unsupported_token_type"},
+		{"bad client credentials", url.Values{"token": {refresh}}, id + ":not-the-secret", 401, "invalid_client"},
+		{"a token it does not know", url.Values{"client_id": {app}, "token": {"nope"}}, "", 200, ""},
+		{"the refresh token", url.Values{"client_id": {app}, "token": {refresh}}, "", 200, ""},
+	} {
+		a := postTo("/oauth2/revoke", tc.form, tc.basic)
+		if a.status != tc.status || tc.want != "" && a.body["error"] != tc.want {
+			t.Errorf("revoke, %s: %d %v; want %d %s", tc.name, a.status, a.body, tc.status, tc.want)
+		}
+	}
+	if a := post(url.Values{"grant_type": {"refresh_token"}, "client_id": {app}, "refresh_token": {refresh}}, ""); a.body["error"] != "invalid_grant" {
+		t.Errorf("refresh after revocation: %d %v", a.status, a.body)
+	}
+	_, err = c.GetUser(ctx, &cip.GetUserInput{AccessToken: auth.AuthenticationResult.AccessToken})
+	wantErr[*types.NotAuthorizedException](t, err, "Access Token has been revoked")
 
 	for _, tc := range []struct {
 		name  string

@@ -138,7 +138,9 @@ func (a *App) routes() http.Handler {
 		mux.Handle("/_ninshou/outbox", outboxhttp.Handler(a.Store))
 	}
 	mux.Handle(importhttp.Path, importhttp.Handler(a.Service, a.Log))
-	mux.Handle(oauth2http.TokenPath, oauth2http.Handler(a.Service, a.Log))
+	oauth := oauth2http.Handler(a.Service, a.Log)
+	mux.Handle(oauth2http.TokenPath, oauth)
+	mux.Handle(oauth2http.RevokePath, oauth)
 	mux.Handle("/", awsjson.NewHandler(awsjson.Config{
 		TargetPrefix: "AWSCognitoIdentityProviderService",
 		Endpoints:    adapter.Endpoints(a.Service),

@@ -1,8 +1,10 @@
 // Package oauth2http serves the user pool's OAuth 2.0 token endpoint
-// (POST /oauth2/token): a thin adapter from the form-encoded request and
-// HTTP Basic client authentication of RFC 6749 to idp.Service.Token, and
+// (POST /oauth2/token) and revocation endpoint (POST /oauth2/revoke): thin
+// adapters from the form-encoded requests and HTTP Basic client
+// authentication of RFC 6749 to idp.Service.Token and RevokeToken, and
 // back to JSON.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
+// https://docs.aws.amazon.com/cognito/latest/developerguide/revocation-endpoint.html
 package oauth2http
 
 import (
@@ -18,20 +20,36 @@ import (
 	"github.com/ninshou/ninshou/internal/idp"
 )
 
-// TokenPath is where the token endpoint is served.
-const TokenPath = "/oauth2/token"
+// Where the endpoints are served.
+const (
+	TokenPath  = "/oauth2/token"
+	RevokePath = "/oauth2/revoke"
+)
 
 // maxForm bounds the request body: a token request is a few short fields.
 const maxForm = 64 << 10
 
-// Handler serves TokenPath.
+// Handler serves TokenPath and RevokePath.
 func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(TokenPath, post(tokenHandler(svc, log)))
+	mux.Handle(RevokePath, post(revokeHandler(svc, log)))
+	return mux
+}
+
+func post(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "invalid_request"})
 			return
 		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func tokenHandler(svc *idp.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, ok := parse(w, r)
 		if !ok {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
@@ -48,6 +66,38 @@ func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 		default:
 			writeJSON(w, http.StatusOK, tokenResponse{AccessToken: out.AccessToken, IDToken: out.IDToken,
 				RefreshToken: out.RefreshToken, TokenType: "Bearer", ExpiresIn: out.ExpiresIn})
+		}
+	})
+}
+
+// revokeHandler revokes a refresh token and the access tokens issued from
+// it (RevokeToken's rules): 200 with an empty body, also for a token it
+// does not know; 401 invalid_client for bad client credentials; 400
+// unsupported_token_type for a JWT; 400 invalid_request without a token or
+// when the client does not allow revocation.
+func revokeHandler(svc *idp.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, ok := parse(w, r)
+		token := r.PostForm.Get("token")
+		if !ok || token == "" || in.ClientID == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+			return
+		}
+		err := svc.RevokeToken(r.Context(), in.ClientID, in.ClientSecret, token)
+		var e *idp.Error
+		switch {
+		case err == nil:
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusOK)
+		case errors.As(err, &e) && e.Code == idp.UnauthorizedException:
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
+		case errors.As(err, &e) && e.Code == idp.UnsupportedTokenTypeException:
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_token_type"})
+		case errors.As(err, &e) && e.Code == idp.UnsupportedOperationException:
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+		default:
+			log.ErrorContext(r.Context(), "oauth2: revoke", slog.Any("err", err))
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
 		}
 	})
 }
