@@ -130,6 +130,11 @@ func TestOAuth2TokenEndpoint(t *testing.T) {
 	if a.status != 200 || claims(a.body["access_token"].(string))["scope"] != "api/read api/write" {
 		t.Errorf("client_secret_post without scope: %d %v", a.status, a.body)
 	}
+	// A scope named twice is granted once.
+	a = post(url.Values{"grant_type": {"client_credentials"}, "scope": {"api/write api/read api/write"}}, id+":"+secret)
+	if a.status != 200 || claims(a.body["access_token"].(string))["scope"] != "api/write api/read" {
+		t.Errorf("a repeated scope: %d %v", a.status, a.body)
+	}
 	// The token names no user: the user APIs refuse it.
 	_, err = c.GetUser(ctx, &cip.GetUserInput{AccessToken: aws.String(tok)})
 	wantErr[*types.NotAuthorizedException](t, err, "Access Token does not have required scopes")

@@ -86,6 +86,13 @@ func brandingNotFound(id string) error {
 	return Errorf(ResourceNotFoundException, "Managed login branding style %s does not exist.", id)
 }
 
+// normalize treats a JSON null as no settings.
+func (in *BrandingInput) normalize() {
+	if bytes.Equal(bytes.TrimSpace(in.Settings), []byte("null")) {
+		in.Settings = nil
+	}
+}
+
 // checkBrandingInput applies the request's rules: defaults exclude
 // settings and assets; settings are a JSON object; each asset's bytes are
 // an image of its extension, one per category and color mode.
@@ -93,7 +100,7 @@ func checkBrandingInput(in BrandingInput) error {
 	if in.UseCognitoProvidedValues && (len(in.Settings) > 0 || len(in.Assets) > 0) {
 		return Errorf(InvalidParameterException, "Settings and Assets must be omitted when UseCognitoProvidedValues is true.")
 	}
-	if len(in.Settings) > 0 && !bytes.Equal(in.Settings, []byte("null")) {
+	if len(in.Settings) > 0 {
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(in.Settings, &obj); err != nil {
 			return Errorf(InvalidParameterException, "Settings must be a JSON object.")
@@ -194,15 +201,13 @@ func clientBranding(tx store.Tx, poolID, clientID string) (string, error) {
 
 // CreateManagedLoginBranding gives an app client its branding style.
 func (s *Service) CreateManagedLoginBranding(ctx context.Context, poolID, clientID string, in BrandingInput) (*ManagedLoginBranding, error) {
+	in.normalize()
 	if err := checkBrandingInput(in); err != nil {
 		return nil, err
 	}
 	now := s.now()
 	m := &ManagedLoginBranding{ID: uuid.New().String(), PoolID: poolID, ClientID: clientID,
-		UseCognitoProvidedValues: in.UseCognitoProvidedValues, Assets: in.Assets, CreatedAt: now, UpdatedAt: now}
-	if len(in.Settings) > 0 && !bytes.Equal(in.Settings, []byte("null")) {
-		m.Settings = in.Settings
-	}
+		UseCognitoProvidedValues: in.UseCognitoProvidedValues, Settings: in.Settings, Assets: in.Assets, CreatedAt: now, UpdatedAt: now}
 	body, err := m.body()
 	if err != nil {
 		return nil, err
@@ -279,6 +284,7 @@ func (s *Service) DescribeManagedLoginBrandingByClient(ctx context.Context, pool
 // UpdateManagedLoginBranding changes a style: back to Cognito's defaults,
 // or merged with new settings and assets.
 func (s *Service) UpdateManagedLoginBranding(ctx context.Context, poolID, id string, in BrandingInput) (*ManagedLoginBranding, error) {
+	in.normalize()
 	if err := checkBrandingInput(in); err != nil {
 		return nil, err
 	}

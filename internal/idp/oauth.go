@@ -109,7 +109,12 @@ func (s *Service) clientCredentials(ctx context.Context, p *Pool, c *Client, sco
 				return nil, oauthError("invalid_scope")
 			}
 		}
-		granted = slices.Compact(requested)
+		granted = nil
+		for _, sc := range requested {
+			if !slices.Contains(granted, sc) {
+				granted = append(granted, sc)
+			}
+		}
 	}
 	if len(granted) == 0 {
 		return nil, oauthError("invalid_scope")
