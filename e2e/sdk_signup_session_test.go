@@ -70,6 +70,38 @@ func TestSDKSignUpSessionSignsIn(t *testing.T) {
 	wantErr[*types.NotAuthorizedException](t, err, "Invalid session for the user.")
 }
 
+// TestSDKSignUpSessionToConfirm: SignUp answers a Session that
+// ConfirmSignUp may present, as Amplify does for USER_AUTH sign-in after
+// sign-up: only the same user's; a refused one is not spent.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_SignUp.html (Session)
+func TestSDKSignUpSessionToConfirm(t *testing.T) {
+	e := newSDKEnv(t)
+	_, client := e.otpSignUpPool(types.ExplicitAuthFlowsTypeAllowUserPasswordAuth)
+	ann := must[*cip.SignUpOutput](t, "SignUp")(e.signUp(client, "ann", "Perm#Pass1", "ann@example.com"))
+	bo := must[*cip.SignUpOutput](t, "SignUp")(e.signUp(client, "bo", "Perm#Pass1", "bo@example.com"))
+	if len(aws.ToString(ann.Session)) < 20 || aws.ToString(ann.Session) == aws.ToString(bo.Session) {
+		t.Fatalf("SignUp Sessions %q and %q; want a session each", aws.ToString(ann.Session), aws.ToString(bo.Session))
+	}
+	confirm := func(session *string) (*cip.ConfirmSignUpOutput, error) {
+		return e.c.ConfirmSignUp(e.ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(client), Username: aws.String("ann"),
+			ConfirmationCode: aws.String(e.code("ann@example.com", 1)), Session: session})
+	}
+	_, err := confirm(bo.Session)
+	wantErr[*types.NotAuthorizedException](t, err, "Invalid session for the user.")
+	_, err = confirm(aws.String("AYABeNotASessionOfThisServer00000000"))
+	wantErr[*types.NotAuthorizedException](t, err, "Invalid session for the user.")
+	confirmed := must[*cip.ConfirmSignUpOutput](t, "ConfirmSignUp with SignUp's session")(confirm(ann.Session))
+	out := must[*cip.InitiateAuthOutput](t, "InitiateAuth USER_AUTH")(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{
+		ClientId: aws.String(client), AuthFlow: types.AuthFlowTypeUserAuth, Session: confirmed.Session,
+		AuthParameters: map[string]string{"USERNAME": "ann"}}))
+	if out.AuthenticationResult == nil {
+		t.Fatalf("USER_AUTH after ConfirmSignUp: challenge %q", out.ChallengeName)
+	}
+	// A session refused for another user is not spent: bo confirms with his.
+	must[*cip.ConfirmSignUpOutput](t, "ConfirmSignUp of bo with his session")(e.c.ConfirmSignUp(e.ctx, &cip.ConfirmSignUpInput{
+		ClientId: aws.String(client), Username: aws.String("bo"), ConfirmationCode: aws.String(e.code("bo@example.com", 1)), Session: bo.Session}))
+}
+
 // TestSDKPasswordlessSignUp: with EMAIL_OTP as a first factor, a USER_AUTH
 // client and email auto-verified, SignUp takes no password; the user signs
 // in with ConfirmSignUp's session and later with an emailed code, every

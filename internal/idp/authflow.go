@@ -670,15 +670,7 @@ func (s *Service) newSession(tx store.Tx, c *Client, u *store.User, challenge st
 }
 
 func (s *Service) storeSession(tx store.Tx, c *Client, u *store.User, challenge string, st sessionState, hash []byte) error {
-	state, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	return tx.Sessions().Create(&store.Session{
-		IDHash: hash, PoolID: c.PoolID, ClientID: c.ID, Sub: u.Sub, Challenge: challenge,
-		State: state, CreatedAt: now, ExpiresAt: now.Add(c.SessionTTL()),
-	})
+	return s.storeSessionFor(tx, c, u.Sub, challenge, st, hash)
 }
 
 // Respond answers a challenge.

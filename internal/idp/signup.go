@@ -211,6 +211,9 @@ type SignUpResult struct {
 	UserConfirmed bool
 	UserSub       string
 	Delivery      *CodeDelivery // nil when nothing is auto-verified
+	// Session is the sign-up's session, which ConfirmSignUp may present
+	// (see ConfirmSignUp).
+	Session string
 }
 
 // SignUp registers a user (UNCONFIRMED) and sends the confirmation code to
@@ -281,6 +284,12 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 		if err := s.recordEvent(tx, p, u.Sub, "", EventSignUp, EventPass); err != nil {
 			return err
 		}
+		// The session lives as long as the confirmation code it goes with.
+		session, hash := s.newHandle()
+		if err := s.storeSessionTTL(tx, c, u.Sub, sessionSignUp, sessionState{Username: u.Username}, hash, signUpCodeTTL); err != nil {
+			return err
+		}
+		out.Session = session
 		t, ok := signUpTarget(p, u)
 		if !ok {
 			out.Delivery = nil
@@ -371,6 +380,9 @@ type ConfirmSignUpInput struct {
 	Username           string
 	Code               string
 	ForceAliasCreation bool
+	// Session is SignUp's, if the caller presents it: it must be this
+	// user's, and serves once.
+	Session string
 }
 
 // errNoClientUser is the LEGACY answer of the code APIs for unknown users.
@@ -404,6 +416,15 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (ses
 		}
 		if u.Status != StatusUnconfirmed {
 			return Errorf(NotAuthorizedException, "User cannot be confirmed. Current status is %s", u.Status)
+		}
+		if in.Session != "" {
+			hash := hashHandle(in.Session)
+			if _, _, err := s.loadSession(tx, p, c, hash, sessionSignUp, in.Username); err != nil {
+				return err
+			}
+			if err := consume(tx, hash, s.now()); err != nil {
+				return err
+			}
 		}
 		t, f, err := s.checkCode(tx, u, purposeSignUp, in.Code, contactTargets(u), maxSignUpAttempts)
 		if err != nil || f != nil {

@@ -267,6 +267,12 @@ func (s *Service) liveSession(tx store.Tx, p *Pool, c *Client, hash []byte, chal
 // storeSessionFor stores a session for a user by sub ("" for a simulated
 // unknown user).
 func (s *Service) storeSessionFor(tx store.Tx, c *Client, sub, challenge string, st sessionState, hash []byte) error {
+	return s.storeSessionTTL(tx, c, sub, challenge, st, hash, c.SessionTTL())
+}
+
+// storeSessionTTL is storeSessionFor with a lifetime other than the
+// client's AuthSessionValidity.
+func (s *Service) storeSessionTTL(tx store.Tx, c *Client, sub, challenge string, st sessionState, hash []byte, ttl time.Duration) error {
 	state, err := json.Marshal(st)
 	if err != nil {
 		return err
@@ -274,6 +280,6 @@ func (s *Service) storeSessionFor(tx store.Tx, c *Client, sub, challenge string,
 	now := s.now()
 	return tx.Sessions().Create(&store.Session{
 		IDHash: hash, PoolID: c.PoolID, ClientID: c.ID, Sub: sub, Challenge: challenge,
-		State: state, CreatedAt: now, ExpiresAt: now.Add(c.SessionTTL()),
+		State: state, CreatedAt: now, ExpiresAt: now.Add(ttl),
 	})
 }

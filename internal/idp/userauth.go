@@ -223,6 +223,10 @@ func (s *Service) respondSelectChallenge(ctx context.Context, p *Pool, c *Client
 // challenge: the confirmation code already passed for the first factor.
 const sessionSignedUp = "SIGN_UP_CONFIRMED"
 
+// sessionSignUp marks the session SignUp returns, which ConfirmSignUp may
+// present. https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_SignUp.html (Session)
+const sessionSignUp = "SIGN_UP"
+
 // signUpSignIn is USER_AUTH with the Session of ConfirmSignUp: "Amazon
 // Cognito assumes the SMS or email message one-time verification password
 // from ConfirmSignUp as the primary authentication factor", valid once,

@@ -51,13 +51,13 @@ func (h *handlers) signUp(ctx context.Context, in *api.SignUpRequest) (*api.Sign
 		return nil, err
 	}
 	return &api.SignUpResponse{UserConfirmed: api.Bool(r.UserConfirmed), UserSub: api.String(r.UserSub),
-		CodeDeliveryDetails: deliveryOut(r.Delivery)}, nil
+		CodeDeliveryDetails: deliveryOut(r.Delivery), Session: strPtr(r.Session)}, nil
 }
 
 func (h *handlers) confirmSignUp(ctx context.Context, in *api.ConfirmSignUpRequest) (*api.ConfirmSignUpResponse, error) {
 	session, err := h.svc.ConfirmSignUp(ctx, idp.ConfirmSignUpInput{
 		ClientID: str(in.ClientId), SecretHash: str(in.SecretHash), Username: str(in.Username),
-		Code: str(in.ConfirmationCode), ForceAliasCreation: api.ToBool(in.ForceAliasCreation),
+		Code: str(in.ConfirmationCode), ForceAliasCreation: api.ToBool(in.ForceAliasCreation), Session: str(in.Session),
 	})
 	if err != nil {
 		return nil, err
