@@ -197,7 +197,9 @@ func TestOAuth2TokenEndpoint(t *testing.T) {
 		{"no grant type", url.Values{"client_id": {app}}, "", "invalid_request"},
 		{"no refresh token", url.Values{"grant_type": {"refresh_token"}, "client_id": {app}}, "", "invalid_request"},
 		{"an unknown refresh token", url.Values{"grant_type": {"refresh_token"}, "client_id": {app}, "refresh_token": {"nope"}}, "", "invalid_grant"},
-		{"a code never issued", url.Values{"grant_type": {"authorization_code"}, "client_id": {app}, "code": {"abc"}}, "", "invalid_grant"},
+		{"a code without its redirect_uri", url.Values{"grant_type": {"authorization_code"}, "client_id": {app}, "code": {"abc"}}, "", "invalid_request"},
+		{"a code for a client without the code grant", url.Values{"grant_type": {"authorization_code"}, "client_id": {app}, "code": {"abc"},
+			"redirect_uri": {"https://app.example/cb"}}, "", "unauthorized_client"},
 	} {
 		if a := post(tc.form, tc.basic); a.status != 400 || a.body["error"] != tc.want || len(a.body) != 1 {
 			t.Errorf("%s: %d %v; want 400 %s", tc.name, a.status, a.body, tc.want)

@@ -139,8 +139,9 @@ func (a *App) routes() http.Handler {
 	}
 	mux.Handle(importhttp.Path, importhttp.Handler(a.Service, a.Log))
 	oauth := oauth2http.Handler(a.Service, a.Log)
-	mux.Handle(oauth2http.TokenPath, oauth)
-	mux.Handle(oauth2http.RevokePath, oauth)
+	for _, path := range oauth2http.Paths {
+		mux.Handle(path, oauth)
+	}
 	mux.Handle("/", awsjson.NewHandler(awsjson.Config{
 		TargetPrefix: "AWSCognitoIdentityProviderService",
 		Endpoints:    adapter.Endpoints(a.Service),

@@ -15,9 +15,17 @@ var (
 	errAccessScope   = Errorf(NotAuthorizedException, "Access Token does not have required scopes")
 )
 
+// adminScope is the scope the token-authorized operations require.
+const adminScope = "aws.cognito.signin.user.admin"
+
 // authorize checks an access token for the token-authorized operations
 // (GetUser, GlobalSignOut, ...) and loads its user.
 func (s *Service) authorize(tx store.Tx, accessToken string) (*Pool, *store.User, *tokens.AccessClaims, error) {
+	return s.authorizeScope(tx, accessToken, adminScope)
+}
+
+// authorizeScope is authorize for a token that must carry scope.
+func (s *Service) authorizeScope(tx store.Tx, accessToken, scope string) (*Pool, *store.User, *tokens.AccessClaims, error) {
 	claims, err := s.Tokens.VerifyAccess(tx, accessToken)
 	var te *tokens.Error
 	if errors.As(err, &te) {
@@ -26,7 +34,7 @@ func (s *Service) authorize(tx store.Tx, accessToken string) (*Pool, *store.User
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if !strings.Contains(" "+claims.Scope+" ", " aws.cognito.signin.user.admin ") {
+	if !strings.Contains(" "+claims.Scope+" ", " "+scope+" ") {
 		return nil, nil, nil, errAccessScope
 	}
 	p, err := getPool(tx, claims.PoolID)

@@ -346,6 +346,13 @@ func (s *Service) checkPassword(ctx context.Context, p *Pool, c *Client, params 
 	if pw == "" {
 		return "", missing("PASSWORD")
 	}
+	return s.verifyPassword(ctx, p, c, username, pw, ahead)
+}
+
+// verifyPassword checks a user's password and account state, counting a
+// wrong password toward lockout; it returns the sub. The client's own
+// proof (SECRET_HASH), where one is due, was checked before.
+func (s *Service) verifyPassword(ctx context.Context, p *Pool, c *Client, username, pw string, ahead *readAheadResult) (string, error) {
 	var u *store.User
 	var err error
 	if ahead != nil && ahead.userRead {

@@ -12,9 +12,8 @@ import (
 )
 
 // The OAuth 2.0 token endpoint's grants (POST /oauth2/token): client
-// credentials for machine-to-machine access tokens, and refresh tokens.
-// Ninshou serves no authorization endpoint yet, so no authorization code
-// exists to redeem.
+// credentials for machine-to-machine access tokens, refresh tokens, and
+// authorization codes (authorize.go).
 // https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
 // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-define-resource-servers.html
 
@@ -38,6 +37,8 @@ type TokenRequest struct {
 	Scope        string // client_credentials: space-separated
 	RefreshToken string // refresh_token
 	Code         string // authorization_code
+	RedirectURI  string // authorization_code
+	CodeVerifier string // authorization_code, with PKCE
 }
 
 // OAuthTokens is the token endpoint's answer.
@@ -87,10 +88,7 @@ func (s *Service) Token(ctx context.Context, in TokenRequest) (*OAuthTokens, err
 	case "refresh_token":
 		return s.oauthRefresh(ctx, c, in)
 	default:
-		if in.Code == "" {
-			return nil, oauthError("invalid_request")
-		}
-		return nil, oauthError("invalid_grant") // no code was ever issued
+		return s.redeemCode(ctx, p, c, in)
 	}
 }
 

@@ -29,11 +29,18 @@ const (
 // maxForm bounds the request body: a token request is a few short fields.
 const maxForm = 64 << 10
 
-// Handler serves TokenPath and RevokePath.
+// Paths lists every path Handler serves.
+var Paths = []string{TokenPath, RevokePath, AuthorizePath, LoginPath, ErrorPath, UserInfoPath}
+
+// Handler serves Paths.
 func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(TokenPath, post(tokenHandler(svc, log)))
 	mux.Handle(RevokePath, post(revokeHandler(svc, log)))
+	mux.Handle(AuthorizePath, authorizeHandler(svc, log))
+	mux.Handle(LoginPath, loginHandler(svc, log))
+	mux.Handle(ErrorPath, errorHandler())
+	mux.Handle(UserInfoPath, userInfoHandler(svc, log))
 	return mux
 }
 
@@ -125,7 +132,8 @@ func parse(w http.ResponseWriter, r *http.Request) (idp.TokenRequest, bool) {
 	}
 	f := r.PostForm
 	in := idp.TokenRequest{GrantType: f.Get("grant_type"), ClientID: f.Get("client_id"), ClientSecret: f.Get("client_secret"),
-		Scope: f.Get("scope"), RefreshToken: f.Get("refresh_token"), Code: f.Get("code")}
+		Scope: f.Get("scope"), RefreshToken: f.Get("refresh_token"), Code: f.Get("code"),
+		RedirectURI: f.Get("redirect_uri"), CodeVerifier: f.Get("code_verifier")}
 	if h := r.Header.Get("Authorization"); h != "" {
 		id, secret, ok := basicAuth(h)
 		if !ok || in.ClientID != "" && in.ClientID != id || in.ClientSecret != "" {
@@ -139,8 +147,8 @@ func parse(w http.ResponseWriter, r *http.Request) (idp.TokenRequest, bool) {
 // basicAuth decodes "Basic base64(id:secret)", each part form-encoded as
 // RFC 6749 §2.3.1 asks (clients that do not encode send the same bytes).
 func basicAuth(h string) (id, secret string, ok bool) {
-	scheme, enc, found := strings.Cut(h, " ")
-	if !found || !strings.EqualFold(scheme, "Basic") {
+	scheme, enc, found := cutSpace(h)
+	if !found || !equalFold(scheme, "Basic") {
 		return "", "", false
 	}
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
@@ -168,3 +176,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
+
+// cutSpace splits an Authorization header into scheme and credentials.
+func cutSpace(h string) (scheme, rest string, ok bool) {
+	scheme, rest, ok = strings.Cut(strings.TrimSpace(h), " ")
+	return scheme, strings.TrimSpace(rest), ok
+}
+
+func equalFold(a, b string) bool { return strings.EqualFold(a, b) }

@@ -60,6 +60,9 @@ type IDTokenInput struct {
 	// Validity is exp - iat (the client's IdTokenValidity); zero means
 	// DefaultValidity. Rounded down to whole seconds.
 	Validity time.Duration
+	// Nonce is the authorization request's nonce, echoed as the nonce
+	// claim (OpenID Connect Core §2); omitted when empty.
+	Nonce string
 }
 
 // AccessTokenInput is what IssueAccess needs.
@@ -176,6 +179,9 @@ func (s *Service) issueID(keys []*store.SigningKey, in IDTokenInput, now time.Ti
 	}
 	o.str("aud", in.ClientID)
 	o.str("event_id", in.EventID)
+	if in.Nonce != "" {
+		o.str("nonce", in.Nonce)
+	}
 	o.str("token_use", UseID)
 	o.num("auth_time", authTime)
 	o.num("exp", exp)

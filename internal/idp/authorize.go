@@ -1,0 +1,320 @@
+package idp
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// The authorization code grant: the authorization endpoint checks a
+// request, the sign-in page signs the user in with a password and issues a
+// code, and the token endpoint redeems it (with PKCE when the request had
+// a code challenge) for the user's tokens, scoped as the request asked.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
+// https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
+//
+// The sign-in page offers the password alone: a user who must choose a new
+// password or answer MFA is told the page cannot finish that yet.
+
+// AuthorizeRequest is a request to the authorization endpoint.
+type AuthorizeRequest struct {
+	ResponseType        string
+	ClientID            string
+	RedirectURI         string
+	Scope               string // space-separated; empty: the client's allowed scopes
+	State               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	Nonce               string
+	IdentityProvider    string
+}
+
+// AuthorizeError refuses an authorization request. Redirect says whether
+// the refusal may go back to the request's redirect_uri (RFC 6749 §4.1.2.1):
+// never when the client or the redirect_uri itself is wrong.
+type AuthorizeError struct {
+	Code     string
+	Redirect bool
+}
+
+func (e *AuthorizeError) Error() string { return "authorize: " + e.Code }
+
+// authCodeTTL is how long an authorization code may be redeemed. Cognito's
+// codes are single use; OAuth recommends ten minutes at most.
+// https://datatracker.ietf.org/doc/html/rfc6749#section-4.1.2
+const authCodeTTL = 5 * time.Minute
+
+// sessionAuthCode marks an authorization code in the session store.
+const sessionAuthCode = "AUTHORIZATION_CODE"
+
+// authCodeState is what a code remembers of its request and sign-in.
+type authCodeState struct {
+	Username      string   `json:"username"`
+	RedirectURI   string   `json:"redirect_uri"`
+	Scopes        []string `json:"scopes"`
+	CodeChallenge string   `json:"code_challenge,omitempty"`
+	Nonce         string   `json:"nonce,omitempty"`
+	AuthTime      int64    `json:"auth_time"`
+}
+
+// CheckAuthorize checks an authorization request and returns the scopes it
+// grants.
+func (s *Service) CheckAuthorize(ctx context.Context, in AuthorizeRequest) ([]string, error) {
+	_, _, scopes, err := s.checkAuthorize(ctx, in)
+	return scopes, err
+}
+
+func (s *Service) checkAuthorize(ctx context.Context, in AuthorizeRequest) (*Pool, *Client, []string, error) {
+	refuse := func(code string, redirect bool) ([]string, error) {
+		return nil, &AuthorizeError{Code: code, Redirect: redirect}
+	}
+	if in.ClientID == "" {
+		_, err := refuse("invalid_request", false)
+		return nil, nil, nil, err
+	}
+	p, c, err := s.clientFor(ctx, false, "", in.ClientID)
+	if IsCode(err, ResourceNotFoundException) {
+		_, err := refuse("invalid_request", false)
+		return nil, nil, nil, err
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !slices.Contains(c.CallbackURLs, in.RedirectURI) {
+		_, err := refuse("redirect_mismatch", false)
+		return nil, nil, nil, err
+	}
+	scopes, err := func() ([]string, error) {
+		switch {
+		case in.ResponseType == "":
+			return refuse("invalid_request", true)
+		case in.ResponseType != "code":
+			return refuse("unsupported_response_type", true)
+		case !c.AllowedOAuthFlowsUserPool || !slices.Contains(c.AllowedOAuthFlows, "code"):
+			return refuse("unauthorized_client", true)
+		case in.IdentityProvider != "" && in.IdentityProvider != cognitoProvider,
+			!slices.Contains(c.SupportedIdentityProviders, cognitoProvider):
+			// Only the pool's own directory signs in here yet.
+			return refuse("unauthorized_client", true)
+		case in.CodeChallenge != "" && in.CodeChallengeMethod != "S256":
+			return refuse("invalid_request", true)
+		}
+		requested := strings.Fields(in.Scope)
+		if len(requested) == 0 {
+			return slices.Clone(c.AllowedOAuthScopes), nil
+		}
+		var granted []string
+		for _, sc := range requested {
+			if !slices.Contains(c.AllowedOAuthScopes, sc) {
+				return refuse("invalid_scope", true)
+			}
+			if !slices.Contains(granted, sc) {
+				granted = append(granted, sc)
+			}
+		}
+		return granted, nil
+	}()
+	return p, c, scopes, err
+}
+
+// ErrHostedStepUnsupported: the user's sign-in needs a step the sign-in
+// page does not offer yet (a new password, MFA).
+var ErrHostedStepUnsupported = errors.New("idp: this sign-in needs a step the sign-in page does not offer")
+
+// HostedSignIn signs a user in on the sign-in page for a checked
+// authorization request, with the checks of a password sign-in (lockout,
+// account state), and returns an authorization code.
+func (s *Service) HostedSignIn(ctx context.Context, in AuthorizeRequest, username, password string) (string, error) {
+	p, c, scopes, err := s.checkAuthorize(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	if username == "" || password == "" {
+		return "", errIncorrect
+	}
+	sub, err := s.verifyPassword(ctx, p, c, username, password, nil)
+	if err != nil {
+		return "", err
+	}
+	code, hash := s.newHandle()
+	err = s.update(ctx, func(tx store.Tx) error {
+		u, err := tx.Users().Get(p.ID, sub)
+		if err != nil {
+			return err
+		}
+		if challenge, options := mfaFactors(p, u); u.Status == StatusForceChangePassword || challenge != "" || len(options) > 0 {
+			return ErrHostedStepUnsupported
+		}
+		if u.FailedAttempts > 0 || !u.LockedUntil.IsZero() {
+			u.FailedAttempts, u.LockedUntil = 0, time.Time{}
+			if err := tx.Users().Update(u); err != nil {
+				return err
+			}
+		}
+		state, err := json.Marshal(authCodeState{Username: u.Username, RedirectURI: in.RedirectURI, Scopes: scopes,
+			CodeChallenge: in.CodeChallenge, Nonce: in.Nonce, AuthTime: s.now().Unix()})
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		return tx.Sessions().Create(&store.Session{IDHash: hash, PoolID: p.ID, ClientID: c.ID, Sub: u.Sub,
+			Challenge: sessionAuthCode, State: state, CreatedAt: now, ExpiresAt: now.Add(authCodeTTL)})
+	})
+	if err != nil {
+		return "", err
+	}
+	return code, nil
+}
+
+// redeemCode is the authorization_code grant: the code must be this
+// client's, unused and unexpired, for this redirect_uri, and answer its
+// PKCE challenge. It is spent even when the check after it fails, so a
+// code is tried once.
+func (s *Service) redeemCode(ctx context.Context, p *Pool, c *Client, in TokenRequest) (*OAuthTokens, error) {
+	if in.Code == "" || in.RedirectURI == "" {
+		return nil, oauthError("invalid_request")
+	}
+	if !c.AllowedOAuthFlowsUserPool || !slices.Contains(c.AllowedOAuthFlows, "code") {
+		return nil, oauthError("unauthorized_client")
+	}
+	hash := hashHandle(in.Code)
+	var pt *pendingTokens
+	var refused error
+	err := s.update(ctx, func(tx store.Tx) error {
+		sess, err := tx.Sessions().Get(hash)
+		if errors.Is(err, store.ErrNotFound) {
+			refused = oauthError("invalid_grant")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if sess.Challenge != sessionAuthCode || sess.ClientID != c.ID || sess.PoolID != p.ID ||
+			sess.ConsumedAt != nil || !s.now().Before(sess.ExpiresAt) {
+			refused = oauthError("invalid_grant")
+			return nil
+		}
+		if err := consume(tx, hash, s.now()); err != nil {
+			return err
+		}
+		var st authCodeState
+		if err := json.Unmarshal(sess.State, &st); err != nil {
+			return err
+		}
+		if st.RedirectURI != in.RedirectURI || !pkceAnswers(st.CodeChallenge, in.CodeVerifier) {
+			refused = oauthError("invalid_grant")
+			return nil // the code stays spent
+		}
+		u, err := tx.Users().Get(p.ID, sess.Sub)
+		if errors.Is(err, store.ErrNotFound) {
+			refused = oauthError("invalid_grant")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !u.Enabled {
+			refused = oauthError("invalid_grant")
+			return nil
+		}
+		pt, err = s.grantTokens(tx, p, c, u, sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: st.AuthTime})
+		if err != nil {
+			return err
+		}
+		pt.scope = strings.Join(st.Scopes, " ")
+		pt.nonce = st.Nonce
+		pt.withoutID = !slices.Contains(st.Scopes, "openid")
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		return nil, refused
+	}
+	res, err := s.sign(ctx, p, c, pt)
+	if err != nil {
+		return nil, err
+	}
+	out := &OAuthTokens{AccessToken: res.AccessToken, RefreshToken: res.RefreshToken, ExpiresIn: res.ExpiresIn}
+	if !pt.withoutID {
+		out.IDToken = res.IDToken
+	}
+	return out, nil
+}
+
+// pkceAnswers reports whether verifier answers an S256 challenge (RFC 7636
+// §4.6); with no challenge, there is nothing to answer.
+func pkceAnswers(challenge, verifier string) bool {
+	if challenge == "" {
+		return true
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	got := base64.RawURLEncoding.EncodeToString(sum[:])
+	return verifier != "" && subtle.ConstantTimeCompare([]byte(got), []byte(challenge)) == 1
+}
+
+// ErrInvalidToken: the userInfo endpoint's refusal of an access token that
+// is not valid, not the user's any more, or lacks the openid scope (as
+// the API's own tokens do).
+var ErrInvalidToken = errors.New("idp: invalid access token for userInfo")
+
+// profileScopeAttributes are what the profile scope shows (custom
+// attributes too). https://docs.aws.amazon.com/cognito/latest/developerguide/userinfo-endpoint.html
+var profileScopeAttributes = []string{"name", "family_name", "given_name", "middle_name", "nickname",
+	"preferred_username", "profile", "picture", "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at"}
+
+// UserInfo answers the userInfo endpoint: the attributes of the token's
+// user that its client may read, within its scopes. openid alone shows all
+// of them; with profile, email or phone it shows those groups. Values are
+// strings as stored (email_verified "true"), with sub and username.
+func (s *Service) UserInfo(ctx context.Context, accessToken string) (map[string]string, error) {
+	var out map[string]string
+	err := s.view(ctx, func(tx store.Tx) error {
+		p, u, claims, err := s.authorizeScope(tx, accessToken, "openid")
+		var e *Error
+		if errors.As(err, &e) && e.Code != InternalErrorException {
+			return ErrInvalidToken
+		}
+		if err != nil {
+			return err
+		}
+		c, err := poolClient(tx, p.ID, claims.ClientID)
+		if err != nil {
+			return ErrInvalidToken
+		}
+		scopes := strings.Fields(claims.Scope)
+		groups := slices.ContainsFunc(scopes, func(sc string) bool { return sc == "profile" || sc == "email" || sc == "phone" })
+		shown := func(name string) bool {
+			switch {
+			case !groups:
+				return true
+			case slices.Contains(profileScopeAttributes, name) || strings.HasPrefix(name, "custom:"):
+				return slices.Contains(scopes, "profile")
+			case name == "email" || name == "email_verified":
+				return slices.Contains(scopes, "email")
+			case name == "phone_number" || name == "phone_number_verified":
+				return slices.Contains(scopes, "phone")
+			}
+			return false
+		}
+		out = map[string]string{}
+		for name, v := range idTokenAttributes(p, c, u) {
+			if shown(name) {
+				out[name] = v
+			}
+		}
+		out["sub"], out["username"] = u.Sub, u.Username
+		return nil
+	})
+	return out, err
+}

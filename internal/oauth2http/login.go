@@ -1,0 +1,220 @@
+package oauth2http
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/ninshou/ninshou/internal/idp"
+)
+
+// The authorization endpoint and the sign-in page of the authorization
+// code grant, as Cognito's managed login serves them: /oauth2/authorize
+// checks the request and sends the browser to /login with the same query;
+// /login shows a password form and, once the user has signed in,
+// redirects to the client's redirect_uri with a code (and the state).
+// Refusals the client may hear go back to redirect_uri as error=...;
+// others (an unknown client, a redirect_uri it did not register) go to
+// /error, never to an address the client did not register.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
+// https://docs.aws.amazon.com/cognito/latest/developerguide/login-endpoint.html
+
+const (
+	AuthorizePath = "/oauth2/authorize"
+	LoginPath     = "/login"
+	ErrorPath     = "/error"
+	UserInfoPath  = "/oauth2/userInfo"
+	csrfCookie    = "XSRF-TOKEN"
+	csrfField     = "_csrf"
+)
+
+func authorizeRequest(q url.Values) idp.AuthorizeRequest {
+	return idp.AuthorizeRequest{ResponseType: q.Get("response_type"), ClientID: q.Get("client_id"),
+		RedirectURI: q.Get("redirect_uri"), Scope: q.Get("scope"), State: q.Get("state"),
+		CodeChallenge: q.Get("code_challenge"), CodeChallengeMethod: q.Get("code_challenge_method"),
+		Nonce: q.Get("nonce"), IdentityProvider: q.Get("identity_provider")}
+}
+
+// refuse answers an authorization request the endpoint cannot serve.
+func refuse(w http.ResponseWriter, r *http.Request, in idp.AuthorizeRequest, err error, log *slog.Logger) {
+	var ae *idp.AuthorizeError
+	if !errors.As(err, &ae) {
+		log.ErrorContext(r.Context(), "oauth2: authorize", slog.Any("err", err))
+		http.Error(w, "Internal error", http.StatusInternalServerError)
+		return
+	}
+	if ae.Redirect {
+		back := url.Values{"error": {ae.Code}}
+		if in.State != "" {
+			back.Set("state", in.State)
+		}
+		http.Redirect(w, r, withQuery(in.RedirectURI, back), http.StatusFound)
+		return
+	}
+	http.Redirect(w, r, ErrorPath+"?"+url.Values{"error": {ae.Code}, "client_id": {in.ClientID}}.Encode(), http.StatusFound)
+}
+
+// withQuery adds v to u's query.
+func withQuery(u string, v url.Values) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	q := parsed.Query()
+	for k, vs := range v {
+		q[k] = vs
+	}
+	parsed.RawQuery = q.Encode()
+	return parsed.String()
+}
+
+func authorizeHandler(svc *idp.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", http.MethodGet)
+			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		in := authorizeRequest(r.URL.Query())
+		if _, err := svc.CheckAuthorize(r.Context(), in); err != nil {
+			refuse(w, r, in, err, log)
+			return
+		}
+		http.Redirect(w, r, LoginPath+"?"+r.URL.RawQuery, http.StatusFound)
+	})
+}
+
+var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in</title></head>
+<body>
+<main>
+<h1>Sign in</h1>
+{{if .Message}}<p role="alert" id="message">{{.Message}}</p>{{end}}
+<form method="post" action="{{.Action}}">
+<input type="hidden" name="_csrf" value="{{.CSRF}}">
+<label>Username <input name="username" autocomplete="username" autocapitalize="none" required value="{{.Username}}"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit" name="signInSubmitButton">Sign in</button>
+</form>
+</main>
+</body></html>
+`))
+
+var errorPage = template.Must(template.New("error").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Error</title></head>
+<body><main><h1>An error was encountered with the requested page.</h1><p id="error">{{.}}</p></main></body></html>
+`))
+
+type loginView struct {
+	Action, CSRF, Username, Message string
+}
+
+func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in := authorizeRequest(r.URL.Query())
+		action := LoginPath + "?" + r.URL.RawQuery
+		show := func(status int, username, message string) {
+			token := newCSRF()
+			http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: token, Path: "/", HttpOnly: true,
+				Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("X-Frame-Options", "DENY")
+			w.WriteHeader(status)
+			loginPage.Execute(w, loginView{Action: action, CSRF: token, Username: username, Message: message})
+		}
+		switch r.Method {
+		case http.MethodGet:
+			if _, err := svc.CheckAuthorize(r.Context(), in); err != nil {
+				refuse(w, r, in, err, log)
+				return
+			}
+			show(http.StatusOK, "", "")
+		case http.MethodPost:
+			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+			if err := r.ParseForm(); err != nil {
+				http.Error(w, "Bad request", http.StatusBadRequest)
+				return
+			}
+			cookie, err := r.Cookie(csrfCookie)
+			if err != nil || cookie.Value == "" || subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(r.PostForm.Get(csrfField))) != 1 {
+				show(http.StatusForbidden, "", "Your sign-in form expired. Please try again.")
+				return
+			}
+			username := r.PostForm.Get("username")
+			code, err := svc.HostedSignIn(r.Context(), in, username, r.PostForm.Get("password"))
+			var ae *idp.AuthorizeError
+			var e *idp.Error
+			switch {
+			case err == nil:
+				back := url.Values{"code": {code}}
+				if in.State != "" {
+					back.Set("state", in.State)
+				}
+				http.Redirect(w, r, withQuery(in.RedirectURI, back), http.StatusFound)
+			case errors.As(err, &ae):
+				refuse(w, r, in, err, log)
+			case errors.Is(err, idp.ErrHostedStepUnsupported):
+				show(http.StatusOK, username, "This sign-in needs a step (a new password or MFA) that Ninshou's sign-in page does not offer yet.")
+			case errors.As(err, &e) && e.Code != idp.InternalErrorException:
+				// Cognito's own message: incorrect password, locked out, disabled, not confirmed...
+				show(http.StatusOK, username, e.Message)
+			default:
+				log.ErrorContext(r.Context(), "oauth2: sign-in", slog.Any("err", err))
+				http.Error(w, "Internal error", http.StatusInternalServerError)
+			}
+		default:
+			w.Header().Set("Allow", "GET, POST")
+			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+		}
+	})
+}
+
+func errorHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		errorPage.Execute(w, r.URL.Query().Get("error"))
+	})
+}
+
+// userInfoHandler serves GET and POST /oauth2/userInfo with a bearer
+// access token that has the openid scope.
+func userInfoHandler(svc *idp.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodPost {
+			w.Header().Set("Allow", "GET, POST")
+			writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "invalid_request"})
+			return
+		}
+		scheme, token, ok := cutSpace(r.Header.Get("Authorization"))
+		if !ok || !equalFold(scheme, "Bearer") || token == "" {
+			w.Header().Set("WWW-Authenticate", `error="invalid_request", error_description="Bad OAuth2 request at UserInfo Endpoint"`)
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+			return
+		}
+		info, err := svc.UserInfo(r.Context(), token)
+		switch {
+		case errors.Is(err, idp.ErrInvalidToken):
+			w.Header().Set("WWW-Authenticate", `error="invalid_token", error_description="Access token is expired, disabled, or deleted, or the user has globally signed out."`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
+		case err != nil:
+			log.ErrorContext(r.Context(), "oauth2: userInfo", slog.Any("err", err))
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
+		default:
+			writeJSON(w, http.StatusOK, info)
+		}
+	})
+}
+
+func newCSRF() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
