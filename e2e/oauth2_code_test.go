@@ -41,7 +41,7 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 	clientID := *must[*cip.CreateUserPoolClientOutput](t, "CreateUserPoolClient")(c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
 		UserPoolId: &poolID, ClientName: aws.String("spa"), AllowedOAuthFlowsUserPoolClient: true,
 		AllowedOAuthFlows: []types.OAuthFlowType{types.OAuthFlowTypeCode}, AllowedOAuthScopes: []string{"openid", "email", "profile"},
-		CallbackURLs: []string{callback}, SupportedIdentityProviders: []string{"COGNITO"},
+		CallbackURLs: []string{callback}, LogoutURLs: []string{"http://localhost:3000/bye"}, SupportedIdentityProviders: []string{"COGNITO"},
 		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
 	})).UserPoolClient.ClientId
 	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser")(c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{UserPoolId: &poolID,
@@ -220,5 +220,21 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 	if got := refusal(func(q url.Values) { q.Set("redirect_uri", "https://evil.example/cb") }); !strings.HasPrefix(got, "/error?") ||
 		!strings.Contains(got, "error=redirect_mismatch") {
 		t.Errorf("an unregistered callback: %q", got)
+	}
+
+	// /logout: to a registered logout_uri only; with response_type, back
+	// to the sign-in page.
+	resp, _ = get(s.URL + "/logout?" + url.Values{"client_id": {clientID}, "logout_uri": {"http://localhost:3000/bye"}}.Encode())
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "http://localhost:3000/bye" {
+		t.Errorf("logout: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = get(s.URL + "/logout?" + url.Values{"client_id": {clientID}, "logout_uri": {"https://evil.example/bye"}}.Encode())
+	if resp.Request.URL.Path != "/error" {
+		t.Errorf("logout to an unregistered address: %d at %s, Location %q", resp.StatusCode, resp.Request.URL, resp.Header.Get("Location"))
+	}
+	again := url.Values{"client_id": {clientID}, "response_type": {"code"}, "redirect_uri": {callback}, "scope": {"openid"}}
+	resp, page = get(s.URL + "/logout?" + again.Encode())
+	if resp.Request.URL.Path != "/login" || !strings.Contains(page, `name="password"`) {
+		t.Errorf("logout and sign in again: %d at %s", resp.StatusCode, resp.Request.URL)
 	}
 }

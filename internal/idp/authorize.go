@@ -318,3 +318,21 @@ func (s *Service) UserInfo(ctx context.Context, accessToken string) (map[string]
 	})
 	return out, err
 }
+
+// CheckLogout checks a sign-out request of the logout endpoint: either a
+// logout_uri the client registered (LogoutURLs), where the browser goes
+// next, or, with response_type, an authorization request to sign in again
+// (its redirect_uri a registered callback). There is no sign-in session
+// to end yet: the sign-in page keeps none.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html
+func (s *Service) CheckLogout(ctx context.Context, clientID, logoutURI string, again *AuthorizeRequest) error {
+	if again != nil {
+		_, err := s.CheckAuthorize(ctx, *again)
+		return err
+	}
+	_, c, err := s.clientFor(ctx, false, "", clientID)
+	if IsCode(err, ResourceNotFoundException) || err == nil && !slices.Contains(c.LogoutURLs, logoutURI) {
+		return &AuthorizeError{Code: "invalid_request"}
+	}
+	return err
+}

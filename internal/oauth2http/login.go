@@ -29,6 +29,7 @@ const (
 	LoginPath     = "/login"
 	ErrorPath     = "/error"
 	UserInfoPath  = "/oauth2/userInfo"
+	LogoutPath    = "/logout"
 	csrfCookie    = "XSRF-TOKEN"
 	csrfField     = "_csrf"
 )
@@ -172,6 +173,30 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 		default:
 			w.Header().Set("Allow", "GET, POST")
 			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+		}
+	})
+}
+
+// logoutHandler serves GET /logout: to the client's registered logout_uri,
+// or, given response_type, back to the sign-in page for a new request.
+func logoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		var again *idp.AuthorizeRequest
+		if q.Get("response_type") != "" {
+			in := authorizeRequest(q)
+			again = &in
+		}
+		err := svc.CheckLogout(r.Context(), q.Get("client_id"), q.Get("logout_uri"), again)
+		switch {
+		case err != nil && again != nil:
+			refuse(w, r, *again, err, log)
+		case err != nil:
+			refuse(w, r, idp.AuthorizeRequest{ClientID: q.Get("client_id")}, err, log)
+		case again != nil:
+			http.Redirect(w, r, LoginPath+"?"+r.URL.RawQuery, http.StatusFound)
+		default:
+			http.Redirect(w, r, q.Get("logout_uri"), http.StatusFound)
 		}
 	})
 }
