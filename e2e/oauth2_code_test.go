@@ -151,6 +151,11 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 	}
 	var verified map[string]map[string]any
 	json.Unmarshal(out, &verified)
+	// at_hash: the left half of the access token's SHA-256 (OpenID Connect Core §3.1.3.6).
+	atSum := sha256.Sum256([]byte(tok["access_token"].(string)))
+	if got := verified["cognito_id"]["at_hash"]; got != base64.RawURLEncoding.EncodeToString(atSum[:16]) {
+		t.Errorf("at_hash %v", got)
+	}
 	if verified["cognito_id"]["nonce"] != "n-7" || verified["cognito_id"]["email"] != "ana@example.com" ||
 		verified["cognito_access"]["scope"] != "openid email" || verified["cognito_access"]["username"] != "ana" {
 		t.Errorf("verified claims: %v", verified)

@@ -231,7 +231,7 @@ func (s *Service) redeemCode(ctx context.Context, p *Pool, c *Client, in TokenRe
 			return err
 		}
 		pt.scope = strings.Join(st.Scopes, " ")
-		pt.nonce = st.Nonce
+		pt.nonce, pt.codeGrant = st.Nonce, true
 		pt.withoutID = !slices.Contains(st.Scopes, "openid")
 		return nil
 	})

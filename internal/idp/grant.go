@@ -25,10 +25,11 @@ type pendingTokens struct {
 	// if it was not, and sign reads it.
 	signing *signingMaterial
 	// scope is the access token's scope ("" for the API's own), nonce the
-	// ID token's, from an authorization code's request; withoutID: the
-	// request did not ask for openid, so no ID token is answered.
-	scope, nonce string
-	withoutID    bool
+	// ID token's, from an authorization code's request (codeGrant: the ID
+	// token then carries at_hash); withoutID: the request did not ask for
+	// openid, so no ID token is answered.
+	scope, nonce         string
+	codeGrant, withoutID bool
 }
 
 // signingMaterial is what issuing a grant's tokens reads from the store:
@@ -116,7 +117,7 @@ func (s *Service) sign(ctx context.Context, p *Pool, c *Client, pt *pendingToken
 	}
 	id, access, err := s.Tokens.IssueWithKeys(keys,
 		tokens.IDTokenInput{Claims: claims, Roles: roles, PreferredRole: preferred,
-			Attributes: idTokenAttributes(p, c, pt.user), Validity: c.IDTTL(), Nonce: pt.nonce},
+			Attributes: idTokenAttributes(p, c, pt.user), Validity: c.IDTTL(), Nonce: pt.nonce, HashAccessToken: pt.codeGrant},
 		tokens.AccessTokenInput{Claims: claims, DeviceKey: pt.family.DeviceKey, Validity: c.AccessTTL(), Scope: pt.scope},
 		issueTime(s.now(), pt.user.TokensRevokedAt))
 	res.IDToken, res.AccessToken = id.Token, access.Token

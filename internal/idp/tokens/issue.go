@@ -63,6 +63,10 @@ type IDTokenInput struct {
 	// Nonce is the authorization request's nonce, echoed as the nonce
 	// claim (OpenID Connect Core §2); omitted when empty.
 	Nonce string
+	// HashAccessToken adds at_hash, the hash of the access token issued
+	// with it (OpenID Connect Core §3.1.3.6), as Cognito's ID tokens from
+	// the authorization code grant have.
+	HashAccessToken bool
 }
 
 // AccessTokenInput is what IssueAccess needs.
@@ -96,7 +100,7 @@ func (s *Service) IssueID(tx store.Tx, in IDTokenInput) (token string, exp time.
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("tokens: list keys: %w", err)
 	}
-	iss, err := s.issueID(keys, in, s.now())
+	iss, err := s.issueID(keys, in, s.now(), "")
 	return iss.Token, iss.ExpiresAt, err
 }
 
@@ -138,7 +142,16 @@ func (s *Service) IssueWithKeys(keys []*store.SigningKey, id IDTokenInput, acces
 	if now.IsZero() {
 		now = s.now()
 	}
-	if idToken, err = s.issueID(keys, id, now); err != nil {
+	if id.HashAccessToken {
+		if accessToken, err = s.issueAccess(keys, access, now); err != nil {
+			return Issued{}, Issued{}, err
+		}
+		if idToken, err = s.issueID(keys, id, now, accessToken.Token); err != nil {
+			return Issued{}, Issued{}, err
+		}
+		return idToken, accessToken, nil
+	}
+	if idToken, err = s.issueID(keys, id, now, ""); err != nil {
 		return Issued{}, Issued{}, err
 	}
 	if accessToken, err = s.issueAccess(keys, access, now); err != nil {
@@ -155,13 +168,19 @@ var reservedID = map[string]bool{
 	"cognito:roles": true, "cognito:preferred_role": true, "nonce": true, "at_hash": true,
 }
 
-func (s *Service) issueID(keys []*store.SigningKey, in IDTokenInput, now time.Time) (Issued, error) {
+// issueID signs an ID token; accessToken, when not empty, is hashed into
+// at_hash: the left half of its SHA-256, base64url (RS256's hash).
+func (s *Service) issueID(keys []*store.SigningKey, in IDTokenInput, now time.Time, accessToken string) (Issued, error) {
 	iat, exp, authTime := times(now, in.AuthTime, in.Validity)
 	jti, err := s.newJTI(!in.DisableRevocation)
 	if err != nil {
 		return Issued{}, err
 	}
 	var o object
+	if accessToken != "" {
+		sum := sha256.Sum256([]byte(accessToken))
+		o.str("at_hash", base64.RawURLEncoding.EncodeToString(sum[:16]))
+	}
 	o.str("sub", in.Sub)
 	if len(in.Groups) > 0 {
 		o.val("cognito:groups", in.Groups)
