@@ -81,6 +81,9 @@ type Step struct {
 	Parameters          map[string]string
 	Result              *AuthResult
 	AvailableChallenges []string
+	// AuthCode ends a sign-in on the sign-in page: the code goes to
+	// AuthRedirect, the request's registered redirect_uri.
+	AuthCode, AuthRedirect string
 }
 
 // AuthResult is AuthenticationResult.
@@ -138,6 +141,9 @@ type sessionState struct {
 	DeviceDone  bool   `json:"dd,omitempty"`
 	SecretBlock string `json:"sb,omitempty"`
 	Admin       bool   `json:"ad,omitempty"`
+	// Hosted: the sign-in page's authorization request (authorize.go); the
+	// grant at the end of the chain is then an authorization code.
+	Hosted *hostedGrant `json:"h,omitempty"`
 }
 
 var (
@@ -460,7 +466,8 @@ func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, sub, de
 				return err
 			}
 		}
-		st := sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: now.Unix(), Admin: isAdminFlow(ctx)}
+		st := sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: now.Unix(), Admin: isAdminFlow(ctx),
+			Hosted: hostedFrom(ctx)}
 		if d, err := signInDevice(tx, p, u, deviceKey); err != nil {
 			return err
 		} else if d != nil {

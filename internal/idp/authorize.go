@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -22,8 +23,9 @@ import (
 // https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
 // https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
 //
-// The sign-in page offers the password alone: a user who must choose a new
-// password or answer MFA is told the page cannot finish that yet.
+// The sign-in page runs the same state machine as InitiateAuth and
+// RespondToAuthChallenge (its request rides in the sessions' state), so a
+// new password and MFA come in the same order as through the API.
 
 // AuthorizeRequest is a request to the authorization endpoint.
 type AuthorizeRequest struct {
@@ -126,53 +128,101 @@ func (s *Service) checkAuthorize(ctx context.Context, in AuthorizeRequest) (*Poo
 	return p, c, scopes, err
 }
 
-// ErrHostedStepUnsupported: the user's sign-in needs a step the sign-in
-// page does not offer yet (a new password, MFA).
-var ErrHostedStepUnsupported = errors.New("idp: this sign-in needs a step the sign-in page does not offer")
+// hostedGrant is what a sign-in on the sign-in page carries through its
+// challenges to the code it ends with.
+type hostedGrant struct {
+	RedirectURI   string   `json:"r"`
+	Scopes        []string `json:"s"`
+	CodeChallenge string   `json:"cc,omitempty"`
+	Nonce         string   `json:"n,omitempty"`
+}
+
+type hostedKey struct{}
+
+func withHosted(ctx context.Context, h *hostedGrant) context.Context {
+	return context.WithValue(ctx, hostedKey{}, h)
+}
+
+func hostedFrom(ctx context.Context) *hostedGrant {
+	h, _ := ctx.Value(hostedKey{}).(*hostedGrant)
+	return h
+}
 
 // HostedSignIn signs a user in on the sign-in page for a checked
 // authorization request, with the checks of a password sign-in (lockout,
-// account state), and returns an authorization code.
-func (s *Service) HostedSignIn(ctx context.Context, in AuthorizeRequest, username, password string) (string, error) {
+// account state). The Step is the next challenge (NEW_PASSWORD_REQUIRED,
+// MFA), answered with HostedRespond, or the authorization code.
+func (s *Service) HostedSignIn(ctx context.Context, in AuthorizeRequest, username, password string) (*Step, error) {
 	p, c, scopes, err := s.checkAuthorize(ctx, in)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if username == "" || password == "" {
-		return "", errIncorrect
+		return nil, errIncorrect
 	}
 	sub, err := s.verifyPassword(ctx, p, c, username, password, nil)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	code, hash := s.newHandle()
-	err = s.update(ctx, func(tx store.Tx) error {
-		u, err := tx.Users().Get(p.ID, sub)
+	ctx = withHosted(ctx, &hostedGrant{RedirectURI: in.RedirectURI, Scopes: scopes, CodeChallenge: in.CodeChallenge, Nonce: in.Nonce})
+	return s.afterPassword(ctx, p, c, sub, "")
+}
+
+// ErrNotHostedSession: the session answered on the sign-in page was not
+// started there.
+var ErrNotHostedSession = errors.New("idp: the session was not started on the sign-in page")
+
+// HostedRespond answers a challenge of a sign-in the sign-in page started,
+// as RespondToAuthChallenge does; the page is the client's own, so it
+// proves the client's secret itself.
+func (s *Service) HostedRespond(ctx context.Context, in AuthorizeRequest, challenge, session, username string, responses map[string]string) (*Step, error) {
+	_, c, _, err := s.checkAuthorize(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	r := map[string]string{}
+	for k, v := range responses {
+		r[k] = v
+	}
+	r["USERNAME"] = username
+	if c.Secret != "" {
+		m := hmac.New(sha256.New, []byte(c.Secret))
+		m.Write([]byte(username + c.ID))
+		r["SECRET_HASH"] = base64.StdEncoding.EncodeToString(m.Sum(nil))
+	}
+	if !s.hostedSession(ctx, session) {
+		return nil, ErrNotHostedSession
+	}
+	return s.Respond(ctx, RespondInput{ClientID: c.ID, ChallengeName: challenge, Session: session, Responses: r})
+}
+
+// hostedSession reports whether a session was started on the sign-in page.
+func (s *Service) hostedSession(ctx context.Context, session string) bool {
+	var st sessionState
+	err := s.view(ctx, func(tx store.Tx) error {
+		sess, err := tx.Sessions().Get(hashHandle(session))
 		if err != nil {
 			return err
 		}
-		if challenge, options := mfaFactors(p, u); u.Status == StatusForceChangePassword || challenge != "" || len(options) > 0 {
-			return ErrHostedStepUnsupported
-		}
-		if u.FailedAttempts > 0 || !u.LockedUntil.IsZero() {
-			u.FailedAttempts, u.LockedUntil = 0, time.Time{}
-			if err := tx.Users().Update(u); err != nil {
-				return err
-			}
-		}
-		state, err := json.Marshal(authCodeState{Username: u.Username, RedirectURI: in.RedirectURI, Scopes: scopes,
-			CodeChallenge: in.CodeChallenge, Nonce: in.Nonce, AuthTime: s.now().Unix()})
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		return tx.Sessions().Create(&store.Session{IDHash: hash, PoolID: p.ID, ClientID: c.ID, Sub: u.Sub,
-			Challenge: sessionAuthCode, State: state, CreatedAt: now, ExpiresAt: now.Add(authCodeTTL)})
+		return json.Unmarshal(sess.State, &st)
 	})
+	return err == nil && st.Hosted != nil
+}
+
+// issueAuthCode stores an authorization code for the user a sign-in page
+// sign-in ends with.
+func (s *Service) issueAuthCode(tx store.Tx, p *Pool, c *Client, u *store.User, st sessionState) (string, error) {
+	code, hash := s.newHandle()
+	h := st.Hosted
+	state, err := json.Marshal(authCodeState{Username: u.Username, RedirectURI: h.RedirectURI, Scopes: h.Scopes,
+		CodeChallenge: h.CodeChallenge, Nonce: h.Nonce, AuthTime: st.AuthTime})
 	if err != nil {
 		return "", err
 	}
-	return code, nil
+	now := s.now()
+	err = tx.Sessions().Create(&store.Session{IDHash: hash, PoolID: p.ID, ClientID: c.ID, Sub: u.Sub,
+		Challenge: sessionAuthCode, State: state, CreatedAt: now, ExpiresAt: now.Add(authCodeTTL)})
+	return code, err
 }
 
 // redeemCode is the authorization_code grant: the code must be this

@@ -30,6 +30,9 @@ type pendingTokens struct {
 	// openid, so no ID token is answered.
 	scope, nonce         string
 	codeGrant, withoutID bool
+	// authCode replaces the tokens when the sign-in page signed the user
+	// in: the code and the redirect_uri it goes to.
+	authCode, authRedirect string
 }
 
 // signingMaterial is what issuing a grant's tokens reads from the store:
@@ -57,6 +60,14 @@ func readSigning(tx store.Tx, pt *pendingTokens) error {
 
 // grantTokens records a new token family and its refresh token.
 func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st sessionState) (*pendingTokens, error) {
+	if st.Hosted != nil {
+		// The sign-in page: the grant is a code, redeemed for tokens later.
+		code, err := s.issueAuthCode(tx, p, c, u, st)
+		if err != nil {
+			return nil, err
+		}
+		return &pendingTokens{authCode: code, authRedirect: st.Hosted.RedirectURI}, nil
+	}
 	now := s.now()
 	deviceKey, newDevice, err := s.grantDevice(tx, p, u, st)
 	if err != nil {
@@ -91,6 +102,9 @@ func (s *Service) finish(ctx context.Context, p *Pool, c *Client, step *Step, pe
 		// transaction, so sign-ins and refreshes do not wake it.
 		s.kick()
 		return step, nil
+	}
+	if pending.authCode != "" {
+		return &Step{AuthCode: pending.authCode, AuthRedirect: pending.authRedirect}, nil
 	}
 	res, err := s.sign(ctx, p, c, pending)
 	if err != nil {

@@ -4,11 +4,14 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/ninshou/ninshou/internal/idp"
 )
@@ -92,17 +95,24 @@ func authorizeHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 
 var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in</title></head>
+<title>{{.Title}}</title></head>
 <body>
 <main>
-<h1>Sign in</h1>
+<h1>{{.Title}}</h1>
 {{if .Message}}<p role="alert" id="message">{{.Message}}</p>{{end}}
+{{if .Prompt}}<p id="prompt">{{.Prompt}}</p>{{end}}
 <form method="post" action="{{.Action}}">
 <input type="hidden" name="_csrf" value="{{.CSRF}}">
-<label>Username <input name="username" autocomplete="username" autocapitalize="none" required value="{{.Username}}"></label>
+{{if .Challenge}}<input type="hidden" name="challenge" value="{{.Challenge}}">
+<input type="hidden" name="session" value="{{.Session}}">
+<input type="hidden" name="username" value="{{.Username}}">
+{{range .Fields}}<label>{{.Label}} <input name="{{.Name}}" type="{{.Type}}" autocomplete="{{.Autocomplete}}" required></label>
+{{end}}{{range .Choices}}<button type="submit" name="answer" value="{{.}}">{{.}}</button>
+{{end}}{{if .Fields}}<button type="submit">Continue</button>{{end}}
+{{else}}<label>Username <input name="username" autocomplete="username" autocapitalize="none" required value="{{.Username}}"></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
 <button type="submit" name="signInSubmitButton">Sign in</button>
-</form>
+{{end}}</form>
 </main>
 </body></html>
 `))
@@ -112,15 +122,56 @@ var errorPage = template.Must(template.New("error").Parse(`<!DOCTYPE html>
 <body><main><h1>An error was encountered with the requested page.</h1><p id="error">{{.}}</p></main></body></html>
 `))
 
+type field struct{ Label, Name, Type, Autocomplete string }
+
 type loginView struct {
-	Action, CSRF, Username, Message string
+	Title, Action, CSRF, Username, Message, Prompt string
+	// A challenge step: its name and session, the fields that answer it
+	// (or the choices of SELECT_MFA_TYPE).
+	Challenge, Session string
+	Fields             []field
+	Choices            []string
+}
+
+// codeField is the response key and prompt of each code challenge.
+var codeField = map[string]struct{ key, prompt string }{
+	"EMAIL_OTP":          {"EMAIL_OTP_CODE", "We sent a code by email to %s."},
+	"SMS_MFA":            {"SMS_MFA_CODE", "We sent a code by text message to %s."},
+	"SOFTWARE_TOKEN_MFA": {"SOFTWARE_TOKEN_MFA_CODE", "Enter the code from your authenticator app%s."},
+}
+
+// stepView is the page of a challenge step; ok is false for a step the
+// page cannot show.
+func stepView(step *idp.Step, username string) (loginView, bool) {
+	v := loginView{Challenge: step.ChallengeName, Session: step.Session, Username: username}
+	switch name := step.ChallengeName; name {
+	case "NEW_PASSWORD_REQUIRED":
+		v.Title = "Change your password"
+		v.Fields = []field{{"New password", "NEW_PASSWORD", "password", "new-password"}}
+		var required []string
+		json.Unmarshal([]byte(step.Parameters["requiredAttributes"]), &required)
+		for _, a := range required {
+			v.Fields = append(v.Fields, field{strings.TrimPrefix(a, "userAttributes."), a, "text", "off"})
+		}
+	case "EMAIL_OTP", "SMS_MFA", "SOFTWARE_TOKEN_MFA":
+		f := codeField[name]
+		v.Title = "Enter your code"
+		v.Prompt = fmt.Sprintf(f.prompt, step.Parameters["CODE_DELIVERY_DESTINATION"])
+		v.Fields = []field{{"Code", f.key, "text", "one-time-code"}}
+	case "SELECT_MFA_TYPE":
+		v.Title = "Choose how to verify"
+		json.Unmarshal([]byte(step.Parameters["MFAS_CAN_CHOOSE"]), &v.Choices)
+	default:
+		return v, false
+	}
+	return v, true
 }
 
 func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in := authorizeRequest(r.URL.Query())
 		action := LoginPath + "?" + r.URL.RawQuery
-		show := func(status int, username, message string) {
+		show := func(status int, v loginView) {
 			token := newCSRF()
 			http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: token, Path: "/", HttpOnly: true,
 				Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
@@ -128,7 +179,11 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			w.Header().Set("Cache-Control", "no-store")
 			w.Header().Set("X-Frame-Options", "DENY")
 			w.WriteHeader(status)
-			loginPage.Execute(w, loginView{Action: action, CSRF: token, Username: username, Message: message})
+			v.Action, v.CSRF = action, token
+			if v.Title == "" {
+				v.Title = "Sign in"
+			}
+			loginPage.Execute(w, v)
 		}
 		switch r.Method {
 		case http.MethodGet:
@@ -136,36 +191,66 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 				refuse(w, r, in, err, log)
 				return
 			}
-			show(http.StatusOK, "", "")
+			show(http.StatusOK, loginView{})
 		case http.MethodPost:
 			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 			if err := r.ParseForm(); err != nil {
 				http.Error(w, "Bad request", http.StatusBadRequest)
 				return
 			}
+			f := r.PostForm
 			cookie, err := r.Cookie(csrfCookie)
-			if err != nil || cookie.Value == "" || subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(r.PostForm.Get(csrfField))) != 1 {
-				show(http.StatusForbidden, "", "Your sign-in form expired. Please try again.")
+			if err != nil || cookie.Value == "" || subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(f.Get(csrfField))) != 1 {
+				show(http.StatusForbidden, loginView{Message: "Your sign-in form expired. Please try again."})
 				return
 			}
-			username := r.PostForm.Get("username")
-			code, err := svc.HostedSignIn(r.Context(), in, username, r.PostForm.Get("password"))
+			username := f.Get("username")
+			var step *idp.Step
+			var current loginView
+			if challenge := f.Get("challenge"); challenge != "" {
+				responses := map[string]string{}
+				for k, vs := range f {
+					if k == "answer" {
+						responses["ANSWER"] = vs[0]
+					} else if strings.ToUpper(k) == k || strings.HasPrefix(k, "userAttributes.") {
+						responses[k] = vs[0]
+					}
+				}
+				current, _ = stepView(&idp.Step{ChallengeName: challenge, Session: f.Get("session")}, username)
+				step, err = svc.HostedRespond(r.Context(), in, challenge, f.Get("session"), username, responses)
+			} else {
+				step, err = svc.HostedSignIn(r.Context(), in, username, f.Get("password"))
+			}
 			var ae *idp.AuthorizeError
 			var e *idp.Error
 			switch {
-			case err == nil:
-				back := url.Values{"code": {code}}
+			case err == nil && step.AuthCode != "":
+				back := url.Values{"code": {step.AuthCode}}
 				if in.State != "" {
 					back.Set("state", in.State)
 				}
-				http.Redirect(w, r, withQuery(in.RedirectURI, back), http.StatusFound)
+				http.Redirect(w, r, withQuery(step.AuthRedirect, back), http.StatusFound)
+			case err == nil:
+				v, ok := stepView(step, username)
+				if !ok {
+					show(http.StatusOK, loginView{Username: username,
+						Message: "This sign-in needs a step (" + step.ChallengeName + ") that Ninshou's sign-in page does not offer yet."})
+					return
+				}
+				show(http.StatusOK, v)
 			case errors.As(err, &ae):
 				refuse(w, r, in, err, log)
-			case errors.Is(err, idp.ErrHostedStepUnsupported):
-				show(http.StatusOK, username, "This sign-in needs a step (a new password or MFA) that Ninshou's sign-in page does not offer yet.")
+			case errors.Is(err, idp.ErrNotHostedSession):
+				show(http.StatusOK, loginView{Message: "Your sign-in session is not valid. Please sign in again."})
 			case errors.As(err, &e) && e.Code != idp.InternalErrorException:
-				// Cognito's own message: incorrect password, locked out, disabled, not confirmed...
-				show(http.StatusOK, username, e.Message)
+				// Cognito's own message: incorrect password or code, locked
+				// out, disabled, not confirmed, password policy...
+				if current.Challenge != "" && (e.Code == idp.CodeMismatchException || e.Code == idp.InvalidPasswordException) {
+					current.Message = e.Message
+					show(http.StatusOK, current) // the same session takes another try
+					return
+				}
+				show(http.StatusOK, loginView{Username: username, Message: e.Message})
 			default:
 				log.ErrorContext(r.Context(), "oauth2: sign-in", slog.Any("err", err))
 				http.Error(w, "Internal error", http.StatusInternalServerError)
