@@ -98,11 +98,31 @@ func TestOAuth2HostedFoundingScenario(t *testing.T) {
 		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("kim@gmail.com")},
 			{Name: aws.String("email_verified"), Value: aws.String("true")}}}))
 
+	// The client's classic hosted UI customization styles the pages.
+	must[*cip.CreateUserPoolDomainOutput](t, "CreateUserPoolDomain")(e.c.CreateUserPoolDomain(e.ctx, &cip.CreateUserPoolDomainInput{
+		UserPoolId: &pool, Domain: aws.String("hosted-" + strings.ToLower(strings.ReplaceAll(pool, "_", "-")))}))
+	css := ".submitButton-customizable { background-color: #123456; }"
+	logo := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 64)...)
+	must[*cip.SetUICustomizationOutput](t, "SetUICustomization")(e.c.SetUICustomization(e.ctx, &cip.SetUICustomizationInput{
+		UserPoolId: &pool, ClientId: &clientID, CSS: aws.String(css), ImageFile: logo}))
+
 	b := newBrowser(t, e.URL)
 	q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {callback}, "scope": {"openid email"}, "state": {"s1"}}
 	resp, page := b.get(e.URL + "/oauth2/authorize?" + q.Encode())
 	if resp.Request.URL.Path != "/login" {
 		t.Fatalf("authorize: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	sheet := regexp.MustCompile(`<link rel="stylesheet" href="([^"]+)">`).FindStringSubmatch(page)
+	img := regexp.MustCompile(`<img class="logo-customizable" src="([^"]+)"`).FindStringSubmatch(page)
+	if sheet == nil || img == nil || !strings.Contains(page, `class="submitButton-customizable"`) {
+		t.Fatalf("the sign-in page shows no UI customization:\n%s", page)
+	}
+	if resp, got := b.get(e.URL + htmlUnescape(sheet[1])); resp.StatusCode != 200 || got != css ||
+		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
+		t.Errorf("the stylesheet: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), got)
+	}
+	if resp, got := b.get(htmlUnescape(img[1])); resp.StatusCode != 200 || got != string(logo) {
+		t.Errorf("the logo: %d, %d bytes", resp.StatusCode, len(got))
 	}
 	_, page = b.submit(e.URL, page, url.Values{"username": {"kim"}, "password": {"Temp#Pass1"}})
 	if !strings.Contains(page, `name="challenge" value="NEW_PASSWORD_REQUIRED"`) || !strings.Contains(page, `name="NEW_PASSWORD"`) {

@@ -147,10 +147,10 @@ func (s *Service) GetUICustomization(ctx context.Context, poolID, clientID strin
 	return out, err
 }
 
-// UILogo returns the logo of a client's (or ALL's) branding at a version,
-// for the URL GetUICustomization names; ErrNotFound when there is none.
-func (s *Service) UILogo(ctx context.Context, poolID, clientKey, version string) ([]byte, error) {
-	var img []byte
+// uiAt reads a client's (or ALL's) branding at a version, for the URLs
+// of its logo and stylesheet; ErrNotFound when there is none.
+func (s *Service) uiAt(ctx context.Context, poolID, clientKey, version string) (*UICustomization, error) {
+	var ui *UICustomization
 	err := s.view(ctx, func(tx store.Tx) error {
 		if err := requirePool(tx, poolID); err != nil {
 			return store.ErrNotFound
@@ -159,17 +159,58 @@ func (s *Service) UILogo(ctx context.Context, poolID, clientKey, version string)
 		if err != nil {
 			return err
 		}
-		ui, err := uiFrom(o)
-		if err != nil {
+		if ui, err = uiFrom(o); err != nil {
 			return err
 		}
-		if ui.Version != version || len(ui.Image) == 0 {
+		if ui.Version != version {
 			return store.ErrNotFound
 		}
-		img = ui.Image
 		return nil
 	})
-	return img, err
+	return ui, err
+}
+
+// UILogo returns the logo of a client's (or ALL's) branding at a version,
+// for the URL GetUICustomization names; ErrNotFound when there is none.
+func (s *Service) UILogo(ctx context.Context, poolID, clientKey, version string) ([]byte, error) {
+	ui, err := s.uiAt(ctx, poolID, clientKey, version)
+	if err == nil && len(ui.Image) == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return ui.Image, nil
+}
+
+// UICSS returns the stylesheet of a client's (or ALL's) branding at a
+// version, which the sign-in page links; ErrNotFound when there is none.
+func (s *Service) UICSS(ctx context.Context, poolID, clientKey, version string) (string, error) {
+	ui, err := s.uiAt(ctx, poolID, clientKey, version)
+	if err == nil && ui.CSS == "" {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return "", err
+	}
+	return ui.CSS, nil
+}
+
+// HostedUI is the branding the sign-in page shows for a client: its own,
+// or ALL's; nil when there is none.
+func (s *Service) HostedUI(ctx context.Context, clientID string) (*UICustomization, error) {
+	var poolID string
+	err := s.view(ctx, func(tx store.Tx) error {
+		c, err := getClient(tx, clientID)
+		if err == nil {
+			poolID = c.PoolID
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetUICustomization(ctx, poolID, clientID)
 }
 
 // LogoURL is where the logo of ui is served; "" without a logo.

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/ninshou/ninshou/internal/idp"
+	"github.com/ninshou/ninshou/internal/store"
 )
 
 // The authorization endpoint and the sign-in page of the authorization
@@ -33,6 +34,9 @@ const (
 	ErrorPath     = "/error"
 	UserInfoPath  = "/oauth2/userInfo"
 	LogoutPath    = "/logout"
+	// UICSSPath serves the stylesheets of UI customization the page links:
+	// UICSSPath + pool/client/version.
+	UICSSPath = "/_ninshou/ui-css/"
 	csrfCookie    = "XSRF-TOKEN"
 	csrfField     = "_csrf"
 )
@@ -93,25 +97,31 @@ func authorizeHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 	})
 }
 
+// loginPage carries the class names of Cognito's classic hosted UI, which
+// a client's UI customization (SetUICustomization) styles; its stylesheet
+// is linked, never inlined, and its logo shown.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/hosted-ui-classic-branding.html
 var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title></head>
-<body>
+<title>{{.Title}}</title>{{if .CSSURL}}
+<link rel="stylesheet" href="{{.CSSURL}}">{{end}}</head>
+<body class="background-customizable">
+<div class="banner-customizable">{{if .LogoURL}}<img class="logo-customizable" src="{{.LogoURL}}" alt="">{{end}}</div>
 <main>
-<h1>{{.Title}}</h1>
-{{if .Message}}<p role="alert" id="message">{{.Message}}</p>{{end}}
-{{if .Prompt}}<p id="prompt">{{.Prompt}}</p>{{end}}
+<h1 class="textDescription-customizable">{{.Title}}</h1>
+{{if .Message}}<p role="alert" id="message" class="errorMessage-customizable">{{.Message}}</p>{{end}}
+{{if .Prompt}}<p id="prompt" class="textDescription-customizable">{{.Prompt}}</p>{{end}}
 <form method="post" action="{{.Action}}">
 <input type="hidden" name="_csrf" value="{{.CSRF}}">
 {{if .Challenge}}<input type="hidden" name="challenge" value="{{.Challenge}}">
 <input type="hidden" name="session" value="{{.Session}}">
 <input type="hidden" name="username" value="{{.Username}}">
-{{range .Fields}}<label>{{.Label}} <input name="{{.Name}}" type="{{.Type}}" autocomplete="{{.Autocomplete}}" required></label>
-{{end}}{{range .Choices}}<button type="submit" name="answer" value="{{.}}">{{.}}</button>
-{{end}}{{if .Fields}}<button type="submit">Continue</button>{{end}}
-{{else}}<label>Username <input name="username" autocomplete="username" autocapitalize="none" required value="{{.Username}}"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit" name="signInSubmitButton">Sign in</button>
+{{range .Fields}}<label class="label-customizable">{{.Label}} <input class="inputField-customizable" name="{{.Name}}" type="{{.Type}}" autocomplete="{{.Autocomplete}}" required></label>
+{{end}}{{range .Choices}}<button class="submitButton-customizable" type="submit" name="answer" value="{{.}}">{{.}}</button>
+{{end}}{{if .Fields}}<button class="submitButton-customizable" type="submit">Continue</button>{{end}}
+{{else}}<label class="label-customizable">Username <input class="inputField-customizable" name="username" autocomplete="username" autocapitalize="none" required value="{{.Username}}"></label>
+<label class="label-customizable">Password <input class="inputField-customizable" name="password" type="password" autocomplete="current-password" required></label>
+<button class="submitButton-customizable" type="submit" name="signInSubmitButton">Sign in</button>
 {{end}}</form>
 </main>
 </body></html>
@@ -126,6 +136,8 @@ type field struct{ Label, Name, Type, Autocomplete string }
 
 type loginView struct {
 	Title, Action, CSRF, Username, Message, Prompt string
+	// The client's UI customization, if any.
+	CSSURL, LogoURL string
 	// A challenge step: its name and session, the fields that answer it
 	// (or the choices of SELECT_MFA_TYPE).
 	Challenge, Session string
@@ -182,6 +194,12 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			v.Action, v.CSRF = action, token
 			if v.Title == "" {
 				v.Title = "Sign in"
+			}
+			if ui, err := svc.HostedUI(r.Context(), in.ClientID); err == nil && ui != nil {
+				if ui.CSS != "" {
+					v.CSSURL = UICSSPath + url.PathEscape(ui.PoolID) + "/" + url.PathEscape(ui.ClientID) + "/" + url.PathEscape(ui.Version)
+				}
+				v.LogoURL = svc.LogoURL(ui)
 			}
 			loginPage.Execute(w, v)
 		}
@@ -282,6 +300,30 @@ func logoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			http.Redirect(w, r, LoginPath+"?"+r.URL.RawQuery, http.StatusFound)
 		default:
 			http.Redirect(w, r, q.Get("logout_uri"), http.StatusFound)
+		}
+	})
+}
+
+// uiCSSHandler serves a UI customization's stylesheet at a version.
+func uiCSSHandler(svc *idp.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		parts := strings.Split(strings.TrimPrefix(r.URL.Path, UICSSPath), "/")
+		if r.Method != http.MethodGet || len(parts) != 3 {
+			http.NotFound(w, r)
+			return
+		}
+		css, err := svc.UICSS(r.Context(), parts[0], parts[1], parts[2])
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			http.NotFound(w, r)
+		case err != nil:
+			log.ErrorContext(r.Context(), "oauth2: ui css", slog.Any("err", err))
+			http.Error(w, "Internal error", http.StatusInternalServerError)
+		default:
+			w.Header().Set("Content-Type", "text/css; charset=utf-8")
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			w.Write([]byte(css))
 		}
 	})
 }
