@@ -36,9 +36,9 @@ const (
 	LogoutPath    = "/logout"
 	// UICSSPath serves the stylesheets of UI customization the page links:
 	// UICSSPath + pool/client/version.
-	UICSSPath = "/_ninshou/ui-css/"
-	csrfCookie    = "XSRF-TOKEN"
-	csrfField     = "_csrf"
+	UICSSPath  = "/_ninshou/ui-css/"
+	csrfCookie = "XSRF-TOKEN"
+	csrfField  = "_csrf"
 )
 
 func authorizeRequest(q url.Values) idp.AuthorizeRequest {
