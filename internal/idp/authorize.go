@@ -76,56 +76,61 @@ func (s *Service) CheckAuthorize(ctx context.Context, in AuthorizeRequest) ([]st
 }
 
 func (s *Service) checkAuthorize(ctx context.Context, in AuthorizeRequest) (*Pool, *Client, []string, error) {
-	refuse := func(code string, redirect bool) ([]string, error) {
-		return nil, &AuthorizeError{Code: code, Redirect: redirect}
+	refuse := func(code string, redirect bool) (*Pool, *Client, []string, error) {
+		return nil, nil, nil, &AuthorizeError{Code: code, Redirect: redirect}
 	}
 	if in.ClientID == "" {
-		_, err := refuse("invalid_request", false)
-		return nil, nil, nil, err
+		return refuse("invalid_request", false)
 	}
 	p, c, err := s.clientFor(ctx, false, "", in.ClientID)
 	if IsCode(err, ResourceNotFoundException) {
-		_, err := refuse("invalid_request", false)
-		return nil, nil, nil, err
+		return refuse("invalid_request", false)
 	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if !slices.Contains(c.CallbackURLs, in.RedirectURI) {
-		_, err := refuse("redirect_mismatch", false)
-		return nil, nil, nil, err
+		return refuse("redirect_mismatch", false)
 	}
-	scopes, err := func() ([]string, error) {
-		switch {
-		case in.ResponseType == "":
-			return refuse("invalid_request", true)
-		case in.ResponseType != "code":
-			return refuse("unsupported_response_type", true)
-		case !c.AllowedOAuthFlowsUserPool || !slices.Contains(c.AllowedOAuthFlows, "code"):
-			return refuse("unauthorized_client", true)
-		case in.IdentityProvider != "" && in.IdentityProvider != cognitoProvider,
-			!slices.Contains(c.SupportedIdentityProviders, cognitoProvider):
-			// Only the pool's own directory signs in here yet.
-			return refuse("unauthorized_client", true)
-		case in.CodeChallenge != "" && in.CodeChallengeMethod != "S256":
-			return refuse("invalid_request", true)
+	// From here on the refusal may go back to the registered callback.
+	switch {
+	case in.ResponseType == "":
+		return refuse("invalid_request", true)
+	case in.ResponseType != "code":
+		return refuse("unsupported_response_type", true)
+	case !c.AllowedOAuthFlowsUserPool || !slices.Contains(c.AllowedOAuthFlows, "code"):
+		return refuse("unauthorized_client", true)
+	case in.IdentityProvider != "" && in.IdentityProvider != cognitoProvider,
+		!slices.Contains(c.SupportedIdentityProviders, cognitoProvider):
+		// Only the pool's own directory signs in here yet.
+		return refuse("unauthorized_client", true)
+	case in.CodeChallenge != "" && in.CodeChallengeMethod != "S256":
+		return refuse("invalid_request", true)
+	}
+	requested := strings.Fields(in.Scope)
+	if len(requested) == 0 {
+		return p, c, slices.Clone(c.AllowedOAuthScopes), nil
+	}
+	granted, ok := grantScopes(requested, c.AllowedOAuthScopes)
+	if !ok {
+		return refuse("invalid_scope", true)
+	}
+	return p, c, granted, nil
+}
+
+// grantScopes is requested, each once, in order; false if one is not
+// among allowed.
+func grantScopes(requested, allowed []string) ([]string, bool) {
+	var granted []string
+	for _, sc := range requested {
+		if !slices.Contains(allowed, sc) {
+			return nil, false
 		}
-		requested := strings.Fields(in.Scope)
-		if len(requested) == 0 {
-			return slices.Clone(c.AllowedOAuthScopes), nil
+		if !slices.Contains(granted, sc) {
+			granted = append(granted, sc)
 		}
-		var granted []string
-		for _, sc := range requested {
-			if !slices.Contains(c.AllowedOAuthScopes, sc) {
-				return refuse("invalid_scope", true)
-			}
-			if !slices.Contains(granted, sc) {
-				granted = append(granted, sc)
-			}
-		}
-		return granted, nil
-	}()
-	return p, c, scopes, err
+	}
+	return granted, true
 }
 
 // hostedGrant is what a sign-in on the sign-in page carries through its

@@ -61,18 +61,8 @@ func (s *Service) Token(ctx context.Context, in TokenRequest) (*OAuthTokens, err
 	if in.ClientID == "" {
 		return nil, oauthError("invalid_request")
 	}
-	var p *Pool
-	var c *Client
-	err := s.view(ctx, func(tx store.Tx) error {
-		var err error
-		if c, err = getClient(tx, in.ClientID); err != nil {
-			return err
-		}
-		p, err = getPool(tx, c.PoolID)
-		return err
-	})
-	var e *Error
-	if errors.As(err, &e) && e.Code == ResourceNotFoundException {
+	p, c, err := s.clientFor(ctx, false, "", in.ClientID)
+	if IsCode(err, ResourceNotFoundException) {
 		return nil, oauthError("invalid_client")
 	}
 	if err != nil {
@@ -102,16 +92,9 @@ func (s *Service) clientCredentials(ctx context.Context, p *Pool, c *Client, sco
 	allowed := slices.DeleteFunc(slices.Clone(c.AllowedOAuthScopes), func(sc string) bool { return !strings.Contains(sc, "/") })
 	granted := allowed
 	if requested := strings.Fields(scope); len(requested) > 0 {
-		for _, sc := range requested {
-			if !slices.Contains(allowed, sc) {
-				return nil, oauthError("invalid_scope")
-			}
-		}
-		granted = nil
-		for _, sc := range requested {
-			if !slices.Contains(granted, sc) {
-				granted = append(granted, sc)
-			}
+		var ok bool
+		if granted, ok = grantScopes(requested, allowed); !ok {
+			return nil, oauthError("invalid_scope")
 		}
 	}
 	if len(granted) == 0 {
