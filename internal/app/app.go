@@ -134,6 +134,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /{pool}/.well-known/jwks.json", a.jwks)
 	mux.HandleFunc("GET /{pool}/.well-known/openid-configuration", a.discovery)
 	mux.HandleFunc("GET "+uiLogoPath+"{pool}/{client}/{version}", a.uiLogo)
+	mux.HandleFunc("GET "+oauth2http.UICSSPath+"{pool}/{client}/{version}", a.uiCSS)
 	if a.Config.Outbox {
 		mux.Handle("/_ninshou/outbox", outboxhttp.Handler(a.Store))
 	}
@@ -169,25 +170,42 @@ func (a *App) poolExists(w http.ResponseWriter, r *http.Request) (string, bool) 
 }
 
 // uiLogoPath serves the logos of hosted UI branding (GetUICustomization's
-// ImageUrl); the version in the path changes with every SetUICustomization,
+// ImageUrl), and oauth2http.UICSSPath the stylesheets the sign-in page
+// links; the version in the path changes with every SetUICustomization,
 // so an answer may be cached for good.
 const uiLogoPath = "/_ninshou/ui-logo/"
 
 func (a *App) uiLogo(w http.ResponseWriter, r *http.Request) {
-	img, err := a.Service.UILogo(r.Context(), r.PathValue("pool"), r.PathValue("client"), r.PathValue("version"))
+	a.uiAsset(w, r, func(ctx context.Context, pool, client, version string) ([]byte, string, error) {
+		img, err := a.Service.UILogo(ctx, pool, client, version)
+		return img, http.DetectContentType(img), err
+	})
+}
+
+func (a *App) uiCSS(w http.ResponseWriter, r *http.Request) {
+	a.uiAsset(w, r, func(ctx context.Context, pool, client, version string) ([]byte, string, error) {
+		css, err := a.Service.UICSS(ctx, pool, client, version)
+		return []byte(css), "text/css; charset=utf-8", err
+	})
+}
+
+func (a *App) uiAsset(w http.ResponseWriter, r *http.Request,
+	read func(ctx context.Context, pool, client, version string) ([]byte, string, error)) {
+	body, contentType, err := read(r.Context(), r.PathValue("pool"), r.PathValue("client"), r.PathValue("version"))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		http.NotFound(w, r)
 		return
 	case err != nil:
-		a.Log.Error("ui logo", "pool_id", r.PathValue("pool"), "err", err)
+		a.Log.Error("ui asset", "pool_id", r.PathValue("pool"), "err", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Internal server error."})
 		return
 	}
-	w.Header().Set("Content-Type", http.DetectContentType(img))
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	w.Write(img)
+	w.Write(body)
 }
 
 func (a *App) jwks(w http.ResponseWriter, r *http.Request) {

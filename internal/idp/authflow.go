@@ -236,6 +236,14 @@ func (s *Service) readAhead(tx store.Tx, p *Pool, c *Client, in StartInput, r *r
 	}
 }
 
+// secretHash is SECRET_HASH: HMAC-SHA256 of username + client ID under
+// the client's secret.
+func secretHash(secret, username, clientID string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(username + clientID))
+	return m.Sum(nil)
+}
+
 // checkSecretHash verifies SECRET_HASH for clients that have a secret.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash
 func checkSecretHash(c *Client, usernames []string, given string) error {
@@ -252,9 +260,7 @@ func checkSecretHash(c *Client, usernames []string, given string) error {
 				if name == "" {
 					continue
 				}
-				m := hmac.New(sha256.New, []byte(secret.Value))
-				m.Write([]byte(name + c.ID))
-				if hmac.Equal(m.Sum(nil), got) {
+				if hmac.Equal(secretHash(secret.Value, name, c.ID), got) {
 					return nil
 				}
 			}

@@ -2,7 +2,6 @@ package idp
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -191,9 +190,7 @@ func (s *Service) HostedRespond(ctx context.Context, in AuthorizeRequest, challe
 	}
 	r["USERNAME"] = username
 	if c.Secret != "" {
-		m := hmac.New(sha256.New, []byte(c.Secret))
-		m.Write([]byte(username + c.ID))
-		r["SECRET_HASH"] = base64.StdEncoding.EncodeToString(m.Sum(nil))
+		r["SECRET_HASH"] = base64.StdEncoding.EncodeToString(secretHash(c.Secret, username, c.ID))
 	}
 	if !s.hostedSession(ctx, session) {
 		return nil, ErrNotHostedSession

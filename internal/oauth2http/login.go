@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/ninshou/ninshou/internal/idp"
-	"github.com/ninshou/ninshou/internal/store"
 )
 
 // The authorization endpoint and the sign-in page of the authorization
@@ -34,8 +33,8 @@ const (
 	ErrorPath     = "/error"
 	UserInfoPath  = "/oauth2/userInfo"
 	LogoutPath    = "/logout"
-	// UICSSPath serves the stylesheets of UI customization the page links:
-	// UICSSPath + pool/client/version.
+	// UICSSPath + pool/client/version is where the page links a UI
+	// customization's stylesheet (served by internal/app, beside the logo).
 	UICSSPath  = "/_ninshou/ui-css/"
 	csrfCookie = "XSRF-TOKEN"
 	csrfField  = "_csrf"
@@ -300,30 +299,6 @@ func logoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			http.Redirect(w, r, LoginPath+"?"+r.URL.RawQuery, http.StatusFound)
 		default:
 			http.Redirect(w, r, q.Get("logout_uri"), http.StatusFound)
-		}
-	})
-}
-
-// uiCSSHandler serves a UI customization's stylesheet at a version.
-func uiCSSHandler(svc *idp.Service, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		parts := strings.Split(strings.TrimPrefix(r.URL.Path, UICSSPath), "/")
-		if r.Method != http.MethodGet || len(parts) != 3 {
-			http.NotFound(w, r)
-			return
-		}
-		css, err := svc.UICSS(r.Context(), parts[0], parts[1], parts[2])
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			http.NotFound(w, r)
-		case err != nil:
-			log.ErrorContext(r.Context(), "oauth2: ui css", slog.Any("err", err))
-			http.Error(w, "Internal error", http.StatusInternalServerError)
-		default:
-			w.Header().Set("Content-Type", "text/css; charset=utf-8")
-			w.Header().Set("X-Content-Type-Options", "nosniff")
-			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-			w.Write([]byte(css))
 		}
 	})
 }
