@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"sort"
 	"testing"
 
@@ -14,12 +12,7 @@ import (
 // as an independent verifier would, and returns its claims.
 func verifyJWT(t *testing.T, s *server, poolID, token string) map[string]any {
 	t.Helper()
-	resp, err := http.Get(s.URL + "/" + poolID + "/.well-known/jwks.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body := poolJWKS(t, s, poolID)
 	var set jose.JSONWebKeySet
 	if err := json.Unmarshal(body, &set); err != nil {
 		t.Fatalf("jwks: %v: %s", err, body)

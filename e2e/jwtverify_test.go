@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -30,11 +31,47 @@ func jsDir(t *testing.T) string {
 	return dir
 }
 
+func jwksURL(s *server, poolID string) string { return s.URL + "/" + poolID + "/.well-known/jwks.json" }
+
+// poolJWKS is the key set Ninshou publishes for a pool.
+func poolJWKS(t *testing.T, s *server, poolID string) json.RawMessage {
+	t.Helper()
+	resp, err := http.Get(jwksURL(s, poolID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// runScript runs a one-shot script of e2e/js with input as JSON on stdin
+// and returns what it printed; a failure carries the script's stderr.
+func runScript(t *testing.T, script string, input any) ([]byte, error) {
+	t.Helper()
+	in, err := json.Marshal(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("node", script)
+	cmd.Dir, cmd.Stdin = jsDir(t), bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return out, fmt.Errorf("%w\n%s", err, stderr.String())
+	}
+	return out, nil
+}
+
 // TestAwsJwtVerifyAcceptsTokens: tokens from Ninshou pass aws-jwt-verify's
 // CognitoJwtVerifier when Ninshou's public URL is Cognito's regional one,
 // and its generic verifier with the JWKS fetched from Ninshou itself.
 func TestAwsJwtVerifyAcceptsTokens(t *testing.T) {
-	dir := jsDir(t)
+	jsDir(t)
 	s := startServerWith(t, "--public-url", "https://cognito-idp.us-east-1.amazonaws.com")
 	ctx := context.Background()
 	c := s.sdk()
@@ -62,26 +99,13 @@ func TestAwsJwtVerifyAcceptsTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jwksURI := s.URL + "/" + poolID + "/.well-known/jwks.json"
-	resp, err := http.Get(jwksURI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwks, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	input, _ := json.Marshal(map[string]any{
+	out, err := runScript(t, "verify-tokens.mjs", map[string]any{
 		"userPoolId": poolID, "clientId": clientID,
 		"idToken": *auth.AuthenticationResult.IdToken, "accessToken": *auth.AuthenticationResult.AccessToken,
-		"jwks": json.RawMessage(jwks), "jwksUri": jwksURI, "issuer": "https://cognito-idp.us-east-1.amazonaws.com/" + poolID,
+		"jwks": poolJWKS(t, s, poolID), "jwksUri": jwksURL(s, poolID), "issuer": "https://cognito-idp.us-east-1.amazonaws.com/" + poolID,
 	})
-	cmd := exec.Command("node", "verify-tokens.mjs")
-	cmd.Dir = dir
-	cmd.Stdin = bytes.NewReader(input)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("aws-jwt-verify refused the tokens: %v\n%s", err, stderr.String())
+		t.Fatalf("aws-jwt-verify refused the tokens: %v", err)
 	}
 	var verified map[string]map[string]any
 	if err := json.Unmarshal(out, &verified); err != nil {

@@ -1,16 +1,12 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,6 +15,19 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
+
+// tokenCall posts a form to the token endpoint and decodes the answer.
+func tokenCall(t *testing.T, base string, form url.Values) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.PostForm(base+"/oauth2/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body
+}
 
 // TestOAuth2AuthorizationCode walks the authorization code grant with PKCE
 // as a browser and an OIDC client library do: /oauth2/authorize sends the
@@ -51,29 +60,13 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 	must[*cip.AdminSetUserPasswordOutput](t, "AdminSetUserPassword")(c.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
 		UserPoolId: &poolID, Username: aws.String("ana"), Password: aws.String("Perm#Pass1"), Permanent: true}))
 
-	// A browser: cookies kept, redirects followed on Ninshou only.
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if !strings.HasPrefix(req.URL.String(), s.URL) {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}
+	b := newBrowser(t, s.URL)
 	verifier := "a-pkce-code-verifier-of-enough-length-0123456789"
 	sum := sha256.Sum256([]byte(verifier))
 	authorize := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {callback},
 		"scope": {"openid email"}, "state": {"st-42"}, "nonce": {"n-7"},
 		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
-	get := func(u string) (*http.Response, string) {
-		t.Helper()
-		resp, err := browser.Get(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp, string(b)
-	}
+	get := b.get
 	resp, page := get(s.URL + "/oauth2/authorize?" + authorize.Encode())
 	if resp.StatusCode != 200 || resp.Request.URL.Path != "/login" || !strings.Contains(page, `name="password"`) {
 		t.Fatalf("authorize: %d at %s:\n%s", resp.StatusCode, resp.Request.URL, page)
@@ -85,13 +78,7 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 	}
 	login := func(password, token string) (*http.Response, string) {
 		t.Helper()
-		resp, err := browser.PostForm(loginURL, url.Values{"username": {"ana"}, "password": {password}, "_csrf": {token}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp, string(b)
+		return b.post(loginURL, url.Values{"username": {"ana"}, "password": {password}, "_csrf": {token}})
 	}
 	if resp, page := login("Perm#Pass1", "forged"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a form without its CSRF token: %d\n%s", resp.StatusCode, page)
@@ -110,17 +97,7 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 		t.Fatalf("sign-in: %d, Location %q", resp.StatusCode, back)
 	}
 
-	token := func(form url.Values) (int, map[string]any) {
-		t.Helper()
-		resp, err := http.PostForm(s.URL+"/oauth2/token", form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body map[string]any
-		json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body
-	}
+	token := func(form url.Values) (int, map[string]any) { t.Helper(); return tokenCall(t, s.URL, form) }
 	redeem := url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID}, "code": {code},
 		"redirect_uri": {callback}, "code_verifier": {verifier}}
 	status, tok := token(redeem)
@@ -133,21 +110,10 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 	}
 
 	// aws-jwt-verify, as an app checks them; the nonce and the scopes.
-	resp, err := http.Get(s.URL + "/" + poolID + "/.well-known/jwks.json")
+	out, err := runScript(t, "verify-tokens.mjs", map[string]any{"userPoolId": poolID, "clientId": clientID,
+		"idToken": tok["id_token"], "accessToken": tok["access_token"], "jwks": poolJWKS(t, s, poolID)})
 	if err != nil {
-		t.Fatal(err)
-	}
-	jwks, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	input, _ := json.Marshal(map[string]any{"userPoolId": poolID, "clientId": clientID,
-		"idToken": tok["id_token"], "accessToken": tok["access_token"], "jwks": json.RawMessage(jwks)})
-	cmd := exec.Command("node", "verify-tokens.mjs")
-	cmd.Dir, cmd.Stdin = jsDir(t), bytes.NewReader(input)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("aws-jwt-verify refused the tokens: %v\n%s", err, stderr.String())
+		t.Fatalf("aws-jwt-verify refused the tokens: %v", err)
 	}
 	var verified map[string]map[string]any
 	json.Unmarshal(out, &verified)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -146,16 +145,10 @@ func TestOAuth2HostedFoundingScenario(t *testing.T) {
 	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(back.String(), callback+"?") || back.Query().Get("state") != "s1" {
 		t.Fatalf("the right code: %d, Location %q", resp.StatusCode, back)
 	}
-	tr, err := http.PostForm(e.URL+"/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID},
+	status, tok := tokenCall(t, e.URL, url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID},
 		"code": {back.Query().Get("code")}, "redirect_uri": {callback}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tok map[string]any
-	json.NewDecoder(tr.Body).Decode(&tok)
-	tr.Body.Close()
-	if tr.StatusCode != 200 || tok["id_token"] == nil || tok["refresh_token"] == nil {
-		t.Fatalf("redeeming: %d %v", tr.StatusCode, tok)
+	if status != 200 || tok["id_token"] == nil || tok["refresh_token"] == nil {
+		t.Fatalf("redeeming: %d %v", status, tok)
 	}
 	got := must[*cip.AdminGetUserOutput](t, "AdminGetUser")(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("kim")}))
 	if got.UserStatus != types.UserStatusTypeConfirmed {

@@ -1,14 +1,12 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -110,19 +108,10 @@ func TestOAuth2TokenEndpoint(t *testing.T) {
 	}
 
 	// aws-jwt-verify, as the API behind it checks: this client, this scope.
-	resp, err := http.Get(s.URL + "/" + poolID + "/.well-known/jwks.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	jwks, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	input, _ := json.Marshal(map[string]any{"userPoolId": poolID, "clientId": id, "scope": "api/read", "accessToken": tok, "jwks": json.RawMessage(jwks)})
-	cmd := exec.Command("node", "verify-m2m.mjs")
-	cmd.Dir, cmd.Stdin = jsDir(t), bytes.NewReader(input)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if out, err := cmd.Output(); err != nil || !strings.Contains(string(out), `"scope":"api/read"`) {
-		t.Errorf("aws-jwt-verify: %v %s\n%s", err, out, stderr.String())
+	out, err := runScript(t, "verify-m2m.mjs", map[string]any{"userPoolId": poolID, "clientId": id, "scope": "api/read",
+		"accessToken": tok, "jwks": poolJWKS(t, s, poolID)})
+	if err != nil || !strings.Contains(string(out), `"scope":"api/read"`) {
+		t.Errorf("aws-jwt-verify: %v %s", err, out)
 	}
 
 	// client_secret_post, no scope: every custom scope of the client.
