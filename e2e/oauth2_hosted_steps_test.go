@@ -15,19 +15,22 @@ import (
 )
 
 // browserOn is an HTTP client that keeps cookies and follows redirects on
-// base only, as a browser on the sign-in pages whose callback is an app.
+// the bases only (the server, an identity provider), as a browser on the
+// sign-in pages whose callback is an app.
 type browserOn struct {
 	t    *testing.T
 	http *http.Client
 }
 
-func newBrowser(t *testing.T, base string) *browserOn {
+func newBrowser(t *testing.T, bases ...string) *browserOn {
 	jar, _ := cookiejar.New(nil)
 	return &browserOn{t: t, http: &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if !strings.HasPrefix(req.URL.String(), base) {
-			return http.ErrUseLastResponse
+		for _, base := range bases {
+			if strings.HasPrefix(req.URL.String(), base+"/") {
+				return nil
+			}
 		}
-		return nil
+		return http.ErrUseLastResponse
 	}}}
 }
 

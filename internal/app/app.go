@@ -107,6 +107,7 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 		// The upload URL of user import jobs is served by this app (routes).
 		ImportUploadURL: importhttp.URL(cfg.PublicURL),
 		FetchURL:        webfetch.Get,
+		CallURL:         webfetch.Call,
 		UILogoURL: func(poolID, clientKey, version string) string {
 			return cfg.PublicURL + uiLogoPath + url.PathEscape(poolID) + "/" + url.PathEscape(clientKey) + "/" + url.PathEscape(version)
 		},

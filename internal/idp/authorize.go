@@ -36,7 +36,8 @@ type AuthorizeRequest struct {
 	CodeChallenge       string
 	CodeChallengeMethod string
 	Nonce               string
-	IdentityProvider    string
+	IdentityProvider    string // identity_provider: COGNITO or a provider's name
+	IdPIdentifier       string // idp_identifier: one of a provider's IdpIdentifiers
 }
 
 // AuthorizeError refuses an authorization request. Redirect says whether
@@ -99,9 +100,8 @@ func (s *Service) checkAuthorize(ctx context.Context, in AuthorizeRequest) (*Poo
 		return refuse("unsupported_response_type", true)
 	case !c.AllowedOAuthFlowsUserPool || !slices.Contains(c.AllowedOAuthFlows, "code"):
 		return refuse("unauthorized_client", true)
-	case in.IdentityProvider != "" && in.IdentityProvider != cognitoProvider,
-		!slices.Contains(c.SupportedIdentityProviders, cognitoProvider):
-		// Only the pool's own directory signs in here yet.
+	case len(c.SupportedIdentityProviders) == 0,
+		in.IdentityProvider != "" && !slices.Contains(c.SupportedIdentityProviders, in.IdentityProvider):
 		return refuse("unauthorized_client", true)
 	case in.CodeChallenge != "" && in.CodeChallengeMethod != "S256":
 		return refuse("invalid_request", true)
@@ -160,6 +160,9 @@ func (s *Service) HostedSignIn(ctx context.Context, in AuthorizeRequest, usernam
 	p, c, scopes, err := s.checkAuthorize(ctx, in)
 	if err != nil {
 		return nil, err
+	}
+	if !slices.Contains(c.SupportedIdentityProviders, cognitoProvider) {
+		return nil, &AuthorizeError{Code: "unauthorized_client", Redirect: true}
 	}
 	if username == "" || password == "" {
 		return nil, errIncorrect

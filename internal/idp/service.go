@@ -41,6 +41,10 @@ type Service struct {
 	// discovery document, SAML metadata), as Cognito does when a provider
 	// is created; nil: such a provider must give its endpoints itself.
 	FetchURL func(ctx context.Context, url string) ([]byte, error)
+	// CallURL makes the requests of a federated sign-in to an OIDC
+	// identity provider (its token, JWKS and userInfo endpoints); nil:
+	// federated sign-in fails.
+	CallURL CallURL
 	// UILogoURL is the URL a hosted UI logo (SetUICustomization's
 	// ImageFile) is served at, built by the wire layer that serves it.
 	UILogoURL func(poolID, clientKey, version string) string

@@ -44,7 +44,7 @@ func authorizeRequest(q url.Values) idp.AuthorizeRequest {
 	return idp.AuthorizeRequest{ResponseType: q.Get("response_type"), ClientID: q.Get("client_id"),
 		RedirectURI: q.Get("redirect_uri"), Scope: q.Get("scope"), State: q.Get("state"),
 		CodeChallenge: q.Get("code_challenge"), CodeChallengeMethod: q.Get("code_challenge_method"),
-		Nonce: q.Get("nonce"), IdentityProvider: q.Get("identity_provider")}
+		Nonce: q.Get("nonce"), IdentityProvider: q.Get("identity_provider"), IdPIdentifier: q.Get("idp_identifier")}
 }
 
 // refuse answers an authorization request the endpoint cannot serve.
@@ -92,6 +92,17 @@ func authorizeHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			refuse(w, r, in, err, log)
 			return
 		}
+		if in.IdentityProvider != "" && in.IdentityProvider != "COGNITO" || in.IdentityProvider == "" && in.IdPIdentifier != "" {
+			// Straight to the identity provider, as Cognito does when the
+			// request names one.
+			target, err := svc.FederatedRedirect(r.Context(), in)
+			if err != nil {
+				refuse(w, r, in, err, log)
+				return
+			}
+			http.Redirect(w, r, target, http.StatusFound)
+			return
+		}
 		http.Redirect(w, r, LoginPath+"?"+r.URL.RawQuery, http.StatusFound)
 	})
 }
@@ -110,7 +121,7 @@ var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <h1 class="textDescription-customizable">{{.Title}}</h1>
 {{if .Message}}<p role="alert" id="message" class="errorMessage-customizable">{{.Message}}</p>{{end}}
 {{if .Prompt}}<p id="prompt" class="textDescription-customizable">{{.Prompt}}</p>{{end}}
-<form method="post" action="{{.Action}}">
+{{if or .Challenge .Directory}}<form method="post" action="{{.Action}}">
 <input type="hidden" name="_csrf" value="{{.CSRF}}">
 {{if .Challenge}}<input type="hidden" name="challenge" value="{{.Challenge}}">
 <input type="hidden" name="session" value="{{.Session}}">
@@ -121,8 +132,9 @@ var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 {{else}}<label class="label-customizable">Username <input class="inputField-customizable" name="username" autocomplete="username" autocapitalize="none" required value="{{.Username}}"></label>
 <label class="label-customizable">Password <input class="inputField-customizable" name="password" type="password" autocomplete="current-password" required></label>
 <button class="submitButton-customizable" type="submit" name="signInSubmitButton">Sign in</button>
-{{end}}</form>
-</main>
+{{end}}</form>{{end}}
+{{if not .Challenge}}{{range .Providers}}<p><a class="idpButton-customizable" href="{{.URL}}">Continue with {{.Name}}</a></p>
+{{end}}{{end}}</main>
 </body></html>
 `))
 
@@ -142,7 +154,13 @@ type loginView struct {
 	Challenge, Session string
 	Fields             []field
 	Choices            []string
+	// The first page: a password form if the client signs in through the
+	// pool's directory, and a link to each of its identity providers.
+	Directory bool
+	Providers []providerLink
 }
+
+type providerLink struct{ Name, URL string }
 
 // codeField is the response key and prompt of each code challenge.
 var codeField = map[string]struct{ key, prompt string }{
@@ -193,6 +211,9 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			v.Action, v.CSRF = action, token
 			if v.Title == "" {
 				v.Title = "Sign in"
+			}
+			if v.Challenge == "" {
+				v.Directory, v.Providers = signInOptions(r, svc, in)
 			}
 			if ui, err := svc.HostedUI(r.Context(), in.ClientID); err == nil && ui != nil {
 				if ui.CSS != "" {
@@ -303,6 +324,38 @@ func logoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 	})
 }
 
+// idpResponseHandler serves /oauth2/idpresponse, where an OIDC identity
+// provider sends the browser back (GET, or POST with form_post).
+func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodPost {
+			w.Header().Set("Allow", "GET, POST")
+			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "Bad request", http.StatusBadRequest)
+			return
+		}
+		out, err := svc.FederatedCallback(r.Context(), idp.IdPResponse{State: r.Form.Get("state"),
+			Code: r.Form.Get("code"), Error: r.Form.Get("error")})
+		switch {
+		case errors.Is(err, idp.ErrFederationState):
+			// Cognito's page for a federated sign-in it no longer waits
+			// for (cognito-user-pools-oidc-flow.html).
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusBadRequest)
+			errorPage.Execute(w, "Something went wrong. Please sign in again.")
+		case err != nil:
+			log.ErrorContext(r.Context(), "oauth2: idpresponse", slog.Any("err", err))
+			http.Error(w, "Internal error", http.StatusInternalServerError)
+		default:
+			http.Redirect(w, r, withQuery(out.RedirectURI, out.Query), http.StatusFound)
+		}
+	})
+}
+
 func errorHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -338,6 +391,24 @@ func userInfoHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			writeJSON(w, http.StatusOK, info)
 		}
 	})
+}
+
+// signInOptions are the first page's ways to sign in: the password form
+// if the client supports the pool's directory, and a link per identity
+// provider (the same authorization request, naming it).
+func signInOptions(r *http.Request, svc *idp.Service, in idp.AuthorizeRequest) (bool, []providerLink) {
+	directory, names, err := svc.SignInOptions(r.Context(), in)
+	if err != nil {
+		return false, nil
+	}
+	var links []providerLink
+	for _, name := range names {
+		q := r.URL.Query()
+		q.Del("idp_identifier")
+		q.Set("identity_provider", name)
+		links = append(links, providerLink{Name: name, URL: AuthorizePath + "?" + q.Encode()})
+	}
+	return directory, links
 }
 
 func newCSRF() string {

@@ -30,7 +30,7 @@ const (
 const maxForm = 64 << 10
 
 // Paths lists every path Handler serves.
-var Paths = []string{TokenPath, RevokePath, AuthorizePath, LoginPath, ErrorPath, UserInfoPath, LogoutPath}
+var Paths = []string{TokenPath, RevokePath, AuthorizePath, LoginPath, ErrorPath, UserInfoPath, LogoutPath, idp.IdPResponsePath}
 
 // Handler serves Paths.
 func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
@@ -42,6 +42,7 @@ func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 	mux.Handle(ErrorPath, errorHandler())
 	mux.Handle(UserInfoPath, userInfoHandler(svc, log))
 	mux.Handle(LogoutPath, logoutHandler(svc, log))
+	mux.Handle(idp.IdPResponsePath, idpResponseHandler(svc, log))
 	return mux
 }
 

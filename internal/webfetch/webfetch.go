@@ -1,6 +1,7 @@
 // Package webfetch reads the documents identity providers publish (OIDC
-// discovery documents, SAML metadata) for the domain, which knows nothing
-// of HTTP.
+// discovery documents, SAML metadata, JWKS) and makes the calls a relying
+// party makes to them (an OAuth token request, a userInfo request) for
+// the domain, which knows nothing of HTTP.
 package webfetch
 
 import (
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -24,23 +26,49 @@ var client = &http.Client{Timeout: timeout}
 // Get fetches an http(s) URL and returns its body, which must come with
 // status 200 and fit in 1 MiB.
 func Get(ctx context.Context, rawURL string) ([]byte, error) {
+	return Call(ctx, http.MethodGet, rawURL, nil, "")
+}
+
+// Call requests an http(s) URL with method: a form, if any, goes in a GET's
+// query or a POST's body (form-encoded); bearer, if not empty, goes in the
+// Authorization header. The answer must come with status 200 and fit in
+// 1 MiB.
+func Call(ctx context.Context, method, rawURL string, form url.Values, bearer string) ([]byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("webfetch: %q is not an http(s) URL", rawURL)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	var body io.Reader
+	switch {
+	case method == http.MethodPost && form != nil:
+		body = strings.NewReader(form.Encode())
+	case form != nil:
+		q := u.Query()
+		for k, vs := range form {
+			q[k] = vs
+		}
+		u.RawQuery = q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return nil, err
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("webfetch: %s answered %s", u.Redacted(), resp.Status)
+		return nil, fmt.Errorf("webfetch: %s %s answered %s", method, u.Redacted(), resp.Status)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {

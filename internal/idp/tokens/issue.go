@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -164,7 +165,7 @@ func (s *Service) IssueWithKeys(keys []*store.SigningKey, id IDTokenInput, acces
 var reservedID = map[string]bool{
 	"sub": true, "iss": true, "aud": true, "token_use": true, "cognito:username": true,
 	"auth_time": true, "iat": true, "exp": true, "jti": true, "origin_jti": true,
-	"event_id": true, "cognito:groups": true, "nbf": true, "identities": true,
+	"event_id": true, "cognito:groups": true, "nbf": true,
 	"cognito:roles": true, "cognito:preferred_role": true, "nonce": true, "at_hash": true,
 }
 
@@ -220,6 +221,10 @@ func (s *Service) issueID(keys []*store.SigningKey, in IDTokenInput, now time.Ti
 		switch name {
 		case "email_verified", "phone_number_verified":
 			o.val(name, v == "true")
+		case "identities":
+			if ids, ok := identitiesClaim(v); ok {
+				o.val(name, ids)
+			}
 		case "address":
 			o.val(name, struct {
 				Formatted string `json:"formatted"`
@@ -402,4 +407,28 @@ func appendJSON(buf []byte, v any) []byte {
 		panic("tokens: encode claim: " + err.Error())
 	}
 	return append(buf, b...)
+}
+
+// identitiesClaim is a federated user's identities attribute as its ID
+// token shows it: the same array, but with every value a string or null
+// ("primary": "true", "dateCreated": "1642699117273"), as Cognito's tokens
+// have it. false if the attribute is not such an array.
+func identitiesClaim(attr string) ([]map[string]any, bool) {
+	d := json.NewDecoder(strings.NewReader(attr))
+	d.UseNumber()
+	var ids []map[string]any
+	if err := d.Decode(&ids); err != nil {
+		return nil, false
+	}
+	for _, id := range ids {
+		for k, v := range id {
+			switch v := v.(type) {
+			case bool:
+				id[k] = strconv.FormatBool(v)
+			case json.Number:
+				id[k] = v.String()
+			}
+		}
+	}
+	return ids, true
 }

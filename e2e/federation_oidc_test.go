@@ -1,0 +1,232 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/ninshou/ninshou/internal/idp/oidcrp"
+)
+
+// TestOIDCFederation signs users in through an OIDC identity provider (on
+// loopback) as managed login does: /oauth2/authorize with
+// identity_provider (or idp_identifier, or the sign-in page's link) sends
+// the browser to the provider; the provider sends it back to
+// /oauth2/idpresponse; the pool redeems the provider's code with its client
+// secret, checks the provider's ID token (signature, issuer, audience,
+// nonce), reads its userInfo endpoint, and answers the app's callback with
+// a code that redeems for the pool's own tokens. The federated user
+// "<provider>_<sub>" is created with the mapped attributes (status
+// EXTERNAL_PROVIDER), updated at its next sign-in, and put in the group
+// "<pool ID>_<provider>"; an identity an administrator linked signs in as
+// the linked user. A provider's refusal, a bad ID token, a disabled user and
+// a replayed or unknown state each end where Cognito sends them.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-oidc-flow.html
+func TestOIDCFederation(t *testing.T) {
+	s := startServer(t)
+	aws_ := awsCLI{t: t, url: s.URL}
+	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
+	provider := newOIDCProvider(t)
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.Schema = []types.SchemaAttributeType{{Name: aws.String("team"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(true)}}
+	})
+
+	// The provider, by the AWS CLI: its endpoints come from its discovery
+	// document; the attribute mapping names its claims.
+	aws_.run("create-identity-provider", "--user-pool-id", pool, "--provider-name", "Corp", "--provider-type", "OIDC",
+		"--provider-details", mustJSON(t, map[string]string{"client_id": provider.ClientID, "client_secret": provider.ClientSecret,
+			"attributes_request_method": "GET", "oidc_issuer": provider.URL, "authorize_scopes": "openid email profile"}),
+		"--attribute-mapping", "email=email,name=name,custom:team=team", "--idp-identifiers", "corp.example")
+	const callback = "https://app.example/callback"
+	clientID := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
+		in.AllowedOAuthFlowsUserPoolClient = true
+		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
+		in.AllowedOAuthScopes = []string{"openid", "email", "profile"}
+		in.CallbackURLs = []string{callback}
+		in.SupportedIdentityProviders = []string{"COGNITO", "Corp"}
+	}).ClientId
+
+	b := newBrowser(t, s.URL, provider.URL)
+	authorize := func(extra url.Values) url.Values {
+		q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {callback},
+			"scope": {"openid email profile"}, "state": {"app-state-1"}}
+		for k, v := range extra {
+			q[k] = v
+		}
+		return q
+	}
+	// signIn follows the browser from url to the app's callback.
+	signIn := func(u string) url.Values {
+		t.Helper()
+		resp, page := b.get(u)
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusFound || loc == nil || !strings.HasPrefix(loc.String(), callback+"?") {
+			t.Fatalf("federated sign-in from %s: %d at %s, Location %q\n%s", u, resp.StatusCode, resp.Request.URL, resp.Header.Get("Location"), page)
+		}
+		if loc.Query().Get("state") != "app-state-1" {
+			t.Errorf("the app's state came back as %q", loc.Query().Get("state"))
+		}
+		return loc.Query()
+	}
+	verify := func(code string) map[string]any {
+		t.Helper()
+		status, tok := tokenCall(t, s.URL, url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID},
+			"code": {code}, "redirect_uri": {callback}})
+		if status != 200 || tok["id_token"] == nil || tok["refresh_token"] == nil {
+			t.Fatalf("redeeming the code: %d %v", status, tok)
+		}
+		claims, err := oidcrp.VerifyIDToken(tok["id_token"].(string), poolJWKS(t, s, pool),
+			oidcrp.Check{Issuer: s.URL + "/" + pool, Audience: clientID, Now: time.Now()})
+		if err != nil {
+			t.Fatalf("the pool's ID token: %v", err)
+		}
+		return claims
+	}
+
+	// First sign-in: a new federated user.
+	provider.SignIn(map[string]any{"sub": "u-100", "email": "dev@corp.example", "email_verified": true, "name": "Dev One", "team": "core"})
+	back := signIn(s.URL + "/oauth2/authorize?" + authorize(url.Values{"identity_provider": {"Corp"}}).Encode())
+	if form := provider.TokenForms[len(provider.TokenForms)-1]; form.Get("redirect_uri") != s.URL+"/oauth2/idpresponse" {
+		t.Errorf("the pool redeemed the provider's code for redirect_uri %q", form.Get("redirect_uri"))
+	}
+	claims := verify(back.Get("code"))
+	username := "Corp_u-100"
+	if claims["cognito:username"] != username || claims["email"] != "dev@corp.example" || claims["name"] != "Dev One" ||
+		claims["custom:team"] != "core" {
+		t.Errorf("ID token claims: %v", claims)
+	}
+	if groups, _ := claims["cognito:groups"].([]any); len(groups) != 1 || groups[0] != pool+"_Corp" {
+		t.Errorf("cognito:groups = %v, want [%s_Corp]", claims["cognito:groups"], pool)
+	}
+	ids, _ := claims["identities"].([]any)
+	if len(ids) != 1 {
+		t.Fatalf("identities claim: %v", claims["identities"])
+	}
+	id := ids[0].(map[string]any)
+	if id["userId"] != "u-100" || id["providerName"] != "Corp" || id["providerType"] != "OIDC" || id["primary"] != "true" ||
+		id["issuer"] != nil || !regexp.MustCompile(`^\d{13}$`).MatchString(id["dateCreated"].(string)) {
+		t.Errorf("identities[0] = %v; want Cognito's shape, every value a string or null", id)
+	}
+	user := aws_.run("admin-get-user", "--user-pool-id", pool, "--username", username)
+	if user["UserStatus"] != "EXTERNAL_PROVIDER" || user["Enabled"] != true {
+		t.Errorf("admin-get-user: %v", user)
+	}
+	attrs := map[string]string{}
+	for _, a := range user["UserAttributes"].([]any) {
+		a := a.(map[string]any)
+		attrs[a["Name"].(string)] = a["Value"].(string)
+	}
+	var stored []map[string]any
+	if err := json.Unmarshal([]byte(attrs["identities"]), &stored); err != nil || len(stored) != 1 || stored[0]["primary"] != true {
+		t.Errorf("the identities attribute: %q", attrs["identities"])
+	}
+	sub := attrs["sub"]
+	groups := aws_.run("list-groups", "--user-pool-id", pool)["Groups"].([]any)
+	if len(groups) != 1 || groups[0].(map[string]any)["GroupName"] != pool+"_Corp" {
+		t.Errorf("list-groups: %v", groups)
+	}
+
+	// Next sign-in, by the provider's identifier: the same user, its
+	// mapped attributes updated.
+	provider.SignIn(map[string]any{"sub": "u-100", "email": "dev@corp.example", "name": "Dev Renamed", "team": "core"})
+	claims = verify(signIn(s.URL + "/oauth2/authorize?" + authorize(url.Values{"idp_identifier": {"corp.example"}}).Encode()).Get("code"))
+	if claims["sub"] != sub || claims["name"] != "Dev Renamed" {
+		t.Errorf("second sign-in: sub %v (want %s), name %v", claims["sub"], sub, claims["name"])
+	}
+
+	// The sign-in page offers the provider beside the password form.
+	resp, page := b.get(s.URL + "/oauth2/authorize?" + authorize(nil).Encode())
+	link := regexp.MustCompile(`<a class="idpButton-customizable" href="([^"]+)">Continue with Corp</a>`).FindStringSubmatch(page)
+	if resp.Request.URL.Path != "/login" || link == nil || !strings.Contains(page, `name="password"`) {
+		t.Fatalf("the sign-in page:\n%s", page)
+	}
+	verify(signIn(s.URL + htmlUnescape(link[1])).Get("code"))
+
+	// An identity linked ahead of its first sign-in signs in as the user
+	// it is linked to.
+	e.user(pool, "ana", "ana@example.com", "Perm#Pass1")
+	must[*cip.AdminLinkProviderForUserOutput](t, "AdminLinkProviderForUser")(e.c.AdminLinkProviderForUser(e.ctx, &cip.AdminLinkProviderForUserInput{
+		UserPoolId:      &pool,
+		DestinationUser: &types.ProviderUserIdentifierType{ProviderName: aws.String("Cognito"), ProviderAttributeValue: aws.String("ana")},
+		SourceUser: &types.ProviderUserIdentifierType{ProviderName: aws.String("Corp"), ProviderAttributeName: aws.String("Cognito_Subject"),
+			ProviderAttributeValue: aws.String("u-200")}}))
+	provider.SignIn(map[string]any{"sub": "u-200", "email": "ana@corp.example"})
+	claims = verify(signIn(s.URL + "/oauth2/authorize?" + authorize(url.Values{"identity_provider": {"Corp"}}).Encode()).Get("code"))
+	if claims["cognito:username"] != "ana" || claims["email"] != "ana@example.com" {
+		t.Errorf("a linked identity signed in as %v (email %v); want ana, her own email", claims["cognito:username"], claims["email"])
+	}
+	if _, err := e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("Corp_u-200")}); err == nil {
+		t.Error("a linked identity's sign-in created a federated user of its own")
+	}
+
+	// Refusals go back to the app with the app's state.
+	provider.mu.Lock()
+	provider.Deny = true
+	provider.mu.Unlock()
+	if q := signIn(s.URL + "/oauth2/authorize?" + authorize(url.Values{"identity_provider": {"Corp"}}).Encode()); q.Get("error") != "access_denied" || q.Has("code") {
+		t.Errorf("the provider's refusal: %v", q)
+	}
+	provider.mu.Lock()
+	provider.Deny, provider.BadNonce = false, true
+	provider.mu.Unlock()
+	if q := signIn(s.URL + "/oauth2/authorize?" + authorize(url.Values{"identity_provider": {"Corp"}}).Encode()); q.Get("error") != "invalid_request" ||
+		q.Get("error_description") != "Bad id_token." || q.Has("code") {
+		t.Errorf("an ID token with another nonce: %v", q)
+	}
+	provider.mu.Lock()
+	provider.BadNonce = false
+	provider.mu.Unlock()
+	must[*cip.AdminDisableUserOutput](t, "AdminDisableUser")(e.c.AdminDisableUser(e.ctx, &cip.AdminDisableUserInput{UserPoolId: &pool, Username: &username}))
+	provider.SignIn(map[string]any{"sub": "u-100", "email": "dev@corp.example"})
+	if q := signIn(s.URL + "/oauth2/authorize?" + authorize(url.Values{"identity_provider": {"Corp"}}).Encode()); q.Get("error_description") != "User is disabled." || q.Has("code") {
+		t.Errorf("a disabled federated user: %v", q)
+	}
+
+	// The provider's answer is used once: a replay, or a state the pool
+	// never sent, shows the error page.
+	stop := newBrowser(t) // follows no redirect
+	resp, _ = stop.get(s.URL + "/oauth2/authorize?" + authorize(url.Values{"identity_provider": {"Corp"}}).Encode())
+	toProvider := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(toProvider, provider.URL+"/authorize?") {
+		t.Fatalf("authorize with identity_provider: %d, Location %q", resp.StatusCode, toProvider)
+	}
+	resp, _ = stop.get(toProvider) // the provider's redirect back, not followed
+	answer := resp.Header.Get("Location")
+	if resp, _ := stop.get(answer); resp.StatusCode != http.StatusFound {
+		t.Fatalf("the provider's answer: %d", resp.StatusCode)
+	}
+	for _, u := range []string{answer, s.URL + "/oauth2/idpresponse?code=x&state=never-sent"} {
+		if resp, page := stop.get(u); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "Something went wrong") {
+			t.Errorf("%s: %d\n%s", u, resp.StatusCode, page)
+		}
+	}
+
+	// A client that does not name the provider may not use it.
+	other := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
+		in.AllowedOAuthFlowsUserPoolClient = true
+		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
+		in.AllowedOAuthScopes = []string{"openid"}
+		in.CallbackURLs = []string{callback}
+		in.SupportedIdentityProviders = []string{"COGNITO"}
+	}).ClientId
+	q := authorize(url.Values{"identity_provider": {"Corp"}, "client_id": {other}})
+	if resp, _ := stop.get(s.URL + "/oauth2/authorize?" + q.Encode()); !strings.Contains(resp.Header.Get("Location"), "error=unauthorized_client") {
+		t.Errorf("a provider the client does not support: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

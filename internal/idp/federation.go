@@ -1,0 +1,435 @@
+package idp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/ninshou/ninshou/internal/idp/oidcrp"
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// Federated sign-in through an OIDC identity provider, as managed login
+// does it: the authorization endpoint sends the browser to the provider's
+// authorization endpoint; the provider sends it back to /oauth2/idpresponse
+// with a code; the pool redeems the code at the provider's token endpoint
+// (client_secret_post), checks the provider's ID token, reads its userInfo
+// endpoint, creates or updates the federated user "<provider>_<sub>" from
+// the attribute mapping (or signs in the user an administrator linked the
+// identity to), and ends like a sign-in on the sign-in page: with an
+// authorization code for the app.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-oidc-flow.html
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-oidc-idp.html
+
+// federationTTL: "Amazon Cognito cancels authentication requests that do
+// not complete within 5 minutes" (cognito-user-pools-oidc-flow.html).
+const federationTTL = 5 * time.Minute
+
+// sessionFederation marks a sign-in waiting for its identity provider.
+const sessionFederation = "FEDERATION"
+
+// IdPResponsePath is where an identity provider sends the browser back:
+// the redirect URI a pool's client is registered with at the provider.
+const IdPResponsePath = "/oauth2/idpresponse"
+
+// federationState is what a federated sign-in remembers while the
+// browser is at the provider.
+type federationState struct {
+	Provider    string      `json:"p"`
+	Nonce       string      `json:"n"`
+	Grant       hostedGrant `json:"g"`
+	ClientState string      `json:"s,omitempty"`
+}
+
+// CallURL makes a relying party's request to an identity provider: a form
+// in a GET's query or a POST's body, a bearer token if not empty; the
+// answer's body, which must come with status 200.
+type CallURL func(ctx context.Context, method, rawURL string, form url.Values, bearer string) ([]byte, error)
+
+// federatedGroup is the group Cognito creates on a provider's first
+// federated sign-in and adds its users to, "<pool ID>_<provider name>",
+// bare (no role, no precedence); its users' tokens list it in
+// cognito:groups (go-to-k/cdk-real-drift#961 describes it).
+func federatedGroup(poolID, provider string) string { return poolID + "_" + provider }
+
+// resolveProvider is the identity provider an authorization request names,
+// by identity_provider or idp_identifier; "" for the pool's own directory
+// (COGNITO, or neither given).
+func resolveProvider(tx store.Tx, poolID string, in AuthorizeRequest) (string, error) {
+	if in.IdentityProvider == cognitoProvider {
+		return "", nil
+	}
+	if in.IdentityProvider != "" {
+		return in.IdentityProvider, nil
+	}
+	if in.IdPIdentifier == "" {
+		return "", nil
+	}
+	var name string
+	found := errors.New("found")
+	err := eachIdentityProvider(tx, poolID, func(ip *IdentityProvider) error {
+		if slices.Contains(ip.Identifiers, in.IdPIdentifier) {
+			name = ip.Name
+			return found
+		}
+		return nil
+	})
+	if errors.Is(err, found) {
+		return name, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return "", &AuthorizeError{Code: "invalid_request", Redirect: true}
+}
+
+// SignInOptions are what the sign-in page offers a checked authorization
+// request: the pool's directory (a password form) if its client supports
+// COGNITO, and its other identity providers by name.
+func (s *Service) SignInOptions(ctx context.Context, in AuthorizeRequest) (directory bool, providers []string, err error) {
+	_, c, _, err := s.checkAuthorize(ctx, in)
+	if err != nil {
+		return false, nil, err
+	}
+	for _, name := range c.SupportedIdentityProviders {
+		if name == cognitoProvider {
+			directory = true
+		} else {
+			providers = append(providers, name)
+		}
+	}
+	return directory, providers, nil
+}
+
+// FederatedRedirect starts a federated sign-in for a checked authorization
+// request: the URL of the provider's authorization endpoint the browser
+// goes to, its state a handle to this sign-in (single use, 5 minutes).
+func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest) (string, error) {
+	p, c, scopes, err := s.checkAuthorize(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	var target string
+	err = s.update(ctx, func(tx store.Tx) error {
+		name, err := resolveProvider(tx, p.ID, in)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(c.SupportedIdentityProviders, name) {
+			return &AuthorizeError{Code: "unauthorized_client", Redirect: true}
+		}
+		ip, _, err := getIdentityProvider(tx, p.ID, name)
+		if IsCode(err, ResourceNotFoundException) || err == nil && ip.Type != ProviderOIDC {
+			// Social and SAML providers are configuration only yet: their
+			// sign-in needs the provider's own service.
+			return &AuthorizeError{Code: "invalid_request", Redirect: true}
+		}
+		if err != nil {
+			return err
+		}
+		handle, hash := s.newHandle()
+		nonce, _ := s.newHandle()
+		st, err := json.Marshal(federationState{Provider: ip.Name, Nonce: nonce, ClientState: in.State,
+			Grant: hostedGrant{RedirectURI: in.RedirectURI, Scopes: scopes, CodeChallenge: in.CodeChallenge, Nonce: in.Nonce}})
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if err := tx.Sessions().Create(&store.Session{IDHash: hash, PoolID: p.ID, ClientID: c.ID,
+			Challenge: sessionFederation, State: st, CreatedAt: now, ExpiresAt: now.Add(federationTTL)}); err != nil {
+			return err
+		}
+		q := url.Values{"response_type": {"code"}, "client_id": {ip.Details["client_id"]},
+			"redirect_uri": {s.idpResponseURL()}, "scope": {ip.Details["authorize_scopes"]},
+			"state": {handle}, "nonce": {nonce}}
+		target = withQuery(ip.Details["authorize_url"], q)
+		return nil
+	})
+	return target, err
+}
+
+func (s *Service) idpResponseURL() string { return s.Tokens.PublicURL + IdPResponsePath }
+
+// withQuery adds q to u's query.
+func withQuery(u string, q url.Values) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	all := parsed.Query()
+	maps.Copy(all, q)
+	parsed.RawQuery = all.Encode()
+	return parsed.String()
+}
+
+// IdPResponse is what an identity provider sends the browser back with.
+type IdPResponse struct {
+	State, Code, Error string
+}
+
+// FederatedOutcome is where the browser goes at the end of a federated
+// sign-in: the app's redirect URI with a code, or with an error.
+type FederatedOutcome struct {
+	RedirectURI string
+	Query       url.Values
+}
+
+// ErrFederationState: the state the provider sent back is not a federated
+// sign-in waiting here (unknown, used, or older than 5 minutes).
+var ErrFederationState = errors.New("idp: no federated sign-in waits for this state")
+
+// errFederation refuses a federated sign-in after the provider answered;
+// Description goes back to the app as error_description.
+type errFederation struct{ Description string }
+
+func (e *errFederation) Error() string { return "idp: federated sign-in: " + e.Description }
+
+// FederatedCallback ends a federated sign-in at /oauth2/idpresponse.
+func (s *Service) FederatedCallback(ctx context.Context, in IdPResponse) (*FederatedOutcome, error) {
+	if in.State == "" {
+		return nil, ErrFederationState
+	}
+	var sess *store.Session
+	var st federationState
+	hash := hashHandle(in.State)
+	err := s.update(ctx, func(tx store.Tx) error {
+		var err error
+		sess, err = tx.Sessions().Get(hash)
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrFederationState
+		}
+		if err != nil {
+			return err
+		}
+		if sess.Challenge != sessionFederation || sess.ConsumedAt != nil || !s.now().Before(sess.ExpiresAt) {
+			return ErrFederationState
+		}
+		if err := consume(tx, hash, s.now()); err != nil {
+			if errors.Is(err, errSessionUsed) {
+				return ErrFederationState
+			}
+			return err
+		}
+		return json.Unmarshal(sess.State, &st)
+	})
+	if err != nil {
+		return nil, err
+	}
+	back := func(q url.Values) *FederatedOutcome {
+		if st.ClientState != "" {
+			q.Set("state", st.ClientState)
+		}
+		return &FederatedOutcome{RedirectURI: st.Grant.RedirectURI, Query: q}
+	}
+	if in.Error != "" {
+		code := in.Error
+		if !slices.Contains([]string{"access_denied", "invalid_request", "unauthorized_client", "invalid_scope",
+			"server_error", "temporarily_unavailable", "unsupported_response_type"}, code) {
+			code = "server_error"
+		}
+		return back(url.Values{"error": {code}}), nil
+	}
+	code, err := s.federatedSignIn(ctx, sess, st, in.Code)
+	var fe *errFederation
+	switch {
+	case errors.As(err, &fe):
+		s.log().InfoContext(ctx, "federated sign-in refused", "pool", sess.PoolID, "provider", st.Provider, "reason", fe.Description)
+		return back(url.Values{"error": {"invalid_request"}, "error_description": {fe.Description}}), nil
+	case err != nil:
+		return nil, err
+	}
+	return back(url.Values{"code": {code}}), nil
+}
+
+// federatedSignIn redeems the provider's code, checks what it answers and
+// signs the user in; the authorization code for the app.
+func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st federationState, code string) (string, error) {
+	if code == "" {
+		return "", &errFederation{"The identity provider sent no code."}
+	}
+	var ip *IdentityProvider
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		ip, _, err = getIdentityProvider(tx, sess.PoolID, st.Provider)
+		return err
+	})
+	if IsCode(err, ResourceNotFoundException) {
+		return "", &errFederation{"The identity provider " + st.Provider + " does not exist any more."}
+	}
+	if err != nil {
+		return "", err
+	}
+	claims, err := s.providerClaims(ctx, ip, st.Nonce, code)
+	if err != nil {
+		return "", err
+	}
+	var authCode string
+	err = s.update(ctx, func(tx store.Tx) error {
+		p, err := getPool(tx, sess.PoolID)
+		if err != nil {
+			return err
+		}
+		c, err := poolClient(tx, p.ID, sess.ClientID)
+		if err != nil {
+			return err
+		}
+		u, err := s.federatedUser(tx, p, ip, claims)
+		if err != nil {
+			return err
+		}
+		if !u.Enabled {
+			return &errFederation{"User is disabled."}
+		}
+		st.Grant.Scopes = slices.Clone(st.Grant.Scopes)
+		pt, err := s.grantTokens(tx, p, c, u, sessionState{Username: u.Username, EventID: uuid.New().String(),
+			AuthTime: s.now().Unix(), Hosted: &st.Grant})
+		if err != nil {
+			return err
+		}
+		authCode = pt.authCode
+		return nil
+	})
+	return authCode, err
+}
+
+// providerClaims redeems code at the provider's token endpoint, checks its
+// ID token and adds what its userInfo endpoint says of the user.
+func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonce, code string) (oidcrp.Claims, error) {
+	if s.CallURL == nil {
+		return nil, errors.New("idp: this server calls no identity provider")
+	}
+	d := ip.Details
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code},
+		"redirect_uri": {s.idpResponseURL()}, "client_id": {d["client_id"]}}
+	if d["client_secret"] != "" {
+		form.Set("client_secret", d["client_secret"])
+	}
+	body, err := s.CallURL(ctx, "POST", d["token_url"], form, "")
+	if err != nil {
+		s.log().InfoContext(ctx, "identity provider token request failed", "provider", ip.Name, "err", err)
+		return nil, &errFederation{"The identity provider did not redeem its code."}
+	}
+	var tok struct {
+		IDToken     string `json:"id_token"`
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(body, &tok); err != nil || tok.IDToken == "" {
+		return nil, &errFederation{"The identity provider answered no id_token."}
+	}
+	jwks, err := s.CallURL(ctx, "GET", d["jwks_uri"], nil, "")
+	if err != nil {
+		s.log().InfoContext(ctx, "identity provider JWKS unavailable", "provider", ip.Name, "err", err)
+		return nil, &errFederation{"The identity provider's keys could not be read."}
+	}
+	claims, err := oidcrp.VerifyIDToken(tok.IDToken, jwks, oidcrp.Check{Issuer: d["oidc_issuer"],
+		Audience: d["client_id"], Nonce: nonce, Now: s.now()})
+	if err != nil {
+		s.log().InfoContext(ctx, "identity provider ID token refused", "provider", ip.Name, "err", err)
+		return nil, &errFederation{"Bad id_token."}
+	}
+	if d["attributes_url"] == "" || tok.AccessToken == "" {
+		return claims, nil
+	}
+	method := "GET"
+	if d["attributes_request_method"] == "POST" {
+		method = "POST"
+	}
+	body, err = s.CallURL(ctx, method, d["attributes_url"], nil, tok.AccessToken)
+	if err != nil {
+		s.log().InfoContext(ctx, "identity provider userInfo failed", "provider", ip.Name, "err", err)
+		return nil, &errFederation{"The identity provider's userInfo endpoint did not answer."}
+	}
+	info, err := oidcrp.ParseClaims(body)
+	if err != nil || info.Subject() != "" && info.Subject() != claims.Subject() {
+		// OpenID Connect Core §5.3.2: a userInfo sub that is not the ID
+		// token's must not be used.
+		return nil, &errFederation{"The identity provider's userInfo is not the ID token's user."}
+	}
+	for k, v := range info {
+		if k != "sub" {
+			claims[k] = v
+		}
+	}
+	return claims, nil
+}
+
+// federatedUser is the user a provider's identity signs in as: the user an
+// administrator linked it to (AdminLinkProviderForUser), or the federated
+// user "<provider>_<sub>", created on its first sign-in and given the
+// mapped attributes at every sign-in.
+func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, claims oidcrp.Claims) (*store.User, error) {
+	sub := claims.Subject()
+	mapped := map[string]string{}
+	for attr, claim := range ip.AttributeMapping {
+		if attr == "username" {
+			continue
+		}
+		if v, ok := claims.String(claim); ok {
+			mapped[attr] = v
+		}
+	}
+	if err := lockPool(tx, p.ID); err != nil {
+		return nil, err
+	}
+	keys := []ProviderUser{{ProviderName: ip.Name, AttributeName: subjectAttribute, AttributeValue: sub}}
+	for _, attr := range slices.Sorted(maps.Keys(mapped)) {
+		keys = append(keys, ProviderUser{ProviderName: ip.Name, AttributeName: attr, AttributeValue: mapped[attr]})
+	}
+	for _, k := range keys {
+		u, err := linkedUser(tx, p.ID, k)
+		if err != nil || u != nil {
+			return u, err
+		}
+	}
+	now := s.now()
+	username := federatedUsername(ProviderUser{ProviderName: ip.Name, AttributeValue: sub})
+	u, err := tx.Users().GetByUsername(p.ID, p.usernameKey(username))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		attrs := maps.Clone(mapped)
+		if name := missingRequired(p, attrs); name != "" {
+			return nil, &errFederation{fmt.Sprintf("attributes required: [%s]", name)}
+		}
+		u = &store.User{PoolID: p.ID, Sub: uuid.New().String(), Username: username, UsernameKey: p.usernameKey(username),
+			Status: StatusExternalProvider, Enabled: true, Attributes: attrs, CreatedAt: now, UpdatedAt: now}
+		setUserIdentities(u, []linkedIdentity{{UserID: sub, ProviderName: ip.Name, ProviderType: ip.Type,
+			Primary: true, DateCreated: now.UnixMilli()}})
+		if err := tx.Users().Create(u); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	default:
+		changed := false
+		for k, v := range mapped {
+			if u.Attributes[k] != v {
+				if u.Attributes == nil {
+					u.Attributes = map[string]string{}
+				}
+				u.Attributes[k], changed = v, true
+			}
+		}
+		if changed {
+			u.UpdatedAt = now
+			if err := tx.Users().Update(u); err != nil {
+				return nil, err
+			}
+		}
+	}
+	group := federatedGroup(p.ID, ip.Name)
+	if _, err := tx.Groups().Get(p.ID, group); errors.Is(err, store.ErrNotFound) {
+		err = tx.Groups().Create(&store.Group{PoolID: p.ID, Name: group, CreatedAt: now, UpdatedAt: now})
+		if err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	return u, tx.Groups().AddMember(p.ID, group, u.Sub)
+}
