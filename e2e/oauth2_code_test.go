@@ -185,8 +185,11 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 	if got := refusal(func(q url.Values) { q.Set("scope", "openid phone") }); got != callback+"?error=invalid_scope&state=st-42" {
 		t.Errorf("a scope the client lacks: %q", got)
 	}
-	if got := refusal(func(q url.Values) { q.Set("response_type", "token") }); got != callback+"?error=unsupported_response_type&state=st-42" {
-		t.Errorf("the implicit grant: %q", got)
+	if got := refusal(func(q url.Values) { q.Set("response_type", "token") }); got != callback+"?error=unauthorized_client&state=st-42" {
+		t.Errorf("the implicit grant, which the client does not allow: %q", got)
+	}
+	if got := refusal(func(q url.Values) { q.Set("response_type", "id_token") }); got != callback+"?error=unsupported_response_type&state=st-42" {
+		t.Errorf("a response type Cognito does not serve: %q", got)
 	}
 	if got := refusal(func(q url.Values) { q.Set("redirect_uri", "https://evil.example/cb") }); !strings.HasPrefix(got, "/error?") ||
 		!strings.Contains(got, "error=redirect_mismatch") {

@@ -82,8 +82,10 @@ type Step struct {
 	Result              *AuthResult
 	AvailableChallenges []string
 	// AuthCode ends a sign-in on the sign-in page: the code goes to
-	// AuthRedirect, the request's registered redirect_uri.
+	// AuthRedirect, the request's registered redirect_uri. AuthTokens
+	// replace it in the implicit grant (response_type=token).
 	AuthCode, AuthRedirect string
+	AuthTokens             *OAuthTokens
 }
 
 // AuthResult is AuthenticationResult.

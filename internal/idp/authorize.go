@@ -96,9 +96,9 @@ func (s *Service) checkAuthorize(ctx context.Context, in AuthorizeRequest) (*Poo
 	switch {
 	case in.ResponseType == "":
 		return refuse("invalid_request", true)
-	case in.ResponseType != "code":
+	case in.ResponseType != "code" && in.ResponseType != "token":
 		return refuse("unsupported_response_type", true)
-	case !c.AllowedOAuthFlowsUserPool || !slices.Contains(c.AllowedOAuthFlows, "code"):
+	case !c.AllowedOAuthFlowsUserPool || !slices.Contains(c.AllowedOAuthFlows, flowOf[in.ResponseType]):
 		return refuse("unauthorized_client", true)
 	case len(c.SupportedIdentityProviders) == 0,
 		in.IdentityProvider != "" && !slices.Contains(c.SupportedIdentityProviders, in.IdentityProvider):
@@ -116,6 +116,9 @@ func (s *Service) checkAuthorize(ctx context.Context, in AuthorizeRequest) (*Poo
 	}
 	return p, c, granted, nil
 }
+
+// flowOf is the AllowedOAuthFlows entry a response_type needs.
+var flowOf = map[string]string{"code": "code", "token": "implicit"}
 
 // grantScopes is requested, each once, in order; false if one is not
 // among allowed.
@@ -139,6 +142,15 @@ type hostedGrant struct {
 	Scopes        []string `json:"s"`
 	CodeChallenge string   `json:"cc,omitempty"`
 	Nonce         string   `json:"n,omitempty"`
+	// Implicit: response_type=token, the tokens go to the redirect_uri
+	// (in its fragment) instead of a code.
+	Implicit bool `json:"i,omitempty"`
+}
+
+// hostedGrantOf is what a checked authorization request carries to its end.
+func hostedGrantOf(in AuthorizeRequest, scopes []string) hostedGrant {
+	return hostedGrant{RedirectURI: in.RedirectURI, Scopes: scopes, CodeChallenge: in.CodeChallenge,
+		Nonce: in.Nonce, Implicit: in.ResponseType == "token"}
 }
 
 type hostedKey struct{}
@@ -171,7 +183,8 @@ func (s *Service) HostedSignIn(ctx context.Context, in AuthorizeRequest, usernam
 	if err != nil {
 		return nil, err
 	}
-	ctx = withHosted(ctx, &hostedGrant{RedirectURI: in.RedirectURI, Scopes: scopes, CodeChallenge: in.CodeChallenge, Nonce: in.Nonce})
+	h := hostedGrantOf(in, scopes)
+	ctx = withHosted(ctx, &h)
 	return s.afterPassword(ctx, p, c, sub, "")
 }
 
@@ -241,6 +254,24 @@ func (s *Service) redeemCode(ctx context.Context, p *Pool, c *Client, in TokenRe
 	if !c.AllowedOAuthFlowsUserPool || !slices.Contains(c.AllowedOAuthFlows, "code") {
 		return nil, oauthError("unauthorized_client")
 	}
+	return s.redeem(ctx, p, c, in)
+}
+
+// redeemImplicit turns the code a sign-in for the implicit grant ended with
+// into its tokens at once: access and (with openid) ID tokens, never a
+// refresh token.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
+func (s *Service) redeemImplicit(ctx context.Context, p *Pool, c *Client, code, redirectURI string) (*OAuthTokens, error) {
+	t, err := s.redeem(ctx, p, c, TokenRequest{Code: code, RedirectURI: redirectURI})
+	if err != nil {
+		return nil, err
+	}
+	t.RefreshToken = ""
+	return t, nil
+}
+
+// redeem spends an authorization code for its tokens.
+func (s *Service) redeem(ctx context.Context, p *Pool, c *Client, in TokenRequest) (*OAuthTokens, error) {
 	hash := hashHandle(in.Code)
 	var pt *pendingTokens
 	var refused error

@@ -136,7 +136,7 @@ func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest) (s
 		handle, hash := s.newHandle()
 		nonce, _ := s.newHandle()
 		st, err := json.Marshal(federationState{Provider: ip.Name, Nonce: nonce, ClientState: in.State,
-			Grant: hostedGrant{RedirectURI: in.RedirectURI, Scopes: scopes, CodeChallenge: in.CodeChallenge, Nonce: in.Nonce}})
+			Grant: hostedGrantOf(in, scopes)})
 		if err != nil {
 			return err
 		}
@@ -174,10 +174,13 @@ type IdPResponse struct {
 }
 
 // FederatedOutcome is where the browser goes at the end of a federated
-// sign-in: the app's redirect URI with a code, or with an error.
+// sign-in: the app's redirect URI with a code, or with an error; or, in the
+// implicit grant, with the tokens (Tokens, which go in its fragment).
 type FederatedOutcome struct {
 	RedirectURI string
 	Query       url.Values
+	Tokens      *OAuthTokens
+	State       string
 }
 
 // ErrFederationState: the state the provider sent back is not a federated
@@ -244,7 +247,18 @@ func (s *Service) FederatedCallback(ctx context.Context, in IdPResponse) (*Feder
 	case err != nil:
 		return nil, err
 	}
-	return back(url.Values{"code": {code}}), nil
+	if !st.Grant.Implicit {
+		return back(url.Values{"code": {code}}), nil
+	}
+	p, c, err := s.clientFor(ctx, false, sess.PoolID, sess.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.redeemImplicit(ctx, p, c, code, st.Grant.RedirectURI)
+	if err != nil {
+		return nil, err
+	}
+	return &FederatedOutcome{RedirectURI: st.Grant.RedirectURI, Tokens: t, State: st.ClientState}, nil
 }
 
 // federatedSignIn redeems the provider's code, checks what it answers and

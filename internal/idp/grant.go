@@ -33,6 +33,7 @@ type pendingTokens struct {
 	// authCode replaces the tokens when the sign-in page signed the user
 	// in: the code and the redirect_uri it goes to.
 	authCode, authRedirect string
+	implicit               bool // the implicit grant: the code is redeemed at once
 }
 
 // signingMaterial is what issuing a grant's tokens reads from the store:
@@ -66,7 +67,7 @@ func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st
 		if err != nil {
 			return nil, err
 		}
-		return &pendingTokens{authCode: code, authRedirect: st.Hosted.RedirectURI}, nil
+		return &pendingTokens{authCode: code, authRedirect: st.Hosted.RedirectURI, implicit: st.Hosted.Implicit}, nil
 	}
 	now := s.now()
 	deviceKey, newDevice, err := s.grantDevice(tx, p, u, st)
@@ -102,6 +103,13 @@ func (s *Service) finish(ctx context.Context, p *Pool, c *Client, step *Step, pe
 		// transaction, so sign-ins and refreshes do not wake it.
 		s.kick()
 		return step, nil
+	}
+	if pending.implicit {
+		t, err := s.redeemImplicit(ctx, p, c, pending.authCode, pending.authRedirect)
+		if err != nil {
+			return nil, err
+		}
+		return &Step{AuthTokens: t, AuthRedirect: pending.authRedirect}, nil
 	}
 	if pending.authCode != "" {
 		return &Step{AuthCode: pending.authCode, AuthRedirect: pending.authRedirect}, nil

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/ninshou/ninshou/internal/idp"
@@ -64,6 +65,21 @@ func refuse(w http.ResponseWriter, r *http.Request, in idp.AuthorizeRequest, err
 		return
 	}
 	http.Redirect(w, r, ErrorPath+"?"+url.Values{"error": {ae.Code}, "client_id": {in.ClientID}}.Encode(), http.StatusFound)
+}
+
+// implicitRedirect is the implicit grant's answer: the tokens in the
+// redirect_uri's fragment, which the browser keeps from every server.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html
+func implicitRedirect(redirectURI string, t *idp.OAuthTokens, state string) string {
+	f := url.Values{"access_token": {t.AccessToken}, "token_type": {"Bearer"}, "expires_in": {strconv.Itoa(t.ExpiresIn)}}
+	if t.IDToken != "" {
+		f.Set("id_token", t.IDToken)
+	}
+	if state != "" {
+		f.Set("state", state)
+	}
+	base, _, _ := strings.Cut(redirectURI, "#")
+	return base + "#" + f.Encode()
 }
 
 // withQuery adds v to u's query.
@@ -262,6 +278,8 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			var ae *idp.AuthorizeError
 			var e *idp.Error
 			switch {
+			case err == nil && step.AuthTokens != nil:
+				http.Redirect(w, r, implicitRedirect(step.AuthRedirect, step.AuthTokens, in.State), http.StatusFound)
 			case err == nil && step.AuthCode != "":
 				back := url.Values{"code": {step.AuthCode}}
 				if in.State != "" {
@@ -350,6 +368,8 @@ func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 		case err != nil:
 			log.ErrorContext(r.Context(), "oauth2: idpresponse", slog.Any("err", err))
 			http.Error(w, "Internal error", http.StatusInternalServerError)
+		case out.Tokens != nil:
+			http.Redirect(w, r, implicitRedirect(out.RedirectURI, out.Tokens, out.State), http.StatusFound)
 		default:
 			http.Redirect(w, r, withQuery(out.RedirectURI, out.Query), http.StatusFound)
 		}
