@@ -141,8 +141,9 @@ func TestOIDCFederation(t *testing.T) {
 		t.Errorf("second sign-in: sub %v (want %s), name %v", claims["sub"], sub, claims["name"])
 	}
 
-	// The sign-in page offers the provider beside the password form.
-	resp, page := b.get(s.URL + "/oauth2/authorize?" + authorize(nil).Encode())
+	// The sign-in page offers the provider beside the password form
+	// (prompt=login: the browser's managed login session would skip it).
+	resp, page := b.get(s.URL + "/oauth2/authorize?" + authorize(url.Values{"prompt": {"login"}}).Encode())
 	link := regexp.MustCompile(`<a class="idpButton-customizable" href="([^"]+)">Continue with Corp</a>`).FindStringSubmatch(page)
 	if resp.Request.URL.Path != "/login" || link == nil || !strings.Contains(page, `name="password"`) {
 		t.Fatalf("the sign-in page:\n%s", page)

@@ -86,6 +86,9 @@ type Step struct {
 	// replace it in the implicit grant (response_type=token).
 	AuthCode, AuthRedirect string
 	AuthTokens             *OAuthTokens
+	// SignInSession is the managed login session a sign-in on the pages
+	// started: its handle goes in the browser's session cookie.
+	SignInSession string
 }
 
 // AuthResult is AuthenticationResult.
@@ -146,6 +149,9 @@ type sessionState struct {
 	// Hosted: the sign-in page's authorization request (authorize.go); the
 	// grant at the end of the chain is then an authorization code.
 	Hosted *hostedGrant `json:"h,omitempty"`
+	// Resumed: the sign-in is a managed login session's, which goes on;
+	// any other that ends on the pages starts one.
+	Resumed bool `json:"rs,omitempty"`
 }
 
 var (

@@ -38,6 +38,7 @@ type AuthorizeRequest struct {
 	Nonce               string
 	IdentityProvider    string // identity_provider: COGNITO or a provider's name
 	IdPIdentifier       string // idp_identifier: one of a provider's IdpIdentifiers
+	Prompt              string // prompt: login (always the page), none (never), or empty
 }
 
 // AuthorizeError refuses an authorization request. Redirect says whether
@@ -409,7 +410,7 @@ func (s *Service) UserInfo(ctx context.Context, accessToken string) (map[string]
 // logout_uri the client registered (LogoutURLs), where the browser goes
 // next, or, with response_type, an authorization request to sign in again
 // (its redirect_uri a registered callback). There is no sign-in session
-// to end yet: the sign-in page keeps none.
+// to end here: the wire ends the managed login session (EndSignInSession).
 // https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html
 func (s *Service) CheckLogout(ctx context.Context, clientID, logoutURI string, again *AuthorizeRequest) error {
 	if again != nil {

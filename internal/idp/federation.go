@@ -181,6 +181,9 @@ type FederatedOutcome struct {
 	Query       url.Values
 	Tokens      *OAuthTokens
 	State       string
+	// SignInSession is the managed login session the sign-in started (the
+	// browser's session cookie).
+	SignInSession string
 }
 
 // ErrFederationState: the state the provider sent back is not a federated
@@ -238,7 +241,7 @@ func (s *Service) FederatedCallback(ctx context.Context, in IdPResponse) (*Feder
 		}
 		return back(url.Values{"error": {code}}), nil
 	}
-	code, err := s.federatedSignIn(ctx, sess, st, in.Code)
+	code, signIn, err := s.federatedSignIn(ctx, sess, st, in.Code)
 	var fe *errFederation
 	switch {
 	case errors.As(err, &fe):
@@ -248,7 +251,9 @@ func (s *Service) FederatedCallback(ctx context.Context, in IdPResponse) (*Feder
 		return nil, err
 	}
 	if !st.Grant.Implicit {
-		return back(url.Values{"code": {code}}), nil
+		out := back(url.Values{"code": {code}})
+		out.SignInSession = signIn
+		return out, nil
 	}
 	p, c, err := s.clientFor(ctx, false, sess.PoolID, sess.ClientID)
 	if err != nil {
@@ -258,14 +263,15 @@ func (s *Service) FederatedCallback(ctx context.Context, in IdPResponse) (*Feder
 	if err != nil {
 		return nil, err
 	}
-	return &FederatedOutcome{RedirectURI: st.Grant.RedirectURI, Tokens: t, State: st.ClientState}, nil
+	return &FederatedOutcome{RedirectURI: st.Grant.RedirectURI, Tokens: t, State: st.ClientState, SignInSession: signIn}, nil
 }
 
 // federatedSignIn redeems the provider's code, checks what it answers and
-// signs the user in; the authorization code for the app.
-func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st federationState, code string) (string, error) {
+// signs the user in; the authorization code for the app, and the managed
+// login session the sign-in started.
+func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st federationState, code string) (string, string, error) {
 	if code == "" {
-		return "", &errFederation{"The identity provider sent no code."}
+		return "", "", &errFederation{"The identity provider sent no code."}
 	}
 	var ip *IdentityProvider
 	err := s.view(ctx, func(tx store.Tx) error {
@@ -274,16 +280,16 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 		return err
 	})
 	if IsCode(err, ResourceNotFoundException) {
-		return "", &errFederation{"The identity provider " + st.Provider + " does not exist any more."}
+		return "", "", &errFederation{"The identity provider " + st.Provider + " does not exist any more."}
 	}
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	claims, err := s.providerClaims(ctx, ip, st.Nonce, code)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	var authCode string
+	var authCode, signIn string
 	err = s.update(ctx, func(tx store.Tx) error {
 		p, err := getPool(tx, sess.PoolID)
 		if err != nil {
@@ -306,10 +312,10 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 		if err != nil {
 			return err
 		}
-		authCode = pt.authCode
+		authCode, signIn = pt.authCode, pt.signInSession
 		return nil
 	})
-	return authCode, err
+	return authCode, signIn, err
 }
 
 // providerClaims redeems code at the provider's token endpoint, checks its

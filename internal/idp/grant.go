@@ -33,7 +33,8 @@ type pendingTokens struct {
 	// authCode replaces the tokens when the sign-in page signed the user
 	// in: the code and the redirect_uri it goes to.
 	authCode, authRedirect string
-	implicit               bool // the implicit grant: the code is redeemed at once
+	implicit               bool   // the implicit grant: the code is redeemed at once
+	signInSession          string // the managed login session the sign-in started
 }
 
 // signingMaterial is what issuing a grant's tokens reads from the store:
@@ -67,7 +68,13 @@ func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st
 		if err != nil {
 			return nil, err
 		}
-		return &pendingTokens{authCode: code, authRedirect: st.Hosted.RedirectURI, implicit: st.Hosted.Implicit}, nil
+		pt := &pendingTokens{authCode: code, authRedirect: st.Hosted.RedirectURI, implicit: st.Hosted.Implicit}
+		if !st.Resumed {
+			if pt.signInSession, err = s.newSignInSession(tx, p, c, u, st.AuthTime); err != nil {
+				return nil, err
+			}
+		}
+		return pt, nil
 	}
 	now := s.now()
 	deviceKey, newDevice, err := s.grantDevice(tx, p, u, st)
@@ -109,10 +116,10 @@ func (s *Service) finish(ctx context.Context, p *Pool, c *Client, step *Step, pe
 		if err != nil {
 			return nil, err
 		}
-		return &Step{AuthTokens: t, AuthRedirect: pending.authRedirect}, nil
+		return &Step{AuthTokens: t, AuthRedirect: pending.authRedirect, SignInSession: pending.signInSession}, nil
 	}
 	if pending.authCode != "" {
-		return &Step{AuthCode: pending.authCode, AuthRedirect: pending.authRedirect}, nil
+		return &Step{AuthCode: pending.authCode, AuthRedirect: pending.authRedirect, SignInSession: pending.signInSession}, nil
 	}
 	res, err := s.sign(ctx, p, c, pending)
 	if err != nil {

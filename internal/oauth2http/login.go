@@ -38,6 +38,8 @@ const (
 	// customization's stylesheet (served by internal/app, beside the logo).
 	UICSSPath  = "/_ninshou/ui-css/"
 	csrfCookie = "XSRF-TOKEN"
+	// sessionCookie holds the managed login session (an hour).
+	sessionCookie = "cognito"
 	csrfField  = "_csrf"
 )
 
@@ -45,7 +47,8 @@ func authorizeRequest(q url.Values) idp.AuthorizeRequest {
 	return idp.AuthorizeRequest{ResponseType: q.Get("response_type"), ClientID: q.Get("client_id"),
 		RedirectURI: q.Get("redirect_uri"), Scope: q.Get("scope"), State: q.Get("state"),
 		CodeChallenge: q.Get("code_challenge"), CodeChallengeMethod: q.Get("code_challenge_method"),
-		Nonce: q.Get("nonce"), IdentityProvider: q.Get("identity_provider"), IdPIdentifier: q.Get("idp_identifier")}
+		Nonce: q.Get("nonce"), IdentityProvider: q.Get("identity_provider"), IdPIdentifier: q.Get("idp_identifier"),
+		Prompt: q.Get("prompt")}
 }
 
 // refuse answers an authorization request the endpoint cannot serve.
@@ -65,6 +68,37 @@ func refuse(w http.ResponseWriter, r *http.Request, in idp.AuthorizeRequest, err
 		return
 	}
 	http.Redirect(w, r, ErrorPath+"?"+url.Values{"error": {ae.Code}, "client_id": {in.ClientID}}.Encode(), http.StatusFound)
+}
+
+// signedIn ends a sign-in on the pages: the managed login session's cookie,
+// then the app's redirect_uri with the code, or (implicit grant) the
+// tokens in its fragment.
+func signedIn(w http.ResponseWriter, r *http.Request, redirectURI, code string, tokens *idp.OAuthTokens, session, state string) {
+	if session != "" {
+		setSessionCookie(w, r, session)
+	}
+	if tokens != nil {
+		http.Redirect(w, r, implicitRedirect(redirectURI, tokens, state), http.StatusFound)
+		return
+	}
+	back := url.Values{"code": {code}}
+	if state != "" {
+		back.Set("state", state)
+	}
+	http.Redirect(w, r, withQuery(redirectURI, back), http.StatusFound)
+}
+
+func setSessionCookie(w http.ResponseWriter, r *http.Request, handle string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: handle, Path: "/", MaxAge: 3600, HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+}
+
+func cookieValue(r *http.Request, name string) string {
+	c, err := r.Cookie(name)
+	if err != nil {
+		return ""
+	}
+	return c.Value
 }
 
 // implicitRedirect is the implicit grant's answer: the tokens in the
@@ -117,6 +151,22 @@ func authorizeHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 				return
 			}
 			http.Redirect(w, r, target, http.StatusFound)
+			return
+		}
+		if in.Prompt != "login" {
+			// A managed login session signs its user in again, no page.
+			step, err := svc.ResumeSignIn(r.Context(), in, cookieValue(r, sessionCookie))
+			if err != nil {
+				refuse(w, r, in, err, log)
+				return
+			}
+			if step != nil {
+				signedIn(w, r, step.AuthRedirect, step.AuthCode, step.AuthTokens, step.SignInSession, in.State)
+				return
+			}
+		}
+		if in.Prompt == "none" {
+			refuse(w, r, in, idp.ErrLoginRequired, log)
 			return
 		}
 		http.Redirect(w, r, LoginPath+"?"+r.URL.RawQuery, http.StatusFound)
@@ -278,14 +328,8 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			var ae *idp.AuthorizeError
 			var e *idp.Error
 			switch {
-			case err == nil && step.AuthTokens != nil:
-				http.Redirect(w, r, implicitRedirect(step.AuthRedirect, step.AuthTokens, in.State), http.StatusFound)
-			case err == nil && step.AuthCode != "":
-				back := url.Values{"code": {step.AuthCode}}
-				if in.State != "" {
-					back.Set("state", in.State)
-				}
-				http.Redirect(w, r, withQuery(step.AuthRedirect, back), http.StatusFound)
+			case err == nil && (step.AuthTokens != nil || step.AuthCode != ""):
+				signedIn(w, r, step.AuthRedirect, step.AuthCode, step.AuthTokens, step.SignInSession, in.State)
 			case err == nil:
 				v, ok := stepView(step, username)
 				if !ok {
@@ -329,6 +373,16 @@ func logoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			again = &in
 		}
 		err := svc.CheckLogout(r.Context(), q.Get("client_id"), q.Get("logout_uri"), again)
+		if err == nil {
+			// Signed out of managed login: the session ends with its cookie.
+			if err := svc.EndSignInSession(r.Context(), cookieValue(r, sessionCookie)); err != nil {
+				log.ErrorContext(r.Context(), "oauth2: logout", slog.Any("err", err))
+				http.Error(w, "Internal error", http.StatusInternalServerError)
+				return
+			}
+			http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+				Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		}
 		switch {
 		case err != nil && again != nil:
 			refuse(w, r, *again, err, log)
@@ -369,8 +423,11 @@ func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			log.ErrorContext(r.Context(), "oauth2: idpresponse", slog.Any("err", err))
 			http.Error(w, "Internal error", http.StatusInternalServerError)
 		case out.Tokens != nil:
-			http.Redirect(w, r, implicitRedirect(out.RedirectURI, out.Tokens, out.State), http.StatusFound)
+			signedIn(w, r, out.RedirectURI, "", out.Tokens, out.SignInSession, out.State)
 		default:
+			if out.SignInSession != "" {
+				setSessionCookie(w, r, out.SignInSession)
+			}
 			http.Redirect(w, r, withQuery(out.RedirectURI, out.Query), http.StatusFound)
 		}
 	})
