@@ -40,7 +40,7 @@ const (
 	csrfCookie = "XSRF-TOKEN"
 	// sessionCookie holds the managed login session (an hour).
 	sessionCookie = "cognito"
-	csrfField  = "_csrf"
+	csrfField     = "_csrf"
 )
 
 func authorizeRequest(q url.Values) idp.AuthorizeRequest {
