@@ -206,8 +206,8 @@ func (s *Service) HostedRespond(ctx context.Context, in AuthorizeRequest, challe
 		r[k] = v
 	}
 	r["USERNAME"] = username
-	if c.Secret != "" {
-		r["SECRET_HASH"] = base64.StdEncoding.EncodeToString(secretHash(c.Secret, username, c.ID))
+	if h := pageSecretHash(c, username); h != "" {
+		r["SECRET_HASH"] = h
 	}
 	if !s.hostedSession(ctx, session) {
 		return nil, ErrNotHostedSession

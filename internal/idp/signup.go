@@ -417,12 +417,10 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (ses
 		if u.Status != StatusUnconfirmed {
 			return Errorf(NotAuthorizedException, "User cannot be confirmed. Current status is %s", u.Status)
 		}
+		var signUpSession []byte
 		if in.Session != "" {
-			hash := hashHandle(in.Session)
-			if _, _, err := s.loadSession(tx, p, c, hash, sessionSignUp, in.Username); err != nil {
-				return err
-			}
-			if err := consume(tx, hash, s.now()); err != nil {
+			signUpSession = hashHandle(in.Session)
+			if _, _, err := s.loadSession(tx, p, c, signUpSession, sessionSignUp, in.Username); err != nil {
 				return err
 			}
 		}
@@ -430,6 +428,12 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (ses
 		if err != nil || f != nil {
 			failure = f
 			return err
+		}
+		if signUpSession != nil {
+			// Spent by the confirmation, not by a wrong code.
+			if err := consume(tx, signUpSession, s.now()); err != nil {
+				return err
+			}
 		}
 		now := s.now()
 		u.Status, u.UpdatedAt = StatusConfirmed, now

@@ -263,6 +263,7 @@ func (s *Service) signUpSignIn(ctx context.Context, p *Pool, c *Client, params m
 			return fmt.Errorf("session state: %w", err)
 		}
 		st.Admin = isAdminFlow(ctx)
+		st.Hosted = hostedFrom(ctx) // a sign-up on the pages ends like a sign-in there
 		if err := consume(tx, hash, s.now()); err != nil {
 			return err
 		}

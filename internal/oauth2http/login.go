@@ -2,7 +2,6 @@ package oauth2http
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -198,7 +197,9 @@ var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 {{else}}<label class="label-customizable">Username <input class="inputField-customizable" name="username" autocomplete="username" autocapitalize="none" required value="{{.Username}}"></label>
 <label class="label-customizable">Password <input class="inputField-customizable" name="password" type="password" autocomplete="current-password" required></label>
 <button class="submitButton-customizable" type="submit" name="signInSubmitButton">Sign in</button>
-{{end}}</form>{{end}}
+{{end}}</form>{{if and .Directory (not .Challenge)}}
+<p><a class="redirect-customizable" href="{{.ForgotURL}}">Forgot your password?</a></p>
+<p><a class="redirect-customizable" href="{{.SignUpURL}}">Sign up</a></p>{{end}}{{end}}
 {{if not .Challenge}}{{range .Providers}}<p><a class="idpButton-customizable" href="{{.URL}}">Continue with {{.Name}}</a></p>
 {{end}}{{end}}</main>
 </body></html>
@@ -224,6 +225,8 @@ type loginView struct {
 	// pool's directory, and a link to each of its identity providers.
 	Directory bool
 	Providers []providerLink
+	// SignUpURL and ForgotURL are the directory's other pages.
+	SignUpURL, ForgotURL string
 }
 
 type providerLink struct{ Name, URL string }
@@ -267,26 +270,18 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 		in := authorizeRequest(r.URL.Query())
 		action := LoginPath + "?" + r.URL.RawQuery
 		show := func(status int, v loginView) {
-			token := newCSRF()
-			http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: token, Path: "/", HttpOnly: true,
-				Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Header().Set("Cache-Control", "no-store")
-			w.Header().Set("X-Frame-Options", "DENY")
+			v.CSRF = setCSRF(w, r)
+			pageHeaders(w)
 			w.WriteHeader(status)
-			v.Action, v.CSRF = action, token
+			v.Action = action
 			if v.Title == "" {
 				v.Title = "Sign in"
 			}
 			if v.Challenge == "" {
 				v.Directory, v.Providers = signInOptions(r, svc, in)
+				v.SignUpURL, v.ForgotURL = SignUpPath+"?"+r.URL.RawQuery, ForgotPasswordPath+"?"+r.URL.RawQuery
 			}
-			if ui, err := svc.HostedUI(r.Context(), in.ClientID); err == nil && ui != nil {
-				if ui.CSS != "" {
-					v.CSSURL = UICSSPath + url.PathEscape(ui.PoolID) + "/" + url.PathEscape(ui.ClientID) + "/" + url.PathEscape(ui.Version)
-				}
-				v.LogoURL = svc.LogoURL(ui)
-			}
+			v.CSSURL, v.LogoURL = branding(r, svc, in.ClientID)
 			loginPage.Execute(w, v)
 		}
 		switch r.Method {
@@ -303,13 +298,13 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 				return
 			}
 			f := r.PostForm
-			cookie, err := r.Cookie(csrfCookie)
-			if err != nil || cookie.Value == "" || subtle.ConstantTimeCompare([]byte(cookie.Value), []byte(f.Get(csrfField))) != 1 {
+			if !csrfValid(r, f.Get(csrfField)) {
 				show(http.StatusForbidden, loginView{Message: "Your sign-in form expired. Please try again."})
 				return
 			}
 			username := f.Get("username")
 			var step *idp.Step
+			var err error
 			var current loginView
 			if challenge := f.Get("challenge"); challenge != "" {
 				responses := map[string]string{}
@@ -486,6 +481,35 @@ func signInOptions(r *http.Request, svc *idp.Service, in idp.AuthorizeRequest) (
 		links = append(links, providerLink{Name: name, URL: AuthorizePath + "?" + q.Encode()})
 	}
 	return directory, links
+}
+
+// setCSRF gives the browser a fresh CSRF token (cookie), which the page's
+// form carries back (double submit).
+func setCSRF(w http.ResponseWriter, r *http.Request) string {
+	token := newCSRF()
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	return token
+}
+
+// pageHeaders: a page is never cached or framed.
+func pageHeaders(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+}
+
+// branding is the client's UI customization on a page: its stylesheet's
+// URL and its logo's, or "".
+func branding(r *http.Request, svc *idp.Service, clientID string) (cssURL, logoURL string) {
+	ui, err := svc.HostedUI(r.Context(), clientID)
+	if err != nil || ui == nil {
+		return "", ""
+	}
+	if ui.CSS != "" {
+		cssURL = UICSSPath + url.PathEscape(ui.PoolID) + "/" + url.PathEscape(ui.ClientID) + "/" + url.PathEscape(ui.Version)
+	}
+	return cssURL, svc.LogoURL(ui)
 }
 
 func newCSRF() string {

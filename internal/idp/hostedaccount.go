@@ -1,0 +1,135 @@
+package idp
+
+import (
+	"context"
+	"encoding/base64"
+	"slices"
+)
+
+// The managed login pages besides sign-in: sign-up with its confirmation
+// code, and a forgotten password. Each page is the app client's own, so it
+// proves the client's secret itself, and each runs the API operation a
+// client would call (SignUp, ConfirmSignUp, ForgotPassword,
+// ConfirmForgotPassword) with its rules and messages. A confirmed sign-up
+// signs its user in with SignUp's session, as Amplify's autoSignIn does
+// through the API, and ends at the app's callback like a sign-in.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/signup-endpoint.html
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-managed-login.html
+
+// SignUpForm is what the sign-up page asks for: the username (or, in a
+// pool whose users sign in with their email address or phone number,
+// that), the attributes the pool requires or verifies, and a password.
+type SignUpForm struct {
+	// UsernameAttribute is "email" or "phone_number" when that is the
+	// username, "" for a username of its own.
+	UsernameAttribute string
+	Attributes        []string
+}
+
+// hostedClient checks an authorization request for the pages of the
+// pool's own directory.
+func (s *Service) hostedClient(ctx context.Context, in AuthorizeRequest) (*Pool, *Client, []string, error) {
+	p, c, scopes, err := s.checkAuthorize(ctx, in)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !slices.Contains(c.SupportedIdentityProviders, cognitoProvider) {
+		return nil, nil, nil, &AuthorizeError{Code: "unauthorized_client", Redirect: true}
+	}
+	return p, c, scopes, nil
+}
+
+// pageSecretHash is the SECRET_HASH a page computes for its confidential
+// client; "" for a public client.
+func pageSecretHash(c *Client, username string) string {
+	if c.Secret == "" {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString(secretHash(c.Secret, username, c.ID))
+}
+
+// HostedSignUpForm describes the sign-up page of a checked request.
+func (s *Service) HostedSignUpForm(ctx context.Context, in AuthorizeRequest) (*SignUpForm, error) {
+	p, _, _, err := s.hostedClient(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	f := &SignUpForm{}
+	if len(p.UsernameAttributes) > 0 {
+		f.UsernameAttribute = p.UsernameAttributes[0]
+	}
+	add := func(name string) {
+		if name != f.UsernameAttribute && !slices.Contains(f.Attributes, name) {
+			f.Attributes = append(f.Attributes, name)
+		}
+	}
+	for _, a := range p.AutoVerifiedAttributes {
+		add(a)
+	}
+	for _, sa := range p.Schema {
+		if sa.Required && sa.Name != "sub" {
+			add(sa.Name)
+		}
+	}
+	return f, nil
+}
+
+// HostedSignUp signs a user up from the sign-up page.
+func (s *Service) HostedSignUp(ctx context.Context, in AuthorizeRequest, username, password string, attrs []Attribute) (*SignUpResult, error) {
+	_, c, _, err := s.hostedClient(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return s.SignUp(ctx, SignUpInput{ClientID: c.ID, SecretHash: pageSecretHash(c, username),
+		Username: username, Password: password, Attributes: attrs})
+}
+
+// HostedConfirmSignUp confirms a sign-up from the page that signed it up
+// (its SignUp session) and signs the user in: the Step ends at the app's
+// callback like a sign-in on the sign-in page.
+func (s *Service) HostedConfirmSignUp(ctx context.Context, in AuthorizeRequest, username, code, signUpSession string) (*Step, error) {
+	p, c, scopes, err := s.hostedClient(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if signUpSession == "" {
+		return nil, errSessionInvalid
+	}
+	hash := pageSecretHash(c, username)
+	session, err := s.ConfirmSignUp(ctx, ConfirmSignUpInput{ClientID: c.ID, SecretHash: hash,
+		Username: username, Code: code, Session: signUpSession})
+	if err != nil {
+		return nil, err
+	}
+	h := hostedGrantOf(in, scopes)
+	return s.signUpSignIn(withHosted(ctx, &h), p, c, map[string]string{"USERNAME": username, "SECRET_HASH": hash}, session)
+}
+
+// HostedResendSignUpCode sends a new sign-up code from the page.
+func (s *Service) HostedResendSignUpCode(ctx context.Context, in AuthorizeRequest, username string) (*CodeDelivery, error) {
+	_, c, _, err := s.hostedClient(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return s.ResendConfirmationCode(ctx, c.ID, pageSecretHash(c, username), username)
+}
+
+// HostedForgotPassword sends a password reset code from the page.
+func (s *Service) HostedForgotPassword(ctx context.Context, in AuthorizeRequest, username string) (*CodeDelivery, error) {
+	_, c, _, err := s.hostedClient(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return s.ForgotPassword(ctx, c.ID, pageSecretHash(c, username), username)
+}
+
+// HostedConfirmForgotPassword sets a new password with a reset code from
+// the page; the user then signs in on the sign-in page.
+func (s *Service) HostedConfirmForgotPassword(ctx context.Context, in AuthorizeRequest, username, code, password string) error {
+	_, c, _, err := s.hostedClient(ctx, in)
+	if err != nil {
+		return err
+	}
+	return s.ConfirmForgotPassword(ctx, ConfirmForgotPasswordInput{ClientID: c.ID, SecretHash: pageSecretHash(c, username),
+		Username: username, Code: code, Password: password})
+}
