@@ -3,6 +3,7 @@ package idp
 import (
 	"context"
 	"encoding/base64"
+	"net/url"
 	"slices"
 )
 
@@ -132,4 +133,50 @@ func (s *Service) HostedConfirmForgotPassword(ctx context.Context, in AuthorizeR
 	}
 	return s.ConfirmForgotPassword(ctx, ConfirmForgotPasswordInput{ClientID: c.ID, SecretHash: pageSecretHash(c, username),
 		Username: username, Code: code, Password: password})
+}
+
+// TOTPSetup is what the page that sets up an authenticator app shows: the
+// secret (base32, as AssociateSoftwareToken answers it), its otpauth URI
+// for a QR code, and the MFA_SETUP session that goes on.
+type TOTPSetup struct {
+	Secret, URI, Session string
+}
+
+// HostedSetupTOTP starts setting up an authenticator app for an
+// MFA_SETUP step of a sign-in on the pages, as a client would with
+// AssociateSoftwareToken and the step's session.
+func (s *Service) HostedSetupTOTP(ctx context.Context, in AuthorizeRequest, session, username string) (*TOTPSetup, error) {
+	p, _, _, err := s.hostedClient(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if !s.hostedSession(ctx, session) {
+		return nil, ErrNotHostedSession
+	}
+	secret, next, err := s.AssociateSoftwareToken(ctx, "", session)
+	if err != nil {
+		return nil, err
+	}
+	// Key URI Format (github.com/google/google-authenticator): the pool's
+	// name as the issuer, the username as the account.
+	label := url.PathEscape(p.Name + ":" + username)
+	uri := "otpauth://totp/" + label + "?" + url.Values{"secret": {secret}, "issuer": {p.Name}}.Encode()
+	return &TOTPSetup{Secret: secret, URI: uri, Session: next}, nil
+}
+
+// HostedVerifyTOTP answers the set-up page with a code of the new
+// authenticator app (VerifySoftwareToken) and goes on with the sign-in
+// (MFA_SETUP answered): the next step, or the code for the app.
+func (s *Service) HostedVerifyTOTP(ctx context.Context, in AuthorizeRequest, session, username, code string) (*Step, error) {
+	if _, _, _, err := s.hostedClient(ctx, in); err != nil {
+		return nil, err
+	}
+	if !s.hostedSession(ctx, session) {
+		return nil, ErrNotHostedSession
+	}
+	next, err := s.VerifySoftwareToken(ctx, "", session, code, "")
+	if err != nil {
+		return nil, err
+	}
+	return s.HostedRespond(ctx, in, ChallengeMFASetup, next, username, nil)
 }

@@ -1,12 +1,14 @@
 package oauth2http
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
+	"image/png"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -14,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/ninshou/ninshou/internal/idp"
+	"github.com/pquerna/otp"
 )
 
 // The authorization endpoint and the sign-in page of the authorization
@@ -186,12 +189,15 @@ var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <h1 class="textDescription-customizable">{{.Title}}</h1>
 {{if .Message}}<p role="alert" id="message" class="errorMessage-customizable">{{.Message}}</p>{{end}}
 {{if .Prompt}}<p id="prompt" class="textDescription-customizable">{{.Prompt}}</p>{{end}}
+{{if .TOTPSecret}}<p><img id="qrcode" src="{{.QRCode}}" width="200" height="200" alt="QR code of the key"></p>
+<p class="textDescription-customizable">Key: <code id="secret">{{.TOTPSecret}}</code></p>{{end}}
 {{if or .Challenge .Directory}}<form method="post" action="{{.Action}}">
 <input type="hidden" name="_csrf" value="{{.CSRF}}">
 {{if .Challenge}}<input type="hidden" name="challenge" value="{{.Challenge}}">
 <input type="hidden" name="session" value="{{.Session}}">
 <input type="hidden" name="username" value="{{.Username}}">
-{{range .Fields}}<label class="label-customizable">{{.Label}} <input class="inputField-customizable" name="{{.Name}}" type="{{.Type}}" autocomplete="{{.Autocomplete}}" required></label>
+{{if .TOTPURI}}<input type="hidden" name="totp_uri" value="{{.TOTPURI}}">
+{{end}}{{range .Fields}}<label class="label-customizable">{{.Label}} <input class="inputField-customizable" name="{{.Name}}" type="{{.Type}}" autocomplete="{{.Autocomplete}}" required></label>
 {{end}}{{range .Choices}}<button class="submitButton-customizable" type="submit" name="answer" value="{{.}}">{{.}}</button>
 {{end}}{{if .Fields}}<button class="submitButton-customizable" type="submit">Continue</button>{{end}}
 {{else}}<label class="label-customizable">Username <input class="inputField-customizable" name="username" autocomplete="username" autocapitalize="none" required value="{{.Username}}"></label>
@@ -227,6 +233,33 @@ type loginView struct {
 	Providers []providerLink
 	// SignUpURL and ForgotURL are the directory's other pages.
 	SignUpURL, ForgotURL string
+	// Setting up an authenticator app: its key, as text, as an otpauth
+	// URI and as a QR code of it (a data: URL).
+	TOTPSecret, TOTPURI string
+	QRCode              template.URL
+}
+
+// challengeTOTPSetup is the page's own step for MFA_SETUP with an
+// authenticator app: the key is shown, a code of it answers.
+const challengeTOTPSetup = "MFA_SETUP_SOFTWARE_TOKEN"
+
+// totpSetupView is the page that sets up an authenticator app.
+func totpSetupView(username, session, uri string) loginView {
+	v := loginView{Title: "Set up your authenticator app", Challenge: challengeTOTPSetup, Session: session, Username: username,
+		Prompt: "Scan the QR code, or enter the key, in your authenticator app, then enter the code it shows.",
+		Fields: []field{{"Code", "SOFTWARE_TOKEN_MFA_CODE", "text", "one-time-code"}}, TOTPURI: uri}
+	key, err := otp.NewKeyFromURL(uri)
+	if err != nil {
+		return v
+	}
+	v.TOTPSecret = key.Secret()
+	if img, err := key.Image(200, 200); err == nil {
+		var b bytes.Buffer
+		if png.Encode(&b, img) == nil {
+			v.QRCode = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes()))
+		}
+	}
+	return v
 }
 
 type providerLink struct{ Name, URL string }
@@ -315,8 +348,13 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 						responses[k] = vs[0]
 					}
 				}
-				current, _ = stepView(&idp.Step{ChallengeName: challenge, Session: f.Get("session")}, username)
-				step, err = svc.HostedRespond(r.Context(), in, challenge, f.Get("session"), username, responses)
+				if challenge == challengeTOTPSetup {
+					current = totpSetupView(username, f.Get("session"), f.Get("totp_uri"))
+					step, err = svc.HostedVerifyTOTP(r.Context(), in, f.Get("session"), username, responses["SOFTWARE_TOKEN_MFA_CODE"])
+				} else {
+					current, _ = stepView(&idp.Step{ChallengeName: challenge, Session: f.Get("session")}, username)
+					step, err = svc.HostedRespond(r.Context(), in, challenge, f.Get("session"), username, responses)
+				}
 			} else {
 				step, err = svc.HostedSignIn(r.Context(), in, username, f.Get("password"))
 			}
@@ -325,6 +363,14 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			switch {
 			case err == nil && (step.AuthTokens != nil || step.AuthCode != ""):
 				signedIn(w, r, step.AuthRedirect, step.AuthCode, step.AuthTokens, step.SignInSession, in.State)
+			case err == nil && step.ChallengeName == "MFA_SETUP" && strings.Contains(step.Parameters["MFAS_CAN_SETUP"], "SOFTWARE_TOKEN_MFA"):
+				setup, err := svc.HostedSetupTOTP(r.Context(), in, step.Session, username)
+				if err != nil {
+					log.ErrorContext(r.Context(), "oauth2: authenticator set-up", slog.Any("err", err))
+					show(http.StatusOK, loginView{Username: username, Message: "Your authenticator app could not be set up. Please sign in again."})
+					return
+				}
+				show(http.StatusOK, totpSetupView(username, setup.Session, setup.URI))
 			case err == nil:
 				v, ok := stepView(step, username)
 				if !ok {
@@ -340,7 +386,8 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			case errors.As(err, &e) && e.Code != idp.InternalErrorException:
 				// Cognito's own message: incorrect password or code, locked
 				// out, disabled, not confirmed, password policy...
-				if current.Challenge != "" && (e.Code == idp.CodeMismatchException || e.Code == idp.InvalidPasswordException) {
+				if current.Challenge != "" && (e.Code == idp.CodeMismatchException || e.Code == idp.InvalidPasswordException ||
+					e.Code == idp.EnableSoftwareTokenMFAException) {
 					current.Message = e.Message
 					show(http.StatusOK, current) // the same session takes another try
 					return
