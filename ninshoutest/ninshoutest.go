@@ -1,0 +1,167 @@
+// Package ninshoutest runs Ninshou inside a Go test: the real server (the
+// Cognito JSON API, the OAuth 2.0 endpoints and the sign-in pages over HTTP
+// on a loopback port, on a SQLite file in the test's temporary directory),
+// which aws-sdk-go-v2, the AWS CLI or any Cognito client reaches at URL.
+// The messages it sends (codes, temporary passwords) are read from its
+// outbox, and its clock moves forward on request, so that expiry is tested
+// without sleeping.
+//
+//	srv := ninshoutest.Start(t)
+//	client := cognitoidentityprovider.NewFromConfig(srv.AWSConfig())
+//	... client.SignUp(ctx, ...)
+//	code := srv.Code(t, "kim@example.com")
+//
+// Passwords are hashed at the low cost (argon2id at minimal parameters) for
+// speed; pass "--password-cost", "standard" to Start for production's.
+package ninshoutest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"regexp"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/ninshou/ninshou/internal/app"
+	"github.com/ninshou/ninshou/internal/config"
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// Server is one Ninshou serving a test.
+type Server struct {
+	// URL is the server's base URL: the endpoint of the cognito-idp API and
+	// the OAuth 2.0 endpoints, and every pool's token issuer is URL/<poolId>.
+	URL string
+	// Region is the region pool IDs are made in.
+	Region string
+
+	app    *app.App
+	offset atomic.Int64
+}
+
+// Start starts a server for tb, stopped when tb ends. flags are any of
+// ninshou's flags (later ones win), for example "--password-cost",
+// "standard" or "--region", "eu-west-1". Set NINSHOU_TEST_LOG to see the
+// server's log on stderr.
+func Start(tb testing.TB, flags ...string) *Server {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	args := append([]string{"--addr", ln.Addr().String(), "--data", tb.TempDir(), "--public-url", url,
+		"--password-cost", "low"}, flags...)
+	cfg, err := config.Load(args, func(string) string { return "" })
+	if err != nil {
+		ln.Close()
+		tb.Fatal(err)
+	}
+	logOut := io.Discard
+	if os.Getenv("NINSHOU_TEST_LOG") != "" {
+		logOut = os.Stderr
+	}
+	a, err := app.New(cfg, slog.New(slog.NewTextHandler(logOut, nil)))
+	if err != nil {
+		ln.Close()
+		tb.Fatal(err)
+	}
+	s := &Server{URL: url, Region: cfg.Region, app: a}
+	a.Service.Now = s.Now
+	a.Service.Tokens.Now = s.Now
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("ninshoutest: serve: %v", err)
+		}
+		a.Close()
+	})
+	return s
+}
+
+// Now is the server's clock: real time, plus every Advance.
+func (s *Server) Now() time.Time { return time.Now().Add(time.Duration(s.offset.Load())) }
+
+// Advance moves the server's clock forward by d: codes, sessions and
+// tokens expire as they would d later.
+func (s *Server) Advance(d time.Duration) { s.offset.Add(int64(d)) }
+
+// AWSConfig is an AWS SDK configuration for the server: its endpoint and
+// region, and static credentials (Ninshou checks no signature).
+func (s *Server) AWSConfig() aws.Config {
+	return aws.Config{
+		Region:           s.Region,
+		BaseEndpoint:     aws.String(s.URL),
+		Credentials:      credentials.NewStaticCredentialsProvider("ninshoutest", "ninshoutest", ""),
+		RetryMaxAttempts: 1,
+	}
+}
+
+// Message is one message the server sent (or would have: without a mail
+// server or SMS sender, messages stay in its outbox).
+type Message struct {
+	PoolID  string
+	Channel string // "email" or "sms"
+	To      string
+	Subject string
+	Body    string
+	Kind    string // what it is for: "signup", "mfa_code", "invitation", ...
+	SentAt  time.Time
+}
+
+// Messages are the messages to to (every message when to is ""), oldest
+// first.
+func (s *Server) Messages(tb testing.TB, to string) []Message {
+	tb.Helper()
+	var out []Message
+	err := s.app.Store.View(context.Background(), func(tx store.Tx) error {
+		out = out[:0]
+		var after int64
+		for {
+			page, err := tx.Outbox().List(after, 1000)
+			if err != nil {
+				return err
+			}
+			for _, m := range page {
+				if to == "" || m.To == to {
+					out = append(out, Message{PoolID: m.PoolID, Channel: m.Channel, To: m.To, Subject: m.Subject,
+						Body: m.Body, Kind: m.Kind, SentAt: m.CreatedAt})
+				}
+			}
+			if len(page) < 1000 {
+				return nil
+			}
+			after = page[len(page)-1].ID
+		}
+	})
+	if err != nil {
+		tb.Fatalf("ninshoutest: reading the outbox: %v", err)
+	}
+	return out
+}
+
+var sixDigits = regexp.MustCompile(`\b([0-9]{6})\b`)
+
+// Code is the six-digit code of the latest message to to (an email
+// address or a phone number); the test fails if there is none.
+func (s *Server) Code(tb testing.TB, to string) string {
+	tb.Helper()
+	msgs := s.Messages(tb, to)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if m := sixDigits.FindStringSubmatch(msgs[i].Body); m != nil {
+			return m[1]
+		}
+	}
+	tb.Fatalf("ninshoutest: no message with a code to %s", to)
+	return ""
+}

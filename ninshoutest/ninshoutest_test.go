@@ -1,0 +1,60 @@
+package ninshoutest_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/ninshou/ninshou/ninshoutest"
+)
+
+// TestServer uses the package as a Go project's test would: sign up with
+// aws-sdk-go-v2, read the code from the outbox, confirm, sign in; then move
+// the clock past the access token's hour, which GetUser then refuses.
+func TestServer(t *testing.T) {
+	srv := ninshoutest.Start(t)
+	ctx := t.Context()
+	c := cip.NewFromConfig(srv.AWSConfig())
+	pool, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("app"),
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: pool.UserPool.Id, ClientName: aws.String("web"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := client.UserPoolClient.ClientId
+	if _, err := c.SignUp(ctx, &cip.SignUpInput{ClientId: id, Username: aws.String("kim"), Password: aws.String("Perm#Pass1"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("kim@example.com")}}}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.Messages(t, "kim@example.com")
+	if len(msgs) != 1 || msgs[0].Channel != "email" || msgs[0].PoolID != *pool.UserPool.Id {
+		t.Fatalf("messages to kim: %+v", msgs)
+	}
+	if _, err := c.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: id, Username: aws.String("kim"),
+		ConfirmationCode: aws.String(srv.Code(t, "kim@example.com"))}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: id, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "kim", "PASSWORD": "Perm#Pass1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	access := out.AuthenticationResult.AccessToken
+	if _, err := c.GetUser(ctx, &cip.GetUserInput{AccessToken: access}); err != nil {
+		t.Fatalf("GetUser with a fresh token: %v", err)
+	}
+	srv.Advance(61 * time.Minute)
+	_, err = c.GetUser(ctx, &cip.GetUserInput{AccessToken: access})
+	var na *types.NotAuthorizedException
+	if !errors.As(err, &na) {
+		t.Fatalf("GetUser an hour later: %v; want NotAuthorizedException", err)
+	}
+}
