@@ -32,7 +32,9 @@ type command struct {
 	flags map[string]string
 	// bools are its own boolean flags.
 	bools map[string]string
-	run   func(ctx context.Context, cfg config.Config, own map[string]string, stdout, stderr io.Writer) error
+	// noStore: the command uses no store (the server's flags give defaults).
+	noStore bool
+	run     func(ctx context.Context, cfg config.Config, own map[string]string, stdout, stderr io.Writer) error
 }
 
 var commands = []command{
@@ -60,6 +62,7 @@ var commands = []command{
 		flags:   map[string]string{"pool": "`ID` of the user pool"},
 		run:     runRotateKeys,
 	},
+	loginCommand,
 }
 
 func findCommand(name string) *command {
@@ -159,6 +162,10 @@ func (c *command) usage(w io.Writer) {
 	}
 	for name, u := range c.bools {
 		fmt.Fprintf(w, "  --%s\n    \t%s\n", name, u)
+	}
+	if c.noStore {
+		fmt.Fprintf(w, "\nThe server's flags (--region, --public-url) give the defaults; see `ninshou -h`.\n")
+		return
 	}
 	fmt.Fprintf(w, "\nThe store is named by the server's flags (--db, or --data for SQLite); see `ninshou -h`.\n")
 }
