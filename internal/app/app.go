@@ -24,6 +24,7 @@ import (
 	"github.com/ninshou/ninshou/internal/idp/password"
 	"github.com/ninshou/ninshou/internal/idp/tokens"
 	"github.com/ninshou/ninshou/internal/importhttp"
+	"github.com/ninshou/ninshou/internal/lambdainvoke"
 	"github.com/ninshou/ninshou/internal/notify"
 	"github.com/ninshou/ninshou/internal/oauth2http"
 	"github.com/ninshou/ninshou/internal/outboxhttp"
@@ -113,6 +114,12 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 		},
 	}
 	svc.FakeSRPSecret = fakeSRP
+	if cfg.LambdaEndpoint != "" {
+		if svc.Invoke, err = lambdainvoke.New(context.Background(), cfg.LambdaEndpoint, cfg.Region); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	a := &App{Config: cfg, Store: st, Service: svc, Dispatcher: disp, Log: log, PasswordParams: params}
 	a.Janitor = &Janitor{Store: st, Log: log, Now: func() time.Time {
 		if svc.Now != nil {

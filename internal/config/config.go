@@ -72,6 +72,10 @@ type Config struct {
 	SMSWebhookURL string
 	// SNSEndpoint overrides the Amazon SNS endpoint ("" is AWS's own).
 	SNSEndpoint string
+	// LambdaEndpoint is where the pools' Lambda triggers run: the http(s)
+	// URL of the Lambda Invoke API (a stand-in such as `sam local
+	// start-lambda`), "aws" for AWS Lambda itself, or "" to run none.
+	LambdaEndpoint string
 }
 
 // RedactedDB is DB with any password replaced by "xxxxx".
@@ -99,6 +103,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("sms_sender", c.SMSSender),
 		slog.String("sms_webhook_url", redactURL(c.SMSWebhookURL)),
 		slog.String("sns_endpoint", c.SNSEndpoint),
+		slog.String("lambda_endpoint", c.LambdaEndpoint),
 	)
 }
 
@@ -129,6 +134,7 @@ var options = []option{
 	{name: "sms-sender", usage: "how SMS are sent: log, webhook or sns (default webhook with --sms-webhook-url, sns with --sns-endpoint, else log)"},
 	{name: "sms-webhook-url", usage: "http(s) `URL` that receives each SMS as POSTed JSON {\"phone_number\", \"message\"}"},
 	{name: "sns-endpoint", usage: "http(s) `URL` of Amazon SNS (or a stand-in) for --sms-sender sns; credentials from the standard AWS chain"},
+	{name: "lambda-endpoint", usage: "where Lambda triggers run: http(s) `URL` of the Lambda Invoke API (sam local start-lambda, LocalStack), or aws for AWS Lambda (credentials from the standard AWS chain); default: triggers are not run"},
 }
 
 // EnvName returns the environment variable that sets flag name.
@@ -309,6 +315,12 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if c.SNSEndpoint != "" {
 		if err := checkHTTPURL(c.SNSEndpoint); err != nil {
 			return Config{}, bad("sns-endpoint", err)
+		}
+	}
+	c.LambdaEndpoint = get("lambda-endpoint")
+	if c.LambdaEndpoint != "" && c.LambdaEndpoint != "aws" {
+		if err := checkHTTPURL(c.LambdaEndpoint); err != nil {
+			return Config{}, bad("lambda-endpoint", errors.New("want an http(s) URL or aws"))
 		}
 	}
 	c.SMSSender = get("sms-sender")

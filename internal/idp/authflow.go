@@ -397,6 +397,9 @@ func (s *Service) verifyPassword(ctx context.Context, p *Pool, c *Client, userna
 	if err := s.accountState(c, u); err != nil {
 		return "", err
 	}
+	if err := s.preAuthentication(ctx, p, c, u); err != nil {
+		return "", err
+	}
 	ok := false
 	if u.PasswordHash == "" {
 		s.Hasher.DummyVerify(pw) // signed up without a password: none is right

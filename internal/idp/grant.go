@@ -137,17 +137,29 @@ func (s *Service) sign(ctx context.Context, p *Pool, c *Client, pt *pendingToken
 			return nil, err
 		}
 	}
+	if len(p.Lambda) > 0 && pt.refresh != "" {
+		// A sign-in (not a refresh) is authenticated: post authentication.
+		if err := s.postAuthentication(ctx, p, c, pt); err != nil {
+			return nil, err
+		}
+	}
 	keys := pt.signing.keys
-	names, roles, preferred := groupClaims(pt.signing.groups)
+	tc := &tokenClaims{idAttributes: idTokenAttributes(p, c, pt.user), scope: pt.scope}
+	tc.groups, tc.roles, tc.preferredRole = groupClaims(pt.signing.groups)
+	if len(p.Lambda) > 0 {
+		if err := s.preTokenGeneration(ctx, p, c, pt, tc); err != nil {
+			return nil, err
+		}
+	}
 	claims := tokens.Claims{
-		PoolID: p.ID, ClientID: c.ID, Sub: pt.user.Sub, Username: pt.user.Username, Groups: names,
+		PoolID: p.ID, ClientID: c.ID, Sub: pt.user.Sub, Username: pt.user.Username, Groups: tc.groups,
 		AuthTime: pt.authTime, EventID: pt.eventID, OriginJTI: pt.family.ID,
 		DisableRevocation: !c.EnableTokenRevocation,
 	}
 	id, access, err := s.Tokens.IssueWithKeys(keys,
-		tokens.IDTokenInput{Claims: claims, Roles: roles, PreferredRole: preferred,
-			Attributes: idTokenAttributes(p, c, pt.user), Validity: c.IDTTL(), Nonce: pt.nonce, HashAccessToken: pt.codeGrant},
-		tokens.AccessTokenInput{Claims: claims, DeviceKey: pt.family.DeviceKey, Validity: c.AccessTTL(), Scope: pt.scope},
+		tokens.IDTokenInput{Claims: claims, Roles: tc.roles, PreferredRole: tc.preferredRole, Attributes: tc.idAttributes,
+			Extra: tc.idExtra, Validity: c.IDTTL(), Nonce: pt.nonce, HashAccessToken: pt.codeGrant},
+		tokens.AccessTokenInput{Claims: claims, DeviceKey: pt.family.DeviceKey, Validity: c.AccessTTL(), Scope: tc.scope, Extra: tc.accessExtra},
 		issueTime(s.now(), pt.user.TokensRevokedAt))
 	res.IDToken, res.AccessToken = id.Token, access.Token
 	if err != nil {

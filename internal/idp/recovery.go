@@ -197,6 +197,7 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPas
 	}
 	sub := u.Sub
 	var failure error
+	var changed *User
 	err = s.update(ctx, func(tx store.Tx) error {
 		failure = nil
 		u, err := tx.Users().Get(p.ID, sub)
@@ -222,12 +223,16 @@ func (s *Service) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPas
 		if err := s.recordEvent(tx, p, u.Sub, "", EventPasswordChange, EventPass); err != nil {
 			return err
 		}
+		changed = userView(u)
 		return saveUser(tx, p, u)
 	})
 	if err != nil {
 		return err
 	}
-	return failure
+	if failure != nil {
+		return failure
+	}
+	return s.postConfirmation(ctx, p, "PostConfirmation_ConfirmForgotPassword", c.ID, changed)
 }
 
 // AdminResetUserPassword disables the user's password (RESET_REQUIRED:

@@ -45,6 +45,9 @@ type Service struct {
 	// identity provider (its token, JWKS and userInfo endpoints); nil:
 	// federated sign-in fails.
 	CallURL CallURL
+	// Invoke runs the pools' Lambda triggers; nil: triggers are not run
+	// (and each is logged once).
+	Invoke InvokeFunc
 	// UILogoURL is the URL a hosted UI logo (SetUICustomization's
 	// ImageFile) is served at, built by the wire layer that serves it.
 	UILogoURL func(poolID, clientKey, version string) string

@@ -265,12 +265,28 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 			return nil, err
 		}
 	}
+	pre, err := s.preSignUp(ctx, p, "PreSignUp_SignUp", username, c.ID, attrs, in.ValidationData)
+	if err != nil {
+		return nil, err
+	}
+	status := StatusUnconfirmed
+	if pre.AutoConfirmUser {
+		status = StatusConfirmed
+		for _, v := range [...]struct {
+			on   bool
+			attr string
+		}{{pre.AutoVerifyEmail, "email"}, {pre.AutoVerifyPhone, "phone_number"}} {
+			if v.on && attrs[v.attr] != "" {
+				attrs[v.attr+"_verified"] = "true"
+			}
+		}
+	}
 	now := s.now()
-	out := &SignUpResult{UserSub: sub}
+	out := &SignUpResult{UserSub: sub, UserConfirmed: pre.AutoConfirmUser}
 	err = s.update(ctx, func(tx store.Tx) error {
 		u := &store.User{
 			PoolID: p.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
-			Status: StatusUnconfirmed, Enabled: true, Attributes: attrs, Aliases: p.aliases(attrs),
+			Status: status, Enabled: true, Attributes: attrs, Aliases: p.aliases(attrs),
 			CreatedAt: now, UpdatedAt: now,
 		}
 		if rec != nil {
@@ -282,6 +298,13 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 			return err
 		}
 		if err := s.recordEvent(tx, p, u.Sub, "", EventSignUp, EventPass); err != nil {
+			return err
+		}
+		if pre.AutoConfirmUser {
+			// Confirmed by the pre sign-up function: no code, and a session
+			// that signs the user in (USER_AUTH), as ConfirmSignUp's does.
+			out.Session, err = s.newSession(tx, c, u, sessionSignedUp,
+				sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: now.Unix()})
 			return err
 		}
 		// The session lives as long as the confirmation code it goes with.
@@ -402,6 +425,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (ses
 		return "", err
 	}
 	var failure error
+	var confirmed *User
 	err = s.update(ctx, func(tx store.Tx) error {
 		failure, session = nil, ""
 		u, err := findUser(tx, p, in.Username)
@@ -443,6 +467,7 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (ses
 		if err := saveClaimingAliases(tx, p, u, in.ForceAliasCreation); err != nil {
 			return err
 		}
+		confirmed = userView(u)
 		session, err = s.newSession(tx, c, u, sessionSignedUp,
 			sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: now.Unix()})
 		return err
@@ -452,6 +477,10 @@ func (s *Service) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (ses
 	}
 	if failure != nil {
 		return "", failure
+	}
+	// The user is confirmed whatever the function answers (as in Cognito).
+	if err := s.postConfirmation(ctx, p, "PostConfirmation_ConfirmSignUp", c.ID, confirmed); err != nil {
+		return "", err
 	}
 	return session, nil
 }
@@ -539,15 +568,26 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, clientID, secretHa
 // AdminConfirmSignUp confirms a user without a code. It verifies nothing.
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminConfirmSignUp.html
 func (s *Service) AdminConfirmSignUp(ctx context.Context, poolID, username string) error {
-	return s.adminChangeUser(ctx, poolID, username, func(tx store.Tx, p *Pool, u *store.User) error {
+	var pool *Pool
+	var confirmed *User
+	err := s.adminChangeUser(ctx, poolID, username, func(tx store.Tx, p *Pool, u *store.User) error {
 		if u.Status != StatusUnconfirmed {
 			return Errorf(NotAuthorizedException, "User cannot be confirmed. Current status is %s", u.Status)
 		}
 		u.Status = StatusConfirmed
+		pool, confirmed = p, userView(u)
 		err := tx.Codes().Delete(p.ID, u.Sub, purposeSignUp)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return s.postConfirmation(ctx, pool, "PostConfirmation_ConfirmSignUp", adminClientID, confirmed)
 }
+
+// adminClientID is the callerContext clientId of a trigger an
+// administrator's operation runs.
+const adminClientID = "CLIENT_ID_NOT_APPLICABLE"

@@ -80,6 +80,9 @@ func (s *Service) srpStart(ctx context.Context, p *Pool, c *Client, params map[s
 		if err := s.accountState(c, u); err != nil {
 			return nil, err
 		}
+		if err := s.preAuthentication(ctx, p, c, u); err != nil {
+			return nil, err
+		}
 		userID, sub = u.Username, u.Sub
 		st.Username = u.Username
 		salt, v, err = s.userVerifier(u)

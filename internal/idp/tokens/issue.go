@@ -68,6 +68,10 @@ type IDTokenInput struct {
 	// with it (OpenID Connect Core §3.1.3.6), as Cognito's ID tokens from
 	// the authorization code grant have.
 	HashAccessToken bool
+	// Extra are claims a pre token generation function added, any JSON
+	// value, after the attributes; a token's own claims (reservedID) and
+	// attributes are never replaced through it.
+	Extra map[string]any
 }
 
 // AccessTokenInput is what IssueAccess needs.
@@ -80,6 +84,32 @@ type AccessTokenInput struct {
 	// Validity is exp - iat (the client's AccessTokenValidity); zero means
 	// DefaultValidity. Rounded down to whole seconds.
 	Validity time.Duration
+	// Extra are claims a pre token generation function (version 2) added,
+	// at the end; the token's own claims (reservedAccess) are never
+	// replaced through it.
+	Extra map[string]any
+}
+
+// reservedAccess are the access token's own claims.
+var reservedAccess = map[string]bool{
+	"sub": true, "cognito:groups": true, "device_key": true, "iss": true, "client_id": true, "origin_jti": true,
+	"event_id": true, "token_use": true, "scope": true, "auth_time": true, "exp": true, "iat": true, "jti": true,
+	"username": true, "version": true, "nbf": true, "aud": true,
+}
+
+// extra appends the claims of m that reserved does not hold and skip does
+// not name, in name order.
+func (o *object) extra(m map[string]any, reserved map[string]bool, skip map[string]string) {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		if _, taken := skip[n]; !reserved[n] && !taken {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		o.val(n, m[n])
+	}
 }
 
 // Issued is one signed token.
@@ -239,6 +269,7 @@ func (s *Service) issueID(keys []*store.SigningKey, in IDTokenInput, now time.Ti
 			o.str(name, v)
 		}
 	}
+	o.extra(in.Extra, reservedID, in.Attributes)
 	return s.sign(keys, UseID, o.bytes(), exp)
 }
 
@@ -273,6 +304,7 @@ func (s *Service) issueAccess(keys []*store.SigningKey, in AccessTokenInput, now
 	o.num("iat", iat)
 	o.str("jti", jti)
 	o.str("username", in.Username)
+	o.extra(in.Extra, reservedAccess, nil)
 	return s.sign(keys, UseAccess, o.bytes(), exp)
 }
 

@@ -1,0 +1,280 @@
+package e2e
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+)
+
+// lambdaStandIn serves the Lambda Invoke API on loopback, as `sam local
+// start-lambda` does, with functions written in Go: each gets Cognito's
+// event and returns its answer, or fails (the Invoke API's function
+// error). It records every event it was sent.
+type lambdaStandIn struct {
+	URL string
+	mu  sync.Mutex
+	fns map[string]func(event map[string]any) (any, error)
+	// Events are the events sent, by function name.
+	Events map[string][]map[string]any
+}
+
+func newLambdaStandIn(t *testing.T) *lambdaStandIn {
+	l := &lambdaStandIn{fns: map[string]func(map[string]any) (any, error){}, Events: map[string][]map[string]any{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, ok := strings.CutPrefix(r.URL.EscapedPath(), "/2015-03-31/functions/")
+		name, ok2 := strings.CutSuffix(name, "/invocations")
+		name, _ = url.PathUnescape(name)
+		if _, fn, found := strings.Cut(name, ":function:"); found {
+			name = fn // functions are named by ARN
+		}
+		if !ok || !ok2 || r.Method != http.MethodPost {
+			http.NotFound(w, r)
+			return
+		}
+		var event map[string]any
+		body, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(body, &event); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		l.mu.Lock()
+		fn := l.fns[name]
+		l.Events[name] = append(l.Events[name], event)
+		l.mu.Unlock()
+		if fn == nil {
+			w.Header().Set("X-Amzn-ErrorType", "ResourceNotFoundException")
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"Type":"User","Message":"Function not found: ` + name + `"}`))
+			return
+		}
+		answer, err := fn(event)
+		if err != nil {
+			w.Header().Set("X-Amz-Function-Error", "Unhandled")
+			json.NewEncoder(w).Encode(map[string]string{"errorMessage": err.Error(), "errorType": "Error"})
+			return
+		}
+		if raw, ok := answer.(string); ok {
+			w.Write([]byte(raw))
+			return
+		}
+		json.NewEncoder(w).Encode(answer)
+	}))
+	t.Cleanup(srv.Close)
+	l.URL = srv.URL
+	return l
+}
+
+func (l *lambdaStandIn) handle(name string, fn func(event map[string]any) (any, error)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fns[name] = fn
+}
+
+func (l *lambdaStandIn) events(name string) []map[string]any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]map[string]any(nil), l.Events[name]...)
+}
+
+// respond is the event with its response set, as a function returns it.
+func respond(event map[string]any, response map[string]any) map[string]any {
+	event["response"] = response
+	return event
+}
+
+func jwtClaims(t *testing.T, token string) map[string]any {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %q", token)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(b, &claims); err != nil {
+		t.Fatal(err)
+	}
+	return claims
+}
+
+const fnARN = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+// TestLambdaTriggers runs a pool's triggers on a stand-in of the Lambda
+// Invoke API (--lambda-endpoint), with Cognito's events and answers: pre
+// sign-up refusing a domain (UserLambdaValidationException in Cognito's
+// words) or confirming and verifying at once; post confirmation after
+// ConfirmSignUp; pre authentication refusing a user; post authentication;
+// pre token generation adding, suppressing and overriding claims and groups
+// (version 1, ID token) and the access token's claims and scopes (version
+// 2); an answer that is not an event.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html
+func TestLambdaTriggers(t *testing.T) {
+	lambda := newLambdaStandIn(t)
+	s := startServerWith(t, "--lambda-endpoint", lambda.URL)
+	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
+
+	lambda.handle("presignup", func(ev map[string]any) (any, error) {
+		email, _ := ev["request"].(map[string]any)["userAttributes"].(map[string]any)["email"].(string)
+		switch {
+		case strings.HasSuffix(email, "@blocked.example"):
+			return nil, errors.New("Registration from this domain is not allowed.")
+		case strings.HasSuffix(email, "@auto.example"):
+			return respond(ev, map[string]any{"autoConfirmUser": true, "autoVerifyEmail": true, "autoVerifyPhone": false}), nil
+		}
+		return ev, nil
+	})
+	lambda.handle("postconfirm", func(ev map[string]any) (any, error) { return ev, nil })
+	lambda.handle("preauth", func(ev map[string]any) (any, error) {
+		if ev["userName"] == "frozen" {
+			return nil, errors.New("Account frozen")
+		}
+		return ev, nil
+	})
+	lambda.handle("postauth", func(ev map[string]any) (any, error) { return ev, nil })
+	lambda.handle("pretoken", func(ev map[string]any) (any, error) {
+		return respond(ev, map[string]any{"claimsOverrideDetails": map[string]any{
+			"claimsToAddOrOverride": map[string]any{"tenant": "acme", "given_name": "Overridden"},
+			"claimsToSuppress":      []string{"email"},
+			"groupOverrideDetails":  map[string]any{"groupsToOverride": []string{"admins"}}}}), nil
+	})
+
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.AutoVerifiedAttributes = []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail}
+		in.LambdaConfig = &types.LambdaConfigType{PreSignUp: aws.String(fnARN + "presignup"),
+			PostConfirmation: aws.String(fnARN + "postconfirm"), PreAuthentication: aws.String(fnARN + "preauth"),
+			PostAuthentication: aws.String(fnARN + "postauth"), PreTokenGeneration: aws.String(fnARN + "pretoken")}
+	})
+	clientID := *e.client(pool).ClientId
+	signUp := func(username, email string) (*cip.SignUpOutput, error) {
+		return e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: &clientID, Username: aws.String(username), Password: aws.String("Perm#Pass1"),
+			UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(email)},
+				{Name: aws.String("given_name"), Value: aws.String("Ana")}}})
+	}
+
+	// Pre sign-up: a refusal in Cognito's words, then an auto-confirmed user.
+	_, err := signUp("mallory", "m@blocked.example")
+	wantErr[*types.UserLambdaValidationException](t, err, "PreSignUp failed with error Registration from this domain is not allowed..")
+	ev := lambda.events("presignup")[0]
+	if ev["triggerSource"] != "PreSignUp_SignUp" || ev["userPoolId"] != pool || ev["userName"] != "mallory" || ev["version"] != "1" ||
+		ev["callerContext"].(map[string]any)["clientId"] != clientID {
+		t.Errorf("the pre sign-up event: %v", ev)
+	}
+	auto := must[*cip.SignUpOutput](t, "SignUp auto")(signUp("auto", "a@auto.example"))
+	if !auto.UserConfirmed || auto.CodeDeliveryDetails != nil {
+		t.Errorf("an auto-confirmed sign-up: confirmed %v, delivery %v", auto.UserConfirmed, auto.CodeDeliveryDetails)
+	}
+	user := must[*cip.AdminGetUserOutput](t, "AdminGetUser")(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("auto")}))
+	verified := false
+	for _, a := range user.UserAttributes {
+		verified = verified || *a.Name == "email_verified" && *a.Value == "true"
+	}
+	if user.UserStatus != types.UserStatusTypeConfirmed || !verified {
+		t.Errorf("the auto-confirmed user: %s, email verified %v", user.UserStatus, verified)
+	}
+
+	// Post confirmation, after ConfirmSignUp.
+	must[*cip.SignUpOutput](t, "SignUp ana")(signUp("ana", "ana@example.com"))
+	if err := e.confirm(clientID, "ana", e.code("ana@example.com", 1)); err != nil {
+		t.Fatal(err)
+	}
+	post := lambda.events("postconfirm")
+	if len(post) != 1 || post[0]["triggerSource"] != "PostConfirmation_ConfirmSignUp" {
+		t.Fatalf("post confirmation events: %v", post)
+	}
+	attrs := post[0]["request"].(map[string]any)["userAttributes"].(map[string]any)
+	if attrs["cognito:user_status"] != "CONFIRMED" || attrs["email_verified"] != "true" || attrs["sub"] == "" || attrs["email"] != "ana@example.com" {
+		t.Errorf("post confirmation's userAttributes: %v", attrs)
+	}
+
+	// Sign-in: pre and post authentication, then pre token generation (v1).
+	out := must[*cip.InitiateAuthOutput](t, "InitiateAuth")(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID,
+		AuthFlow: types.AuthFlowTypeUserPasswordAuth, AuthParameters: map[string]string{"USERNAME": "ana", "PASSWORD": "Perm#Pass1"}}))
+	id := jwtClaims(t, *out.AuthenticationResult.IdToken)
+	if id["tenant"] != "acme" || id["given_name"] != "Overridden" || id["email"] != nil || id["cognito:username"] != "ana" {
+		t.Errorf("the ID token after pre token generation: %v", id)
+	}
+	if g, _ := id["cognito:groups"].([]any); len(g) != 1 || g[0] != "admins" {
+		t.Errorf("cognito:groups = %v, want [admins]", id["cognito:groups"])
+	}
+	if g, _ := jwtClaims(t, *out.AuthenticationResult.AccessToken)["cognito:groups"].([]any); len(g) != 1 || g[0] != "admins" {
+		t.Errorf("the access token's cognito:groups: %v", g)
+	}
+	if n := len(lambda.events("preauth")); n != 1 {
+		t.Errorf("pre authentication ran %d times", n)
+	}
+	if pa := lambda.events("postauth"); len(pa) != 1 || pa[0]["triggerSource"] != "PostAuthentication_Authentication" {
+		t.Errorf("post authentication events: %v", pa)
+	}
+	pt := lambda.events("pretoken")
+	if len(pt) != 1 || pt[0]["triggerSource"] != "TokenGeneration_Authentication" {
+		t.Fatalf("pre token generation events: %v", pt)
+	}
+	if gc := pt[0]["request"].(map[string]any)["groupConfiguration"].(map[string]any); gc["groupsToOverride"] == nil {
+		t.Errorf("groupConfiguration: %v", gc)
+	}
+	must[*cip.InitiateAuthOutput](t, "refresh")(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID,
+		AuthFlow: types.AuthFlowTypeRefreshTokenAuth, AuthParameters: map[string]string{"REFRESH_TOKEN": *out.AuthenticationResult.RefreshToken}}))
+	if pt := lambda.events("pretoken"); len(pt) != 2 || pt[1]["triggerSource"] != "TokenGeneration_RefreshTokens" {
+		t.Errorf("a refresh's pre token generation: %v", pt)
+	}
+	if n := len(lambda.events("postauth")); n != 1 {
+		t.Errorf("a refresh ran post authentication (%d events)", n)
+	}
+
+	// Pre authentication refuses.
+	e.user(pool, "frozen", "frozen@example.com", "Perm#Pass1")
+	_, err = e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "frozen", "PASSWORD": "Perm#Pass1"}})
+	wantErr[*types.UserLambdaValidationException](t, err, "PreAuthentication failed with error Account frozen.")
+
+	// Version 2: the access token's claims and scopes.
+	lambda.handle("pretoken2", func(ev map[string]any) (any, error) {
+		return respond(ev, map[string]any{"claimsAndScopeOverrideDetails": map[string]any{
+			"idTokenGeneration":     map[string]any{"claimsToAddOrOverride": map[string]any{"tier": "gold"}},
+			"accessTokenGeneration": map[string]any{"claimsToAddOrOverride": map[string]any{"tenant": "acme", "roles": []string{"a", "b"}}, "scopesToAdd": []string{"read:all"}},
+		}}), nil
+	})
+	v2 := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{PreTokenGenerationConfig: &types.PreTokenGenerationVersionConfigType{
+			LambdaArn: aws.String(fnARN + "pretoken2"), LambdaVersion: types.PreTokenGenerationLambdaVersionTypeV20}}
+	})
+	v2Client := *e.client(v2).ClientId
+	e.user(v2, "bo", "bo@example.com", "Perm#Pass1")
+	out = must[*cip.InitiateAuthOutput](t, "InitiateAuth v2")(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &v2Client,
+		AuthFlow: types.AuthFlowTypeUserPasswordAuth, AuthParameters: map[string]string{"USERNAME": "bo", "PASSWORD": "Perm#Pass1"}}))
+	access := jwtClaims(t, *out.AuthenticationResult.AccessToken)
+	if access["tenant"] != "acme" || access["scope"] != "aws.cognito.signin.user.admin read:all" || access["username"] != "bo" {
+		t.Errorf("the v2 access token: %v", access)
+	}
+	if r, _ := access["roles"].([]any); len(r) != 2 {
+		t.Errorf("a list claim in the access token: %v", access["roles"])
+	}
+	if id := jwtClaims(t, *out.AuthenticationResult.IdToken); id["tier"] != "gold" {
+		t.Errorf("the v2 ID token: %v", id)
+	}
+	if ev := lambda.events("pretoken2")[0]; ev["version"] != "2" || ev["request"].(map[string]any)["scopes"] == nil {
+		t.Errorf("the v2 event: %v", ev)
+	}
+
+	// An answer that is not the event.
+	lambda.handle("garbage", func(map[string]any) (any, error) { return "not an event", nil })
+	bad := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{PreSignUp: aws.String(fnARN + "garbage")}
+	})
+	badClient := *e.client(bad).ClientId
+	_, err = e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: &badClient, Username: aws.String("x"), Password: aws.String("Perm#Pass1")})
+	wantErr[*types.InvalidLambdaResponseException](t, err, "Unrecognizable lambda output")
+}

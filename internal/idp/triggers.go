@@ -1,0 +1,374 @@
+package idp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// Lambda triggers: the functions a pool's LambdaConfig names, run with
+// Cognito's events at Cognito's moments. The domain builds each event and
+// reads the function's answer; how a function is run (AWS Lambda, a local
+// stand-in such as `sam local start-lambda`) is the Invoke seam's business.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html
+//
+// Triggers run outside store transactions: a trigger before a write (pre
+// sign-up) decides what is written; one after it (post confirmation) runs
+// once the write is durable, and its failure does not undo it, as in
+// Cognito, where a user whose post confirmation function failed is still
+// confirmed.
+
+// InvokeFunc runs the Lambda function function (as LambdaConfig names it,
+// usually an ARN) with the JSON event and returns its JSON answer. A
+// *FunctionError is the function's own failure (it threw); any other error
+// means it could not be run.
+type InvokeFunc func(ctx context.Context, function string, event []byte) ([]byte, error)
+
+// FunctionError is a function's own failure: its errorMessage.
+type FunctionError struct{ Message string }
+
+func (e *FunctionError) Error() string { return "lambda function error: " + e.Message }
+
+// The triggers, by LambdaConfig member.
+const (
+	TriggerPreSignUp          = "PreSignUp"
+	TriggerPostConfirmation   = "PostConfirmation"
+	TriggerPreAuthentication  = "PreAuthentication"
+	TriggerPostAuthentication = "PostAuthentication"
+	TriggerPreTokenGeneration = "PreTokenGeneration"
+)
+
+// triggerEvent is the envelope every trigger's event shares.
+type triggerEvent struct {
+	Version       string        `json:"version"`
+	TriggerSource string        `json:"triggerSource"`
+	Region        string        `json:"region"`
+	UserPoolID    string        `json:"userPoolId"`
+	UserName      string        `json:"userName"`
+	CallerContext callerContext `json:"callerContext"`
+	Request       any           `json:"request"`
+	Response      any           `json:"response"`
+}
+
+type callerContext struct {
+	AWSSDKVersion string `json:"awsSdkVersion"`
+	ClientID      string `json:"clientId"`
+}
+
+// triggerFunction is the function p runs for trigger and its event
+// version; "" when it runs none. The pre token generation trigger may be
+// configured as PreTokenGenerationConfig (with a version) or as the older
+// PreTokenGeneration (version 1).
+func triggerFunction(p *Pool, trigger string) (function, version string) {
+	if trigger == TriggerPreTokenGeneration {
+		if arn := p.Lambda["PreTokenGenerationConfig.LambdaArn"]; arn != "" {
+			switch p.Lambda["PreTokenGenerationConfig.LambdaVersion"] {
+			case "V2_0":
+				return arn, "2"
+			case "V3_0":
+				return arn, "3"
+			}
+			return arn, "1"
+		}
+	}
+	return p.Lambda[trigger], "1"
+}
+
+// noInvoker remembers the triggers skipped for want of an invoker, so that
+// each is logged once.
+var noInvoker sync.Map
+
+// runTrigger runs p's function for trigger, if any, with request and the
+// default response, and decodes the function's answer into response. It
+// reports whether a function ran. A function that threw is
+// UserLambdaValidationException "<trigger> failed with error <message>.",
+// as Cognito words it; an answer that is not the event is
+// InvalidLambdaResponseException.
+func (s *Service) runTrigger(ctx context.Context, p *Pool, trigger, source, username, clientID string, request, response any) (bool, error) {
+	function, version := triggerFunction(p, trigger)
+	if function == "" {
+		return false, nil
+	}
+	if s.Invoke == nil {
+		if _, seen := noInvoker.LoadOrStore(p.ID+"\n"+trigger, true); !seen {
+			s.log().WarnContext(ctx, "Lambda trigger not run: no --lambda-endpoint", "pool", p.ID, "trigger", trigger, "function", function)
+		}
+		return false, nil
+	}
+	event, err := json.Marshal(triggerEvent{Version: version, TriggerSource: source, Region: s.Region, UserPoolID: p.ID,
+		UserName: username, CallerContext: callerContext{AWSSDKVersion: "aws-sdk-unknown-unknown", ClientID: clientID},
+		Request: request, Response: response})
+	if err != nil {
+		return false, err
+	}
+	answer, err := s.Invoke(ctx, function, event)
+	var fe *FunctionError
+	switch {
+	case errors.As(err, &fe):
+		return true, Errorf(UserLambdaValidationException, "%s failed with error %s.", trigger, fe.Message)
+	case err != nil:
+		s.log().ErrorContext(ctx, "Lambda trigger could not be run", "pool", p.ID, "trigger", trigger, "function", function, "err", err)
+		code := "ServiceException"
+		var coded interface{ ErrorCode() string }
+		if errors.As(err, &coded) && coded.ErrorCode() != "" {
+			code = coded.ErrorCode()
+		}
+		return true, Errorf(UnexpectedLambdaException, "%s invocation failed due to error %s.", trigger, code)
+	}
+	var out struct {
+		Response json.RawMessage `json:"response"`
+	}
+	if err := json.Unmarshal(answer, &out); err != nil {
+		return true, Errorf(InvalidLambdaResponseException, "Unrecognizable lambda output")
+	}
+	if len(out.Response) > 0 && string(out.Response) != "null" {
+		if err := json.Unmarshal(out.Response, response); err != nil {
+			return true, Errorf(InvalidLambdaResponseException, "Unrecognizable lambda output")
+		}
+	}
+	return true, nil
+}
+
+// triggerAttributes are a user's attributes as triggers see them: every
+// attribute, with sub and cognito:user_status (and cognito:email_alias or
+// cognito:phone_number_alias where the address is an alias).
+func triggerAttributes(p *Pool, sub, status string, attrs map[string]string) map[string]string {
+	out := maps.Clone(attrs)
+	if out == nil {
+		out = map[string]string{}
+	}
+	out["sub"] = sub
+	if status != "" {
+		out["cognito:user_status"] = status
+	}
+	for _, a := range p.aliases(attrs) {
+		if a.Kind == "email" || a.Kind == "phone_number" {
+			out["cognito:"+a.Kind+"_alias"] = attrs[a.Kind]
+		}
+	}
+	return out
+}
+
+// preSignUpResponse is what a pre sign-up function may answer.
+type preSignUpResponse struct {
+	AutoConfirmUser bool `json:"autoConfirmUser"`
+	AutoVerifyEmail bool `json:"autoVerifyEmail"`
+	AutoVerifyPhone bool `json:"autoVerifyPhone"`
+}
+
+// preSignUp runs the pre sign-up trigger for a new user (source
+// PreSignUp_SignUp or PreSignUp_AdminCreateUser).
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html
+func (s *Service) preSignUp(ctx context.Context, p *Pool, source, username, clientID string, attrs map[string]string, validation []Attribute) (*preSignUpResponse, error) {
+	resp := &preSignUpResponse{}
+	req := map[string]any{"userAttributes": nonNilMap(attrs), "validationData": attributeMap(validation)}
+	_, err := s.runTrigger(ctx, p, TriggerPreSignUp, source, username, clientID, req, resp)
+	if err != nil {
+		return nil, err
+	}
+	if (resp.AutoVerifyEmail || resp.AutoVerifyPhone) && !resp.AutoConfirmUser && source == "PreSignUp_SignUp" {
+		// "autoVerifyPhone and autoVerifyEmail ... can be set only if
+		// autoConfirmUser is true" (user-pool-lambda-pre-sign-up.html).
+		return nil, Errorf(InvalidLambdaResponseException, "Invalid lambda response.")
+	}
+	return resp, nil
+}
+
+// postConfirmation runs the post confirmation trigger once a user is
+// confirmed (source PostConfirmation_ConfirmSignUp or
+// PostConfirmation_ConfirmForgotPassword).
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-confirmation.html
+func (s *Service) postConfirmation(ctx context.Context, p *Pool, source, clientID string, u *User) error {
+	attrs := map[string]string{}
+	for _, a := range u.Attributes {
+		attrs[a.Name] = a.Value
+	}
+	req := map[string]any{"userAttributes": triggerAttributes(p, u.Sub, u.Status, attrs)}
+	_, err := s.runTrigger(ctx, p, TriggerPostConfirmation, source, u.Username, clientID, req, &struct{}{})
+	return err
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+// attributeMap is a list of attributes as an event's map; nil for none
+// (the event then says null, as Cognito's does).
+func attributeMap(as []Attribute) map[string]string {
+	if len(as) == 0 {
+		return nil
+	}
+	m := map[string]string{}
+	for _, a := range as {
+		m[a.Name] = a.Value
+	}
+	return m
+}
+
+// groupConfiguration is the groups part of a pre token generation event
+// and of its answer's groupOverrideDetails.
+type groupConfiguration struct {
+	GroupsToOverride   []string `json:"groupsToOverride"`
+	IAMRolesToOverride []string `json:"iamRolesToOverride"`
+	PreferredRole      *string  `json:"preferredRole"`
+}
+
+// tokenGeneration is one token's part of a version 2 answer (version 1's
+// claimsOverrideDetails has the same claim fields, for the ID token).
+type tokenGeneration struct {
+	ClaimsToAddOrOverride map[string]any `json:"claimsToAddOrOverride"`
+	ClaimsToSuppress      []string       `json:"claimsToSuppress"`
+	ScopesToAdd           []string       `json:"scopesToAdd"`
+	ScopesToSuppress      []string       `json:"scopesToSuppress"`
+}
+
+type preTokenResponse struct {
+	// Version 1.
+	ClaimsOverrideDetails *struct {
+		tokenGeneration
+		GroupOverrideDetails *groupConfiguration `json:"groupOverrideDetails"`
+	} `json:"claimsOverrideDetails"`
+	// Versions 2 and 3.
+	ClaimsAndScopeOverrideDetails *struct {
+		IDTokenGeneration     *tokenGeneration    `json:"idTokenGeneration"`
+		AccessTokenGeneration *tokenGeneration    `json:"accessTokenGeneration"`
+		GroupOverrideDetails  *groupConfiguration `json:"groupOverrideDetails"`
+	} `json:"claimsAndScopeOverrideDetails"`
+}
+
+// tokenClaims are what a sign-in's tokens will say, which the pre token
+// generation trigger may change.
+type tokenClaims struct {
+	groups, roles []string
+	preferredRole string
+	idAttributes  map[string]string
+	idExtra       map[string]any
+	accessExtra   map[string]any
+	scope         string // space separated; "" for the API's own scope
+}
+
+// preTokenGeneration runs the pre token generation trigger, if p has one,
+// and applies its answer to tc: claims added, overridden or suppressed
+// (the tokens' own claims stay as they are), groups and roles replaced,
+// and, from version 2, the access token's claims and scopes.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+func (s *Service) preTokenGeneration(ctx context.Context, p *Pool, c *Client, pt *pendingTokens, tc *tokenClaims) error {
+	function, version := triggerFunction(p, TriggerPreTokenGeneration)
+	if function == "" {
+		return nil
+	}
+	source := "TokenGeneration_Authentication"
+	switch {
+	case pt.refresh == "":
+		source = "TokenGeneration_RefreshTokens"
+	case pt.codeGrant:
+		source = "TokenGeneration_HostedAuth"
+	}
+	var preferred *string
+	if tc.preferredRole != "" {
+		preferred = &tc.preferredRole
+	}
+	req := map[string]any{
+		"userAttributes":     triggerAttributes(p, pt.user.Sub, pt.user.Status, pt.user.Attributes),
+		"groupConfiguration": groupConfiguration{GroupsToOverride: nonNilSlice(tc.groups), IAMRolesToOverride: nonNilSlice(tc.roles), PreferredRole: preferred},
+	}
+	scopes := strings.Fields(tc.scope)
+	if tc.scope == "" {
+		scopes = []string{"aws.cognito.signin.user.admin"}
+	}
+	if version != "1" {
+		req["scopes"] = scopes
+	}
+	var resp preTokenResponse
+	ran, err := s.runTrigger(ctx, p, TriggerPreTokenGeneration, source, pt.user.Username, c.ID, req, &resp)
+	if err != nil || !ran {
+		return err
+	}
+	var id, access *tokenGeneration
+	var groups *groupConfiguration
+	if d := resp.ClaimsOverrideDetails; d != nil {
+		id, groups = &d.tokenGeneration, d.GroupOverrideDetails
+	}
+	if d := resp.ClaimsAndScopeOverrideDetails; d != nil && version != "1" {
+		id, access, groups = d.IDTokenGeneration, d.AccessTokenGeneration, d.GroupOverrideDetails
+	}
+	if groups != nil {
+		tc.groups, tc.roles, tc.preferredRole = groups.GroupsToOverride, groups.IAMRolesToOverride, ""
+		if groups.PreferredRole != nil {
+			tc.preferredRole = *groups.PreferredRole
+		}
+	}
+	if id != nil {
+		tc.idAttributes = maps.Clone(tc.idAttributes)
+		for name, v := range id.ClaimsToAddOrOverride {
+			if str, ok := v.(string); ok {
+				tc.idAttributes[name] = str
+				continue
+			}
+			delete(tc.idAttributes, name)
+			if tc.idExtra == nil {
+				tc.idExtra = map[string]any{}
+			}
+			tc.idExtra[name] = v
+		}
+		for _, name := range id.ClaimsToSuppress {
+			delete(tc.idAttributes, name)
+			delete(tc.idExtra, name)
+		}
+	}
+	if access != nil {
+		tc.accessExtra = maps.Clone(access.ClaimsToAddOrOverride)
+		for _, name := range access.ClaimsToSuppress {
+			delete(tc.accessExtra, name)
+		}
+		for _, sc := range access.ScopesToSuppress {
+			scopes = slices.DeleteFunc(scopes, func(x string) bool { return x == sc })
+		}
+		for _, sc := range access.ScopesToAdd {
+			if !slices.Contains(scopes, sc) {
+				scopes = append(scopes, sc)
+			}
+		}
+		tc.scope = strings.Join(scopes, " ")
+	}
+	return nil
+}
+
+func nonNilSlice(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// preAuthentication runs the pre authentication trigger for a user about
+// to prove a password; a function that throws refuses the sign-in.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-authentication.html
+func (s *Service) preAuthentication(ctx context.Context, p *Pool, c *Client, u *store.User) error {
+	if len(p.Lambda) == 0 {
+		return nil
+	}
+	req := map[string]any{"userAttributes": triggerAttributes(p, u.Sub, u.Status, u.Attributes),
+		"validationData": nil, "userNotFound": false}
+	_, err := s.runTrigger(ctx, p, TriggerPreAuthentication, "PreAuthentication_Authentication", u.Username, c.ID, req, &struct{}{})
+	return err
+}
+
+// postAuthentication runs the post authentication trigger for a signed-in
+// user, before its tokens; a function that throws refuses them.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-authentication.html
+func (s *Service) postAuthentication(ctx context.Context, p *Pool, c *Client, pt *pendingTokens) error {
+	req := map[string]any{"userAttributes": triggerAttributes(p, pt.user.Sub, pt.user.Status, pt.user.Attributes),
+		"newDeviceUsed": pt.newDevice != nil}
+	_, err := s.runTrigger(ctx, p, TriggerPostAuthentication, "PostAuthentication_Authentication", pt.user.Username, c.ID, req, &struct{}{})
+	return err
+}
