@@ -277,4 +277,77 @@ func TestLambdaTriggers(t *testing.T) {
 	badClient := *e.client(bad).ClientId
 	_, err = e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: &badClient, Username: aws.String("x"), Password: aws.String("Perm#Pass1")})
 	wantErr[*types.InvalidLambdaResponseException](t, err, "Unrecognizable lambda output")
+
+	// CUSTOM_AUTH: the functions decide the challenges.
+	lambda.handle("define", func(ev map[string]any) (any, error) {
+		session, _ := ev["request"].(map[string]any)["session"].([]any)
+		resp := map[string]any{"challengeName": "CUSTOM_CHALLENGE", "issueTokens": false, "failAuthentication": false}
+		if n := len(session); n > 0 {
+			last := session[n-1].(map[string]any)
+			switch {
+			case last["challengeResult"] == true:
+				resp = map[string]any{"issueTokens": true, "failAuthentication": false}
+			case n >= 3:
+				resp = map[string]any{"issueTokens": false, "failAuthentication": true}
+			}
+		}
+		return respond(ev, resp), nil
+	})
+	lambda.handle("create", func(ev map[string]any) (any, error) {
+		return respond(ev, map[string]any{"publicChallengeParameters": map[string]string{"question": "6 x 7"},
+			"privateChallengeParameters": map[string]string{"answer": "42"}, "challengeMetadata": "MULTIPLY"}), nil
+	})
+	lambda.handle("verify", func(ev map[string]any) (any, error) {
+		req := ev["request"].(map[string]any)
+		right := req["challengeAnswer"] == req["privateChallengeParameters"].(map[string]any)["answer"]
+		return respond(ev, map[string]any{"answerCorrect": right}), nil
+	})
+	custom := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{DefineAuthChallenge: aws.String(fnARN + "define"),
+			CreateAuthChallenge: aws.String(fnARN + "create"), VerifyAuthChallengeResponse: aws.String(fnARN + "verify")}
+	})
+	customClient := *e.client(custom, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowCustomAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}
+	}).ClientId
+	e.user(custom, "cy", "cy@example.com", "Perm#Pass1")
+	start := func() *cip.InitiateAuthOutput {
+		t.Helper()
+		out := must[*cip.InitiateAuthOutput](t, "InitiateAuth CUSTOM_AUTH")(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &customClient,
+			AuthFlow: types.AuthFlowTypeCustomAuth, AuthParameters: map[string]string{"USERNAME": "cy"}}))
+		if out.ChallengeName != types.ChallengeNameTypeCustomChallenge || out.ChallengeParameters["question"] != "6 x 7" ||
+			out.ChallengeParameters["USERNAME"] != "cy" || out.Session == nil {
+			t.Fatalf("CUSTOM_AUTH: %+v", out)
+		}
+		return out
+	}
+	answer := func(session *string, a string) (*cip.RespondToAuthChallengeOutput, error) {
+		return e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: &customClient,
+			ChallengeName: types.ChallengeNameTypeCustomChallenge, Session: session,
+			ChallengeResponses: map[string]string{"USERNAME": "cy", "ANSWER": a}})
+	}
+	first := start()
+	wrong := must[*cip.RespondToAuthChallengeOutput](t, "a wrong answer")(answer(first.Session, "41"))
+	if wrong.ChallengeName != types.ChallengeNameTypeCustomChallenge || wrong.Session == nil || *wrong.Session == *first.Session {
+		t.Fatalf("after a wrong answer, want a new CUSTOM_CHALLENGE: %+v", wrong)
+	}
+	if _, err := answer(first.Session, "42"); err == nil {
+		t.Error("an answered challenge's session was accepted again")
+	}
+	right := must[*cip.RespondToAuthChallengeOutput](t, "the right answer")(answer(wrong.Session, "42"))
+	if right.AuthenticationResult == nil || jwtClaims(t, *right.AuthenticationResult.IdToken)["cognito:username"] != "cy" {
+		t.Fatalf("after the right answer: %+v", right)
+	}
+	defs := lambda.events("define")
+	last := defs[len(defs)-1]["request"].(map[string]any)["session"].([]any)
+	if len(last) != 2 || last[0].(map[string]any)["challengeResult"] != false || last[1].(map[string]any)["challengeResult"] != true ||
+		last[0].(map[string]any)["challengeMetadata"] != "MULTIPLY" {
+		t.Errorf("the session list Define saw last: %v", last)
+	}
+	s3 := start().Session
+	for range 2 {
+		out := must[*cip.RespondToAuthChallengeOutput](t, "wrong")(answer(s3, "0"))
+		s3 = out.Session
+	}
+	_, err = answer(s3, "0")
+	wantErr[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
 }

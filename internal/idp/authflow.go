@@ -152,6 +152,9 @@ type sessionState struct {
 	// Resumed: the sign-in is a managed login session's, which goes on;
 	// any other that ends on the pages starts one.
 	Resumed bool `json:"rs,omitempty"`
+	// Custom: a CUSTOM_CHALLENGE's results so far and its private
+	// parameters (customauth.go).
+	Custom *customState `json:"cu,omitempty"`
 }
 
 var (
@@ -327,7 +330,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (*Step, error) {
 		if !c.AllowsFlow(FlowAllowCustom) {
 			return nil, notEnabled(in.AuthFlow)
 		}
-		return nil, Errorf(NotAuthorizedException, "Custom auth lambda trigger is not configured for the user pool.")
+		return s.customStart(ctx, p, c, in.Params)
 	case "USER_AUTH":
 		if !c.AllowsFlow(FlowAllowUserAuth) {
 			return nil, notEnabled(in.AuthFlow)
@@ -726,7 +729,7 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 	case ChallengeDeviceSRP, ChallengeDevicePasswordVerifier:
 		return s.respondDevice(ctx, p, c, in.ChallengeName, in.Session, r)
 	case ChallengeNewPassword, ChallengeEmailOTP, ChallengeSMSMFA, ChallengeSMSOTP, ChallengeSelectMFA,
-		ChallengeSoftwareToken, ChallengeMFASetup, ChallengeSelect, ChallengeWebAuthn:
+		ChallengeSoftwareToken, ChallengeMFASetup, ChallengeSelect, ChallengeWebAuthn, ChallengeCustom:
 	default:
 		return nil, Errorf(InvalidParameterException, "Unsupported challenge name %s.", in.ChallengeName)
 	}
@@ -739,6 +742,9 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 	}
 	if in.ChallengeName == ChallengeWebAuthn {
 		return s.respondWebAuthn(ctx, p, c, hash, r)
+	}
+	if in.ChallengeName == ChallengeCustom {
+		return s.respondCustom(ctx, p, c, hash, username, r)
 	}
 
 	// Read and check outside the write lock; heavy work (password hashing)

@@ -1,0 +1,221 @@
+package idp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// CUSTOM_AUTH: a sign-in whose challenges the pool's functions decide.
+// DefineAuthChallenge looks at the challenges answered so far and says
+// what comes next (a CUSTOM_CHALLENGE, tokens, or failure);
+// CreateAuthChallenge makes a challenge (its public parameters go to the
+// client, its private ones stay in the session); VerifyAuthChallengeResponse
+// judges an answer. Each answer's result joins the session's list, and
+// Define decides again.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-challenge.html
+
+const (
+	TriggerDefineAuthChallenge = "DefineAuthChallenge"
+	TriggerCreateAuthChallenge = "CreateAuthChallenge"
+	TriggerVerifyAuthChallenge = "VerifyAuthChallengeResponse"
+
+	ChallengeCustom = "CUSTOM_CHALLENGE"
+)
+
+// maxCustomChallenges bounds one sign-in's custom challenges.
+const maxCustomChallenges = 10
+
+// challengeResult is one entry of the session list the functions see.
+type challengeResult struct {
+	ChallengeName     string `json:"challengeName"`
+	ChallengeResult   bool   `json:"challengeResult"`
+	ChallengeMetadata string `json:"challengeMetadata,omitempty"`
+}
+
+// customState is what a CUSTOM_CHALLENGE session keeps.
+type customState struct {
+	Results []challengeResult `json:"r"`
+	Private map[string]string `json:"p,omitempty"`
+	Meta    string            `json:"m,omitempty"`
+}
+
+var errCustomAuthFailed = Errorf(NotAuthorizedException, "Incorrect username or password.")
+
+// customNext runs DefineAuthChallenge (and CreateAuthChallenge when it asks
+// for a challenge) for u after results, and ends in the next step: a new
+// CUSTOM_CHALLENGE session, or the sign-in's grant (MFA first, if due).
+func (s *Service) customNext(ctx context.Context, p *Pool, c *Client, u *store.User, st sessionState, results []challengeResult, consumeHash []byte) (*Step, error) {
+	if results == nil {
+		results = []challengeResult{}
+	}
+	attrs := triggerAttributes(p, u.Sub, u.Status, u.Attributes)
+	var def struct {
+		ChallengeName      string `json:"challengeName"`
+		IssueTokens        bool   `json:"issueTokens"`
+		FailAuthentication bool   `json:"failAuthentication"`
+	}
+	if _, err := s.runTrigger(ctx, p, TriggerDefineAuthChallenge, "DefineAuthChallenge_Authentication", u.Username, c.ID,
+		map[string]any{"userAttributes": attrs, "session": results, "userNotFound": false}, &def); err != nil {
+		return nil, err
+	}
+	var cs customState
+	switch {
+	case def.FailAuthentication:
+		if consumeHash != nil {
+			if err := s.update(ctx, func(tx store.Tx) error { return consume(tx, consumeHash, s.now()) }); err != nil && !errors.Is(err, errSessionUsed) {
+				return nil, err
+			}
+		}
+		return nil, errCustomAuthFailed
+	case def.IssueTokens:
+	case def.ChallengeName == ChallengeCustom:
+		if len(results) >= maxCustomChallenges {
+			return nil, errCustomAuthFailed
+		}
+		var created struct {
+			Public  map[string]string `json:"publicChallengeParameters"`
+			Private map[string]string `json:"privateChallengeParameters"`
+			Meta    string            `json:"challengeMetadata"`
+		}
+		if _, err := s.runTrigger(ctx, p, TriggerCreateAuthChallenge, "CreateAuthChallenge_Authentication", u.Username, c.ID,
+			map[string]any{"userAttributes": attrs, "challengeName": ChallengeCustom, "session": results, "userNotFound": false}, &created); err != nil {
+			return nil, err
+		}
+		cs = customState{Results: results, Private: created.Private, Meta: created.Meta}
+		return s.customStep(ctx, p, c, u, st, cs, created.Public, consumeHash)
+	default:
+		// Define asked for something this server does not run (SRP inside
+		// custom authentication: PASSWORD_VERIFIER), or for nothing.
+		return nil, Errorf(InvalidLambdaResponseException, "Invalid lambda response.")
+	}
+	// Tokens (or MFA first, if the pool asks for it).
+	var step *Step
+	var pending *pendingTokens
+	err := s.update(ctx, func(tx store.Tx) error {
+		if consumeHash != nil {
+			if err := consume(tx, consumeHash, s.now()); err != nil {
+				return err
+			}
+		}
+		fresh, err := tx.Users().Get(p.ID, u.Sub)
+		if err != nil {
+			return err
+		}
+		if err := s.accountState(c, fresh); err != nil {
+			return err
+		}
+		st.Custom = nil
+		step, pending, err = s.mfaOrTokens(tx, p, c, fresh, st)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, p, c, step, pending)
+}
+
+// customStep stores the CUSTOM_CHALLENGE session and answers the challenge.
+func (s *Service) customStep(ctx context.Context, p *Pool, c *Client, u *store.User, st sessionState, cs customState, public map[string]string, consumeHash []byte) (*Step, error) {
+	var session string
+	err := s.update(ctx, func(tx store.Tx) error {
+		if consumeHash != nil {
+			if err := consume(tx, consumeHash, s.now()); err != nil {
+				return err
+			}
+		}
+		st.Custom = &cs
+		var err error
+		session, err = s.newSession(tx, c, u, ChallengeCustom, st)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	params := map[string]string{}
+	for k, v := range public {
+		params[k] = v
+	}
+	params["USERNAME"] = u.Username
+	return &Step{ChallengeName: ChallengeCustom, Session: session, Parameters: params}, nil
+}
+
+// customStart is InitiateAuth's CUSTOM_AUTH.
+func (s *Service) customStart(ctx context.Context, p *Pool, c *Client, params map[string]string) (*Step, error) {
+	if f, _ := triggerFunction(p, TriggerDefineAuthChallenge); f == "" || s.Invoke == nil {
+		return nil, Errorf(NotAuthorizedException, "Custom auth lambda trigger is not configured for the user pool.")
+	}
+	username := params["USERNAME"]
+	if username == "" {
+		return nil, missing("USERNAME")
+	}
+	if err := checkSecretHash(c, []string{username}, params["SECRET_HASH"]); err != nil {
+		return nil, err
+	}
+	if params["SRP_A"] != "" {
+		return nil, Errorf(InvalidParameterException, "SRP_A in CUSTOM_AUTH (custom authentication with SRP) is not supported by this server yet.")
+	}
+	var u *store.User
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		u, err = findUser(tx, p, username)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		if c.PreventUserExistenceErrors == "ENABLED" {
+			return nil, errIncorrect
+		}
+		return nil, errUserNotFoundAuth
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.accountState(c, u); err != nil {
+		return nil, err
+	}
+	if err := s.preAuthentication(ctx, p, c, u); err != nil {
+		return nil, err
+	}
+	st := sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: s.now().Unix(), Admin: isAdminFlow(ctx)}
+	return s.customNext(ctx, p, c, u, st, nil, nil)
+}
+
+// respondCustom answers a CUSTOM_CHALLENGE: VerifyAuthChallengeResponse
+// judges the ANSWER, and DefineAuthChallenge decides what follows.
+func (s *Service) respondCustom(ctx context.Context, p *Pool, c *Client, hash []byte, username string, r map[string]string) (*Step, error) {
+	answer, ok := r["ANSWER"]
+	if !ok {
+		return nil, missing("ANSWER")
+	}
+	var u *store.User
+	var st sessionState
+	err := s.view(ctx, func(tx store.Tx) error {
+		sess, su, err := s.loadSession(tx, p, c, hash, ChallengeCustom, username)
+		if err != nil {
+			return err
+		}
+		u = su
+		return json.Unmarshal(sess.State, &st)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if st.Custom == nil {
+		return nil, fmt.Errorf("idp: custom challenge session without its state")
+	}
+	var verdict struct {
+		AnswerCorrect bool `json:"answerCorrect"`
+	}
+	if _, err := s.runTrigger(ctx, p, TriggerVerifyAuthChallenge, "VerifyAuthChallengeResponse_Authentication", u.Username, c.ID,
+		map[string]any{"userAttributes": triggerAttributes(p, u.Sub, u.Status, u.Attributes),
+			"privateChallengeParameters": nonNilMap(st.Custom.Private), "challengeAnswer": answer, "userNotFound": false}, &verdict); err != nil {
+		return nil, err
+	}
+	results := append(st.Custom.Results, challengeResult{ChallengeName: ChallengeCustom, ChallengeResult: verdict.AnswerCorrect,
+		ChallengeMetadata: st.Custom.Meta})
+	return s.customNext(ctx, p, c, u, st, results, hash)
+}
