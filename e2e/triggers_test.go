@@ -350,4 +350,50 @@ func TestLambdaTriggers(t *testing.T) {
 	}
 	_, err = answer(s3, "0")
 	wantErr[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
+
+	// Custom messages: the function's templates, with the code put in.
+	lambda.handle("message", func(ev map[string]any) (any, error) {
+		switch ev["triggerSource"] {
+		case "CustomMessage_SignUp":
+			return respond(ev, map[string]any{"emailSubject": "Welcome to Acme", "emailMessage": "Your Acme code is {####}."}), nil
+		case "CustomMessage_ForgotPassword":
+			return respond(ev, map[string]any{"emailSubject": "Acme password reset", "emailMessage": "Reset with {####}, " +
+				ev["request"].(map[string]any)["userAttributes"].(map[string]any)["given_name"].(string) + "."}), nil
+		case "CustomMessage_AdminCreateUser":
+			return respond(ev, map[string]any{"emailSubject": "You are invited", "emailMessage": "Hi {username}, your password is {####}."}), nil
+		}
+		return respond(ev, map[string]any{"emailMessage": "This message lost its code."}), nil
+	})
+	msgPool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.AutoVerifiedAttributes = []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail}
+		in.LambdaConfig = &types.LambdaConfigType{CustomMessage: aws.String(fnARN + "message")}
+	})
+	msgClient := *e.client(msgPool).ClientId
+	must[*cip.SignUpOutput](t, "SignUp dee")(e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: &msgClient, Username: aws.String("dee"),
+		Password: aws.String("Perm#Pass1"), UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("dee@example.com")},
+			{Name: aws.String("given_name"), Value: aws.String("Dee")}}}))
+	m := s.mailTo(t, "dee@example.com", 1)
+	if m.Subject != "Welcome to Acme" || !sixDigits.MatchString(m.Body) || !strings.HasPrefix(strings.TrimSpace(m.Body), "Your Acme code is ") {
+		t.Errorf("the sign-up message: %q %q", m.Subject, m.Body)
+	}
+	if err := e.confirm(msgClient, "dee", codeIn(t, m)); err != nil {
+		t.Fatal(err)
+	}
+	must[*cip.ForgotPasswordOutput](t, "ForgotPassword")(e.c.ForgotPassword(e.ctx, &cip.ForgotPasswordInput{ClientId: &msgClient, Username: aws.String("dee")}))
+	if m := s.mailTo(t, "dee@example.com", 2); m.Subject != "Acme password reset" || !strings.Contains(m.Body, ", Dee.") || !sixDigits.MatchString(m.Body) {
+		t.Errorf("the reset message: %q %q", m.Subject, m.Body)
+	}
+	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser")(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: &msgPool,
+		Username: aws.String("eve"), TemporaryPassword: aws.String("Temp#Pass9"), DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("eve@example.com")}}}))
+	if m := s.mailTo(t, "eve@example.com", 1); m.Subject != "You are invited" || strings.TrimSpace(m.Body) != "Hi eve, your password is Temp#Pass9." {
+		t.Errorf("the invitation: %q %q", m.Subject, m.Body)
+	}
+	must[*cip.SignUpOutput](t, "SignUp fay")(e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: &msgClient, Username: aws.String("fay"),
+		Password: aws.String("Perm#Pass1"), UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("fay@example.com")}}}))
+	must[*cip.ResendConfirmationCodeOutput](t, "ResendConfirmationCode")(e.c.ResendConfirmationCode(e.ctx, &cip.ResendConfirmationCodeInput{
+		ClientId: &msgClient, Username: aws.String("fay")}))
+	if m := s.mailTo(t, "fay@example.com", 2); strings.Contains(m.Body, "lost its code") || !sixDigits.MatchString(m.Body) {
+		t.Errorf("a custom message without the code must not replace the template's: %q", m.Body)
+	}
 }

@@ -263,7 +263,7 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, accessToken string, 
 			if err != nil {
 				return err
 			}
-			d, err := s.sendCode(tx, p, t, code, "attribute_code")
+			d, err := s.sendCode(tx, p, t, code, "attribute_code", nil)
 			if err != nil {
 				return err
 			}
@@ -371,7 +371,7 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, accessTo
 		if err != nil {
 			return err
 		}
-		if out, err = s.sendCode(tx, p, t, code, "attribute_code"); err != nil {
+		if out, err = s.sendCode(tx, p, t, code, "attribute_code", nil); err != nil {
 			return err
 		}
 		return saveUser(tx, p, u)

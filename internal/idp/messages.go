@@ -75,7 +75,7 @@ func (s *Service) enqueueSMS(tx store.Tx, p *Pool, to, body, kind string) error 
 
 // sendInvitation sends AdminCreateUser's welcome message with the temporary
 // password by each requested medium the user has an address for (SMS by default).
-func (s *Service) sendInvitation(tx store.Tx, p *Pool, u *store.User, temp string, mediums []string) error {
+func (s *Service) sendInvitation(tx store.Tx, p *Pool, u *store.User, temp string, mediums []string, cm *customMessage) error {
 	if len(mediums) == 0 {
 		mediums = []string{"SMS"}
 	}
@@ -85,14 +85,14 @@ func (s *Service) sendInvitation(tx store.Tx, p *Pool, u *store.User, temp strin
 		switch m {
 		case "EMAIL":
 			if to := u.Attributes["email"]; to != "" {
-				body := render(orDefault(tpl.EmailMessage, defaultInviteBody), shown, temp)
-				if err := s.enqueueEmail(tx, p, to, orDefault(tpl.EmailSubject, defaultInviteSubject), body, "invitation"); err != nil {
+				body := render(cm.pick(cm.emailMessage(), orDefault(tpl.EmailMessage, defaultInviteBody)), shown, temp)
+				if err := s.enqueueEmail(tx, p, to, cm.subject(orDefault(tpl.EmailSubject, defaultInviteSubject)), body, "invitation"); err != nil {
 					return err
 				}
 			}
 		case "SMS":
 			if to := u.Attributes["phone_number"]; to != "" {
-				body := render(orDefault(tpl.SMSMessage, defaultInviteBody), shown, temp)
+				body := render(cm.pick(cm.smsMessage(), orDefault(tpl.SMSMessage, defaultInviteBody)), shown, temp)
 				if err := s.enqueueSMS(tx, p, to, body, "invitation"); err != nil {
 					return err
 				}

@@ -83,6 +83,10 @@ func (s *Service) ForgotPassword(ctx context.Context, clientID, secretHash, user
 		return nil, err
 	}
 	prevent := c.PreventUserExistenceErrors == "ENABLED"
+	cm, err := s.customMessageOf(ctx, p, "CustomMessage_ForgotPassword", c.ID, username)
+	if err != nil {
+		return nil, err
+	}
 	var out *CodeDelivery
 	err = s.update(ctx, func(tx store.Tx) error {
 		u, err := findUser(tx, p, username)
@@ -124,7 +128,7 @@ func (s *Service) ForgotPassword(ctx context.Context, clientID, secretHash, user
 		if err != nil {
 			return err
 		}
-		if out, err = s.sendCode(tx, p, t, code, "forgot_password_code"); err != nil {
+		if out, err = s.sendCode(tx, p, t, code, "forgot_password_code", cm); err != nil {
 			return err
 		}
 		if err := s.recordEvent(tx, p, u.Sub, "", EventForgotPassword, EventPass); err != nil {
@@ -256,7 +260,7 @@ func (s *Service) AdminResetUserPassword(ctx context.Context, poolID, username s
 		if err != nil {
 			return err
 		}
-		_, err = s.sendCode(tx, p, t, code, "forgot_password_code")
+		_, err = s.sendCode(tx, p, t, code, "forgot_password_code", nil)
 		return err
 	})
 	if err != nil {

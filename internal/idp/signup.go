@@ -133,17 +133,17 @@ func (s *Service) checkCode(tx store.Tx, u *store.User, purpose, code string, ta
 // sendCode sends a verification code to the target's address with the
 // pool's verification message and says where it went.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-message-templates.html
-func (s *Service) sendCode(tx store.Tx, p *Pool, t codeTarget, code, kind string) (*CodeDelivery, error) {
+func (s *Service) sendCode(tx store.Tx, p *Pool, t codeTarget, code, kind string, cm *customMessage) (*CodeDelivery, error) {
 	vt := p.VerificationTemplate
 	if t.attr == "phone_number" {
-		body := render(orDefault(vt.SmsMessage, orDefault(p.SmsVerificationMessage, defaultVerifyBody)), "", code)
+		body := render(cm.pick(cm.smsMessage(), orDefault(vt.SmsMessage, orDefault(p.SmsVerificationMessage, defaultVerifyBody))), "", code)
 		if err := s.enqueueSMS(tx, p, t.value, body, kind); err != nil {
 			return nil, err
 		}
 		return &CodeDelivery{Destination: maskPhone(t.value), DeliveryMedium: "SMS", AttributeName: t.attr}, nil
 	}
-	subject := orDefault(vt.EmailSubject, orDefault(p.EmailVerificationSubj, defaultVerifySubj))
-	body := render(orDefault(vt.EmailMessage, orDefault(p.EmailVerificationMsg, defaultVerifyBody)), "", code)
+	subject := cm.subject(orDefault(vt.EmailSubject, orDefault(p.EmailVerificationSubj, defaultVerifySubj)))
+	body := render(cm.pick(cm.emailMessage(), orDefault(vt.EmailMessage, orDefault(p.EmailVerificationMsg, defaultVerifyBody))), "", code)
 	if err := s.enqueueEmail(tx, p, t.value, subject, body, kind); err != nil {
 		return nil, err
 	}
@@ -281,6 +281,12 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 			}
 		}
 	}
+	var cm *customMessage
+	if !pre.AutoConfirmUser {
+		if cm, err = s.customMessageFor(ctx, p, "CustomMessage_SignUp", c.ID, username, sub, StatusUnconfirmed, attrs); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	out := &SignUpResult{UserSub: sub, UserConfirmed: pre.AutoConfirmUser}
 	err = s.update(ctx, func(tx store.Tx) error {
@@ -322,7 +328,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 		if err != nil {
 			return err
 		}
-		out.Delivery, err = s.sendCode(tx, p, t, code, "signup_code")
+		out.Delivery, err = s.sendCode(tx, p, t, code, "signup_code", cm)
 		return err
 	})
 	if err != nil {
@@ -520,6 +526,10 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, clientID, secretHa
 		return nil, err
 	}
 	prevent := c.PreventUserExistenceErrors == "ENABLED"
+	cm, err := s.customMessageOf(ctx, p, "CustomMessage_ResendCode", c.ID, username)
+	if err != nil {
+		return nil, err
+	}
 	var out *CodeDelivery
 	err = s.update(ctx, func(tx store.Tx) error {
 		u, err := findUser(tx, p, username)
@@ -550,7 +560,7 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, clientID, secretHa
 		if err != nil {
 			return err
 		}
-		if out, err = s.sendCode(tx, p, t, code, "signup_code"); err != nil {
+		if out, err = s.sendCode(tx, p, t, code, "signup_code", cm); err != nil {
 			return err
 		}
 		if err := s.recordEvent(tx, p, u.Sub, "", EventResendCode, EventPass); err != nil {

@@ -372,3 +372,108 @@ func (s *Service) postAuthentication(ctx context.Context, p *Pool, c *Client, pt
 	_, err := s.runTrigger(ctx, p, TriggerPostAuthentication, "PostAuthentication_Authentication", pt.user.Username, c.ID, req, &struct{}{})
 	return err
 }
+
+// TriggerCustomMessage customizes the messages that carry codes.
+const TriggerCustomMessage = "CustomMessage"
+
+// customMessage is a custom message function's answer: templates with
+// {####} for the code (or temporary password) and {username}.
+type customMessage struct {
+	SMSMessage   *string `json:"smsMessage"`
+	EmailMessage *string `json:"emailMessage"`
+	EmailSubject *string `json:"emailSubject"`
+}
+
+// customMessageFor runs the custom message trigger (source
+// CustomMessage_SignUp, _ResendCode, _ForgotPassword, _AdminCreateUser)
+// for a user before the transaction that sends its code; nil when the pool
+// has no such function.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-custom-message.html
+func (s *Service) customMessageFor(ctx context.Context, p *Pool, source, clientID, username, sub, status string, attrs map[string]string) (*customMessage, error) {
+	if f, _ := triggerFunction(p, TriggerCustomMessage); f == "" {
+		return nil, nil
+	}
+	req := map[string]any{"userAttributes": triggerAttributes(p, sub, status, attrs), "codeParameter": "{####}",
+		"usernameParameter": nil, "linkParameter": "{##Click Here##}", "clientMetadata": nil}
+	if source == "CustomMessage_AdminCreateUser" {
+		req["usernameParameter"] = "{username}"
+	}
+	cm := &customMessage{}
+	ran, err := s.runTrigger(ctx, p, TriggerCustomMessage, source, username, clientID, req, cm)
+	if err != nil || !ran {
+		return nil, err
+	}
+	return cm, nil
+}
+
+// pick is the function's message when it keeps the code's placeholder (a
+// message without the code would lose it), else the template's.
+func (cm *customMessage) pick(custom *string, template string) string {
+	if cm == nil || custom == nil || !strings.Contains(*custom, "{####}") {
+		return template
+	}
+	return *custom
+}
+
+func (cm *customMessage) subject(template string) string {
+	if cm == nil || cm.EmailSubject == nil || *cm.EmailSubject == "" {
+		return template
+	}
+	return *cm.EmailSubject
+}
+
+// customMessageOf reads the user username names, outside any transaction,
+// and runs the custom message trigger for it; nil without a function or a
+// user.
+func (s *Service) customMessageOf(ctx context.Context, p *Pool, source, clientID, username string) (*customMessage, error) {
+	if f, _ := triggerFunction(p, TriggerCustomMessage); f == "" {
+		return nil, nil
+	}
+	var u *store.User
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		u, err = findUser(tx, p, username)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.customMessageFor(ctx, p, source, clientID, u.Username, u.Sub, u.Status, u.Attributes)
+}
+
+func (cm *customMessage) smsMessage() *string {
+	if cm == nil {
+		return nil
+	}
+	return cm.SMSMessage
+}
+
+func (cm *customMessage) emailMessage() *string {
+	if cm == nil {
+		return nil
+	}
+	return cm.EmailMessage
+}
+
+// adminCreateTriggers runs AdminCreateUser's triggers before its
+// transaction: pre sign-up (PreSignUp_AdminCreateUser, which may refuse the
+// user) for a new user, and the invitation's custom message.
+func (s *Service) adminCreateTriggers(ctx context.Context, p *Pool, in CreateUserInput, sub string) (*customMessage, error) {
+	if in.MessageAction == "RESEND" {
+		return s.customMessageOf(ctx, p, "CustomMessage_AdminCreateUser", adminClientID, in.Username)
+	}
+	attrs := map[string]string{}
+	for _, a := range in.Attributes {
+		attrs[a.Name] = a.Value
+	}
+	if _, err := s.preSignUp(ctx, p, "PreSignUp_AdminCreateUser", in.Username, adminClientID, attrs, nil); err != nil {
+		return nil, err
+	}
+	if in.MessageAction == "SUPPRESS" {
+		return nil, nil
+	}
+	return s.customMessageFor(ctx, p, "CustomMessage_AdminCreateUser", adminClientID, in.Username, sub, StatusForceChangePassword, attrs)
+}

@@ -237,6 +237,12 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 	if err != nil {
 		return nil, err
 	}
+	var cm *customMessage
+	if len(p.Lambda) > 0 {
+		if cm, err = s.adminCreateTriggers(ctx, p, in, sub); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	var out *store.User
 	err = s.update(ctx, func(tx store.Tx) error {
@@ -259,7 +265,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 				return err
 			}
 			out = u
-			return s.sendInvitation(tx, p, u, temp, in.DeliveryMediums)
+			return s.sendInvitation(tx, p, u, temp, in.DeliveryMediums, cm)
 		}
 		attrs := map[string]string{}
 		for _, a := range in.Attributes {
@@ -296,7 +302,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 		if in.MessageAction == "SUPPRESS" {
 			return nil
 		}
-		return s.sendInvitation(tx, p, u, temp, in.DeliveryMediums)
+		return s.sendInvitation(tx, p, u, temp, in.DeliveryMediums, cm)
 	})
 	if err != nil {
 		return nil, err
