@@ -396,4 +396,44 @@ func TestLambdaTriggers(t *testing.T) {
 	if m := s.mailTo(t, "fay@example.com", 2); strings.Contains(m.Body, "lost its code") || !sixDigits.MatchString(m.Body) {
 		t.Errorf("a custom message without the code must not replace the template's: %q", m.Body)
 	}
+
+	// User migration: at sign-in with the password, and at a password reset.
+	lambda.handle("migrate", func(ev map[string]any) (any, error) {
+		req := ev["request"].(map[string]any)
+		switch {
+		case ev["triggerSource"] == "UserMigration_Authentication" && ev["userName"] == "legacy" && req["password"] == "Old#Pass1":
+			return respond(ev, map[string]any{"userAttributes": map[string]string{"email": "legacy@example.com", "email_verified": "true"},
+				"finalUserStatus": "CONFIRMED", "messageAction": "SUPPRESS"}), nil
+		case ev["triggerSource"] == "UserMigration_ForgotPassword" && ev["userName"] == "resetme":
+			return respond(ev, map[string]any{"userAttributes": map[string]string{"email": "resetme@example.com", "email_verified": "true"},
+				"finalUserStatus": "RESET_REQUIRED", "messageAction": "SUPPRESS"}), nil
+		}
+		return nil, errors.New("User not found")
+	})
+	mig := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{UserMigration: aws.String(fnARN + "migrate")}
+	})
+	migClient := *e.client(mig).ClientId
+	signIn := func(user, pw string) (*cip.InitiateAuthOutput, error) {
+		return e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &migClient, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": user, "PASSWORD": pw}})
+	}
+	if out, err := signIn("legacy", "Old#Pass1"); err != nil || out.AuthenticationResult == nil {
+		t.Fatalf("a migrated sign-in: %v", err)
+	}
+	legacy := must[*cip.AdminGetUserOutput](t, "AdminGetUser legacy")(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &mig, Username: aws.String("legacy")}))
+	if legacy.UserStatus != types.UserStatusTypeConfirmed {
+		t.Errorf("the migrated user: %s", legacy.UserStatus)
+	}
+	if _, err := signIn("legacy", "Old#Pass1"); err != nil || len(lambda.events("migrate")) != 1 {
+		t.Errorf("the second sign-in: %v, migration ran %d times", err, len(lambda.events("migrate")))
+	}
+	_, err = signIn("nobody", "Any#Pass1")
+	wantErr[*types.UserNotFoundException](t, err, "Exception migrating user in app client "+migClient)
+	must[*cip.ForgotPasswordOutput](t, "ForgotPassword resetme")(e.c.ForgotPassword(e.ctx, &cip.ForgotPasswordInput{ClientId: &migClient, Username: aws.String("resetme")}))
+	must[*cip.ConfirmForgotPasswordOutput](t, "ConfirmForgotPassword")(e.c.ConfirmForgotPassword(e.ctx, &cip.ConfirmForgotPasswordInput{ClientId: &migClient,
+		Username: aws.String("resetme"), ConfirmationCode: aws.String(e.code("resetme@example.com", 1)), Password: aws.String("New#Pass2")}))
+	if _, err := signIn("resetme", "New#Pass2"); err != nil {
+		t.Errorf("the user migrated at its password reset: %v", err)
+	}
 }

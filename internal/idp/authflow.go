@@ -387,6 +387,20 @@ func (s *Service) verifyPassword(ctx context.Context, p *Pool, c *Client, userna
 			return err
 		})
 	}
+	if errors.Is(err, store.ErrNotFound) && len(p.Lambda) > 0 {
+		// A user of another directory, brought over by the pool's function
+		// with the password it just checked.
+		migrated, merr := s.migrateUser(ctx, p, c, "UserMigration_Authentication", username, pw)
+		if merr != nil {
+			return "", merr
+		}
+		if migrated != nil {
+			if err := s.accountState(c, migrated); err != nil {
+				return "", err
+			}
+			return migrated.Sub, nil
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		s.Hasher.DummyVerify(pw) // same work as a real check: timing tells nothing
 		if c.PreventUserExistenceErrors == "ENABLED" {

@@ -83,6 +83,11 @@ func (s *Service) ForgotPassword(ctx context.Context, clientID, secretHash, user
 		return nil, err
 	}
 	prevent := c.PreventUserExistenceErrors == "ENABLED"
+	if len(p.Lambda) > 0 {
+		if err := s.migrateForReset(ctx, p, c, username); err != nil {
+			return nil, err
+		}
+	}
 	cm, err := s.customMessageOf(ctx, p, "CustomMessage_ForgotPassword", c.ID, username)
 	if err != nil {
 		return nil, err

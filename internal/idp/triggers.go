@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/google/uuid"
+
 	"github.com/ninshou/ninshou/internal/store"
 )
 
@@ -476,4 +478,109 @@ func (s *Service) adminCreateTriggers(ctx context.Context, p *Pool, in CreateUse
 		return nil, nil
 	}
 	return s.customMessageFor(ctx, p, "CustomMessage_AdminCreateUser", adminClientID, in.Username, sub, StatusForceChangePassword, attrs)
+}
+
+// TriggerUserMigration brings a user over from another directory at its
+// first sign-in or password reset.
+const TriggerUserMigration = "UserMigration"
+
+type migrationResponse struct {
+	UserAttributes     map[string]string `json:"userAttributes"`
+	FinalUserStatus    string            `json:"finalUserStatus"`
+	MessageAction      string            `json:"messageAction"`
+	ForceAliasCreation bool              `json:"forceAliasCreation"`
+}
+
+// migrateUser runs the user migration trigger for a username the pool does
+// not know (source UserMigration_Authentication with the password the user
+// gave, or UserMigration_ForgotPassword without one) and creates the user
+// it answers: CONFIRMED with that password, or RESET_REQUIRED. nil, nil
+// when the pool has no such function. A function that throws (the user is
+// not in the other directory either) is UserNotFoundException, or
+// "Incorrect username or password." when the client prevents user
+// existence errors.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-migrate-user.html
+func (s *Service) migrateUser(ctx context.Context, p *Pool, c *Client, source, username, pw string) (*store.User, error) {
+	if f, _ := triggerFunction(p, TriggerUserMigration); f == "" || s.Invoke == nil {
+		return nil, nil
+	}
+	req := map[string]any{"validationData": nil, "clientMetadata": nil}
+	if source == "UserMigration_Authentication" {
+		req["password"] = pw
+	}
+	var resp migrationResponse
+	_, err := s.runTrigger(ctx, p, TriggerUserMigration, source, username, c.ID, req, &resp)
+	var e *Error
+	if errors.As(err, &e) && e.Code == UserLambdaValidationException {
+		if c.PreventUserExistenceErrors == "ENABLED" {
+			return nil, errIncorrect
+		}
+		// The answer Cognito gives when the function refuses (as reported
+		// by its users; the text is not in its reference).
+		return nil, Errorf(UserNotFoundException, "Exception migrating user in app client %s", c.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	status := resp.FinalUserStatus
+	switch {
+	case status == "" && source == "UserMigration_Authentication":
+		status = StatusConfirmed
+	case status == "":
+		status = StatusResetRequired
+	case status != StatusConfirmed && status != StatusResetRequired:
+		return nil, Errorf(InvalidLambdaResponseException, "Invalid lambda response.")
+	}
+	if status == StatusConfirmed && pw == "" {
+		return nil, Errorf(InvalidLambdaResponseException, "Invalid lambda response.")
+	}
+	attrs := map[string]string{}
+	for k, v := range resp.UserAttributes {
+		if k != "sub" && k != "username" && v != "" {
+			attrs[k] = v
+		}
+	}
+	sub := uuid.New().String()
+	name, err := poolUsername(p, username, sub, attrs)
+	if err != nil {
+		return nil, err
+	}
+	var rec *passwordRecord
+	if status == StatusConfirmed {
+		if rec, err = s.passwordRecord(p, name, pw); err != nil {
+			return nil, err
+		}
+	}
+	now := s.now()
+	u := &store.User{PoolID: p.ID, Sub: sub, Username: name, UsernameKey: p.usernameKey(name), Status: status, Enabled: true,
+		Attributes: attrs, Aliases: p.aliases(attrs), CreatedAt: now, UpdatedAt: now}
+	err = s.update(ctx, func(tx store.Tx) error {
+		if rec != nil {
+			if err := s.setPassword(u, rec, now); err != nil {
+				return err
+			}
+		}
+		return createUser(tx, p, u)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// migrateForReset brings over, before ForgotPassword sends its code, a
+// user the pool does not know yet (UserMigration_ForgotPassword).
+func (s *Service) migrateForReset(ctx context.Context, p *Pool, c *Client, username string) error {
+	err := s.view(ctx, func(tx store.Tx) error {
+		_, err := findUser(tx, p, username)
+		return err
+	})
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	_, err = s.migrateUser(ctx, p, c, "UserMigration_ForgotPassword", username, "")
+	if IsCode(err, UserNotFoundException) || errors.Is(err, errIncorrect) {
+		return nil // not in the other directory either: ForgotPassword answers as for any unknown user
+	}
+	return err
 }
