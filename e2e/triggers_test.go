@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -435,5 +436,19 @@ func TestLambdaTriggers(t *testing.T) {
 		Username: aws.String("resetme"), ConfirmationCode: aws.String(e.code("resetme@example.com", 1)), Password: aws.String("New#Pass2")}))
 	if _, err := signIn("resetme", "New#Pass2"); err != nil {
 		t.Errorf("the user migrated at its password reset: %v", err)
+	}
+
+	// A function that does not answer in time: three attempts, then
+	// UnexpectedLambdaException; the request does not hang.
+	s.App.Service.TriggerTimeout = 100 * time.Millisecond
+	lambda.handle("slow", func(ev map[string]any) (any, error) { time.Sleep(time.Second); return ev, nil })
+	slow := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{PreSignUp: aws.String(fnARN + "slow")}
+	})
+	slowClient := *e.client(slow).ClientId
+	_, err = e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: &slowClient, Username: aws.String("z"), Password: aws.String("Perm#Pass1")})
+	wantErr[*types.UnexpectedLambdaException](t, err, "PreSignUp invocation failed due to error TimeoutException.")
+	if n := len(lambda.events("slow")); n != 3 {
+		t.Errorf("a function that timed out was tried %d times, want 3", n)
 	}
 }

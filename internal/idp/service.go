@@ -48,6 +48,9 @@ type Service struct {
 	// Invoke runs the pools' Lambda triggers; nil: triggers are not run
 	// (and each is logged once).
 	Invoke InvokeFunc
+	// TriggerTimeout bounds one attempt of a trigger (three are made);
+	// zero means Cognito's 5 seconds.
+	TriggerTimeout time.Duration
 	// UILogoURL is the URL a hosted UI logo (SetUICustomization's
 	// ImageFile) is served at, built by the wire layer that serves it.
 	UILogoURL func(poolID, clientKey, version string) string

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -82,6 +83,37 @@ func triggerFunction(p *Pool, trigger string) (function, version string) {
 	return p.Lambda[trigger], "1"
 }
 
+// Trigger invocations: "When called, your Lambda function must respond
+// within 5 seconds. If it doesn't, Amazon Cognito retries the call. After 3
+// unsuccessful attempts, the function times out."
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html
+const (
+	triggerTimeout  = 5 * time.Second
+	triggerAttempts = 3
+)
+
+// invokeWithRetry runs a function within the trigger timeout, again after
+// a timeout or a failure to run it (never after the function's own error),
+// at most triggerAttempts times.
+func (s *Service) invokeWithRetry(ctx context.Context, function string, event []byte) ([]byte, error) {
+	timeout := s.TriggerTimeout
+	if timeout <= 0 {
+		timeout = triggerTimeout
+	}
+	var err error
+	for range triggerAttempts {
+		attempt, cancel := context.WithTimeout(ctx, timeout)
+		var answer []byte
+		answer, err = s.Invoke(attempt, function, event)
+		cancel()
+		var fe *FunctionError
+		if err == nil || errors.As(err, &fe) || ctx.Err() != nil {
+			return answer, err
+		}
+	}
+	return nil, err
+}
+
 // noInvoker remembers the triggers skipped for want of an invoker, so that
 // each is logged once.
 var noInvoker sync.Map
@@ -109,7 +141,7 @@ func (s *Service) runTrigger(ctx context.Context, p *Pool, trigger, source, user
 	if err != nil {
 		return false, err
 	}
-	answer, err := s.Invoke(ctx, function, event)
+	answer, err := s.invokeWithRetry(ctx, function, event)
 	var fe *FunctionError
 	switch {
 	case errors.As(err, &fe):
@@ -118,8 +150,11 @@ func (s *Service) runTrigger(ctx context.Context, p *Pool, trigger, source, user
 		s.log().ErrorContext(ctx, "Lambda trigger could not be run", "pool", p.ID, "trigger", trigger, "function", function, "err", err)
 		code := "ServiceException"
 		var coded interface{ ErrorCode() string }
-		if errors.As(err, &coded) && coded.ErrorCode() != "" {
+		switch {
+		case errors.As(err, &coded) && coded.ErrorCode() != "":
 			code = coded.ErrorCode()
+		case errors.Is(err, context.DeadlineExceeded):
+			code = "TimeoutException" // three attempts of 5 s (Cognito's exact words are not published)
 		}
 		return true, Errorf(UnexpectedLambdaException, "%s invocation failed due to error %s.", trigger, code)
 	}
