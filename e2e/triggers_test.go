@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/ninshou/ninshou/internal/idp/srp"
 )
 
 // lambdaStandIn serves the Lambda Invoke API on loopback, as `sam local
@@ -450,5 +451,61 @@ func TestLambdaTriggers(t *testing.T) {
 	wantErr[*types.UnexpectedLambdaException](t, err, "PreSignUp invocation failed due to error TimeoutException.")
 	if n := len(lambda.events("slow")); n != 3 {
 		t.Errorf("a function that timed out was tried %d times, want 3", n)
+	}
+
+	// Custom authentication that starts with SRP (Amplify's
+	// CUSTOM_WITH_SRP): Define asks for PASSWORD_VERIFIER, then a custom
+	// challenge.
+	lambda.handle("define-srp", func(ev map[string]any) (any, error) {
+		session, _ := ev["request"].(map[string]any)["session"].([]any)
+		names := []string{}
+		for _, r := range session {
+			if r.(map[string]any)["challengeResult"] != true {
+				return respond(ev, map[string]any{"failAuthentication": true}), nil
+			}
+			names = append(names, r.(map[string]any)["challengeName"].(string))
+		}
+		switch strings.Join(names, ",") {
+		case "SRP_A":
+			return respond(ev, map[string]any{"challengeName": "PASSWORD_VERIFIER"}), nil
+		case "SRP_A,PASSWORD_VERIFIER":
+			return respond(ev, map[string]any{"challengeName": "CUSTOM_CHALLENGE"}), nil
+		}
+		return respond(ev, map[string]any{"issueTokens": true}), nil
+	})
+	withSRP := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{DefineAuthChallenge: aws.String(fnARN + "define-srp"),
+			CreateAuthChallenge: aws.String(fnARN + "create"), VerifyAuthChallengeResponse: aws.String(fnARN + "verify")}
+	})
+	srpClient := *e.client(withSRP, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowCustomAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}
+	}).ClientId
+	e.user(withSRP, "gus", "gus@example.com", "Perm#Pass1")
+	cl, err := srp.NewClient(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	init := must[*cip.InitiateAuthOutput](t, "CUSTOM_AUTH with SRP_A")(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &srpClient,
+		AuthFlow: types.AuthFlowTypeCustomAuth, AuthParameters: map[string]string{"USERNAME": "gus", "SRP_A": cl.A(), "CHALLENGE_NAME": "SRP_A"}}))
+	if init.ChallengeName != types.ChallengeNameTypePasswordVerifier {
+		t.Fatalf("CUSTOM_AUTH with SRP_A: %+v", init)
+	}
+	cp := init.ChallengeParameters
+	ts, sig, err := cl.Claim(strings.SplitN(withSRP, "_", 2)[1], cp["USER_ID_FOR_SRP"], "Perm#Pass1", cp["SALT"], cp["SRP_B"], cp["SECRET_BLOCK"], s.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	afterVerifier := must[*cip.RespondToAuthChallengeOutput](t, "PASSWORD_VERIFIER")(e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{
+		ClientId: &srpClient, ChallengeName: types.ChallengeNameTypePasswordVerifier, Session: init.Session,
+		ChallengeResponses: map[string]string{"USERNAME": cp["USER_ID_FOR_SRP"], "PASSWORD_CLAIM_SECRET_BLOCK": cp["SECRET_BLOCK"],
+			"PASSWORD_CLAIM_SIGNATURE": sig, "TIMESTAMP": ts}}))
+	if afterVerifier.ChallengeName != types.ChallengeNameTypeCustomChallenge || afterVerifier.Session == nil {
+		t.Fatalf("after the password verifier: %+v", afterVerifier)
+	}
+	done := must[*cip.RespondToAuthChallengeOutput](t, "the custom answer")(e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{
+		ClientId: &srpClient, ChallengeName: types.ChallengeNameTypeCustomChallenge, Session: afterVerifier.Session,
+		ChallengeResponses: map[string]string{"USERNAME": "gus", "ANSWER": "42"}}))
+	if done.AuthenticationResult == nil {
+		t.Fatalf("after the custom answer: %+v", done)
 	}
 }

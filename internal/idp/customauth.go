@@ -88,9 +88,13 @@ func (s *Service) customNext(ctx context.Context, p *Pool, c *Client, u *store.U
 		}
 		cs = customState{Results: results, Private: created.Private, Meta: created.Meta}
 		return s.customStep(ctx, p, c, u, st, cs, created.Public, consumeHash)
+	case def.ChallengeName == ChallengePasswordSRP && customSRPFrom(ctx) != nil && consumeHash == nil:
+		// SRP's own challenge, its state marked as custom: srpVerify
+		// returns to Define with the verifier's result.
+		return s.srpStart(withCustomState(ctx, &customState{Results: results}), p, c, customSRPFrom(ctx), nil)
 	default:
-		// Define asked for something this server does not run (SRP inside
-		// custom authentication: PASSWORD_VERIFIER), or for nothing.
+		// Define asked for something this server does not run, or for
+		// nothing.
 		return nil, Errorf(InvalidLambdaResponseException, "Invalid lambda response.")
 	}
 	// Tokens (or MFA first, if the pool asks for it).
@@ -156,9 +160,6 @@ func (s *Service) customStart(ctx context.Context, p *Pool, c *Client, params ma
 	if err := checkSecretHash(c, []string{username}, params["SECRET_HASH"]); err != nil {
 		return nil, err
 	}
-	if params["SRP_A"] != "" {
-		return nil, Errorf(InvalidParameterException, "SRP_A in CUSTOM_AUTH (custom authentication with SRP) is not supported by this server yet.")
-	}
 	var u *store.User
 	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
@@ -181,7 +182,28 @@ func (s *Service) customStart(ctx context.Context, p *Pool, c *Client, params ma
 		return nil, err
 	}
 	st := sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: s.now().Unix(), Admin: isAdminFlow(ctx)}
-	return s.customNext(ctx, p, c, u, st, nil, nil)
+	var results []challengeResult
+	if params["SRP_A"] != "" {
+		// Custom authentication that starts with SRP (Amplify's
+		// CUSTOM_WITH_SRP): Define sees SRP_A and may ask for
+		// PASSWORD_VERIFIER, whose result it then sees too.
+		results = []challengeResult{{ChallengeName: "SRP_A", ChallengeResult: true}}
+		ctx = withCustomSRP(ctx, params)
+	}
+	return s.customNext(ctx, p, c, u, st, results, nil)
+}
+
+type customSRPKey struct{}
+
+// withCustomSRP carries InitiateAuth's parameters (SRP_A) to a Define that
+// asks for PASSWORD_VERIFIER.
+func withCustomSRP(ctx context.Context, params map[string]string) context.Context {
+	return context.WithValue(ctx, customSRPKey{}, params)
+}
+
+func customSRPFrom(ctx context.Context) map[string]string {
+	p, _ := ctx.Value(customSRPKey{}).(map[string]string)
+	return p
 }
 
 // respondCustom answers a CUSTOM_CHALLENGE: VerifyAuthChallengeResponse
@@ -218,4 +240,15 @@ func (s *Service) respondCustom(ctx context.Context, p *Pool, c *Client, hash []
 	results := append(st.Custom.Results, challengeResult{ChallengeName: ChallengeCustom, ChallengeResult: verdict.AnswerCorrect,
 		ChallengeMetadata: st.Custom.Meta})
 	return s.customNext(ctx, p, c, u, st, results, hash)
+}
+
+type customStateKey struct{}
+
+func withCustomState(ctx context.Context, cs *customState) context.Context {
+	return context.WithValue(ctx, customStateKey{}, cs)
+}
+
+func customStateFrom(ctx context.Context) *customState {
+	cs, _ := ctx.Value(customStateKey{}).(*customState)
+	return cs
 }

@@ -80,8 +80,10 @@ func (s *Service) srpStart(ctx context.Context, p *Pool, c *Client, params map[s
 		if err := s.accountState(c, u); err != nil {
 			return nil, err
 		}
-		if err := s.preAuthentication(ctx, p, c, u); err != nil {
-			return nil, err
+		if customStateFrom(ctx) == nil { // custom authentication ran it already
+			if err := s.preAuthentication(ctx, p, c, u); err != nil {
+				return nil, err
+			}
 		}
 		userID, sub = u.Username, u.Sub
 		st.Username = u.Username
@@ -108,6 +110,7 @@ func (s *Service) srpStart(ctx context.Context, p *Pool, c *Client, params map[s
 		return nil, internal(err)
 	}
 	st.SRPState = s.sealSecret("srp-challenge", p.ID, hex.EncodeToString(hash), state)
+	st.Custom = customStateFrom(ctx)
 	err = s.update(ctx, func(tx store.Tx) error {
 		return s.storeSessionFor(tx, c, sub, ChallengePasswordSRP, st, hash)
 	})
@@ -240,6 +243,13 @@ func (s *Service) srpVerify(ctx context.Context, p *Pool, c *Client, r map[strin
 	}
 	if !ok {
 		return nil, errIncorrect
+	}
+	if st.Custom != nil {
+		// Custom authentication with SRP: back to Define, which sees the
+		// verifier's result.
+		next := sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: s.now().Unix(), Admin: st.Admin}
+		results := append(st.Custom.Results, challengeResult{ChallengeName: ChallengePasswordSRP, ChallengeResult: true})
+		return s.customNext(ctx, p, c, u, next, results, nil)
 	}
 	return s.afterPassword(ctx, p, c, u.Sub, deviceKey)
 }
