@@ -508,4 +508,16 @@ func TestLambdaTriggers(t *testing.T) {
 	if done.AuthenticationResult == nil {
 		t.Fatalf("after the custom answer: %+v", done)
 	}
+
+	// amazon-cognito-identity-js's CUSTOM_AUTH, which starts with SRP.
+	events, err := runFlow(t, "identityjs-flow.mjs", map[string]any{"endpoint": e.URL + "/", "userPoolId": withSRP, "clientId": srpClient,
+		"username": "gus", "password": "Perm#Pass1", "flow": "CUSTOM_AUTH"}, func(ev jsEvent) any {
+		if ev.str("event") != "customChallenge" || ev["params"].(map[string]any)["question"] != "6 x 7" {
+			t.Errorf("amazon-cognito-identity-js was asked: %v", ev)
+		}
+		return map[string]string{"answer": "42"}
+	})
+	if err != nil || len(events) != 2 || events[1].str("event") != "success" || events[1].str("username") != "gus" {
+		t.Errorf("amazon-cognito-identity-js CUSTOM_AUTH: %v %v", events, err)
+	}
 }

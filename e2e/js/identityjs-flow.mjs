@@ -12,6 +12,8 @@
 //   selectMFAType {params}               -> {"answer"} (sendMFASelectionAnswer)
 //   mfaSetup {params} then associateSecretCode {secret}
 //                                        -> {"code"}  (verifySoftwareToken)
+//   customChallenge {params}             -> {"answer"} (sendCustomChallengeAnswer;
+//                                           flow "CUSTOM_AUTH" starts with SRP)
 // newPasswordRequired is answered with input.newPassword without asking.
 // Each sign-in that succeeds prints {"event":"success", username, tokenUse,
 // deviceKey (the access token's device_key), userConfirmationNecessary,
@@ -62,6 +64,10 @@ async function signIn() {
       async selectMFAType(challenge, params) {
         const { answer } = await ask({ event: "selectMFAType", params });
         user.sendMFASelectionAnswer(answer, callbacks);
+      },
+      async customChallenge(params) {
+        const { answer } = await ask({ event: "customChallenge", params });
+        user.sendCustomChallengeAnswer(answer, callbacks);
       },
       mfaSetup(challenge, params) {
         emit({ event: "mfaSetup", params });
