@@ -520,4 +520,58 @@ func TestLambdaTriggers(t *testing.T) {
 	if err != nil || len(events) != 2 || events[1].str("event") != "success" || events[1].str("username") != "gus" {
 		t.Errorf("amazon-cognito-identity-js CUSTOM_AUTH: %v %v", events, err)
 	}
+
+	// A federated user's first sign-in: pre sign-up (PreSignUp_ExternalProvider)
+	// and post confirmation; later sign-ins run neither.
+	provider := newOIDCProvider(t)
+	lambda.handle("presignup-fed", func(ev map[string]any) (any, error) {
+		if ev["userName"] == "Corp_u-bad" {
+			return nil, errors.New("Not allowed.")
+		}
+		return ev, nil
+	})
+	fed := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{PreSignUp: aws.String(fnARN + "presignup-fed"), PostConfirmation: aws.String(fnARN + "postconfirm")}
+	})
+	must[*cip.CreateIdentityProviderOutput](t, "CreateIdentityProvider")(e.c.CreateIdentityProvider(e.ctx, &cip.CreateIdentityProviderInput{
+		UserPoolId: &fed, ProviderName: aws.String("Corp"), ProviderType: types.IdentityProviderTypeTypeOidc,
+		ProviderDetails: map[string]string{"client_id": provider.ClientID, "client_secret": provider.ClientSecret,
+			"attributes_request_method": "GET", "oidc_issuer": provider.URL, "authorize_scopes": "openid email"},
+		AttributeMapping: map[string]string{"email": "email"}}))
+	const callback = "https://app.example/callback"
+	fedClient := *e.client(fed, func(in *cip.CreateUserPoolClientInput) {
+		in.AllowedOAuthFlowsUserPoolClient = true
+		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
+		in.AllowedOAuthScopes = []string{"openid"}
+		in.CallbackURLs = []string{callback}
+		in.SupportedIdentityProviders = []string{"Corp"}
+	}).ClientId
+	federate := func(sub string) url.Values {
+		t.Helper()
+		provider.SignIn(map[string]any{"sub": sub, "email": sub + "@corp.example"})
+		b := newBrowser(t, s.URL, provider.URL)
+		resp, _ := b.get(s.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {fedClient},
+			"redirect_uri": {callback}, "scope": {"openid"}, "identity_provider": {"Corp"}}.Encode())
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusFound || loc == nil {
+			t.Fatalf("federated sign-in: %d", resp.StatusCode)
+		}
+		return loc.Query()
+	}
+	before := len(lambda.events("postconfirm"))
+	if q := federate("u-9"); q.Get("code") == "" {
+		t.Fatalf("a first federated sign-in: %v", q)
+	}
+	fedPre := lambda.events("presignup-fed")
+	fedPost := lambda.events("postconfirm")
+	if len(fedPre) != 1 || fedPre[0]["triggerSource"] != "PreSignUp_ExternalProvider" || fedPre[0]["userName"] != "Corp_u-9" ||
+		len(fedPost) != before+1 || fedPost[len(fedPost)-1]["userName"] != "Corp_u-9" {
+		t.Errorf("a first federated sign-in's triggers: pre %v, post %v", fedPre, fedPost[before:])
+	}
+	if q := federate("u-9"); q.Get("code") == "" || len(lambda.events("presignup-fed")) != 1 || len(lambda.events("postconfirm")) != before+1 {
+		t.Errorf("a second federated sign-in ran the sign-up triggers again: %v", q)
+	}
+	if q := federate("u-bad"); q.Get("error_description") != "PreSignUp failed with error Not allowed.." || q.Has("code") {
+		t.Errorf("a federated sign-up the function refuses: %v", q)
+	}
 }

@@ -289,8 +289,14 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 	if err != nil {
 		return "", "", err
 	}
+	if err := s.externalPreSignUp(ctx, sess, ip, claims); err != nil {
+		return "", "", err
+	}
 	var authCode, signIn string
+	var created *User
+	var pool *Pool
 	err = s.update(ctx, func(tx store.Tx) error {
+		created = nil
 		p, err := getPool(tx, sess.PoolID)
 		if err != nil {
 			return err
@@ -299,9 +305,12 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 		if err != nil {
 			return err
 		}
-		u, err := s.federatedUser(tx, p, ip, claims)
+		u, isNew, err := s.federatedUser(tx, p, ip, claims)
 		if err != nil {
 			return err
+		}
+		if isNew {
+			created, pool = userView(u), p
 		}
 		if !u.Enabled {
 			return &errFederation{"User is disabled."}
@@ -315,6 +324,17 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 		authCode, signIn = pt.authCode, pt.signInSession
 		return nil
 	})
+	if err == nil && created != nil && len(pool.Lambda) > 0 {
+		// A federated user's first sign-in confirms it (Cognito runs post
+		// confirmation then too); a failure refuses this sign-in only.
+		if err := s.postConfirmation(ctx, pool, "PostConfirmation_ConfirmSignUp", sess.ClientID, created); err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				return "", "", &errFederation{e.Message}
+			}
+			return "", "", err
+		}
+	}
 	return authCode, signIn, err
 }
 
@@ -383,19 +403,11 @@ func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonc
 // administrator linked it to (AdminLinkProviderForUser), or the federated
 // user "<provider>_<sub>", created on its first sign-in and given the
 // mapped attributes at every sign-in.
-func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, claims oidcrp.Claims) (*store.User, error) {
+func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, claims oidcrp.Claims) (*store.User, bool, error) {
 	sub := claims.Subject()
-	mapped := map[string]string{}
-	for attr, claim := range ip.AttributeMapping {
-		if attr == "username" {
-			continue
-		}
-		if v, ok := claims.String(claim); ok {
-			mapped[attr] = v
-		}
-	}
+	mapped := mappedAttributes(ip, claims)
 	if err := lockPool(tx, p.ID); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	keys := []ProviderUser{{ProviderName: ip.Name, AttributeName: subjectAttribute, AttributeValue: sub}}
 	for _, attr := range slices.Sorted(maps.Keys(mapped)) {
@@ -404,27 +416,28 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 	for _, k := range keys {
 		u, err := linkedUser(tx, p.ID, k)
 		if err != nil || u != nil {
-			return u, err
+			return u, false, err
 		}
 	}
 	now := s.now()
 	username := federatedUsername(ProviderUser{ProviderName: ip.Name, AttributeValue: sub})
 	u, err := tx.Users().GetByUsername(p.ID, p.usernameKey(username))
+	isNew := errors.Is(err, store.ErrNotFound)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case isNew:
 		attrs := maps.Clone(mapped)
 		if name := missingRequired(p, attrs); name != "" {
-			return nil, &errFederation{fmt.Sprintf("attributes required: [%s]", name)}
+			return nil, false, &errFederation{fmt.Sprintf("attributes required: [%s]", name)}
 		}
 		u = &store.User{PoolID: p.ID, Sub: uuid.New().String(), Username: username, UsernameKey: p.usernameKey(username),
 			Status: StatusExternalProvider, Enabled: true, Attributes: attrs, CreatedAt: now, UpdatedAt: now}
 		setUserIdentities(u, []linkedIdentity{{UserID: sub, ProviderName: ip.Name, ProviderType: ip.Type,
 			Primary: true, DateCreated: now.UnixMilli()}})
 		if err := tx.Users().Create(u); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	case err != nil:
-		return nil, err
+		return nil, false, err
 	default:
 		changed := false
 		for k, v := range mapped {
@@ -438,7 +451,7 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 		if changed {
 			u.UpdatedAt = now
 			if err := tx.Users().Update(u); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 	}
@@ -446,10 +459,59 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 	if _, err := tx.Groups().Get(p.ID, group); errors.Is(err, store.ErrNotFound) {
 		err = tx.Groups().Create(&store.Group{PoolID: p.ID, Name: group, CreatedAt: now, UpdatedAt: now})
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	} else if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return u, tx.Groups().AddMember(p.ID, group, u.Sub)
+	return u, isNew, tx.Groups().AddMember(p.ID, group, u.Sub)
+}
+
+// mappedAttributes are the pool attributes the provider's attribute
+// mapping gives from its claims.
+func mappedAttributes(ip *IdentityProvider, claims oidcrp.Claims) map[string]string {
+	mapped := map[string]string{}
+	for attr, claim := range ip.AttributeMapping {
+		if attr == "username" {
+			continue
+		}
+		if v, ok := claims.String(claim); ok {
+			mapped[attr] = v
+		}
+	}
+	return mapped
+}
+
+// externalPreSignUp runs the pre sign-up trigger (PreSignUp_ExternalProvider)
+// before a provider's identity becomes a new federated user; a function
+// that throws refuses the sign-in.
+func (s *Service) externalPreSignUp(ctx context.Context, sess *store.Session, ip *IdentityProvider, claims oidcrp.Claims) error {
+	var p *Pool
+	isNew := false
+	username := federatedUsername(ProviderUser{ProviderName: ip.Name, AttributeValue: claims.Subject()})
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		if p, err = getPool(tx, sess.PoolID); err != nil || len(p.Lambda) == 0 {
+			return err
+		}
+		if u, err := linkedUser(tx, p.ID, ProviderUser{ProviderName: ip.Name, AttributeName: subjectAttribute, AttributeValue: claims.Subject()}); err != nil || u != nil {
+			return err
+		}
+		_, err = tx.Users().GetByUsername(p.ID, p.usernameKey(username))
+		if errors.Is(err, store.ErrNotFound) {
+			isNew, err = true, nil
+		}
+		return err
+	})
+	if err != nil || !isNew {
+		return err
+	}
+	if _, err := s.preSignUp(ctx, p, "PreSignUp_ExternalProvider", username, sess.ClientID, mappedAttributes(ip, claims), nil); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return &errFederation{e.Message}
+		}
+		return err
+	}
+	return nil
 }
