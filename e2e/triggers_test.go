@@ -574,4 +574,16 @@ func TestLambdaTriggers(t *testing.T) {
 	if q := federate("u-bad"); q.Get("error_description") != "PreSignUp failed with error Not allowed.." || q.Has("code") {
 		t.Errorf("a federated sign-up the function refuses: %v", q)
 	}
+
+	// Amplify v6: signUp with autoSignIn, the user confirmed by the pre
+	// sign-up function, so no code: straight to COMPLETE_AUTO_SIGN_IN.
+	amplifyClient := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}
+	}).ClientId
+	events, err = runFlow(t, "amplify-autosignin.mjs", map[string]any{"endpoint": e.URL + "/", "userPoolId": pool, "clientId": amplifyClient,
+		"username": "amp", "password": "Perm#Pass1", "email": "amp@auto.example"}, func(ev jsEvent) any { return map[string]string{"response": ""} })
+	if err != nil || len(events) != 2 || events[0].str("event") != "COMPLETE_AUTO_SIGN_IN" || events[1].str("event") != "success" ||
+		events[1].str("username") != "amp" {
+		t.Errorf("Amplify's autoSignIn after an auto-confirmed sign-up: %v %v", events, err)
+	}
 }

@@ -8,7 +8,8 @@
 // destination} and reads {"response": <code>} back; then it prints
 // {"event": <confirmSignUp's nextStep.signUpStep>, ...} and, once signed in,
 // {"event": "success", username, tokenUse, idTokenUse} from
-// fetchAuthSession. Errors print "<name>: <message>" on stderr and exit 1.
+// fetchAuthSession. A user a pre sign-up function confirms at once skips
+// the code: signUp's step is then COMPLETE_AUTO_SIGN_IN. Errors print "<name>: <message>" on stderr and exit 1.
 import readline from "node:readline";
 import { Amplify } from "aws-amplify";
 import { autoSignIn, confirmSignUp, fetchAuthSession, signUp } from "aws-amplify/auth";
@@ -30,9 +31,11 @@ try {
   });
   emit({ event: up.nextStep.signUpStep, destination: up.nextStep.codeDeliveryDetails?.destination ?? "" });
   const { response } = await next();
-  const confirmed = await confirmSignUp({ username: input.username, confirmationCode: response });
-  emit({ event: confirmed.nextStep.signUpStep });
-  await next();
+  if (up.nextStep.signUpStep === "CONFIRM_SIGN_UP") {
+    const confirmed = await confirmSignUp({ username: input.username, confirmationCode: response });
+    emit({ event: confirmed.nextStep.signUpStep });
+    await next();
+  }
   const out = await autoSignIn();
   if (!out.isSignedIn) throw new Error(`autoSignIn: not signed in, next step ${out.nextStep.signInStep}`);
   const { tokens } = await fetchAuthSession();
