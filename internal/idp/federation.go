@@ -2,16 +2,19 @@ package idp
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/ninshou/ninshou/internal/idp/oidcrp"
+	"github.com/ninshou/ninshou/internal/idp/samlsp"
 	"github.com/ninshou/ninshou/internal/store"
 )
 
@@ -45,6 +48,8 @@ type federationState struct {
 	Nonce       string      `json:"n"`
 	Grant       hostedGrant `json:"g"`
 	ClientState string      `json:"s,omitempty"`
+	// RequestID is a SAML AuthnRequest's ID, which the Response answers.
+	RequestID string `json:"rq,omitempty"`
 }
 
 // CallURL makes a relying party's request to an identity provider: a form
@@ -125,9 +130,9 @@ func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest) (s
 			return &AuthorizeError{Code: "unauthorized_client", Redirect: true}
 		}
 		ip, _, err := getIdentityProvider(tx, p.ID, name)
-		if IsCode(err, ResourceNotFoundException) || err == nil && ip.Type != ProviderOIDC {
-			// Social and SAML providers are configuration only yet: their
-			// sign-in needs the provider's own service.
+		if IsCode(err, ResourceNotFoundException) || err == nil && ip.Type != ProviderOIDC && ip.Type != ProviderSAML {
+			// Social providers are configuration only yet: their sign-in
+			// needs the provider's own service.
 			return &AuthorizeError{Code: "invalid_request", Redirect: true}
 		}
 		if err != nil {
@@ -135,8 +140,15 @@ func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest) (s
 		}
 		handle, hash := s.newHandle()
 		nonce, _ := s.newHandle()
-		st, err := json.Marshal(federationState{Provider: ip.Name, Nonce: nonce, ClientState: in.State,
-			Grant: hostedGrantOf(in, scopes)})
+		fs := federationState{Provider: ip.Name, Nonce: nonce, ClientState: in.State, Grant: hostedGrantOf(in, scopes)}
+		if ip.Type == ProviderSAML {
+			fs.RequestID = "_" + hex.EncodeToString(s.randomBytes(20))
+			if target, err = samlsp.RedirectURL(ip.Details["SSORedirectBindingURI"], samlsp.Request{ID: fs.RequestID,
+				Issuer: samlEntityID(p.ID), ACS: s.samlACSURL(), IssuedAt: s.now()}, handle); err != nil {
+				return err
+			}
+		}
+		st, err := json.Marshal(fs)
 		if err != nil {
 			return err
 		}
@@ -145,10 +157,12 @@ func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest) (s
 			Challenge: sessionFederation, State: st, CreatedAt: now, ExpiresAt: now.Add(federationTTL)}); err != nil {
 			return err
 		}
-		q := url.Values{"response_type": {"code"}, "client_id": {ip.Details["client_id"]},
-			"redirect_uri": {s.idpResponseURL()}, "scope": {ip.Details["authorize_scopes"]},
-			"state": {handle}, "nonce": {nonce}}
-		target = withQuery(ip.Details["authorize_url"], q)
+		if ip.Type == ProviderOIDC {
+			q := url.Values{"response_type": {"code"}, "client_id": {ip.Details["client_id"]},
+				"redirect_uri": {s.idpResponseURL()}, "scope": {ip.Details["authorize_scopes"]},
+				"state": {handle}, "nonce": {nonce}}
+			target = withQuery(ip.Details["authorize_url"], q)
+		}
 		return nil
 	})
 	return target, err
@@ -168,9 +182,12 @@ func withQuery(u string, q url.Values) string {
 	return parsed.String()
 }
 
-// IdPResponse is what an identity provider sends the browser back with.
+// IdPResponse is what an identity provider sends the browser back with:
+// an OIDC provider's code (or error) and state, or a SAML provider's
+// SAMLResponse and RelayState (as State).
 type IdPResponse struct {
 	State, Code, Error string
+	SAMLResponse       string
 }
 
 // FederatedOutcome is where the browser goes at the end of a federated
@@ -241,7 +258,7 @@ func (s *Service) FederatedCallback(ctx context.Context, in IdPResponse) (*Feder
 		}
 		return back(url.Values{"error": {code}}), nil
 	}
-	code, signIn, err := s.federatedSignIn(ctx, sess, st, in.Code)
+	code, signIn, err := s.federatedSignIn(ctx, sess, st, in)
 	var fe *errFederation
 	switch {
 	case errors.As(err, &fe):
@@ -269,10 +286,7 @@ func (s *Service) FederatedCallback(ctx context.Context, in IdPResponse) (*Feder
 // federatedSignIn redeems the provider's code, checks what it answers and
 // signs the user in; the authorization code for the app, and the managed
 // login session the sign-in started.
-func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st federationState, code string) (string, string, error) {
-	if code == "" {
-		return "", "", &errFederation{"The identity provider sent no code."}
-	}
+func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st federationState, in IdPResponse) (string, string, error) {
 	var ip *IdentityProvider
 	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
@@ -285,9 +299,21 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 	if err != nil {
 		return "", "", err
 	}
-	claims, err := s.providerClaims(ctx, ip, st.Nonce, code)
-	if err != nil {
-		return "", "", err
+	var claims oidcrp.Claims
+	var issuer *string
+	switch {
+	case ip.Type == ProviderSAML && in.SAMLResponse != "":
+		if claims, issuer, err = s.samlClaims(ctx, ip, sess.PoolID, st, in.SAMLResponse); err != nil {
+			return "", "", err
+		}
+	case ip.Type == ProviderSAML:
+		return "", "", &errFederation{"The identity provider sent no SAMLResponse."}
+	case in.Code == "":
+		return "", "", &errFederation{"The identity provider sent no code."}
+	default:
+		if claims, err = s.providerClaims(ctx, ip, st.Nonce, in.Code); err != nil {
+			return "", "", err
+		}
 	}
 	if err := s.externalPreSignUp(ctx, sess, ip, claims); err != nil {
 		return "", "", err
@@ -305,7 +331,7 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 		if err != nil {
 			return err
 		}
-		u, isNew, err := s.federatedUser(tx, p, ip, claims)
+		u, isNew, err := s.federatedUser(tx, p, ip, claims, issuer)
 		if err != nil {
 			return err
 		}
@@ -403,7 +429,7 @@ func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonc
 // administrator linked it to (AdminLinkProviderForUser), or the federated
 // user "<provider>_<sub>", created on its first sign-in and given the
 // mapped attributes at every sign-in.
-func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, claims oidcrp.Claims) (*store.User, bool, error) {
+func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, claims oidcrp.Claims, issuer *string) (*store.User, bool, error) {
 	sub := claims.Subject()
 	mapped := mappedAttributes(ip, claims)
 	if err := lockPool(tx, p.ID); err != nil {
@@ -432,7 +458,7 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 		u = &store.User{PoolID: p.ID, Sub: uuid.New().String(), Username: username, UsernameKey: p.usernameKey(username),
 			Status: StatusExternalProvider, Enabled: true, Attributes: attrs, CreatedAt: now, UpdatedAt: now}
 		setUserIdentities(u, []linkedIdentity{{UserID: sub, ProviderName: ip.Name, ProviderType: ip.Type,
-			Primary: true, DateCreated: now.UnixMilli()}})
+			Issuer: issuer, Primary: true, DateCreated: now.UnixMilli()}})
 		if err := tx.Users().Create(u); err != nil {
 			return nil, false, err
 		}
@@ -514,4 +540,61 @@ func (s *Service) externalPreSignUp(ctx context.Context, sess *store.Session, ip
 		return err
 	}
 	return nil
+}
+
+// SAMLResponsePath is a SAML provider's assertion consumer service: where
+// it posts the Response (Cognito's ACS URL is https://<domain>/saml2/idpresponse).
+const SAMLResponsePath = "/saml2/idpresponse"
+
+func (s *Service) samlACSURL() string { return s.Tokens.PublicURL + SAMLResponsePath }
+
+// samlEntityID is a pool's entity ID as a SAML service provider, which its
+// IdPs name as the audience of their assertions.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-saml-idp.html
+func samlEntityID(poolID string) string { return "urn:amazon:cognito:sp:" + poolID }
+
+// samlIdP reads a SAML provider's metadata: given inline, or fetched again
+// from its URL (certificates roll over).
+func (s *Service) samlIdP(ctx context.Context, ip *IdentityProvider) (*samlsp.IdP, error) {
+	doc := []byte(ip.Details["MetadataFile"])
+	if u := ip.Details["MetadataURL"]; u != "" {
+		var err error
+		if doc, err = s.fetch(ctx, u); err != nil {
+			s.log().InfoContext(ctx, "SAML metadata unavailable", "provider", ip.Name, "err", err)
+			return nil, &errFederation{"The identity provider's metadata could not be read."}
+		}
+	}
+	idp, err := samlsp.ParseMetadata(doc)
+	if err != nil {
+		s.log().InfoContext(ctx, "SAML metadata not usable", "provider", ip.Name, "err", err)
+		return nil, &errFederation{"The identity provider's metadata is not usable."}
+	}
+	return idp, nil
+}
+
+// samlClaims checks a provider's Response to the request the sign-in sent
+// and returns what it says of the user as claims: sub the NameID, each
+// attribute by name (several values as "[a, b]"), and the IdP's entity ID.
+func (s *Service) samlClaims(ctx context.Context, ip *IdentityProvider, poolID string, st federationState, response string) (oidcrp.Claims, *string, error) {
+	idp, err := s.samlIdP(ctx, ip)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := samlsp.Verify(response, samlsp.Check{IdP: idp, Audience: samlEntityID(poolID), Recipient: s.samlACSURL(),
+		RequestID: st.RequestID, Now: s.now()})
+	if err != nil {
+		s.log().InfoContext(ctx, "SAML response refused", "provider", ip.Name, "err", err)
+		return nil, nil, &errFederation{"Error in SAML response processing: Invalid SAML response received."}
+	}
+	claims := oidcrp.Claims{"sub": a.NameID}
+	for name, vals := range a.Attributes {
+		switch len(vals) {
+		case 0:
+		case 1:
+			claims[name] = vals[0]
+		default:
+			claims[name] = "[" + strings.Join(vals, ", ") + "]"
+		}
+	}
+	return claims, &idp.EntityID, nil
 }

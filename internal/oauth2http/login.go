@@ -439,7 +439,8 @@ func logoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 }
 
 // idpResponseHandler serves /oauth2/idpresponse, where an OIDC identity
-// provider sends the browser back (GET, or POST with form_post).
+// provider sends the browser back (GET, or POST with form_post), and
+// /saml2/idpresponse, where a SAML provider posts its Response.
 func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
@@ -452,8 +453,12 @@ func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			http.Error(w, "Bad request", http.StatusBadRequest)
 			return
 		}
-		out, err := svc.FederatedCallback(r.Context(), idp.IdPResponse{State: r.Form.Get("state"),
-			Code: r.Form.Get("code"), Error: r.Form.Get("error")})
+		in := idp.IdPResponse{State: r.Form.Get("state"), Code: r.Form.Get("code"), Error: r.Form.Get("error")}
+		if r.URL.Path == idp.SAMLResponsePath {
+			// A SAML provider posts its Response (HTTP-POST binding).
+			in = idp.IdPResponse{State: r.PostForm.Get("RelayState"), SAMLResponse: r.PostForm.Get("SAMLResponse")}
+		}
+		out, err := svc.FederatedCallback(r.Context(), in)
 		switch {
 		case errors.Is(err, idp.ErrFederationState):
 			// Cognito's page for a federated sign-in it no longer waits

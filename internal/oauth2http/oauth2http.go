@@ -30,7 +30,7 @@ const (
 const maxForm = 64 << 10
 
 // Paths lists every path Handler serves.
-var Paths = []string{TokenPath, RevokePath, AuthorizePath, LoginPath, ErrorPath, UserInfoPath, LogoutPath, idp.IdPResponsePath,
+var Paths = []string{TokenPath, RevokePath, AuthorizePath, LoginPath, ErrorPath, UserInfoPath, LogoutPath, idp.IdPResponsePath, idp.SAMLResponsePath,
 	SignUpPath, ConfirmUserPath, ForgotPasswordPath, ConfirmForgotPasswordPath}
 
 // Handler serves Paths.
@@ -44,6 +44,7 @@ func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 	mux.Handle(UserInfoPath, userInfoHandler(svc, log))
 	mux.Handle(LogoutPath, logoutHandler(svc, log))
 	mux.Handle(idp.IdPResponsePath, idpResponseHandler(svc, log))
+	mux.Handle(idp.SAMLResponsePath, idpResponseHandler(svc, log))
 	account := accountHandler(svc, log)
 	for _, p := range []string{SignUpPath, ConfirmUserPath, ForgotPasswordPath, ConfirmForgotPasswordPath} {
 		mux.Handle(p, account)

@@ -1,0 +1,130 @@
+package e2e
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/ninshou/ninshou/internal/idp/oidcrp"
+	"github.com/ninshou/ninshou/internal/testutil/samlidp"
+)
+
+// TestSAMLFederation signs users in through a SAML 2.0 identity provider
+// (on loopback) as managed login does: /oauth2/authorize with
+// identity_provider sends an AuthnRequest by the HTTP-Redirect binding to
+// the IdP's sign-in endpoint from its metadata; the IdP posts a signed
+// Response to /saml2/idpresponse, which is checked (signature by the
+// metadata's certificate, issuer, audience urn:amazon:cognito:sp:<pool>,
+// recipient, request, times) before the user "<provider>_<NameID>" is
+// created with the mapped attributes and the app gets its code. A Response
+// changed after signing, one for another audience, and a replayed one are
+// refused.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-saml-idp.html
+func TestSAMLFederation(t *testing.T) {
+	s := startServer(t)
+	aws_ := awsCLI{t: t, url: s.URL}
+	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
+	idp := samlidp.Start(t)
+	pool := e.pool()
+	aws_.run("create-identity-provider", "--user-pool-id", pool, "--provider-name", "SAMLCorp", "--provider-type", "SAML",
+		"--provider-details", mustJSON(t, map[string]string{"MetadataURL": idp.URL + "/metadata"}),
+		"--attribute-mapping", "email=email,name=displayName")
+	const callback = "https://app.example/callback"
+	clientID := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
+		in.AllowedOAuthFlowsUserPoolClient = true
+		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
+		in.AllowedOAuthScopes = []string{"openid", "email"}
+		in.CallbackURLs = []string{callback}
+		in.SupportedIdentityProviders = []string{"SAMLCorp"}
+	}).ClientId
+	authorize := s.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
+		"redirect_uri": {callback}, "scope": {"openid email"}, "state": {"st"}, "identity_provider": {"SAMLCorp"}}.Encode()
+
+	// post is the browser at the IdP: it takes the auto-posting form and
+	// posts it to the pool's ACS.
+	type posted struct {
+		action string
+		form   url.Values
+	}
+	idpForm := func(b *browserOn) posted {
+		t.Helper()
+		resp, page := b.get(authorize)
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Request.URL.String(), idp.URL+"/sso?") {
+			t.Fatalf("authorize: %d at %s\n%s", resp.StatusCode, resp.Request.URL, page)
+		}
+		field := func(name string) string {
+			m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)
+			if m == nil {
+				t.Fatalf("no %s in the IdP's form:\n%s", name, page)
+			}
+			return htmlUnescape(strings.ReplaceAll(m[1], "&#61;", "="))
+		}
+		action := regexp.MustCompile(`action="([^"]+)"`).FindStringSubmatch(page)[1]
+		return posted{action: htmlUnescape(action), form: url.Values{"SAMLResponse": {field("SAMLResponse")}, "RelayState": {field("RelayState")}}}
+	}
+	back := func(resp *http.Response) url.Values {
+		t.Helper()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusFound || loc == nil || !strings.HasPrefix(loc.String(), callback+"?") || loc.Query().Get("state") != "st" {
+			t.Fatalf("want the app's callback: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		return loc.Query()
+	}
+
+	idp.SignIn("jo@corp.example", map[string][]string{"email": {"jo@corp.example"}, "displayName": {"Jo Corp"}})
+	b := newBrowser(t, s.URL, idp.URL)
+	p := idpForm(b)
+	if p.action != s.URL+"/saml2/idpresponse" {
+		t.Errorf("the IdP posts to %q; the pool's ACS is /saml2/idpresponse", p.action)
+	}
+	resp, _ := b.post(p.action, p.form)
+	q := back(resp)
+	status, tok := tokenCall(t, s.URL, url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID},
+		"code": {q.Get("code")}, "redirect_uri": {callback}})
+	if status != 200 {
+		t.Fatalf("redeeming the code: %d %v", status, tok)
+	}
+	claims, err := oidcrp.VerifyIDToken(tok["id_token"].(string), poolJWKS(t, s, pool),
+		oidcrp.Check{Issuer: s.URL + "/" + pool, Audience: clientID, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims["cognito:username"] != "SAMLCorp_jo@corp.example" || claims["email"] != "jo@corp.example" || claims["name"] != "Jo Corp" {
+		t.Errorf("the ID token of a SAML user: %v", claims)
+	}
+	if ids, _ := claims["identities"].([]any); len(ids) != 1 || ids[0].(map[string]any)["providerType"] != "SAML" ||
+		ids[0].(map[string]any)["issuer"] != idp.EntityID {
+		t.Errorf("identities: %v", claims["identities"])
+	}
+	user := aws_.run("admin-get-user", "--user-pool-id", pool, "--username", "SAMLCorp_jo@corp.example")
+	if user["UserStatus"] != "EXTERNAL_PROVIDER" {
+		t.Errorf("admin-get-user: %v", user)
+	}
+
+	// The same Response again: the sign-in it answered is over.
+	if resp, page := b.post(p.action, p.form); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "Something went wrong") {
+		t.Errorf("a replayed Response: %d\n%s", resp.StatusCode, page)
+	}
+	// Changed after signing, or for another audience: refused.
+	idp.Tamper = func(x string) string {
+		return strings.Replace(x, ">jo@corp.example</saml:NameID>", ">admin@corp.example</saml:NameID>", 1)
+	}
+	p = idpForm(newBrowser(t, s.URL, idp.URL))
+	resp, _ = b.post(p.action, p.form)
+	if q := back(resp); q.Has("code") || q.Get("error") != "invalid_request" {
+		t.Errorf("a Response changed after signing: %v", q)
+	}
+	idp.Tamper = nil
+	idp.Audience = "urn:amazon:cognito:sp:us-east-1_someoneElse"
+	p = idpForm(newBrowser(t, s.URL, idp.URL))
+	resp, _ = b.post(p.action, p.form)
+	if q := back(resp); q.Has("code") {
+		t.Errorf("a Response for another audience: %v", q)
+	}
+}

@@ -1,0 +1,342 @@
+// Package samlsp is the service provider's side of SAML 2.0 web browser
+// single sign-on that a user pool needs when it federates to a SAML
+// identity provider: the IdP's metadata (entity ID, signing certificates,
+// sign-in endpoint), the AuthnRequest sent by the HTTP-Redirect binding,
+// and the checks of the Response the IdP posts back (its XML signature,
+// issuer, audience, recipient, request, validity), which yield the user's
+// NameID and attributes.
+// https://docs.oasis-open.org/security/saml/v2.0/saml-profiles-2.0-os.pdf (4.1, web browser SSO)
+package samlsp
+
+import (
+	"bytes"
+	"compress/flate"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+)
+
+// Namespaces and URIs of SAML 2.0.
+const (
+	nsMetadata  = "urn:oasis:names:tc:SAML:2.0:metadata"
+	nsAssertion = "urn:oasis:names:tc:SAML:2.0:assertion"
+	nsProtocol  = "urn:oasis:names:tc:SAML:2.0:protocol"
+	nsDSig      = "http://www.w3.org/2000/09/xmldsig#"
+
+	bindingRedirect = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+	bindingPost     = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+	statusSuccess   = "urn:oasis:names:tc:SAML:2.0:status:Success"
+	methodBearer    = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+)
+
+// Leeway is the clock skew allowed on validity times.
+const Leeway = 3 * time.Minute
+
+// IdP is what an identity provider's metadata says.
+type IdP struct {
+	EntityID     string
+	Certificates []*x509.Certificate
+	// SSORedirect is its HTTP-Redirect SingleSignOnService.
+	SSORedirect string
+}
+
+// ParseMetadata reads an EntityDescriptor (or the first with an IdP role
+// in an EntitiesDescriptor).
+func ParseMetadata(doc []byte) (*IdP, error) {
+	d := etree.NewDocument()
+	if err := d.ReadFromBytes(doc); err != nil {
+		return nil, fmt.Errorf("samlsp: metadata: %w", err)
+	}
+	root := d.Root()
+	if root == nil {
+		return nil, errors.New("samlsp: metadata: empty document")
+	}
+	entities := []*etree.Element{root}
+	if is(root, nsMetadata, "EntitiesDescriptor") {
+		entities = children(root, nsMetadata, "EntityDescriptor")
+	}
+	for _, e := range entities {
+		if !is(e, nsMetadata, "EntityDescriptor") {
+			continue
+		}
+		for _, role := range children(e, nsMetadata, "IDPSSODescriptor") {
+			idp := &IdP{EntityID: e.SelectAttrValue("entityID", "")}
+			for _, kd := range children(role, nsMetadata, "KeyDescriptor") {
+				if use := kd.SelectAttrValue("use", ""); use != "" && use != "signing" {
+					continue
+				}
+				for _, ki := range children(kd, nsDSig, "KeyInfo") {
+					for _, xd := range children(ki, nsDSig, "X509Data") {
+						for _, xc := range children(xd, nsDSig, "X509Certificate") {
+							der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(xc.Text()), ""))
+							if err != nil {
+								return nil, errors.New("samlsp: metadata: a certificate is not base64")
+							}
+							cert, err := x509.ParseCertificate(der)
+							if err != nil {
+								return nil, fmt.Errorf("samlsp: metadata: %w", err)
+							}
+							idp.Certificates = append(idp.Certificates, cert)
+						}
+					}
+				}
+			}
+			for _, sso := range children(role, nsMetadata, "SingleSignOnService") {
+				if sso.SelectAttrValue("Binding", "") == bindingRedirect && idp.SSORedirect == "" {
+					idp.SSORedirect = sso.SelectAttrValue("Location", "")
+				}
+			}
+			switch {
+			case idp.EntityID == "":
+				return nil, errors.New("samlsp: metadata: no entityID")
+			case len(idp.Certificates) == 0:
+				return nil, errors.New("samlsp: metadata: no signing certificate")
+			case idp.SSORedirect == "":
+				return nil, errors.New("samlsp: metadata: no HTTP-Redirect SingleSignOnService")
+			}
+			return idp, nil
+		}
+	}
+	return nil, errors.New("samlsp: metadata: no IDPSSODescriptor")
+}
+
+// Request is an AuthnRequest of the service provider.
+type Request struct {
+	ID       string // unique, starting with a letter or "_"
+	Issuer   string // the service provider's entity ID
+	ACS      string // where the Response is posted (HTTP-POST)
+	IssuedAt time.Time
+}
+
+// RedirectURL is the IdP's sign-in URL carrying r by the HTTP-Redirect
+// binding (deflated, base64, in SAMLRequest), with relayState.
+func RedirectURL(sso string, r Request, relayState string) (string, error) {
+	var doc bytes.Buffer
+	doc.WriteString(`<samlp:AuthnRequest xmlns:samlp="` + nsProtocol + `" xmlns:saml="` + nsAssertion + `" ID="`)
+	xml.EscapeText(&doc, []byte(r.ID))
+	doc.WriteString(`" Version="2.0" IssueInstant="` + r.IssuedAt.UTC().Format(time.RFC3339) + `" Destination="`)
+	xml.EscapeText(&doc, []byte(sso))
+	doc.WriteString(`" AssertionConsumerServiceURL="`)
+	xml.EscapeText(&doc, []byte(r.ACS))
+	doc.WriteString(`" ProtocolBinding="` + bindingPost + `"><saml:Issuer>`)
+	xml.EscapeText(&doc, []byte(r.Issuer))
+	doc.WriteString(`</saml:Issuer><samlp:NameIDPolicy AllowCreate="true"/></samlp:AuthnRequest>`)
+	var deflated bytes.Buffer
+	w, err := flate.NewWriter(&deflated, flate.BestCompression)
+	if err != nil {
+		return "", err
+	}
+	w.Write(doc.Bytes())
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	u, err := url.Parse(sso)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("SAMLRequest", base64.StdEncoding.EncodeToString(deflated.Bytes()))
+	if relayState != "" {
+		q.Set("RelayState", relayState)
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// Check is what a Response must satisfy.
+type Check struct {
+	IdP       *IdP
+	Audience  string // the service provider's entity ID
+	Recipient string // its ACS URL
+	RequestID string // the AuthnRequest's ID
+	Now       time.Time
+}
+
+// Assertion is what a verified Response says of the user.
+type Assertion struct {
+	NameID     string
+	Attributes map[string][]string
+}
+
+// Verify checks a Response (base64, as posted in SAMLResponse): a
+// successful status, an XML signature by a certificate of the IdP over the
+// Response or its Assertion, the IdP as issuer, the audience, a bearer
+// subject confirmation for the recipient and the request, and the validity
+// times. Everything returned is read from the signed element only.
+func Verify(samlResponse string, c Check) (*Assertion, error) {
+	raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(samlResponse), ""))
+	if err != nil {
+		return nil, errors.New("samlsp: SAMLResponse is not base64")
+	}
+	d := etree.NewDocument()
+	if err := d.ReadFromBytes(raw); err != nil {
+		return nil, fmt.Errorf("samlsp: SAMLResponse: %w", err)
+	}
+	resp := d.Root()
+	if resp == nil || !is(resp, nsProtocol, "Response") {
+		return nil, errors.New("samlsp: not a SAML Response")
+	}
+	vc := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: c.IdP.Certificates})
+	vc.Clock = dsig.NewFakeClockAt(c.Now)
+	var assertion *etree.Element
+	if len(children(resp, nsDSig, "Signature")) > 0 {
+		signed, err := vc.Validate(resp)
+		if err != nil {
+			return nil, fmt.Errorf("samlsp: the Response's signature: %w", err)
+		}
+		resp = signed
+		if as := children(resp, nsAssertion, "Assertion"); len(as) == 1 {
+			assertion = as[0]
+			if len(children(assertion, nsDSig, "Signature")) > 0 {
+				if assertion, err = vc.Validate(assertion); err != nil {
+					return nil, fmt.Errorf("samlsp: the Assertion's signature: %w", err)
+				}
+			}
+		}
+	} else if as := children(resp, nsAssertion, "Assertion"); len(as) == 1 {
+		if assertion, err = vc.Validate(as[0]); err != nil {
+			return nil, fmt.Errorf("samlsp: the Assertion's signature: %w", err)
+		}
+	}
+	if len(children(resp, nsAssertion, "EncryptedAssertion")) > 0 {
+		return nil, errors.New("samlsp: encrypted assertions are not supported")
+	}
+	if assertion == nil {
+		return nil, errors.New("samlsp: the Response holds no single signed Assertion")
+	}
+	if v := first(first(resp, nsProtocol, "Status"), nsProtocol, "StatusCode").SelectAttrValue("Value", ""); v != statusSuccess {
+		return nil, fmt.Errorf("samlsp: the IdP answered status %q", v)
+	}
+	if id := resp.SelectAttrValue("InResponseTo", ""); id != "" && id != c.RequestID {
+		return nil, errors.New("samlsp: the Response answers another request")
+	}
+	if iss := first(resp, nsAssertion, "Issuer"); iss != nil && strings.TrimSpace(iss.Text()) != c.IdP.EntityID {
+		return nil, errors.New("samlsp: the Response's issuer is not the IdP")
+	}
+	if iss := first(assertion, nsAssertion, "Issuer"); iss == nil || strings.TrimSpace(iss.Text()) != c.IdP.EntityID {
+		return nil, errors.New("samlsp: the Assertion's issuer is not the IdP")
+	}
+	if err := checkConditions(first(assertion, nsAssertion, "Conditions"), c); err != nil {
+		return nil, err
+	}
+	subject := first(assertion, nsAssertion, "Subject")
+	if err := checkSubject(subject, c); err != nil {
+		return nil, err
+	}
+	out := &Assertion{NameID: strings.TrimSpace(first(subject, nsAssertion, "NameID").Text()), Attributes: map[string][]string{}}
+	if out.NameID == "" {
+		return nil, errors.New("samlsp: the Assertion names no subject")
+	}
+	for _, st := range children(assertion, nsAssertion, "AttributeStatement") {
+		for _, a := range children(st, nsAssertion, "Attribute") {
+			name := a.SelectAttrValue("Name", "")
+			for _, v := range children(a, nsAssertion, "AttributeValue") {
+				out.Attributes[name] = append(out.Attributes[name], strings.TrimSpace(v.Text()))
+			}
+		}
+	}
+	return out, nil
+}
+
+func checkConditions(cond *etree.Element, c Check) error {
+	if cond == nil {
+		return errors.New("samlsp: the Assertion has no Conditions")
+	}
+	if err := checkTimes(cond, c.Now); err != nil {
+		return err
+	}
+	for _, ar := range children(cond, nsAssertion, "AudienceRestriction") {
+		ok := false
+		for _, a := range children(ar, nsAssertion, "Audience") {
+			ok = ok || strings.TrimSpace(a.Text()) == c.Audience
+		}
+		if !ok {
+			return errors.New("samlsp: the Assertion is for another audience")
+		}
+	}
+	if len(children(cond, nsAssertion, "AudienceRestriction")) == 0 {
+		return errors.New("samlsp: the Assertion names no audience")
+	}
+	return nil
+}
+
+func checkSubject(subject *etree.Element, c Check) error {
+	if subject == nil {
+		return errors.New("samlsp: the Assertion has no Subject")
+	}
+	for _, sc := range children(subject, nsAssertion, "SubjectConfirmation") {
+		if sc.SelectAttrValue("Method", "") != methodBearer {
+			continue
+		}
+		data := first(sc, nsAssertion, "SubjectConfirmationData")
+		if data == nil || data.SelectAttrValue("Recipient", "") != c.Recipient {
+			continue
+		}
+		if id := data.SelectAttrValue("InResponseTo", ""); id != c.RequestID {
+			continue
+		}
+		if checkTimes(data, c.Now) != nil || data.SelectAttrValue("NotOnOrAfter", "") == "" {
+			continue
+		}
+		return nil
+	}
+	return errors.New("samlsp: no bearer confirmation of the subject for this recipient and request")
+}
+
+// checkTimes checks an element's NotBefore and NotOnOrAfter, with leeway.
+func checkTimes(el *etree.Element, now time.Time) error {
+	if v := el.SelectAttrValue("NotBefore", ""); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil || now.Add(Leeway).Before(t) {
+			return errors.New("samlsp: the Assertion is not valid yet")
+		}
+	}
+	if v := el.SelectAttrValue("NotOnOrAfter", ""); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil || !now.Add(-Leeway).Before(t) {
+			return errors.New("samlsp: the Assertion has expired")
+		}
+	}
+	return nil
+}
+
+// is reports whether el is ns:tag. An element detached from the
+// declarations of its prefix (the copy a signature check returns of a
+// nested Assertion) resolves no namespace: its local name decides.
+func is(el *etree.Element, ns, tag string) bool {
+	if el == nil || el.Tag != tag {
+		return false
+	}
+	uri := el.NamespaceURI()
+	return uri == ns || uri == ""
+}
+
+func children(el *etree.Element, ns, tag string) []*etree.Element {
+	if el == nil {
+		return nil
+	}
+	var out []*etree.Element
+	for _, c := range el.ChildElements() {
+		if is(c, ns, tag) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// first is the first child ns:tag of el; nil (which the other helpers
+// accept) if none.
+func first(el *etree.Element, ns, tag string) *etree.Element {
+	if cs := children(el, ns, tag); len(cs) > 0 {
+		return cs[0]
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+// Package samlidp is a SAML 2.0 identity provider on loopback for tests: it
+// publishes metadata with its signing certificate, takes AuthnRequests by
+// the HTTP-Redirect binding at /sso, and answers with a signed Response
+// posted back by an auto-submitting form (HTTP-POST binding), for whoever
+// the test says signs in.
+package samlidp
+
+import (
+	"bytes"
+	"compress/flate"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/xml"
+	"fmt"
+	"html/template"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+)
+
+// IdP is the running identity provider.
+type IdP struct {
+	URL      string
+	EntityID string
+	key      *rsa.PrivateKey
+	cert     *x509.Certificate
+
+	mu sync.Mutex
+	// NameID and Attributes are who signs in next.
+	NameID     string
+	Attributes map[string][]string
+	// Audience, when set, replaces the request's issuer in the assertion's
+	// AudienceRestriction (to test refusals); Tamper edits the signed
+	// Response's XML before it is sent.
+	Audience string
+	Tamper   func(xml string) string
+}
+
+// Start starts an IdP for t.
+func Start(t testing.TB) *IdP {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "samlidp test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	i := &IdP{key: key, cert: cert}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metadata", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/samlmetadata+xml")
+		w.Write(i.Metadata())
+	})
+	mux.HandleFunc("GET /sso", i.sso)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	i.URL = srv.URL
+	i.EntityID = srv.URL + "/metadata"
+	return i
+}
+
+// SignIn sets who signs in next.
+func (i *IdP) SignIn(nameID string, attrs map[string][]string) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.NameID, i.Attributes = nameID, attrs
+}
+
+// Metadata is the IdP's EntityDescriptor.
+func (i *IdP) Metadata() []byte {
+	return []byte(`<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="` + i.EntityID + `">` +
+		`<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+		`<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>` +
+		base64.StdEncoding.EncodeToString(i.cert.Raw) + `</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+		`<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="` + i.URL + `/sso"/>` +
+		`</md:IDPSSODescriptor></md:EntityDescriptor>`)
+}
+
+type authnRequest struct {
+	ID     string `xml:"ID,attr"`
+	ACS    string `xml:"AssertionConsumerServiceURL,attr"`
+	Issuer string `xml:"Issuer"`
+}
+
+var postForm = template.Must(template.New("post").Parse(`<!DOCTYPE html><html><body onload="document.forms[0].submit()">
+<form method="post" action="{{.ACS}}"><input type="hidden" name="SAMLResponse" value="{{.Response}}"><input type="hidden" name="RelayState" value="{{.RelayState}}"></form>
+</body></html>`))
+
+func (i *IdP) sso(w http.ResponseWriter, r *http.Request) {
+	raw, err := base64.StdEncoding.DecodeString(r.URL.Query().Get("SAMLRequest"))
+	if err != nil {
+		http.Error(w, "SAMLRequest is not base64", http.StatusBadRequest)
+		return
+	}
+	inflated, err := io.ReadAll(flate.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		http.Error(w, "SAMLRequest is not deflated", http.StatusBadRequest)
+		return
+	}
+	var req authnRequest
+	if err := xml.Unmarshal(inflated, &req); err != nil || req.ID == "" || req.ACS == "" || req.Issuer == "" {
+		http.Error(w, "bad AuthnRequest", http.StatusBadRequest)
+		return
+	}
+	resp, err := i.response(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	postForm.Execute(w, map[string]string{"ACS": req.ACS, "Response": resp, "RelayState": r.URL.Query().Get("RelayState")})
+}
+
+// response is a Response to req with a signed Assertion, base64.
+func (i *IdP) response(req authnRequest) (string, error) {
+	i.mu.Lock()
+	nameID, attrs, audience, tamper := i.NameID, i.Attributes, i.Audience, i.Tamper
+	i.mu.Unlock()
+	if audience == "" {
+		audience = req.Issuer
+	}
+	now := time.Now().UTC()
+	ts := func(t time.Time) string { return t.Format(time.RFC3339) }
+	esc := func(s string) string {
+		var b bytes.Buffer
+		xml.EscapeText(&b, []byte(s))
+		return b.String()
+	}
+	var statements bytes.Buffer
+	for name, vals := range attrs {
+		statements.WriteString(`<saml:Attribute Name="` + esc(name) + `">`)
+		for _, v := range vals {
+			statements.WriteString(`<saml:AttributeValue>` + esc(v) + `</saml:AttributeValue>`)
+		}
+		statements.WriteString(`</saml:Attribute>`)
+	}
+	assertion := `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a` + fmt.Sprint(now.UnixNano()) +
+		`" Version="2.0" IssueInstant="` + ts(now) + `"><saml:Issuer>` + esc(i.EntityID) + `</saml:Issuer>` +
+		`<saml:Subject><saml:NameID>` + esc(nameID) + `</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
+		`<saml:SubjectConfirmationData InResponseTo="` + esc(req.ID) + `" Recipient="` + esc(req.ACS) + `" NotOnOrAfter="` + ts(now.Add(5*time.Minute)) + `"/>` +
+		`</saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="` + ts(now.Add(-time.Minute)) + `" NotOnOrAfter="` + ts(now.Add(5*time.Minute)) + `">` +
+		`<saml:AudienceRestriction><saml:Audience>` + esc(audience) + `</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
+		`<saml:AuthnStatement AuthnInstant="` + ts(now) + `"/><saml:AttributeStatement>` + statements.String() + `</saml:AttributeStatement></saml:Assertion>`
+	doc := etree.NewDocument()
+	if err := doc.ReadFromString(assertion); err != nil {
+		return "", err
+	}
+	ctx, err := dsig.NewSigningContext(i.key, [][]byte{i.cert.Raw})
+	if err != nil {
+		return "", err
+	}
+	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	signed, err := ctx.SignEnveloped(doc.Root())
+	if err != nil {
+		return "", err
+	}
+	sd := etree.NewDocument()
+	sd.SetRoot(signed)
+	signedXML, err := sd.WriteToString()
+	if err != nil {
+		return "", err
+	}
+	out := `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r` +
+		fmt.Sprint(now.UnixNano()) + `" Version="2.0" IssueInstant="` + ts(now) + `" Destination="` + esc(req.ACS) + `" InResponseTo="` + esc(req.ID) + `">` +
+		`<saml:Issuer>` + esc(i.EntityID) + `</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
+		signedXML + `</samlp:Response>`
+	if tamper != nil {
+		out = tamper(out)
+	}
+	return base64.StdEncoding.EncodeToString([]byte(out)), nil
+}
