@@ -60,8 +60,12 @@ func TestVerify(t *testing.T) {
 	}
 
 	bad := map[string]func(){
-		"another request":   func() { c := check; c.RequestID = "_other"; _, err = Verify(signIn(t, idp, meta, req), c) },
-		"another recipient": func() { c := check; c.Recipient = "https://evil.example/acs"; _, err = Verify(signIn(t, idp, meta, req), c) },
+		"another request": func() { c := check; c.RequestID = "_other"; _, err = Verify(signIn(t, idp, meta, req), c) },
+		"another recipient": func() {
+			c := check
+			c.Recipient = "https://evil.example/acs"
+			_, err = Verify(signIn(t, idp, meta, req), c)
+		},
 		"expired": func() {
 			c := check
 			c.Now = time.Now().Add(time.Hour)
@@ -73,7 +77,9 @@ func TestVerify(t *testing.T) {
 			_, err = Verify(signIn(t, idp, meta, req), check)
 		},
 		"a NameID changed after signing": func() {
-			idp.Tamper = func(x string) string { return strings.Replace(x, "jo@corp.example</saml:NameID>", "admin@corp.example</saml:NameID>", 1) }
+			idp.Tamper = func(x string) string {
+				return strings.Replace(x, "jo@corp.example</saml:NameID>", "admin@corp.example</saml:NameID>", 1)
+			}
 			defer func() { idp.Tamper = nil }()
 			_, err = Verify(signIn(t, idp, meta, req), check)
 		},
