@@ -586,4 +586,46 @@ func TestLambdaTriggers(t *testing.T) {
 		events[1].str("username") != "amp" {
 		t.Errorf("Amplify's autoSignIn after an auto-confirmed sign-up: %v %v", events, err)
 	}
+
+	// The founding scenario with a custom message for its EMAIL_OTP code
+	// (CustomMessage_Authentication), after the new password.
+	lambda.handle("mfa-message", func(ev map[string]any) (any, error) {
+		if ev["triggerSource"] == "CustomMessage_Authentication" {
+			return respond(ev, map[string]any{"emailSubject": "Your Acme sign-in code", "emailMessage": "Sign in with {####}."}), nil
+		}
+		return ev, nil
+	})
+	mfaPool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{CustomMessage: aws.String(fnARN + "mfa-message")}
+	})
+	e.emailMFA(mfaPool, types.UserPoolMfaTypeOn)
+	mfaClient := *e.client(mfaPool).ClientId
+	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser kim")(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: &mfaPool,
+		Username: aws.String("kim"), TemporaryPassword: aws.String("Temp#Pass1"), MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("kim@gmail.com")},
+			{Name: aws.String("email_verified"), Value: aws.String("true")}}}))
+	kimStart := must[*cip.InitiateAuthOutput](t, "InitiateAuth kim")(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &mfaClient,
+		AuthFlow: types.AuthFlowTypeUserPasswordAuth, AuthParameters: map[string]string{"USERNAME": "kim", "PASSWORD": "Temp#Pass1"}}))
+	if n := len(lambda.events("mfa-message")); n != 0 {
+		t.Errorf("the custom message function ran %d times before any code was due", n)
+	}
+	otp := must[*cip.RespondToAuthChallengeOutput](t, "NEW_PASSWORD_REQUIRED")(e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{
+		ClientId: &mfaClient, ChallengeName: types.ChallengeNameTypeNewPasswordRequired, Session: kimStart.Session,
+		ChallengeResponses: map[string]string{"USERNAME": "kim", "NEW_PASSWORD": "Perm#Pass1"}}))
+	if otp.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Fatalf("after the new password: %s", otp.ChallengeName)
+	}
+	otpMail := s.mailTo(t, "kim@gmail.com", 1)
+	if otpMail.Subject != "Your Acme sign-in code" || !strings.HasPrefix(strings.TrimSpace(otpMail.Body), "Sign in with ") {
+		t.Errorf("the EMAIL_OTP message: %q %q", otpMail.Subject, otpMail.Body)
+	}
+	if ev := lambda.events("mfa-message"); len(ev) != 1 || ev[0]["triggerSource"] != "CustomMessage_Authentication" {
+		t.Errorf("custom message events: %v", ev)
+	}
+	signedIn := must[*cip.RespondToAuthChallengeOutput](t, "EMAIL_OTP")(e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{
+		ClientId: &mfaClient, ChallengeName: types.ChallengeNameTypeEmailOtp, Session: otp.Session,
+		ChallengeResponses: map[string]string{"USERNAME": "kim", "EMAIL_OTP_CODE": codeIn(t, otpMail)}}))
+	if signedIn.AuthenticationResult == nil {
+		t.Error("the code of the custom message did not sign in")
+	}
 }

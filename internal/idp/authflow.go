@@ -155,6 +155,9 @@ type sessionState struct {
 	// Custom: a CUSTOM_CHALLENGE's results so far and its private
 	// parameters (customauth.go).
 	Custom *customState `json:"cu,omitempty"`
+	// message is the custom message function's answer for a code this
+	// step may send, run before the transaction (never stored).
+	message *customMessage
 }
 
 var (
@@ -486,9 +489,13 @@ func (s *Service) recordFailureTx(tx store.Tx, poolID, sub string) error {
 // NEW_PASSWORD_REQUIRED first, then MFA, then the device, then tokens.
 // deviceKey is the DEVICE_KEY the client presented, if any.
 func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, sub, deviceKey string) (*Step, error) {
+	cm, err := s.authMessage(ctx, p, c, sub, "")
+	if err != nil {
+		return nil, err
+	}
 	var step *Step
 	var pending *pendingTokens
-	err := s.update(ctx, func(tx store.Tx) error {
+	err = s.update(ctx, func(tx store.Tx) error {
 		u, err := tx.Users().Get(p.ID, sub)
 		if err != nil {
 			return err
@@ -501,7 +508,7 @@ func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, sub, de
 			}
 		}
 		st := sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: now.Unix(), Admin: isAdminFlow(ctx),
-			Hosted: hostedFrom(ctx)}
+			Hosted: hostedFrom(ctx), message: cm}
 		if d, err := signInDevice(tx, p, u, deviceKey); err != nil {
 			return err
 		} else if d != nil {
@@ -662,15 +669,17 @@ func (s *Service) codeChallenge(tx store.Tx, p *Pool, c *Client, u *store.User, 
 	case ChallengeEmailOTP:
 		to := u.Attributes["email"]
 		medium, dest = "EMAIL", maskEmail(to)
-		subject := orDefault(p.MFA.EmailSubject, defaultMFAEmailSubj)
-		body := render(orDefault(p.MFA.EmailMessage, defaultMFAEmailBody), u.Username, code)
+		cm := st.message
+		subject := cm.subject(orDefault(p.MFA.EmailSubject, defaultMFAEmailSubj))
+		body := render(cm.pick(cm.emailMessage(), orDefault(p.MFA.EmailMessage, defaultMFAEmailBody)), u.Username, code)
 		if err := s.enqueueEmail(tx, p, to, subject, body, "mfa_code"); err != nil {
 			return nil, err
 		}
 	case ChallengeSMSMFA, ChallengeSMSOTP:
 		to := u.Attributes["phone_number"]
 		medium, dest = "SMS", maskPhone(to)
-		tpl := orDefault(p.MFA.SmsMessage, orDefault(p.SmsAuthenticationMsg, defaultMFASms))
+		cm := st.message
+		tpl := cm.pick(cm.smsMessage(), orDefault(p.MFA.SmsMessage, orDefault(p.SmsAuthenticationMsg, defaultMFASms)))
 		if err := s.enqueueSMS(tx, p, to, render(tpl, u.Username, code), "mfa_code"); err != nil {
 			return nil, err
 		}
@@ -780,6 +789,16 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 			return nil, err
 		}
 	}
+	var cm *customMessage
+	switch in.ChallengeName {
+	case ChallengeNewPassword: // then MFA, perhaps by a code
+		cm, err = s.authMessage(ctx, p, c, u.Sub, ChallengeNewPassword)
+	case ChallengeSelectMFA:
+		cm, err = s.authMessage(ctx, p, c, u.Sub, r["ANSWER"])
+	}
+	if err != nil {
+		return nil, err
+	}
 
 	var step *Step
 	var pending *pendingTokens
@@ -794,6 +813,7 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 			return fmt.Errorf("session state: %w", err)
 		}
 		st.Admin = st.Admin || in.Admin
+		st.message = cm
 		now := s.now()
 		switch in.ChallengeName {
 		case ChallengeEmailOTP, ChallengeSMSMFA, ChallengeSMSOTP:

@@ -619,3 +619,33 @@ func (s *Service) migrateForReset(ctx context.Context, p *Pool, c *Client, usern
 	}
 	return err
 }
+
+// authMessage runs the custom message trigger (CustomMessage_Authentication)
+// for the MFA code the next sign-in step of the user sub will send, before
+// the step's transaction: after the password (answering ""), after a new
+// password (ChallengeNewPassword) or a factor chosen (SELECT_MFA_TYPE's
+// answer); nil when no code is due or the pool has no such function.
+func (s *Service) authMessage(ctx context.Context, p *Pool, c *Client, sub, answering string) (*customMessage, error) {
+	if f, _ := triggerFunction(p, TriggerCustomMessage); f == "" {
+		return nil, nil
+	}
+	var u *store.User
+	if err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		u, err = tx.Users().Get(p.ID, sub)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	challenge := answering
+	switch {
+	case answering == "" && u.Status == StatusForceChangePassword:
+		return nil, nil // NEW_PASSWORD_REQUIRED comes first
+	case answering == "" || answering == ChallengeNewPassword:
+		challenge, _ = mfaFactors(p, u)
+	}
+	if challenge != ChallengeEmailOTP && challenge != ChallengeSMSMFA {
+		return nil, nil // no code goes out: the function is not run
+	}
+	return s.customMessageFor(ctx, p, "CustomMessage_Authentication", c.ID, u.Username, u.Sub, u.Status, u.Attributes)
+}
