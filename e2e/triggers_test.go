@@ -353,6 +353,13 @@ func TestLambdaTriggers(t *testing.T) {
 	_, err = answer(s3, "0")
 	wantErr[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
 
+	// ninshou login walks the same custom challenge from a terminal.
+	run := startLogin(t, "--endpoint", e.URL, "--client-id", customClient, "--username", "cy", "--flow", "CUSTOM_AUTH")
+	run.answer("Answer: ", "42")
+	if res := run.result(); res["AccessToken"] == "" {
+		t.Errorf("ninshou login CUSTOM_AUTH: %v", res)
+	}
+
 	// Custom messages: the function's templates, with the code put in.
 	lambda.handle("message", func(ev map[string]any) (any, error) {
 		switch ev["triggerSource"] {

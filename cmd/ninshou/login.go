@@ -44,7 +44,7 @@ var loginCommand = command{
 		"client-id":     "`ID` of the app client (required)",
 		"client-secret": "`secret` of a confidential app client (SECRET_HASH is computed from it)",
 		"username":      "`name` to sign in as (asked when not given)",
-		"flow":          "USER_PASSWORD_AUTH (default) or USER_SRP_AUTH (which needs --pool-id)",
+		"flow":          "USER_PASSWORD_AUTH (default), USER_SRP_AUTH (which needs --pool-id) or CUSTOM_AUTH (the pool's functions' challenges)",
 		"pool-id":       "`ID` of the user pool (for USER_SRP_AUTH)",
 	},
 	noStore: true,
@@ -83,8 +83,10 @@ func runLogin(ctx context.Context, cfg config.Config, own map[string]string, std
 		return usageError{"--client-id is required"}
 	}
 	flow := cmpOr(own["flow"], string(types.AuthFlowTypeUserPasswordAuth))
-	if flow != string(types.AuthFlowTypeUserPasswordAuth) && flow != string(types.AuthFlowTypeUserSrpAuth) {
-		return usageError{"--flow must be USER_PASSWORD_AUTH or USER_SRP_AUTH"}
+	switch types.AuthFlowType(flow) {
+	case types.AuthFlowTypeUserPasswordAuth, types.AuthFlowTypeUserSrpAuth, types.AuthFlowTypeCustomAuth:
+	default:
+		return usageError{"--flow must be USER_PASSWORD_AUTH, USER_SRP_AUTH or CUSTOM_AUTH"}
 	}
 	poolID := own["pool-id"]
 	if flow == string(types.AuthFlowTypeUserSrpAuth) && !strings.Contains(poolID, "_") {
@@ -160,8 +162,11 @@ func (w *walker) signIn(ctx context.Context, username, flow string) (*types.Auth
 		}
 		params["SRP_A"] = w.srp.A()
 	}
-	if password, err = w.io.secret("Password: "); err != nil {
-		return nil, err
+	if flow != string(types.AuthFlowTypeCustomAuth) {
+		// Custom authentication asks for what its functions want.
+		if password, err = w.io.secret("Password: "); err != nil {
+			return nil, err
+		}
 	}
 	if flow == string(types.AuthFlowTypeUserPasswordAuth) {
 		params["PASSWORD"] = password
@@ -247,6 +252,18 @@ func (w *walker) answer(ctx context.Context, name types.ChallengeNameType, sessi
 			return nil, nil, err
 		}
 		return map[string]string{codeKeys[name]: strings.TrimSpace(code)}, nil, nil
+	case types.ChallengeNameTypeCustomChallenge:
+		// The public challenge parameters the pool's function made.
+		for k, v := range cp {
+			if k != "USERNAME" {
+				fmt.Fprintf(w.log, "%s: %s\n", k, v)
+			}
+		}
+		a, err := w.io.ask("Answer: ")
+		if err != nil {
+			return nil, nil, err
+		}
+		return map[string]string{"ANSWER": a}, nil, nil
 	case types.ChallengeNameTypeSelectMfaType:
 		var options []string
 		json.Unmarshal([]byte(cp["MFAS_CAN_CHOOSE"]), &options)
