@@ -635,4 +635,39 @@ func TestLambdaTriggers(t *testing.T) {
 	if signedIn.AuthenticationResult == nil {
 		t.Error("the code of the custom message did not sign in")
 	}
+
+	// Custom messages for attribute verification codes.
+	lambda.handle("attr-message", func(ev map[string]any) (any, error) {
+		switch ev["triggerSource"] {
+		case "CustomMessage_UpdateUserAttribute":
+			return respond(ev, map[string]any{"emailSubject": "Confirm your new address", "emailMessage": "New address code {####}"}), nil
+		case "CustomMessage_VerifyUserAttribute":
+			return respond(ev, map[string]any{"emailSubject": "Verify your address", "emailMessage": "Verification code {####}"}), nil
+		}
+		return ev, nil
+	})
+	attrPool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.AutoVerifiedAttributes = []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail}
+		in.LambdaConfig = &types.LambdaConfigType{CustomMessage: aws.String(fnARN + "attr-message")}
+	})
+	attrClient := *e.client(attrPool).ClientId
+	e.user(attrPool, "hal", "hal@example.com", "Perm#Pass1")
+	halTokens := must[*cip.InitiateAuthOutput](t, "InitiateAuth hal")(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &attrClient,
+		AuthFlow: types.AuthFlowTypeUserPasswordAuth, AuthParameters: map[string]string{"USERNAME": "hal", "PASSWORD": "Perm#Pass1"}}))
+	halAccess := halTokens.AuthenticationResult.AccessToken
+	must[*cip.UpdateUserAttributesOutput](t, "UpdateUserAttributes name")(e.c.UpdateUserAttributes(e.ctx, &cip.UpdateUserAttributesInput{
+		AccessToken: halAccess, UserAttributes: []types.AttributeType{{Name: aws.String("name"), Value: aws.String("Hal")}}}))
+	if n := len(lambda.events("attr-message")); n != 0 {
+		t.Errorf("a change that sends no code ran the custom message function (%d)", n)
+	}
+	must[*cip.UpdateUserAttributesOutput](t, "UpdateUserAttributes email")(e.c.UpdateUserAttributes(e.ctx, &cip.UpdateUserAttributesInput{
+		AccessToken: halAccess, UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("hal2@example.com")}}}))
+	if m := s.mailTo(t, "hal2@example.com", 1); m.Subject != "Confirm your new address" || !sixDigits.MatchString(m.Body) {
+		t.Errorf("the new address's code: %q %q", m.Subject, m.Body)
+	}
+	must[*cip.GetUserAttributeVerificationCodeOutput](t, "GetUserAttributeVerificationCode")(e.c.GetUserAttributeVerificationCode(e.ctx,
+		&cip.GetUserAttributeVerificationCodeInput{AccessToken: halAccess, AttributeName: aws.String("email")}))
+	if m := s.mailTo(t, "hal2@example.com", 2); m.Subject != "Verify your address" || !strings.HasPrefix(strings.TrimSpace(m.Body), "Verification code ") {
+		t.Errorf("the verification code: %q %q", m.Subject, m.Body)
+	}
 }

@@ -197,8 +197,12 @@ func verifiable(attr string) bool { return attr == "email" || attr == "phone_num
 // value stays (and keeps signing in) until the new one is verified.
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserAttributes.html
 func (s *Service) UpdateUserAttributes(ctx context.Context, accessToken string, attrs []Attribute) ([]CodeDelivery, error) {
+	cm, err := s.tokenUserMessage(ctx, accessToken, "CustomMessage_UpdateUserAttribute", attrs)
+	if err != nil {
+		return nil, err
+	}
 	var out []CodeDelivery
-	err := s.update(ctx, func(tx store.Tx) error {
+	err = s.update(ctx, func(tx store.Tx) error {
 		out = nil
 		p, u, claims, err := s.authorize(tx, accessToken)
 		if err != nil {
@@ -263,7 +267,7 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, accessToken string, 
 			if err != nil {
 				return err
 			}
-			d, err := s.sendCode(tx, p, t, code, "attribute_code", nil)
+			d, err := s.sendCode(tx, p, t, code, "attribute_code", cm)
 			if err != nil {
 				return err
 			}
@@ -354,8 +358,12 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, accessTo
 	if err := checkVerifiable(attr); err != nil {
 		return nil, err
 	}
+	cm, err := s.tokenUserMessage(ctx, accessToken, "CustomMessage_VerifyUserAttribute", nil)
+	if err != nil {
+		return nil, err
+	}
 	var out *CodeDelivery
-	err := s.update(ctx, func(tx store.Tx) error {
+	err = s.update(ctx, func(tx store.Tx) error {
 		p, u, _, err := s.authorize(tx, accessToken)
 		if err != nil {
 			return err
@@ -371,7 +379,7 @@ func (s *Service) GetUserAttributeVerificationCode(ctx context.Context, accessTo
 		if err != nil {
 			return err
 		}
-		if out, err = s.sendCode(tx, p, t, code, "attribute_code", nil); err != nil {
+		if out, err = s.sendCode(tx, p, t, code, "attribute_code", cm); err != nil {
 			return err
 		}
 		return saveUser(tx, p, u)

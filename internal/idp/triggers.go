@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ninshou/ninshou/internal/idp/tokens"
 	"github.com/ninshou/ninshou/internal/store"
 )
 
@@ -648,4 +649,41 @@ func (s *Service) authMessage(ctx context.Context, p *Pool, c *Client, sub, answ
 		return nil, nil // no code goes out: the function is not run
 	}
 	return s.customMessageFor(ctx, p, "CustomMessage_Authentication", c.ID, u.Username, u.Sub, u.Status, u.Attributes)
+}
+
+// tokenUserMessage runs the custom message trigger for a code an access
+// token's user is about to be sent to verify an address (source
+// CustomMessage_UpdateUserAttribute with the attributes being set, or
+// CustomMessage_VerifyUserAttribute), before the transaction that sends
+// it; nil when the pool has no such function (or the token does not hold:
+// the operation itself then answers).
+func (s *Service) tokenUserMessage(ctx context.Context, accessToken, source string, changes []Attribute) (*customMessage, error) {
+	var p *Pool
+	var u *store.User
+	var clientID string
+	err := s.view(ctx, func(tx store.Tx) error {
+		var err error
+		var claims *tokens.AccessClaims
+		p, u, claims, err = s.authorize(tx, accessToken)
+		if err == nil {
+			clientID = claims.ClientID
+		}
+		return err
+	})
+	if err != nil || p == nil || len(p.Lambda) == 0 {
+		return nil, nil
+	}
+	if source == "CustomMessage_UpdateUserAttribute" && !slices.ContainsFunc(changes, func(a Attribute) bool {
+		return verifiable(a.Name) && a.Value != "" && a.Value != u.Attributes[a.Name] && slices.Contains(p.AutoVerifiedAttributes, a.Name)
+	}) {
+		return nil, nil // no code goes out
+	}
+	attrs := maps.Clone(u.Attributes)
+	for _, a := range changes {
+		if attrs == nil {
+			attrs = map[string]string{}
+		}
+		attrs[a.Name] = a.Value
+	}
+	return s.customMessageFor(ctx, p, source, clientID, u.Username, u.Sub, u.Status, attrs)
 }
