@@ -200,6 +200,12 @@ func TestOIDCFederation(t *testing.T) {
 	}
 	resp, _ = stop.get(toProvider) // the provider's redirect back, not followed
 	answer := resp.Header.Get("Location")
+	// In another browser (login CSRF: an attacker's answer sent to a
+	// victim), the answer signs no one in, and leaves the sign-in to the
+	// browser that began it.
+	if resp, page := newBrowser(t).get(answer); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "Something went wrong") {
+		t.Errorf("the provider's answer in another browser: %d\n%s", resp.StatusCode, page)
+	}
 	if resp, _ := stop.get(answer); resp.StatusCode != http.StatusFound {
 		t.Fatalf("the provider's answer: %d", resp.StatusCode)
 	}

@@ -111,19 +111,32 @@ func TestSAMLFederation(t *testing.T) {
 	if resp, page := b.post(p.action, p.form); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "Something went wrong") {
 		t.Errorf("a replayed Response: %d\n%s", resp.StatusCode, page)
 	}
+	// Posted from another browser than the one that began the sign-in:
+	// nothing happens there, and the sign-in is still the first browser's.
+	b2 := newBrowser(t, s.URL, idp.URL)
+	p = idpForm(b2)
+	if resp, page := newBrowser(t, s.URL).post(p.action, p.form); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "Something went wrong") {
+		t.Errorf("a Response posted from another browser: %d\n%s", resp.StatusCode, page)
+	}
+	resp, _ = b2.post(p.action, p.form)
+	if q := back(resp); q.Get("code") == "" {
+		t.Errorf("the browser that began the sign-in, after another's attempt: %v", q)
+	}
 	// Changed after signing, or for another audience: refused.
 	idp.Tamper = func(x string) string {
 		return strings.Replace(x, ">jo@corp.example</saml:NameID>", ">admin@corp.example</saml:NameID>", 1)
 	}
-	p = idpForm(newBrowser(t, s.URL, idp.URL))
-	resp, _ = b.post(p.action, p.form)
+	b3 := newBrowser(t, s.URL, idp.URL)
+	p = idpForm(b3)
+	resp, _ = b3.post(p.action, p.form)
 	if q := back(resp); q.Has("code") || q.Get("error") != "invalid_request" {
 		t.Errorf("a Response changed after signing: %v", q)
 	}
 	idp.Tamper = nil
 	idp.Audience = "urn:amazon:cognito:sp:us-east-1_someoneElse"
-	p = idpForm(newBrowser(t, s.URL, idp.URL))
-	resp, _ = b.post(p.action, p.form)
+	b4 := newBrowser(t, s.URL, idp.URL)
+	p = idpForm(b4)
+	resp, _ = b4.post(p.action, p.form)
 	if q := back(resp); q.Has("code") {
 		t.Errorf("a Response for another audience: %v", q)
 	}

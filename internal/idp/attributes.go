@@ -36,7 +36,9 @@ func clientCanWrite(p *Pool, c *Client, name string) bool {
 	if !ok {
 		return true // checkAttributes answers with the schema error
 	}
-	if sa.DeveloperOnly {
+	if sa.DeveloperOnly || name == "identities" {
+		// identities says how the user signs in through identity
+		// providers, and ID tokens carry it: only the pool writes it.
 		return false
 	}
 	if len(c.WriteAttributes) > 0 {

@@ -150,8 +150,12 @@ type hostedGrant struct {
 
 // hostedGrantOf is what a checked authorization request carries to its end.
 func hostedGrantOf(in AuthorizeRequest, scopes []string) hostedGrant {
-	return hostedGrant{RedirectURI: in.RedirectURI, Scopes: scopes, CodeChallenge: in.CodeChallenge,
+	h := hostedGrant{RedirectURI: in.RedirectURI, Scopes: scopes, CodeChallenge: in.CodeChallenge,
 		Nonce: in.Nonce, Implicit: in.ResponseType == "token"}
+	if h.Implicit {
+		h.CodeChallenge = "" // PKCE protects a code; the implicit grant redeems its own at once
+	}
+	return h
 }
 
 type hostedKey struct{}

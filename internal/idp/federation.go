@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -50,6 +51,9 @@ type federationState struct {
 	ClientState string      `json:"s,omitempty"`
 	// RequestID is a SAML AuthnRequest's ID, which the Response answers.
 	RequestID string `json:"rq,omitempty"`
+	// Browser is the hash of the value the browser that started the
+	// sign-in keeps in a cookie: only that browser may finish it.
+	Browser []byte `json:"b"`
 }
 
 // CallURL makes a relying party's request to an identity provider: a form
@@ -115,7 +119,13 @@ func (s *Service) SignInOptions(ctx context.Context, in AuthorizeRequest) (direc
 // FederatedRedirect starts a federated sign-in for a checked authorization
 // request: the URL of the provider's authorization endpoint the browser
 // goes to, its state a handle to this sign-in (single use, 5 minutes).
-func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest) (string, error) {
+// browser is a secret the starting browser keeps (a cookie) and presents
+// again at the end, so that an answer of the provider replayed into another
+// browser signs no one in there (login CSRF).
+func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest, browser string) (string, error) {
+	if browser == "" {
+		return "", errors.New("idp: a federated sign-in needs the browser's binding")
+	}
 	p, c, scopes, err := s.checkAuthorize(ctx, in)
 	if err != nil {
 		return "", err
@@ -140,7 +150,8 @@ func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest) (s
 		}
 		handle, hash := s.newHandle()
 		nonce, _ := s.newHandle()
-		fs := federationState{Provider: ip.Name, Nonce: nonce, ClientState: in.State, Grant: hostedGrantOf(in, scopes)}
+		fs := federationState{Provider: ip.Name, Nonce: nonce, ClientState: in.State, Grant: hostedGrantOf(in, scopes),
+			Browser: hashHandle(browser)}
 		if ip.Type == ProviderSAML {
 			fs.RequestID = "_" + hex.EncodeToString(s.randomBytes(20))
 			if target, err = samlsp.RedirectURL(ip.Details["SSORedirectBindingURI"], samlsp.Request{ID: fs.RequestID,
@@ -188,6 +199,8 @@ func withQuery(u string, q url.Values) string {
 type IdPResponse struct {
 	State, Code, Error string
 	SAMLResponse       string
+	// Browser is the binding the browser presents (its cookie).
+	Browser string
 }
 
 // FederatedOutcome is where the browser goes at the end of a federated
@@ -233,13 +246,20 @@ func (s *Service) FederatedCallback(ctx context.Context, in IdPResponse) (*Feder
 		if sess.Challenge != sessionFederation || sess.ConsumedAt != nil || !s.now().Before(sess.ExpiresAt) {
 			return ErrFederationState
 		}
+		if err := json.Unmarshal(sess.State, &st); err != nil {
+			return err
+		}
+		if subtle.ConstantTimeCompare(hashHandle(in.Browser), st.Browser) != 1 {
+			// Another browser: the sign-in stays for the one that began it.
+			return ErrFederationState
+		}
 		if err := consume(tx, hash, s.now()); err != nil {
 			if errors.Is(err, errSessionUsed) {
 				return ErrFederationState
 			}
 			return err
 		}
-		return json.Unmarshal(sess.State, &st)
+		return nil
 	})
 	if err != nil {
 		return nil, err

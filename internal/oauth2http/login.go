@@ -42,7 +42,10 @@ const (
 	csrfCookie = "XSRF-TOKEN"
 	// sessionCookie holds the managed login session (an hour).
 	sessionCookie = "cognito"
-	csrfField     = "_csrf"
+	// federationCookie binds a federated sign-in to the browser that began
+	// it (5 minutes).
+	federationCookie = "csrf-state"
+	csrfField        = "_csrf"
 )
 
 func authorizeRequest(q url.Values) idp.AuthorizeRequest {
@@ -88,6 +91,19 @@ func signedIn(w http.ResponseWriter, r *http.Request, redirectURI, code string, 
 		back.Set("state", state)
 	}
 	http.Redirect(w, r, withQuery(redirectURI, back), http.StatusFound)
+}
+
+// setFederationCookie keeps a federated sign-in's binding in the browser.
+// A SAML provider's Response comes back as a cross-site POST, which only
+// carries a SameSite=None cookie, and SameSite=None needs Secure: so over
+// https it is None, over plain http (a laptop, where the provider is
+// usually the same site) Lax.
+func setFederationCookie(w http.ResponseWriter, r *http.Request, value string) {
+	c := &http.Cookie{Name: federationCookie, Value: value, Path: "/", MaxAge: 300, HttpOnly: true, SameSite: http.SameSiteLaxMode}
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		c.Secure, c.SameSite = true, http.SameSiteNoneMode
+	}
+	http.SetCookie(w, c)
 }
 
 func setSessionCookie(w http.ResponseWriter, r *http.Request, handle string) {
@@ -147,11 +163,13 @@ func authorizeHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 		if in.IdentityProvider != "" && in.IdentityProvider != "COGNITO" || in.IdentityProvider == "" && in.IdPIdentifier != "" {
 			// Straight to the identity provider, as Cognito does when the
 			// request names one.
-			target, err := svc.FederatedRedirect(r.Context(), in)
+			browser := newCSRF()
+			target, err := svc.FederatedRedirect(r.Context(), in, browser)
 			if err != nil {
 				refuse(w, r, in, err, log)
 				return
 			}
+			setFederationCookie(w, r, browser)
 			http.Redirect(w, r, target, http.StatusFound)
 			return
 		}
@@ -458,6 +476,7 @@ func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			// A SAML provider posts its Response (HTTP-POST binding).
 			in = idp.IdPResponse{State: r.PostForm.Get("RelayState"), SAMLResponse: r.PostForm.Get("SAMLResponse")}
 		}
+		in.Browser = cookieValue(r, federationCookie)
 		out, err := svc.FederatedCallback(r.Context(), in)
 		switch {
 		case errors.Is(err, idp.ErrFederationState):

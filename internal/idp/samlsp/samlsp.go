@@ -212,7 +212,7 @@ func Verify(samlResponse string, c Check) (*Assertion, error) {
 	if assertion == nil {
 		return nil, errors.New("samlsp: the Response holds no single signed Assertion")
 	}
-	if v := first(first(resp, nsProtocol, "Status"), nsProtocol, "StatusCode").SelectAttrValue("Value", ""); v != statusSuccess {
+	if v := attr(first(first(resp, nsProtocol, "Status"), nsProtocol, "StatusCode"), "Value"); v != statusSuccess {
 		return nil, fmt.Errorf("samlsp: the IdP answered status %q", v)
 	}
 	if id := resp.SelectAttrValue("InResponseTo", ""); id != "" && id != c.RequestID {
@@ -231,7 +231,7 @@ func Verify(samlResponse string, c Check) (*Assertion, error) {
 	if err := checkSubject(subject, c); err != nil {
 		return nil, err
 	}
-	out := &Assertion{NameID: strings.TrimSpace(first(subject, nsAssertion, "NameID").Text()), Attributes: map[string][]string{}}
+	out := &Assertion{NameID: text(first(subject, nsAssertion, "NameID")), Attributes: map[string][]string{}}
 	if out.NameID == "" {
 		return nil, errors.New("samlsp: the Assertion names no subject")
 	}
@@ -332,8 +332,24 @@ func children(el *etree.Element, ns, tag string) []*etree.Element {
 	return out
 }
 
-// first is the first child ns:tag of el; nil (which the other helpers
-// accept) if none.
+// attr is el's attribute name; "" when el is nil.
+func attr(el *etree.Element, name string) string {
+	if el == nil {
+		return ""
+	}
+	return el.SelectAttrValue(name, "")
+}
+
+// text is el's trimmed text; "" when el is nil.
+func text(el *etree.Element) string {
+	if el == nil {
+		return ""
+	}
+	return strings.TrimSpace(el.Text())
+}
+
+// first is the first child ns:tag of el; nil (which children, attr and
+// text accept) if none.
 func first(el *etree.Element, ns, tag string) *etree.Element {
 	if cs := children(el, ns, tag); len(cs) > 0 {
 		return cs[0]

@@ -100,6 +100,19 @@ func TestVerify(t *testing.T) {
 			_, err = Verify(signIn(t, other, &m2, req), check)
 		},
 		"not base64": func() { _, err = Verify("%%%", check) },
+		"no Status (the Response itself is not signed)": func() {
+			idp.Tamper = func(x string) string {
+				i, j := strings.Index(x, "<samlp:Status>"), strings.Index(x, "</samlp:Status>")
+				return x[:i] + x[j+len("</samlp:Status>"):]
+			}
+			defer func() { idp.Tamper = nil }()
+			_, err = Verify(signIn(t, idp, meta, req), check)
+		},
+		"an empty NameID": func() {
+			idp.SignIn("", nil)
+			defer idp.SignIn("jo@corp.example", nil)
+			_, err = Verify(signIn(t, idp, meta, req), check)
+		},
 	}
 	for name, run := range bad {
 		err = nil
