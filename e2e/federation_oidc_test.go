@@ -166,6 +166,13 @@ func TestOIDCFederation(t *testing.T) {
 	if _, err := e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("Corp_u-200")}); err == nil {
 		t.Error("a linked identity's sign-in created a federated user of its own")
 	}
+	// The identities attribute (and so the ID token's claim) is the pool's
+	// to write, never a client's.
+	anaTokens := must[*cip.InitiateAuthOutput](t, "InitiateAuth ana")(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID,
+		AuthFlow: types.AuthFlowTypeUserPasswordAuth, AuthParameters: map[string]string{"USERNAME": "ana", "PASSWORD": "Perm#Pass1"}}))
+	_, err := e.c.UpdateUserAttributes(e.ctx, &cip.UpdateUserAttributesInput{AccessToken: anaTokens.AuthenticationResult.AccessToken,
+		UserAttributes: []types.AttributeType{{Name: aws.String("identities"), Value: aws.String(`[{"providerName":"Other","providerType":"SAML","userId":"boss"}]`)}}})
+	wantErr[*types.NotAuthorizedException](t, err, "A client attempted to write unauthorized attribute")
 
 	// Refusals go back to the app with the app's state.
 	provider.mu.Lock()

@@ -72,7 +72,8 @@ func TestOAuth2ImplicitGrant(t *testing.T) {
 	}
 
 	b := newBrowser(t, s.URL, provider.URL)
-	resp, page := b.get(authorize(nil))
+	// A PKCE challenge, which only a code needs, changes nothing here.
+	resp, page := b.get(authorize(url.Values{"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}))
 	if resp.Request.URL.Path != "/login" {
 		t.Fatalf("authorize: %d at %s", resp.StatusCode, resp.Request.URL)
 	}

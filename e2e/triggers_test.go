@@ -670,4 +670,57 @@ func TestLambdaTriggers(t *testing.T) {
 	if m := s.mailTo(t, "hal2@example.com", 2); m.Subject != "Verify your address" || !strings.HasPrefix(strings.TrimSpace(m.Body), "Verification code ") {
 		t.Errorf("the verification code: %q %q", m.Subject, m.Body)
 	}
+
+	// The sign-up page, when the pre sign-up function confirms the user at
+	// once: signed in, back to the app with a code, no code to type.
+	const pageCallback = "https://app.example/callback"
+	pageClient := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
+		in.AllowedOAuthFlowsUserPoolClient = true
+		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
+		in.AllowedOAuthScopes = []string{"openid"}
+		in.CallbackURLs = []string{pageCallback}
+		in.SupportedIdentityProviders = []string{"COGNITO"}
+	}).ClientId
+	pb := newBrowser(t, s.URL)
+	_, page := pb.get(s.URL + "/signup?" + url.Values{"response_type": {"code"}, "client_id": {pageClient},
+		"redirect_uri": {pageCallback}, "scope": {"openid"}, "state": {"ps"}}.Encode())
+	resp, _ := pb.submit(s.URL, page, url.Values{"username": {"pageauto"}, "email": {"p@auto.example"}, "password": {"Perm#Pass1"}, "given_name": {"Pa"}})
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, pageCallback+"?code=") || !strings.Contains(loc, "state=ps") {
+		t.Errorf("the sign-up page with an auto-confirmed user: %d, Location %q", resp.StatusCode, loc)
+	}
+
+	// A federated first sign-in whose post confirmation fails: refused, and
+	// the next sign-in is a first one again (the function runs again).
+	failOnce := true
+	lambda.handle("postconfirm-flaky", func(ev map[string]any) (any, error) {
+		if failOnce {
+			failOnce = false
+			return nil, errors.New("Database unavailable")
+		}
+		return ev, nil
+	})
+	flaky := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{PostConfirmation: aws.String(fnARN + "postconfirm-flaky")}
+	})
+	must[*cip.CreateIdentityProviderOutput](t, "CreateIdentityProvider flaky")(e.c.CreateIdentityProvider(e.ctx, &cip.CreateIdentityProviderInput{
+		UserPoolId: &flaky, ProviderName: aws.String("Corp"), ProviderType: types.IdentityProviderTypeTypeOidc,
+		ProviderDetails: map[string]string{"client_id": provider.ClientID, "client_secret": provider.ClientSecret,
+			"attributes_request_method": "GET", "oidc_issuer": provider.URL, "authorize_scopes": "openid email"},
+		AttributeMapping: map[string]string{"email": "email"}}))
+	fedClient = *e.client(flaky, func(in *cip.CreateUserPoolClientInput) {
+		in.AllowedOAuthFlowsUserPoolClient = true
+		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
+		in.AllowedOAuthScopes = []string{"openid"}
+		in.CallbackURLs = []string{callback}
+		in.SupportedIdentityProviders = []string{"Corp"}
+	}).ClientId
+	if q := federate("u-42"); q.Get("error_description") != "PostConfirmation failed with error Database unavailable." || q.Has("code") {
+		t.Errorf("a first sign-in whose post confirmation failed: %v", q)
+	}
+	if _, err := e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &flaky, Username: aws.String("Corp_u-42")}); err == nil {
+		t.Error("the user of a refused first sign-in was kept")
+	}
+	if q := federate("u-42"); q.Get("code") == "" || len(lambda.events("postconfirm-flaky")) != 2 {
+		t.Errorf("the next sign-in: %v (post confirmation ran %d times)", q, len(lambda.events("postconfirm-flaky")))
+	}
 }

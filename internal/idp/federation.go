@@ -372,8 +372,13 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 	})
 	if err == nil && created != nil && len(pool.Lambda) > 0 {
 		// A federated user's first sign-in confirms it (Cognito runs post
-		// confirmation then too); a failure refuses this sign-in only.
+		// confirmation then too). If the function fails, the sign-in is
+		// refused and the user it created is removed again, so that the
+		// next sign-in is a first one and runs the function again.
 		if err := s.postConfirmation(ctx, pool, "PostConfirmation_ConfirmSignUp", sess.ClientID, created); err != nil {
+			if derr := s.update(ctx, func(tx store.Tx) error { return tx.Users().Delete(pool.ID, created.Sub) }); derr != nil {
+				return "", "", derr
+			}
 			var e *Error
 			if errors.As(err, &e) {
 				return "", "", &errFederation{e.Message}

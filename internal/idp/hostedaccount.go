@@ -75,14 +75,22 @@ func (s *Service) HostedSignUpForm(ctx context.Context, in AuthorizeRequest) (*S
 	return f, nil
 }
 
-// HostedSignUp signs a user up from the sign-up page.
-func (s *Service) HostedSignUp(ctx context.Context, in AuthorizeRequest, username, password string, attrs []Attribute) (*SignUpResult, error) {
-	_, c, _, err := s.hostedClient(ctx, in)
+// HostedSignUp signs a user up from the sign-up page. A user the pre
+// sign-up function confirmed at once is signed in with SignUp's session:
+// the Step then ends at the app's callback.
+func (s *Service) HostedSignUp(ctx context.Context, in AuthorizeRequest, username, password string, attrs []Attribute) (*SignUpResult, *Step, error) {
+	p, c, scopes, err := s.hostedClient(ctx, in)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.SignUp(ctx, SignUpInput{ClientID: c.ID, SecretHash: pageSecretHash(c, username),
-		Username: username, Password: password, Attributes: attrs})
+	hash := pageSecretHash(c, username)
+	res, err := s.SignUp(ctx, SignUpInput{ClientID: c.ID, SecretHash: hash, Username: username, Password: password, Attributes: attrs})
+	if err != nil || !res.UserConfirmed || res.Session == "" {
+		return res, nil, err
+	}
+	h := hostedGrantOf(in, scopes)
+	step, err := s.signUpSignIn(withHosted(ctx, &h), p, c, map[string]string{"USERNAME": username, "SECRET_HASH": hash}, res.Session)
+	return res, step, err
 }
 
 // HostedConfirmSignUp confirms a sign-up from the page that signed it up

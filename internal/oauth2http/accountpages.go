@@ -194,9 +194,14 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 					attrs = append(attrs, idp.Attribute{Name: a, Value: v})
 				}
 			}
-			res, err := svc.HostedSignUp(r.Context(), in, username, f.Get("password"), attrs)
+			res, step, err := svc.HostedSignUp(r.Context(), in, username, f.Get("password"), attrs)
 			if err != nil {
 				fail(err, func(msg string) accountView { v, _ := signUpForm(msg); return v })
+				return
+			}
+			if step != nil && (step.AuthCode != "" || step.AuthTokens != nil) {
+				// Confirmed at once (a pre sign-up function): signed in.
+				signedIn(w, r, step.AuthRedirect, step.AuthCode, step.AuthTokens, step.SignInSession, in.State)
 				return
 			}
 			if res.UserConfirmed || res.Delivery == nil {
