@@ -25,6 +25,7 @@ import (
 	"github.com/ninshou/ninshou/internal/idp/tokens"
 	"github.com/ninshou/ninshou/internal/importhttp"
 	"github.com/ninshou/ninshou/internal/lambdainvoke"
+	"github.com/ninshou/ninshou/internal/sigv4"
 	"github.com/ninshou/ninshou/internal/notify"
 	"github.com/ninshou/ninshou/internal/oauth2http"
 	"github.com/ninshou/ninshou/internal/outboxhttp"
@@ -131,6 +132,36 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 	return a, nil
 }
 
+// signatures checks the AWS Signature Version 4 of every signed operation
+// when --admin-credentials names access keys (self-hosting); the public
+// operations (InitiateAuth, SignUp, ...) stay open, as on AWS. nil: none is
+// checked.
+func (a *App) signatures() func(ctx context.Context, info *awsjson.RequestInfo) error {
+	if a.Config.AdminCredentials == "" {
+		return nil
+	}
+	secrets, _ := sigv4.ParseSecrets(a.Config.AdminCredentials) // checked by config.Load
+	v := &sigv4.Verifier{Service: "cognito-idp", Region: a.Config.Region, Secrets: secrets, Now: func() time.Time {
+		if a.Service.Now != nil {
+			return a.Service.Now()
+		}
+		return time.Now()
+	}}
+	return func(ctx context.Context, info *awsjson.RequestInfo) error {
+		if op, ok := api.Operations[info.Operation]; !ok || !op.Signed {
+			return nil
+		}
+		if _, err := v.Verify(info.Request, info.Body); err != nil {
+			var e *sigv4.Error
+			if errors.As(err, &e) {
+				return &awsjson.Error{Code: e.Code, Message: e.Message, Status: http.StatusBadRequest}
+			}
+			return err
+		}
+		return nil
+	}
+}
+
 // Handler serves every route of Ninshou.
 func (a *App) Handler() http.Handler { return a.handler }
 
@@ -156,6 +187,7 @@ func (a *App) routes() http.Handler {
 		Endpoints:    adapter.Endpoints(a.Service),
 		Known:        api.OperationNames,
 		Status:       api.HTTPStatus,
+		Authorize:    a.signatures(),
 		Logger:       a.Log,
 	}))
 	return mux

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/ninshou/ninshou/internal/idp/srp"
+	"github.com/ninshou/ninshou/internal/sigv4"
 )
 
 // ExitCode is the process status for a configuration error (the status Go's
@@ -76,6 +77,10 @@ type Config struct {
 	// URL of the Lambda Invoke API (a stand-in such as `sam local
 	// start-lambda`), "aws" for AWS Lambda itself, or "" to run none.
 	LambdaEndpoint string
+	// AdminCredentials are the access keys ("KEYID:SECRET,...") whose AWS
+	// Signature Version 4 the signed (administrative) operations must
+	// carry; "" checks none (local mode).
+	AdminCredentials string
 }
 
 // RedactedDB is DB with any password replaced by "xxxxx".
@@ -104,6 +109,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("sms_webhook_url", redactURL(c.SMSWebhookURL)),
 		slog.String("sns_endpoint", c.SNSEndpoint),
 		slog.String("lambda_endpoint", c.LambdaEndpoint),
+		slog.Bool("admin_signatures_checked", c.AdminCredentials != ""),
 	)
 }
 
@@ -134,6 +140,7 @@ var options = []option{
 	{name: "sms-sender", usage: "how SMS are sent: log, webhook or sns (default webhook with --sms-webhook-url, sns with --sns-endpoint, else log)"},
 	{name: "sms-webhook-url", usage: "http(s) `URL` that receives each SMS as POSTed JSON {\"phone_number\", \"message\"}"},
 	{name: "sns-endpoint", usage: "http(s) `URL` of Amazon SNS (or a stand-in) for --sms-sender sns; credentials from the standard AWS chain"},
+	{name: "admin-credentials", usage: "access keys `KEYID:SECRET[,...]` whose SigV4 signature every signed (administrative) operation must carry, as on AWS; default: none is checked (use NINSHOU_ADMIN_CREDENTIALS to keep it out of ps)"},
 	{name: "lambda-endpoint", usage: "where Lambda triggers run: http(s) `URL` of the Lambda Invoke API (sam local start-lambda, LocalStack), or aws for AWS Lambda (credentials from the standard AWS chain); default: triggers are not run"},
 }
 
@@ -218,7 +225,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		if name == "smtp-url" || name == "db" {
 			shown = redactURL(shown)
 		}
-		if name == "server-key" {
+		if name == "server-key" || name == "admin-credentials" {
 			shown = "(hidden)"
 		}
 		from := ""
@@ -315,6 +322,12 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if c.SNSEndpoint != "" {
 		if err := checkHTTPURL(c.SNSEndpoint); err != nil {
 			return Config{}, bad("sns-endpoint", err)
+		}
+	}
+	c.AdminCredentials = get("admin-credentials")
+	if c.AdminCredentials != "" {
+		if _, err := sigv4.ParseSecrets(c.AdminCredentials); err != nil {
+			return Config{}, bad("admin-credentials", err)
 		}
 	}
 	c.LambdaEndpoint = get("lambda-endpoint")

@@ -1,0 +1,85 @@
+package sigv4
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// sign signs a request as the AWS SDK does.
+func sign(t *testing.T, keyID, secret, region string, at time.Time, body string) *http.Request {
+	t.Helper()
+	r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:9229/", bytes.NewReader([]byte(body)))
+	r.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	r.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.AdminGetUser")
+	sum := sha256.Sum256([]byte(body))
+	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret},
+		r, hex.EncodeToString(sum[:]), "cognito-idp", region, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Host = r.URL.Host
+	return r
+}
+
+func TestVerify(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	v := &Verifier{Service: "cognito-idp", Region: "us-east-1", Secrets: map[string]string{"AKIDNINSHOU": "s3cret/key+1"},
+		Now: func() time.Time { return now }}
+	body := `{"UserPoolId":"us-east-1_x","Username":"kim"}`
+	if id, err := v.Verify(sign(t, "AKIDNINSHOU", "s3cret/key+1", "us-east-1", now, body), []byte(body)); err != nil || id != "AKIDNINSHOU" {
+		t.Fatalf("a request the SDK signed: %q %v", id, err)
+	}
+	code := func(err error) string {
+		var e *Error
+		if errors.As(err, &e) {
+			return e.Code
+		}
+		return ""
+	}
+	cases := []struct {
+		name, want string
+		req        *http.Request
+		body       string
+	}{
+		{"another secret", "InvalidSignatureException", sign(t, "AKIDNINSHOU", "wrong", "us-east-1", now, body), body},
+		{"an unknown key", "UnrecognizedClientException", sign(t, "AKIDOTHER", "s3cret/key+1", "us-east-1", now, body), body},
+		{"another body", "InvalidSignatureException", sign(t, "AKIDNINSHOU", "s3cret/key+1", "us-east-1", now, body), `{"UserPoolId":"us-east-1_x","Username":"admin"}`},
+		{"another region", "InvalidSignatureException", sign(t, "AKIDNINSHOU", "s3cret/key+1", "eu-west-1", now, body), body},
+		{"signed an hour ago", "InvalidSignatureException", sign(t, "AKIDNINSHOU", "s3cret/key+1", "us-east-1", now.Add(-time.Hour), body), body},
+	}
+	for _, c := range cases {
+		if _, err := v.Verify(c.req, []byte(c.body)); code(err) != c.want {
+			t.Errorf("%s: %v, want %s", c.name, err, c.want)
+		}
+	}
+	tampered := sign(t, "AKIDNINSHOU", "s3cret/key+1", "us-east-1", now, body)
+	tampered.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.AdminDeleteUser")
+	if _, err := v.Verify(tampered, []byte(body)); code(err) != "InvalidSignatureException" {
+		t.Errorf("a signed header changed: %v", err)
+	}
+	unsigned, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:9229/", nil)
+	if _, err := v.Verify(unsigned, nil); code(err) != "MissingAuthenticationTokenException" {
+		t.Errorf("no signature: %v", err)
+	}
+}
+
+func TestParseSecrets(t *testing.T) {
+	m, err := ParseSecrets("A:x, B:y:z")
+	if err != nil || m["A"] != "x" || m["B"] != "y:z" {
+		t.Errorf("%v %v", m, err)
+	}
+	for _, bad := range []string{"", "A", ":x", "A:"} {
+		if _, err := ParseSecrets(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
