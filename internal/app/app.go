@@ -25,11 +25,11 @@ import (
 	"github.com/ninshou/ninshou/internal/idp/tokens"
 	"github.com/ninshou/ninshou/internal/importhttp"
 	"github.com/ninshou/ninshou/internal/lambdainvoke"
-	"github.com/ninshou/ninshou/internal/sigv4"
 	"github.com/ninshou/ninshou/internal/notify"
 	"github.com/ninshou/ninshou/internal/oauth2http"
 	"github.com/ninshou/ninshou/internal/outboxhttp"
 	"github.com/ninshou/ninshou/internal/primitives"
+	"github.com/ninshou/ninshou/internal/sigv4"
 	"github.com/ninshou/ninshou/internal/store"
 	"github.com/ninshou/ninshou/internal/webfetch"
 )
