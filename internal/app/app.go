@@ -20,6 +20,7 @@ import (
 	api "github.com/ninshou/ninshou/internal/cognitoapi"
 	"github.com/ninshou/ninshou/internal/cognitoapi/adapter"
 	"github.com/ninshou/ninshou/internal/config"
+	"github.com/ninshou/ninshou/internal/consolehttp"
 	"github.com/ninshou/ninshou/internal/idp"
 	"github.com/ninshou/ninshou/internal/idp/password"
 	"github.com/ninshou/ninshou/internal/idp/tokens"
@@ -175,7 +176,9 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET "+uiLogoPath+"{pool}/{client}/{version}", a.uiLogo)
 	mux.HandleFunc("GET "+oauth2http.UICSSPath+"{pool}/{client}/{version}", a.uiCSS)
 	if a.Config.Outbox {
+		// Local mode: the messages (and the console that shows them).
 		mux.Handle("/_ninshou/outbox", outboxhttp.Handler(a.Store))
+		mux.Handle(consolehttp.Path, consolehttp.Handler(a.Service, a.Store, a.Log))
 	}
 	mux.Handle(importhttp.Path, importhttp.Handler(a.Service, a.Log))
 	oauth := oauth2http.Handler(a.Service, a.Log)

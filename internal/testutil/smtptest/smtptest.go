@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,14 +83,19 @@ func Start(t testing.TB, opts ...Option) *Server {
 	s.srv.WriteTimeout = 10 * time.Second
 	s.srv.ErrorLog = testLogger{t}
 	done := make(chan struct{})
+	var closing atomic.Bool
 	go func() {
 		defer close(done)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, smtp.ErrServerClosed) && !closing.Load() {
 			t.Errorf("smtptest: serve: %v", err)
 		}
 	}()
 	t.Cleanup(func() {
+		// Close may run before Serve has begun (a test that stops right
+		// after Start): closing the listener too makes Serve return then.
+		closing.Store(true)
 		s.srv.Close()
+		ln.Close()
 		<-done
 	})
 	return s
