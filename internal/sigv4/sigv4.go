@@ -91,7 +91,10 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (string, error) {
 		return "", &Error{"InvalidSignatureException", "Credential should be scoped to a valid region and service, and to the request's date."}
 	}
 	headers := strings.Split(signed, ";")
-	if !slices.Contains(headers, "host") || !slices.IsSorted(headers) {
+	if !slices.Contains(headers, "host") || !slices.IsSorted(headers) ||
+		r.Header.Get("X-Amz-Target") != "" && !slices.Contains(headers, "x-amz-target") {
+		// The operation is named by X-Amz-Target: unsigned, a captured
+		// request could be replayed as another operation on the same body.
 		return "", errBad
 	}
 	// 3. The canonical request, 4. the string to sign, 5. the signing key,

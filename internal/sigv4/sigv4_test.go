@@ -66,6 +66,18 @@ func TestVerify(t *testing.T) {
 	if _, err := v.Verify(tampered, []byte(body)); code(err) != "InvalidSignatureException" {
 		t.Errorf("a signed header changed: %v", err)
 	}
+	// X-Amz-Target left out of the signature: refused, whatever the rest.
+	r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:9229/", bytes.NewReader([]byte(body)))
+	sum := sha256.Sum256([]byte(body))
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "AKIDNINSHOU", SecretAccessKey: "s3cret/key+1"},
+		r, hex.EncodeToString(sum[:]), "cognito-idp", "us-east-1", now); err != nil {
+		t.Fatal(err)
+	}
+	r.Host = r.URL.Host
+	r.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.AdminDeleteUser")
+	if _, err := v.Verify(r, []byte(body)); code(err) != "InvalidSignatureException" {
+		t.Errorf("an operation outside the signature: %v", err)
+	}
 	unsigned, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:9229/", nil)
 	if _, err := v.Verify(unsigned, nil); code(err) != "MissingAuthenticationTokenException" {
 		t.Errorf("no signature: %v", err)
