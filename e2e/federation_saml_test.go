@@ -112,15 +112,26 @@ func TestSAMLFederation(t *testing.T) {
 		t.Errorf("a replayed Response: %d\n%s", resp.StatusCode, page)
 	}
 	// Posted from another browser than the one that began the sign-in:
-	// nothing happens there, and the sign-in is still the first browser's.
+	// the cookie-less POST is posted again from this site (a browser's
+	// cross-site POST carries no Lax cookie), and then, still without the
+	// binding cookie, nothing happens; the sign-in is still the first
+	// browser's.
 	b2 := newBrowser(t, s.URL, idp.URL)
 	p = idpForm(b2)
-	if resp, page := newBrowser(t, s.URL).post(p.action, p.form); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "Something went wrong") {
+	other := newBrowser(t, s.URL)
+	_, repost := other.post(p.action, p.form)
+	if !strings.Contains(repost, `name="_reposted" value="1"`) {
+		t.Fatalf("a cookie-less POST to the ACS: want the page that posts it again:\n%s", repost)
+	}
+	if resp, page := other.submit(s.URL, repost, nil); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "Something went wrong") {
 		t.Errorf("a Response posted from another browser: %d\n%s", resp.StatusCode, page)
 	}
-	resp, _ = b2.post(p.action, p.form)
+	// The first browser's own POST, cross-site (no cookie sent), then the
+	// same-site repost (cookie sent): signed in.
+	_, repost = newBrowser(t, s.URL).post(p.action, p.form)
+	resp, _ = b2.submit(s.URL, repost, nil)
 	if q := back(resp); q.Get("code") == "" {
-		t.Errorf("the browser that began the sign-in, after another's attempt: %v", q)
+		t.Errorf("the browser that began the sign-in, through the repost: %v", q)
 	}
 	// Changed after signing, or for another audience: refused.
 	idp.Tamper = func(x string) string {

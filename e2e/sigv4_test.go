@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,6 +49,19 @@ func TestAdminSignatures(t *testing.T) {
 	anonymous := client(aws.AnonymousCredentials{})
 	_, err = anonymous.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("kim")})
 	wantCode(err, "MissingAuthenticationTokenException", "Missing Authentication Token")
+
+	// Neither the outbox nor the console shows messages and users unsigned
+	// there (unless --outbox says so).
+	for _, path := range []string{"/_ninshou/outbox", "/_ninshou/console/"} {
+		resp, err := http.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Errorf("%s is served on a server with --admin-credentials", path)
+		}
+	}
 
 	// The public operations need no signature.
 	out := must[*cip.InitiateAuthOutput](t, "InitiateAuth")(anonymous.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: &clientID,

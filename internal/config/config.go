@@ -329,6 +329,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		if _, err := sigv4.ParseSecrets(c.AdminCredentials); err != nil {
 			return Config{}, bad("admin-credentials", err)
 		}
+		if get("outbox") == "" {
+			// A server whose administration needs keys does not show its
+			// messages and users unsigned (outbox, console) unless asked.
+			c.Outbox = false
+		}
 	}
 	c.LambdaEndpoint = get("lambda-endpoint")
 	if c.LambdaEndpoint != "" && c.LambdaEndpoint != "aws" {

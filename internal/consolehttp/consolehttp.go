@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/ninshou/ninshou/internal/idp"
@@ -24,7 +25,7 @@ const Path = "/_ninshou/console/"
 // pageSize bounds every list the console shows.
 const pageSize = 60
 
-var pages = template.Must(template.New("layout").Parse(`{{define "top"}}<!DOCTYPE html>
+var pages = template.Must(template.New("layout").Funcs(template.FuncMap{"pathEscape": url.PathEscape}).Parse(`{{define "top"}}<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · Ninshou console</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:.5em 0 1.5em}
 td,th{border-bottom:1px solid #ddd;padding:.3em .8em;text-align:left;vertical-align:top}th{background:#f4f4f4}
@@ -35,7 +36,7 @@ code,pre{font-family:ui-monospace,monospace}nav a{margin-right:1em}.muted{color:
 
 {{define "pools"}}{{template "top" .}}
 <table><tr><th>Pool</th><th>Name</th><th>Created</th></tr>
-{{range .Pools}}<tr><td><a href="/_ninshou/console/pools/{{.ID}}">{{.ID}}</a></td><td>{{.Name}}</td><td>{{.CreatedAt.Format "2006-01-02 15:04:05"}}</td></tr>
+{{range .Pools}}<tr><td><a href="/_ninshou/console/pools/{{pathEscape .ID}}">{{.ID}}</a></td><td>{{.Name}}</td><td>{{.CreatedAt.Format "2006-01-02 15:04:05"}}</td></tr>
 {{else}}<tr><td colspan="3" class="muted">No user pool yet.</td></tr>{{end}}</table>
 {{template "bottom" .}}{{end}}
 
@@ -48,7 +49,7 @@ code,pre{font-family:ui-monospace,monospace}nav a{margin-right:1em}.muted{color:
 {{range .Groups}}<tr><td>{{.Name}}</td><td>{{with .Precedence}}{{.}}{{end}}</td><td>{{.Description}}</td></tr>
 {{else}}<tr><td colspan="3" class="muted">None.</td></tr>{{end}}</table>
 <h2>Users{{if .More}} (the first {{len .Users}}){{end}}</h2><table><tr><th>Username</th><th>Status</th><th>Enabled</th><th>Email</th><th>Created</th></tr>
-{{range .Users}}<tr><td><a href="/_ninshou/console/pools/{{.PoolID}}/users/{{.Username}}">{{.Username}}</a></td><td>{{.Status}}</td><td>{{.Enabled}}</td><td>{{range .Attributes}}{{if eq .Name "email"}}{{.Value}}{{end}}{{end}}</td><td>{{.CreatedAt.Format "2006-01-02 15:04:05"}}</td></tr>
+{{range .Users}}<tr><td><a href="/_ninshou/console/pools/{{pathEscape .PoolID}}/users/{{pathEscape .Username}}">{{.Username}}</a></td><td>{{.Status}}</td><td>{{.Enabled}}</td><td>{{range .Attributes}}{{if eq .Name "email"}}{{.Value}}{{end}}{{end}}</td><td>{{.CreatedAt.Format "2006-01-02 15:04:05"}}</td></tr>
 {{else}}<tr><td colspan="5" class="muted">None.</td></tr>{{end}}</table>
 {{template "bottom" .}}{{end}}
 
@@ -84,7 +85,9 @@ func Handler(svc *idp.Service, st store.Store, log *slog.Logger) http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Frame-Options", "DENY")
-		pages.ExecuteTemplate(w, page, data)
+		if err := pages.ExecuteTemplate(w, page, data); err != nil {
+			log.ErrorContext(r.Context(), "console: page", slog.String("page", page), slog.Any("err", err))
+		}
 	}
 	mux.HandleFunc("GET "+Path+"{$}", func(w http.ResponseWriter, r *http.Request) {
 		pools, _, err := svc.ListPools(r.Context(), store.Page{Limit: pageSize})

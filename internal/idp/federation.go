@@ -376,7 +376,8 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 		// refused and the user it created is removed again, so that the
 		// next sign-in is a first one and runs the function again.
 		if err := s.postConfirmation(ctx, pool, "PostConfirmation_ConfirmSignUp", sess.ClientID, created); err != nil {
-			if derr := s.update(ctx, func(tx store.Tx) error { return tx.Users().Delete(pool.ID, created.Sub) }); derr != nil {
+			derr := s.update(ctx, func(tx store.Tx) error { return tx.Users().Delete(pool.ID, created.Sub) })
+			if derr != nil && !errors.Is(derr, store.ErrNotFound) {
 				return "", "", derr
 			}
 			var e *Error

@@ -90,7 +90,12 @@ func (s *Service) HostedSignUp(ctx context.Context, in AuthorizeRequest, usernam
 	}
 	h := hostedGrantOf(in, scopes)
 	step, err := s.signUpSignIn(withHosted(ctx, &h), p, c, map[string]string{"USERNAME": username, "SECRET_HASH": hash}, res.Session)
-	return res, step, err
+	if err != nil {
+		// The user exists now: the sign-in page is where it goes on.
+		s.log().InfoContext(ctx, "sign-in after a confirmed sign-up failed", "pool", p.ID, "err", err)
+		return res, nil, nil
+	}
+	return res, step, nil
 }
 
 // HostedConfirmSignUp confirms a sign-up from the page that signed it up

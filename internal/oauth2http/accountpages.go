@@ -204,6 +204,12 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 				signedIn(w, r, step.AuthRedirect, step.AuthCode, step.AuthTokens, step.SignInSession, in.State)
 				return
 			}
+			if res.UserConfirmed {
+				// Confirmed, but signing in needs a step of its own (or
+				// failed): the sign-in page takes over.
+				http.Redirect(w, r, LoginPath+query, http.StatusFound)
+				return
+			}
 			if res.UserConfirmed || res.Delivery == nil {
 				// Nothing to confirm here: an administrator confirms the user.
 				show(accountView{Title: "Account created", Submit: "Sign in", Action: LoginPath + query,

@@ -98,13 +98,30 @@ func signedIn(w http.ResponseWriter, r *http.Request, redirectURI, code string, 
 // carries a SameSite=None cookie, and SameSite=None needs Secure: so over
 // https it is None, over plain http (a laptop, where the provider is
 // usually the same site) Lax.
-func setFederationCookie(w http.ResponseWriter, r *http.Request, value string) {
+func setFederationCookie(w http.ResponseWriter, r *http.Request, value string, secure bool) {
 	c := &http.Cookie{Name: federationCookie, Value: value, Path: "/", MaxAge: 300, HttpOnly: true, SameSite: http.SameSiteLaxMode}
-	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+	if secure {
 		c.Secure, c.SameSite = true, http.SameSiteNoneMode
 	}
 	http.SetCookie(w, c)
 }
+
+// secureSite reports whether the browser reaches this server over https:
+// its public URL says so, or the request came over TLS.
+func secureSite(r *http.Request, svc *idp.Service) bool {
+	return r.TLS != nil || strings.HasPrefix(svc.Tokens.PublicURL, "https://")
+}
+
+// repostPage posts a SAML provider's fields again, to the same address,
+// from this site: over plain http the binding cookie is SameSite=Lax, which
+// a browser sends with this same-site POST but not with the provider's
+// cross-site one.
+var repostPage = template.Must(template.New("repost").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Signing in</title></head>
+<body onload="document.forms[0].submit()"><form method="post" action="{{.Action}}">
+<input type="hidden" name="SAMLResponse" value="{{.SAMLResponse}}"><input type="hidden" name="RelayState" value="{{.RelayState}}">
+<input type="hidden" name="_reposted" value="1"><noscript><button type="submit">Continue</button></noscript></form></body></html>
+`))
 
 func setSessionCookie(w http.ResponseWriter, r *http.Request, handle string) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: handle, Path: "/", MaxAge: 3600, HttpOnly: true,
@@ -169,7 +186,7 @@ func authorizeHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 				refuse(w, r, in, err, log)
 				return
 			}
-			setFederationCookie(w, r, browser)
+			setFederationCookie(w, r, browser, secureSite(r, svc))
 			http.Redirect(w, r, target, http.StatusFound)
 			return
 		}
@@ -472,6 +489,12 @@ func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			return
 		}
 		in := idp.IdPResponse{State: r.Form.Get("state"), Code: r.Form.Get("code"), Error: r.Form.Get("error")}
+		if r.URL.Path == idp.SAMLResponsePath && r.Method == http.MethodPost && cookieValue(r, federationCookie) == "" && r.PostForm.Get("_reposted") == "" {
+			pageHeaders(w)
+			repostPage.Execute(w, map[string]string{"Action": idp.SAMLResponsePath,
+				"SAMLResponse": r.PostForm.Get("SAMLResponse"), "RelayState": r.PostForm.Get("RelayState")})
+			return
+		}
 		if r.URL.Path == idp.SAMLResponsePath {
 			// A SAML provider posts its Response (HTTP-POST binding).
 			in = idp.IdPResponse{State: r.PostForm.Get("RelayState"), SAMLResponse: r.PostForm.Get("SAMLResponse")}

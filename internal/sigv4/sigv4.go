@@ -97,6 +97,14 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (string, error) {
 		// request could be replayed as another operation on the same body.
 		return "", errBad
 	}
+	// A payload hash header must be the body's (AWS hashes the body of
+	// this service's requests; no SDK sends UNSIGNED-PAYLOAD to it).
+	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" {
+		sum := sha256.Sum256(body)
+		if subtle.ConstantTimeCompare([]byte(h), []byte(hex.EncodeToString(sum[:]))) != 1 {
+			return "", errBad
+		}
+	}
 	// 3. The canonical request, 4. the string to sign, 5. the signing key,
 	// 6. the signature, compared in constant time.
 	canonical := canonicalRequest(r, headers, body)
@@ -135,12 +143,8 @@ func canonicalRequest(r *http.Request, headers []string, body []byte) string {
 		b.WriteString(h + ":" + strings.Join(strings.Fields(val), " ") + "\n")
 	}
 	b.WriteString("\n" + strings.Join(headers, ";") + "\n")
-	payload := r.Header.Get("X-Amz-Content-Sha256")
-	if payload == "" {
-		sum := sha256.Sum256(body)
-		payload = hex.EncodeToString(sum[:])
-	}
-	b.WriteString(payload)
+	sum := sha256.Sum256(body) // always the body's own hash, never a header's word for it
+	b.WriteString(hex.EncodeToString(sum[:]))
 	return b.String()
 }
 

@@ -78,6 +78,13 @@ func TestVerify(t *testing.T) {
 	if _, err := v.Verify(r, []byte(body)); code(err) != "InvalidSignatureException" {
 		t.Errorf("an operation outside the signature: %v", err)
 	}
+	// A payload hash header that vouches for another body: refused.
+	swapped := sign(t, "AKIDNINSHOU", "s3cret/key+1", "us-east-1", now, body)
+	origSum := sha256.Sum256([]byte(body))
+	swapped.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(origSum[:]))
+	if _, err := v.Verify(swapped, []byte(`{"UserPoolId":"us-east-1_x","Username":"admin"}`)); code(err) != "InvalidSignatureException" {
+		t.Errorf("another body under the original's hash header: %v", err)
+	}
 	unsigned, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:9229/", nil)
 	if _, err := v.Verify(unsigned, nil); code(err) != "MissingAuthenticationTokenException" {
 		t.Errorf("no signature: %v", err)
