@@ -123,29 +123,19 @@ type Message struct {
 // first.
 func (s *Server) Messages(tb testing.TB, to string) []Message {
 	tb.Helper()
-	var out []Message
+	var msgs []*store.Message
 	err := s.app.Store.View(context.Background(), func(tx store.Tx) error {
-		out = out[:0]
-		var after int64
-		for {
-			page, err := tx.Outbox().List(after, 1000)
-			if err != nil {
-				return err
-			}
-			for _, m := range page {
-				if to == "" || m.To == to {
-					out = append(out, Message{PoolID: m.PoolID, Channel: m.Channel, To: m.To, Subject: m.Subject,
-						Body: m.Body, Kind: m.Kind, SentAt: m.CreatedAt})
-				}
-			}
-			if len(page) < 1000 {
-				return nil
-			}
-			after = page[len(page)-1].ID
-		}
+		var err error
+		msgs, err = store.Messages(tx, func(m *store.Message) bool { return to == "" || m.To == to })
+		return err
 	})
 	if err != nil {
 		tb.Fatalf("ninshoutest: reading the outbox: %v", err)
+	}
+	out := make([]Message, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, Message{PoolID: m.PoolID, Channel: m.Channel, To: m.To, Subject: m.Subject,
+			Body: m.Body, Kind: m.Kind, SentAt: m.CreatedAt})
 	}
 	return out
 }

@@ -149,27 +149,11 @@ func Handler(svc *idp.Service, st store.Store, log *slog.Logger) http.Handler {
 func messages(ctx context.Context, st store.Store, poolID string, addresses []string) ([]*store.Message, error) {
 	var out []*store.Message
 	err := st.View(ctx, func(tx store.Tx) error {
-		out = out[:0]
-		var after int64
-		for {
-			page, err := tx.Outbox().List(after, 1000)
-			if err != nil {
-				return err
-			}
-			for _, m := range page {
-				if poolID != "" && m.PoolID != poolID {
-					continue
-				}
-				if addresses != nil && !containsFold(addresses, m.To) {
-					continue
-				}
-				out = append(out, m)
-			}
-			if len(page) < 1000 {
-				return nil
-			}
-			after = page[len(page)-1].ID
-		}
+		var err error
+		out, err = store.Messages(tx, func(m *store.Message) bool {
+			return (poolID == "" || m.PoolID == poolID) && (addresses == nil || containsFold(addresses, m.To))
+		})
+		return err
 	})
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
