@@ -26,21 +26,10 @@ const (
 	ConfirmForgotPasswordPath = "/confirmForgotPassword"
 )
 
-var accountPage = template.Must(template.New("account").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title>{{if .CSSURL}}
-<link rel="stylesheet" href="{{.CSSURL}}">{{end}}</head>
-<body class="background-customizable">
-<div class="banner-customizable">{{if .LogoURL}}<img class="logo-customizable" src="{{.LogoURL}}" alt="">{{end}}</div>
-<main>
-<h1 class="textDescription-customizable">{{.Title}}</h1>
-{{if .Message}}<p role="alert" id="message" class="errorMessage-customizable">{{.Message}}</p>{{end}}
-{{if .Prompt}}<p id="prompt" class="textDescription-customizable">{{.Prompt}}</p>{{end}}
-<form method="post" action="{{.Action}}">
+var accountPage = template.Must(template.New("account").Parse(pageTop + `<form method="post" action="{{.Action}}">
 <input type="hidden" name="_csrf" value="{{.CSRF}}">
 {{range .Hidden}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
-{{end}}{{range .Fields}}<label class="label-customizable">{{.Label}} <input class="inputField-customizable" name="{{.Name}}" type="{{.Type}}" autocomplete="{{.Autocomplete}}" required></label>
-{{end}}<button class="submitButton-customizable" type="submit">{{.Submit}}</button>
+{{end}}` + pageFields + `<button class="submitButton-customizable" type="submit">{{.Submit}}</button>
 </form>
 <p><a class="redirect-customizable" href="{{.SignInURL}}">Sign in</a></p>
 </main>

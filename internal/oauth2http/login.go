@@ -210,11 +210,11 @@ func authorizeHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 	})
 }
 
-// loginPage carries the class names of Cognito's classic hosted UI, which
-// a client's UI customization (SetUICustomization) styles; its stylesheet
-// is linked, never inlined, and its logo shown.
-// https://docs.aws.amazon.com/cognito/latest/developerguide/hosted-ui-classic-branding.html
-var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
+// pageTop and pageFields are the markup every page shares: the head with
+// the client's stylesheet, the banner with its logo, the title, message and
+// prompt; the labelled inputs of a form.
+const (
+	pageTop = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>{{if .CSSURL}}
 <link rel="stylesheet" href="{{.CSSURL}}">{{end}}</head>
@@ -224,7 +224,16 @@ var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <h1 class="textDescription-customizable">{{.Title}}</h1>
 {{if .Message}}<p role="alert" id="message" class="errorMessage-customizable">{{.Message}}</p>{{end}}
 {{if .Prompt}}<p id="prompt" class="textDescription-customizable">{{.Prompt}}</p>{{end}}
-{{if .TOTPSecret}}<p><img id="qrcode" src="{{.QRCode}}" width="200" height="200" alt="QR code of the key"></p>
+`
+	pageFields = `{{range .Fields}}<label class="label-customizable">{{.Label}} <input class="inputField-customizable" name="{{.Name}}" type="{{.Type}}" autocomplete="{{.Autocomplete}}" required></label>
+{{end}}`
+)
+
+// loginPage carries the class names of Cognito's classic hosted UI, which
+// a client's UI customization (SetUICustomization) styles; its stylesheet
+// is linked, never inlined, and its logo shown.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/hosted-ui-classic-branding.html
+var loginPage = template.Must(template.New("login").Parse(pageTop + `{{if .TOTPSecret}}<p><img id="qrcode" src="{{.QRCode}}" width="200" height="200" alt="QR code of the key"></p>
 <p class="textDescription-customizable">Key: <code id="secret">{{.TOTPSecret}}</code></p>{{end}}
 {{if or .Challenge .Directory}}<form method="post" action="{{.Action}}">
 <input type="hidden" name="_csrf" value="{{.CSRF}}">
@@ -232,8 +241,7 @@ var loginPage = template.Must(template.New("login").Parse(`<!DOCTYPE html>
 <input type="hidden" name="session" value="{{.Session}}">
 <input type="hidden" name="username" value="{{.Username}}">
 {{if .TOTPURI}}<input type="hidden" name="totp_uri" value="{{.TOTPURI}}">
-{{end}}{{range .Fields}}<label class="label-customizable">{{.Label}} <input class="inputField-customizable" name="{{.Name}}" type="{{.Type}}" autocomplete="{{.Autocomplete}}" required></label>
-{{end}}{{range .Choices}}<button class="submitButton-customizable" type="submit" name="answer" value="{{.}}">{{.}}</button>
+{{end}}` + pageFields + `{{range .Choices}}<button class="submitButton-customizable" type="submit" name="answer" value="{{.}}">{{.}}</button>
 {{end}}{{if .Fields}}<button class="submitButton-customizable" type="submit">Continue</button>{{end}}
 {{else}}<label class="label-customizable">Username <input class="inputField-customizable" name="username" autocomplete="username" autocapitalize="none" required value="{{.Username}}"></label>
 <label class="label-customizable">Password <input class="inputField-customizable" name="password" type="password" autocomplete="current-password" required></label>
