@@ -172,7 +172,7 @@ func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest, br
 			q := url.Values{"response_type": {"code"}, "client_id": {ip.Details["client_id"]},
 				"redirect_uri": {s.idpResponseURL()}, "scope": {ip.Details["authorize_scopes"]},
 				"state": {handle}, "nonce": {nonce}}
-			target = withQuery(ip.Details["authorize_url"], q)
+			target = WithQuery(ip.Details["authorize_url"], q)
 		}
 		return nil
 	})
@@ -181,8 +181,9 @@ func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest, br
 
 func (s *Service) idpResponseURL() string { return s.Tokens.PublicURL + IdPResponsePath }
 
-// withQuery adds q to u's query.
-func withQuery(u string, q url.Values) string {
+// WithQuery is u with q added to its query (the wire layers build their
+// redirects with it too).
+func WithQuery(u string, q url.Values) string {
 	parsed, err := url.Parse(u)
 	if err != nil {
 		return u

@@ -69,7 +69,7 @@ func refuse(w http.ResponseWriter, r *http.Request, in idp.AuthorizeRequest, err
 		if in.State != "" {
 			back.Set("state", in.State)
 		}
-		http.Redirect(w, r, withQuery(in.RedirectURI, back), http.StatusFound)
+		http.Redirect(w, r, idp.WithQuery(in.RedirectURI, back), http.StatusFound)
 		return
 	}
 	http.Redirect(w, r, ErrorPath+"?"+url.Values{"error": {ae.Code}, "client_id": {in.ClientID}}.Encode(), http.StatusFound)
@@ -90,7 +90,7 @@ func signedIn(w http.ResponseWriter, r *http.Request, redirectURI, code string, 
 	if state != "" {
 		back.Set("state", state)
 	}
-	http.Redirect(w, r, withQuery(redirectURI, back), http.StatusFound)
+	http.Redirect(w, r, idp.WithQuery(redirectURI, back), http.StatusFound)
 }
 
 // setFederationCookie keeps a federated sign-in's binding in the browser.
@@ -149,20 +149,6 @@ func implicitRedirect(redirectURI string, t *idp.OAuthTokens, state string) stri
 	}
 	base, _, _ := strings.Cut(redirectURI, "#")
 	return base + "#" + f.Encode()
-}
-
-// withQuery adds v to u's query.
-func withQuery(u string, v url.Values) string {
-	parsed, err := url.Parse(u)
-	if err != nil {
-		return u
-	}
-	q := parsed.Query()
-	for k, vs := range v {
-		q[k] = vs
-	}
-	parsed.RawQuery = q.Encode()
-	return parsed.String()
 }
 
 func authorizeHandler(svc *idp.Service, log *slog.Logger) http.Handler {
@@ -525,7 +511,7 @@ func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			if out.SignInSession != "" {
 				setSessionCookie(w, r, out.SignInSession)
 			}
-			http.Redirect(w, r, withQuery(out.RedirectURI, out.Query), http.StatusFound)
+			http.Redirect(w, r, idp.WithQuery(out.RedirectURI, out.Query), http.StatusFound)
 		}
 	})
 }
