@@ -45,13 +45,7 @@ func TestOIDCFederation(t *testing.T) {
 			"attributes_request_method": "GET", "oidc_issuer": provider.URL, "authorize_scopes": "openid email profile"}),
 		"--attribute-mapping", "email=email,name=name,custom:team=team", "--idp-identifiers", "corp.example")
 	const callback = "https://app.example/callback"
-	clientID := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
-		in.AllowedOAuthFlowsUserPoolClient = true
-		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
-		in.AllowedOAuthScopes = []string{"openid", "email", "profile"}
-		in.CallbackURLs = []string{callback}
-		in.SupportedIdentityProviders = []string{"COGNITO", "Corp"}
-	}).ClientId
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid", "email", "profile"}, []string{"COGNITO", "Corp"})).ClientId
 
 	b := newBrowser(t, s.URL, provider.URL)
 	authorize := func(extra url.Values) url.Values {
@@ -223,13 +217,7 @@ func TestOIDCFederation(t *testing.T) {
 	}
 
 	// A client that does not name the provider may not use it.
-	other := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
-		in.AllowedOAuthFlowsUserPoolClient = true
-		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
-		in.AllowedOAuthScopes = []string{"openid"}
-		in.CallbackURLs = []string{callback}
-		in.SupportedIdentityProviders = []string{"COGNITO"}
-	}).ClientId
+	other := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"COGNITO"})).ClientId
 	q := authorize(url.Values{"identity_provider": {"Corp"}, "client_id": {other}})
 	if resp, _ := stop.get(s.URL + "/oauth2/authorize?" + q.Encode()); !strings.Contains(resp.Header.Get("Location"), "error=unauthorized_client") {
 		t.Errorf("a provider the client does not support: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/ninshou/ninshou/internal/idp/oidcrp"
@@ -36,13 +35,7 @@ func TestSAMLFederation(t *testing.T) {
 		"--provider-details", mustJSON(t, map[string]string{"MetadataURL": idp.URL + "/metadata"}),
 		"--attribute-mapping", "email=email,name=displayName")
 	const callback = "https://app.example/callback"
-	clientID := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
-		in.AllowedOAuthFlowsUserPoolClient = true
-		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
-		in.AllowedOAuthScopes = []string{"openid", "email"}
-		in.CallbackURLs = []string{callback}
-		in.SupportedIdentityProviders = []string{"SAMLCorp"}
-	}).ClientId
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid", "email"}, []string{"SAMLCorp"})).ClientId
 	authorize := s.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
 		"redirect_uri": {callback}, "scope": {"openid email"}, "state": {"st"}, "identity_provider": {"SAMLCorp"}}.Encode()
 

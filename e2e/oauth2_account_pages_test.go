@@ -29,14 +29,8 @@ func TestManagedLoginSignUpAndReset(t *testing.T) {
 		in.AutoVerifiedAttributes = []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail}
 	})
 	const callback = "https://app.example/callback"
-	client := e.client(pool, func(in *cip.CreateUserPoolClientInput) {
-		in.GenerateSecret = true
-		in.AllowedOAuthFlowsUserPoolClient = true
-		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
-		in.AllowedOAuthScopes = []string{"openid", "email"}
-		in.CallbackURLs = []string{callback}
-		in.SupportedIdentityProviders = []string{"COGNITO"}
-	})
+	client := e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid", "email"}, []string{"COGNITO"}),
+		func(in *cip.CreateUserPoolClientInput) { in.GenerateSecret = true })
 	authorize := s.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {*client.ClientId},
 		"redirect_uri": {callback}, "scope": {"openid email"}, "state": {"st"}}.Encode()
 	link := func(page, text string) string {

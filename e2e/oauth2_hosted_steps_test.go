@@ -73,6 +73,19 @@ func (b *browserOn) submit(base string, page string, fields url.Values) (*http.R
 	return b.post(base+htmlUnescape(action[1]), form)
 }
 
+// oauthClient makes an app client of e.client an OAuth client of the
+// hosted pages: the flow, its one callback, the scopes and the identity
+// providers it may use.
+func oauthClient(flow types.OAuthFlowType, callback string, scopes, providers []string) func(*cip.CreateUserPoolClientInput) {
+	return func(in *cip.CreateUserPoolClientInput) {
+		in.AllowedOAuthFlowsUserPoolClient = true
+		in.AllowedOAuthFlows = []types.OAuthFlowType{flow}
+		in.AllowedOAuthScopes = scopes
+		in.CallbackURLs = []string{callback}
+		in.SupportedIdentityProviders = providers
+	}
+}
+
 func htmlUnescape(s string) string {
 	return strings.NewReplacer("&amp;", "&", "&#43;", "+", "&#34;", `"`, "&#39;", "'", "&lt;", "<", "&gt;", ">").Replace(s)
 }
@@ -88,13 +101,7 @@ func TestOAuth2HostedFoundingScenario(t *testing.T) {
 	pool := e.pool()
 	e.emailMFA(pool, types.UserPoolMfaTypeOn)
 	const callback = "https://app.example/callback"
-	clientID := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
-		in.AllowedOAuthFlowsUserPoolClient = true
-		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
-		in.AllowedOAuthScopes = []string{"openid", "email"}
-		in.CallbackURLs = []string{callback}
-		in.SupportedIdentityProviders = []string{"COGNITO"}
-	}).ClientId
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid", "email"}, []string{"COGNITO"})).ClientId
 	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser")(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: &pool,
 		Username: aws.String("kim"), TemporaryPassword: aws.String("Temp#Pass1"), MessageAction: types.MessageActionTypeSuppress,
 		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("kim@gmail.com")},

@@ -29,13 +29,7 @@ func TestOAuth2ImplicitGrant(t *testing.T) {
 			"attributes_request_method": "GET", "oidc_issuer": provider.URL, "authorize_scopes": "openid email"},
 		AttributeMapping: map[string]string{"email": "email"}}))
 	const callback = "https://spa.example/#/signed-in"
-	clientID := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
-		in.AllowedOAuthFlowsUserPoolClient = true
-		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeImplicit}
-		in.AllowedOAuthScopes = []string{"openid", "email"}
-		in.CallbackURLs = []string{callback}
-		in.SupportedIdentityProviders = []string{"COGNITO", "Corp"}
-	}).ClientId
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeImplicit, callback, []string{"openid", "email"}, []string{"COGNITO", "Corp"})).ClientId
 	e.user(pool, "ana", "ana@example.com", "Perm#Pass1")
 
 	authorize := func(extra url.Values) string {

@@ -28,15 +28,11 @@ func TestManagedLoginSession(t *testing.T) {
 	pool := e.pool()
 	const callback = "https://app.example/callback"
 	newClient := func(name string) string {
-		return *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
-			in.ClientName = aws.String(name)
-			in.AllowedOAuthFlowsUserPoolClient = true
-			in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
-			in.AllowedOAuthScopes = []string{"openid"}
-			in.CallbackURLs = []string{callback}
-			in.LogoutURLs = []string{"https://app.example/bye"}
-			in.SupportedIdentityProviders = []string{"COGNITO"}
-		}).ClientId
+		return *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"COGNITO"}),
+			func(in *cip.CreateUserPoolClientInput) {
+				in.ClientName = aws.String(name)
+				in.LogoutURLs = []string{"https://app.example/bye"}
+			}).ClientId
 	}
 	web, admin := newClient("web"), newClient("admin-console")
 	e.user(pool, "ana", "ana@example.com", "Perm#Pass1")

@@ -28,13 +28,7 @@ func TestManagedLoginAuthenticatorSetup(t *testing.T) {
 		UserPoolId: &pool, MfaConfiguration: types.UserPoolMfaTypeOn,
 		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}}))
 	const callback = "https://app.example/callback"
-	clientID := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
-		in.AllowedOAuthFlowsUserPoolClient = true
-		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
-		in.AllowedOAuthScopes = []string{"openid"}
-		in.CallbackURLs = []string{callback}
-		in.SupportedIdentityProviders = []string{"COGNITO"}
-	}).ClientId
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"COGNITO"})).ClientId
 	e.user(pool, "kai", "kai@example.com", "Perm#Pass1")
 	authorize := e.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
 		"redirect_uri": {callback}, "scope": {"openid"}, "state": {"st"}, "prompt": {"login"}}.Encode()

@@ -546,13 +546,7 @@ func TestLambdaTriggers(t *testing.T) {
 			"attributes_request_method": "GET", "oidc_issuer": provider.URL, "authorize_scopes": "openid email"},
 		AttributeMapping: map[string]string{"email": "email"}}))
 	const callback = "https://app.example/callback"
-	fedClient := *e.client(fed, func(in *cip.CreateUserPoolClientInput) {
-		in.AllowedOAuthFlowsUserPoolClient = true
-		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
-		in.AllowedOAuthScopes = []string{"openid"}
-		in.CallbackURLs = []string{callback}
-		in.SupportedIdentityProviders = []string{"Corp"}
-	}).ClientId
+	fedClient := *e.client(fed, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"Corp"})).ClientId
 	federate := func(sub string) url.Values {
 		t.Helper()
 		provider.SignIn(map[string]any{"sub": sub, "email": sub + "@corp.example"})
@@ -674,13 +668,7 @@ func TestLambdaTriggers(t *testing.T) {
 	// The sign-up page, when the pre sign-up function confirms the user at
 	// once: signed in, back to the app with a code, no code to type.
 	const pageCallback = "https://app.example/callback"
-	pageClient := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
-		in.AllowedOAuthFlowsUserPoolClient = true
-		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
-		in.AllowedOAuthScopes = []string{"openid"}
-		in.CallbackURLs = []string{pageCallback}
-		in.SupportedIdentityProviders = []string{"COGNITO"}
-	}).ClientId
+	pageClient := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, pageCallback, []string{"openid"}, []string{"COGNITO"})).ClientId
 	pb := newBrowser(t, s.URL)
 	_, page := pb.get(s.URL + "/signup?" + url.Values{"response_type": {"code"}, "client_id": {pageClient},
 		"redirect_uri": {pageCallback}, "scope": {"openid"}, "state": {"ps"}}.Encode())
@@ -707,13 +695,7 @@ func TestLambdaTriggers(t *testing.T) {
 		ProviderDetails: map[string]string{"client_id": provider.ClientID, "client_secret": provider.ClientSecret,
 			"attributes_request_method": "GET", "oidc_issuer": provider.URL, "authorize_scopes": "openid email"},
 		AttributeMapping: map[string]string{"email": "email"}}))
-	fedClient = *e.client(flaky, func(in *cip.CreateUserPoolClientInput) {
-		in.AllowedOAuthFlowsUserPoolClient = true
-		in.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
-		in.AllowedOAuthScopes = []string{"openid"}
-		in.CallbackURLs = []string{callback}
-		in.SupportedIdentityProviders = []string{"Corp"}
-	}).ClientId
+	fedClient = *e.client(flaky, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"Corp"})).ClientId
 	if q := federate("u-42"); q.Get("error_description") != "PostConfirmation failed with error Database unavailable." || q.Has("code") {
 		t.Errorf("a first sign-in whose post confirmation failed: %v", q)
 	}
