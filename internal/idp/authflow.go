@@ -495,7 +495,7 @@ func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, sub, de
 	}
 	var step *Step
 	var pending *pendingTokens
-	err = s.update(ctx, func(tx store.Tx) error {
+	err = s.updateGrant(ctx, p, c, &pending, func(tx store.Tx) error {
 		u, err := tx.Users().Get(p.ID, sub)
 		if err != nil {
 			return err
@@ -803,7 +803,7 @@ func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
 	var step *Step
 	var pending *pendingTokens
 	var failure error
-	err = s.update(ctx, func(tx store.Tx) error {
+	err = s.updateGrant(ctx, p, c, &pending, func(tx store.Tx) error {
 		sess, u, err := s.loadSession(tx, p, c, hash, in.ChallengeName, username)
 		if err != nil {
 			return err

@@ -100,7 +100,7 @@ func (s *Service) customNext(ctx context.Context, p *Pool, c *Client, u *store.U
 	// Tokens (or MFA first, if the pool asks for it).
 	var step *Step
 	var pending *pendingTokens
-	err := s.update(ctx, func(tx store.Tx) error {
+	err := s.updateGrant(ctx, p, c, &pending, func(tx store.Tx) error {
 		if consumeHash != nil {
 			if err := consume(tx, consumeHash, s.now()); err != nil {
 				return err

@@ -330,7 +330,7 @@ func (s *Service) deviceSRPVerify(ctx context.Context, p *Pool, c *Client, hash 
 	}
 
 	var pending *pendingTokens
-	err = s.update(ctx, func(tx store.Tx) error {
+	err = s.updateGrant(ctx, p, c, &pending, func(tx store.Tx) error {
 		u, st, d, err := s.loadDeviceSession(tx, p, c, hash, ChallengeDevicePasswordVerifier, r["USERNAME"], key)
 		if err != nil {
 			return err

@@ -75,7 +75,7 @@ func (s *Service) GetTokensFromRefreshToken(ctx context.Context, clientID, clien
 	}
 	var pt *pendingTokens
 	var failure error
-	err = s.update(ctx, func(tx store.Tx) error {
+	err = s.updateGrant(ctx, p, c, &pt, func(tx store.Tx) error {
 		rt, fam, u, err := s.refreshGrant(tx, p, c, value)
 		if err != nil {
 			return err

@@ -63,7 +63,7 @@ func (s *Service) ResumeSignIn(ctx context.Context, in AuthorizeRequest, handle 
 		return nil, err
 	}
 	var pending *pendingTokens
-	err = s.update(ctx, func(tx store.Tx) error {
+	err = s.updateGrant(ctx, p, c, &pending, func(tx store.Tx) error {
 		sess, err := tx.Sessions().Get(hashHandle(handle))
 		if errors.Is(err, store.ErrNotFound) {
 			return nil

@@ -249,7 +249,7 @@ func (s *Service) signUpSignIn(ctx context.Context, p *Pool, c *Client, params m
 	hash := hashHandle(session)
 	var step *Step
 	var pending *pendingTokens
-	err := s.update(ctx, func(tx store.Tx) error {
+	err := s.updateGrant(ctx, p, c, &pending, func(tx store.Tx) error {
 		step, pending = nil, nil
 		sess, u, err := s.loadSession(tx, p, c, hash, sessionSignedUp, username)
 		if err != nil {

@@ -540,7 +540,7 @@ func (s *Service) respondWebAuthn(ctx context.Context, p *Pool, c *Client, hash 
 	}
 
 	var pending *pendingTokens
-	err = s.update(ctx, func(tx store.Tx) error {
+	err = s.updateGrant(ctx, p, c, &pending, func(tx store.Tx) error {
 		_, u, err := s.loadSession(tx, p, c, hash, ChallengeWebAuthn, username)
 		if err != nil {
 			return err
