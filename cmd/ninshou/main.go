@@ -47,6 +47,7 @@ func run() int {
 	}
 	log := slog.New(h)
 	memtune.TuneGC(cfg.PasswordCost)
+	memtune.TuneProcs(cfg.PasswordCost)
 	if cfg.PasswordCost == "low" {
 		log.Warn("password hashing cost is LOW: for tests and CI only, never for real users")
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/ninshou/ninshou/internal/idp/tokens"
 	"github.com/ninshou/ninshou/internal/importhttp"
 	"github.com/ninshou/ninshou/internal/lambdainvoke"
+	"github.com/ninshou/ninshou/internal/memtune"
 	"github.com/ninshou/ninshou/internal/notify"
 	"github.com/ninshou/ninshou/internal/oauth2http"
 	"github.com/ninshou/ninshou/internal/outboxhttp"
@@ -101,7 +102,7 @@ func New(cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
 	svc = &idp.Service{
 		Store:    st,
 		Tokens:   &tokens.Service{PublicURL: cfg.PublicURL},
-		Hasher:   &password.Hasher{Params: params},
+		Hasher:   &password.Hasher{Params: params, MaxConcurrent: memtune.CPUs()},
 		Sealer:   sealer,
 		Region:   cfg.Region,
 		MailFrom: cfg.MailFrom,

@@ -59,3 +59,32 @@ func ReexecForStandardCost(passwordCost string) {
 	env = append(env, "GODEBUG="+godebug+"madvdontneed=0")
 	_ = syscall.Exec(exe, os.Args, env)
 }
+
+// cpus is the GOMAXPROCS the runtime chose (the CPUs the process may use,
+// cgroup limits included), read before TuneProcs raises it.
+var cpus = runtime.GOMAXPROCS(0)
+
+// CPUs is the number of CPUs the process may use, whatever TuneProcs did:
+// what bounds work that wants a core of its own, such as argon2id.
+func CPUs() int { return cpus }
+
+// TuneProcs gives the scheduler two Ps per CPU at the low password cost,
+// unless GOMAXPROCS is set.
+// A goroutine in a system call (the fsync of every SQLite commit) or a cgo
+// call (an OpenSSL signature) keeps its P until the runtime's monitor takes
+// it back, which it does lazily: not while another P is idle, and after 20
+// µs to 10 ms. With one P per CPU, a core waits idle behind each commit's
+// fsync while runnable requests queue for a P. Alternating runs of the bench
+// (ninshou as its own process, c=16, low cost, 2 cores) with 2, 4 and 8 Ps:
+// password sign-in +5 to +15% at 4, AdminCreateUser +2 to +10%, the
+// new-password flow +8 to +9%; refresh and GetUser, which commit nothing,
+// within the noise; 8 no better than 4. At the standard cost argon2id's
+// memory-bound loop is nearly all of a sign-in, and the same runs with 4 Ps
+// gave 5-10% fewer sign-ins and a 13% higher peak RSS, so there it stays
+// at one per CPU. Returns the Ps in force.
+func TuneProcs(passwordCost string) int {
+	if passwordCost == "low" && os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(2 * cpus)
+	}
+	return runtime.GOMAXPROCS(0)
+}
