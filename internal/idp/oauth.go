@@ -39,6 +39,9 @@ type TokenRequest struct {
 	Code         string // authorization_code
 	RedirectURI  string // authorization_code
 	CodeVerifier string // authorization_code, with PKCE
+	// ClientMetadata is aws_client_metadata, for the pre token generation
+	// trigger.
+	ClientMetadata map[string]string
 }
 
 // OAuthTokens is the token endpoint's answer.
@@ -61,6 +64,7 @@ func (s *Service) Token(ctx context.Context, in TokenRequest) (*OAuthTokens, err
 	if in.ClientID == "" {
 		return nil, oauthError("invalid_request")
 	}
+	ctx = WithClientMetadata(ctx, in.ClientMetadata)
 	p, c, err := s.clientFor(ctx, false, "", in.ClientID)
 	if IsCode(err, ResourceNotFoundException) {
 		return nil, oauthError("invalid_client")
@@ -100,12 +104,16 @@ func (s *Service) clientCredentials(ctx context.Context, p *Pool, c *Client, sco
 	if len(granted) == 0 {
 		return nil, oauthError("invalid_scope")
 	}
+	extra, granted, err := s.clientTokenGeneration(ctx, p, c, granted)
+	if err != nil {
+		return nil, err
+	}
 	var keys []*store.SigningKey
 	if err := s.view(ctx, func(tx store.Tx) (err error) { keys, err = tx.Keys().List(p.ID); return err }); err != nil {
 		return nil, err
 	}
 	tok, err := s.Tokens.IssueClientAccess(keys, tokens.ClientAccessInput{PoolID: p.ID, ClientID: c.ID,
-		Scope: strings.Join(granted, " "), Validity: c.AccessTTL()}, s.now())
+		Scope: strings.Join(granted, " "), Validity: c.AccessTTL(), Extra: extra}, s.now())
 	if err != nil {
 		return nil, err
 	}

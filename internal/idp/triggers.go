@@ -136,6 +136,9 @@ func (s *Service) runTrigger(ctx context.Context, p *Pool, trigger, source, user
 		}
 		return false, nil
 	}
+	if req, ok := request.(map[string]any); ok {
+		addClientMetadata(ctx, trigger, req)
+	}
 	event, err := json.Marshal(triggerEvent{Version: version, TriggerSource: source, Region: s.Region, UserPoolID: p.ID,
 		UserName: username, CallerContext: callerContext{AWSSDKVersion: "aws-sdk-unknown-unknown", ClientID: clientID},
 		Request: request, Response: response})
@@ -364,21 +367,56 @@ func (s *Service) preTokenGeneration(ctx context.Context, p *Pool, c *Client, pt
 		}
 	}
 	if access != nil {
-		tc.accessExtra = maps.Clone(access.ClaimsToAddOrOverride)
-		for _, name := range access.ClaimsToSuppress {
-			delete(tc.accessExtra, name)
-		}
-		for _, sc := range access.ScopesToSuppress {
-			scopes = slices.DeleteFunc(scopes, func(x string) bool { return x == sc })
-		}
-		for _, sc := range access.ScopesToAdd {
-			if !slices.Contains(scopes, sc) {
-				scopes = append(scopes, sc)
-			}
-		}
+		tc.accessExtra, scopes = access.applyToAccess(scopes)
 		tc.scope = strings.Join(scopes, " ")
 	}
 	return nil
+}
+
+// applyToAccess is an answer's access token part applied: the claims it
+// adds (less those it suppresses: suppression wins) and the scopes, less
+// those suppressed, with those added.
+func (g *tokenGeneration) applyToAccess(scopes []string) (map[string]any, []string) {
+	extra := maps.Clone(g.ClaimsToAddOrOverride)
+	for _, name := range g.ClaimsToSuppress {
+		delete(extra, name)
+	}
+	for _, sc := range g.ScopesToSuppress {
+		scopes = slices.DeleteFunc(scopes, func(x string) bool { return x == sc })
+	}
+	for _, sc := range g.ScopesToAdd {
+		if !slices.Contains(scopes, sc) {
+			scopes = append(scopes, sc)
+		}
+	}
+	return extra, scopes
+}
+
+// clientTokenGeneration runs the pre token generation function for a
+// client-credentials grant (TokenGeneration_ClientCredentials), which only
+// a version 3 function receives, and returns the access token's added
+// claims and its scopes. There is no user: the event's userAttributes and
+// groups are empty, and its userName, which Cognito's documentation does
+// not show for this event, is the client ID, the token's subject. The
+// request carries the granted scopes and the token request's
+// aws_client_metadata.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+func (s *Service) clientTokenGeneration(ctx context.Context, p *Pool, c *Client, scopes []string) (map[string]any, []string, error) {
+	if function, version := triggerFunction(p, TriggerPreTokenGeneration); function == "" || version != "3" {
+		return nil, scopes, nil
+	}
+	req := map[string]any{
+		"userAttributes":     map[string]string{},
+		"groupConfiguration": groupConfiguration{GroupsToOverride: []string{}, IAMRolesToOverride: []string{}},
+		"scopes":             scopes,
+	}
+	var resp preTokenResponse
+	ran, err := s.runTrigger(ctx, p, TriggerPreTokenGeneration, "TokenGeneration_ClientCredentials", c.ID, c.ID, req, &resp)
+	if err != nil || !ran || resp.ClaimsAndScopeOverrideDetails == nil || resp.ClaimsAndScopeOverrideDetails.AccessTokenGeneration == nil {
+		return nil, scopes, err
+	}
+	extra, scopes := resp.ClaimsAndScopeOverrideDetails.AccessTokenGeneration.applyToAccess(slices.Clone(scopes))
+	return extra, scopes, nil
 }
 
 func nonNilSlice(s []string) []string {

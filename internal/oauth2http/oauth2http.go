@@ -142,6 +142,13 @@ func parse(w http.ResponseWriter, r *http.Request) (idp.TokenRequest, bool) {
 	in := idp.TokenRequest{GrantType: f.Get("grant_type"), ClientID: f.Get("client_id"), ClientSecret: f.Get("client_secret"),
 		Scope: f.Get("scope"), RefreshToken: f.Get("refresh_token"), Code: f.Get("code"),
 		RedirectURI: f.Get("redirect_uri"), CodeVerifier: f.Get("code_verifier")}
+	// aws_client_metadata: a JSON object of strings for the pre token
+	// generation trigger (token-endpoint.html).
+	if md := f.Get("aws_client_metadata"); md != "" {
+		if err := json.Unmarshal([]byte(md), &in.ClientMetadata); err != nil {
+			return idp.TokenRequest{}, false
+		}
+	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		id, secret, ok := basicAuth(h)
 		if !ok || in.ClientID != "" && in.ClientID != id || in.ClientSecret != "" {

@@ -44,6 +44,7 @@ func params(s *idp.Step) map[string]string {
 }
 
 func (h *handlers) initiateAuth(ctx context.Context, in *api.InitiateAuthRequest) (*api.InitiateAuthResponse, error) {
+	ctx = idp.WithInitiateMetadata(ctx, in.ClientMetadata)
 	step, err := h.svc.Start(ctx, idp.StartInput{ClientID: str(in.ClientId), AuthFlow: str(in.AuthFlow), Params: in.AuthParameters,
 		Session: str(in.Session)})
 	if err != nil {
@@ -54,6 +55,7 @@ func (h *handlers) initiateAuth(ctx context.Context, in *api.InitiateAuthRequest
 }
 
 func (h *handlers) adminInitiateAuth(ctx context.Context, in *api.AdminInitiateAuthRequest) (*api.AdminInitiateAuthResponse, error) {
+	ctx = idp.WithInitiateMetadata(ctx, in.ClientMetadata)
 	step, err := h.svc.Start(ctx, idp.StartInput{Admin: true, PoolID: str(in.UserPoolId), ClientID: str(in.ClientId),
 		AuthFlow: str(in.AuthFlow), Params: in.AuthParameters, Session: str(in.Session)})
 	if err != nil {
@@ -64,6 +66,7 @@ func (h *handlers) adminInitiateAuth(ctx context.Context, in *api.AdminInitiateA
 }
 
 func (h *handlers) respondToAuthChallenge(ctx context.Context, in *api.RespondToAuthChallengeRequest) (*api.RespondToAuthChallengeResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	step, err := h.svc.Respond(ctx, idp.RespondInput{ClientID: str(in.ClientId), ChallengeName: str(in.ChallengeName),
 		Session: str(in.Session), Responses: in.ChallengeResponses})
 	if err != nil {
@@ -74,6 +77,7 @@ func (h *handlers) respondToAuthChallenge(ctx context.Context, in *api.RespondTo
 }
 
 func (h *handlers) adminRespondToAuthChallenge(ctx context.Context, in *api.AdminRespondToAuthChallengeRequest) (*api.AdminRespondToAuthChallengeResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	step, err := h.svc.Respond(ctx, idp.RespondInput{Admin: true, PoolID: str(in.UserPoolId), ClientID: str(in.ClientId),
 		ChallengeName: str(in.ChallengeName), Session: str(in.Session), Responses: in.ChallengeResponses})
 	if err != nil {

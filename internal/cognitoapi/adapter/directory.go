@@ -43,6 +43,7 @@ func deliveryOut(d *idp.CodeDelivery) *api.CodeDeliveryDetailsType {
 }
 
 func (h *handlers) signUp(ctx context.Context, in *api.SignUpRequest) (*api.SignUpResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	r, err := h.svc.SignUp(ctx, idp.SignUpInput{
 		ClientID: str(in.ClientId), SecretHash: str(in.SecretHash), Username: str(in.Username), Password: str(in.Password),
 		Attributes: attributesIn(in.UserAttributes), ValidationData: attributesIn(in.ValidationData),
@@ -55,6 +56,7 @@ func (h *handlers) signUp(ctx context.Context, in *api.SignUpRequest) (*api.Sign
 }
 
 func (h *handlers) confirmSignUp(ctx context.Context, in *api.ConfirmSignUpRequest) (*api.ConfirmSignUpResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	session, err := h.svc.ConfirmSignUp(ctx, idp.ConfirmSignUpInput{
 		ClientID: str(in.ClientId), SecretHash: str(in.SecretHash), Username: str(in.Username),
 		Code: str(in.ConfirmationCode), ForceAliasCreation: api.ToBool(in.ForceAliasCreation), Session: str(in.Session),
@@ -66,6 +68,7 @@ func (h *handlers) confirmSignUp(ctx context.Context, in *api.ConfirmSignUpReque
 }
 
 func (h *handlers) resendConfirmationCode(ctx context.Context, in *api.ResendConfirmationCodeRequest) (*api.ResendConfirmationCodeResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	d, err := h.svc.ResendConfirmationCode(ctx, str(in.ClientId), str(in.SecretHash), str(in.Username))
 	if err != nil {
 		return nil, err
@@ -74,6 +77,7 @@ func (h *handlers) resendConfirmationCode(ctx context.Context, in *api.ResendCon
 }
 
 func (h *handlers) adminConfirmSignUp(ctx context.Context, in *api.AdminConfirmSignUpRequest) (*api.AdminConfirmSignUpResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	if err := h.svc.AdminConfirmSignUp(ctx, str(in.UserPoolId), str(in.Username)); err != nil {
 		return nil, err
 	}
@@ -81,6 +85,7 @@ func (h *handlers) adminConfirmSignUp(ctx context.Context, in *api.AdminConfirmS
 }
 
 func (h *handlers) forgotPassword(ctx context.Context, in *api.ForgotPasswordRequest) (*api.ForgotPasswordResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	d, err := h.svc.ForgotPassword(ctx, str(in.ClientId), str(in.SecretHash), str(in.Username))
 	if err != nil {
 		return nil, err
@@ -89,6 +94,7 @@ func (h *handlers) forgotPassword(ctx context.Context, in *api.ForgotPasswordReq
 }
 
 func (h *handlers) confirmForgotPassword(ctx context.Context, in *api.ConfirmForgotPasswordRequest) (*api.ConfirmForgotPasswordResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	err := h.svc.ConfirmForgotPassword(ctx, idp.ConfirmForgotPasswordInput{
 		ClientID: str(in.ClientId), SecretHash: str(in.SecretHash), Username: str(in.Username),
 		Code: str(in.ConfirmationCode), Password: str(in.Password),
@@ -100,6 +106,7 @@ func (h *handlers) confirmForgotPassword(ctx context.Context, in *api.ConfirmFor
 }
 
 func (h *handlers) adminResetUserPassword(ctx context.Context, in *api.AdminResetUserPasswordRequest) (*api.AdminResetUserPasswordResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	if err := h.svc.AdminResetUserPassword(ctx, str(in.UserPoolId), str(in.Username)); err != nil {
 		return nil, err
 	}
@@ -121,6 +128,7 @@ func (h *handlers) addCustomAttributes(ctx context.Context, in *api.AddCustomAtt
 }
 
 func (h *handlers) updateUserAttributes(ctx context.Context, in *api.UpdateUserAttributesRequest) (*api.UpdateUserAttributesResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	ds, err := h.svc.UpdateUserAttributes(ctx, str(in.AccessToken), attributesIn(in.UserAttributes))
 	if err != nil {
 		return nil, err
@@ -140,6 +148,7 @@ func (h *handlers) deleteUserAttributes(ctx context.Context, in *api.DeleteUserA
 }
 
 func (h *handlers) getUserAttributeVerificationCode(ctx context.Context, in *api.GetUserAttributeVerificationCodeRequest) (*api.GetUserAttributeVerificationCodeResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	d, err := h.svc.GetUserAttributeVerificationCode(ctx, str(in.AccessToken), str(in.AttributeName))
 	if err != nil {
 		return nil, err

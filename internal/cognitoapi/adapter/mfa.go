@@ -5,6 +5,7 @@ import (
 
 	"github.com/ninshou/ninshou/internal/awsjson"
 	api "github.com/ninshou/ninshou/internal/cognitoapi"
+	"github.com/ninshou/ninshou/internal/idp"
 )
 
 // Software tokens, sign-in factors and refresh-token operations.
@@ -42,6 +43,7 @@ func (h *handlers) getUserAuthFactors(ctx context.Context, in *api.GetUserAuthFa
 }
 
 func (h *handlers) getTokensFromRefreshToken(ctx context.Context, in *api.GetTokensFromRefreshTokenRequest) (*api.GetTokensFromRefreshTokenResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	res, err := h.svc.GetTokensFromRefreshToken(ctx, str(in.ClientId), str(in.ClientSecret), str(in.RefreshToken))
 	if err != nil {
 		return nil, err

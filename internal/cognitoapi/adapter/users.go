@@ -28,6 +28,7 @@ func userOut(u *idp.User) *api.UserType {
 }
 
 func (h *handlers) adminCreateUser(ctx context.Context, in *api.AdminCreateUserRequest) (*api.AdminCreateUserResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	u, err := h.svc.AdminCreateUser(ctx, idp.CreateUserInput{
 		PoolID: str(in.UserPoolId), Username: str(in.Username), Attributes: attributesIn(in.UserAttributes),
 		TemporaryPassword: str(in.TemporaryPassword), MessageAction: str(in.MessageAction),
@@ -68,6 +69,7 @@ func (h *handlers) adminSetUserPassword(ctx context.Context, in *api.AdminSetUse
 }
 
 func (h *handlers) adminUpdateUserAttributes(ctx context.Context, in *api.AdminUpdateUserAttributesRequest) (*api.AdminUpdateUserAttributesResponse, error) {
+	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
 	if err := h.svc.AdminUpdateUserAttributes(ctx, str(in.UserPoolId), str(in.Username), attributesIn(in.UserAttributes)); err != nil {
 		return nil, err
 	}
