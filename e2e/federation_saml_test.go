@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/x509"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -143,5 +145,64 @@ func TestSAMLFederation(t *testing.T) {
 	resp, _ = b4.post(p.action, p.form)
 	if q := back(resp); q.Has("code") {
 		t.Errorf("a Response for another audience: %v", q)
+	}
+}
+
+// TestSAMLSignedRequests: with RequestSigningAlgorithm rsa-sha256 the pool
+// signs its AuthnRequests (the HTTP-Redirect binding's RSA-SHA256
+// signature) with the key of its signing certificate, which
+// get-signing-certificate gives the IdP; without it they go unsigned, and
+// an IdP that requires signed requests refuses them.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-SAML-signing-encryption.html
+func TestSAMLSignedRequests(t *testing.T) {
+	s := startServer(t)
+	aws_ := awsCLI{t: t, url: s.URL}
+	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
+	idp := samlidp.Start(t)
+	pool := e.pool()
+	der, err := base64.StdEncoding.DecodeString(aws_.run("get-signing-certificate", "--user-pool-id", pool)["Certificate"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idp.RequireSignedRequests(cert)
+	for _, name := range []string{"Signed", "Unsigned"} {
+		details := map[string]string{"MetadataURL": idp.URL + "/metadata"}
+		if name == "Signed" {
+			details["RequestSigningAlgorithm"] = "rsa-sha256"
+		}
+		aws_.run("create-identity-provider", "--user-pool-id", pool, "--provider-name", name, "--provider-type", "SAML",
+			"--provider-details", mustJSON(t, details), "--attribute-mapping", "email=email")
+	}
+	const callback = "https://app.example/callback"
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid", "email"}, []string{"Signed", "Unsigned"})).ClientId
+	authorize := func(provider string) string {
+		return s.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
+			"redirect_uri": {callback}, "scope": {"openid email"}, "identity_provider": {provider}}.Encode()
+	}
+
+	idp.SignIn("jo@corp.example", map[string][]string{"email": {"jo@corp.example"}})
+	b := newBrowser(t, s.URL, idp.URL)
+	resp, page := b.get(authorize("Signed"))
+	if resp.StatusCode != 200 || !strings.Contains(page, `name="SAMLResponse"`) || idp.SignedRequests() != 1 {
+		t.Fatalf("a signed AuthnRequest: %d at %s (%d signed requests seen)\n%s", resp.StatusCode, resp.Request.URL, idp.SignedRequests(), page)
+	}
+	if q := resp.Request.URL.Query(); q.Get("SigAlg") != "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" || q.Get("Signature") == "" {
+		t.Errorf("the signed request's query: %v", q)
+	}
+	action := regexp.MustCompile(`action="([^"]+)"`).FindStringSubmatch(page)[1]
+	field := func(name string) string {
+		return htmlUnescape(strings.ReplaceAll(regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)[1], "&#61;", "="))
+	}
+	resp, _ = b.post(htmlUnescape(action), url.Values{"SAMLResponse": {field("SAMLResponse")}, "RelayState": {field("RelayState")}})
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || !strings.Contains(loc, "code=") {
+		t.Errorf("signing in through the signed request: %d, Location %q", resp.StatusCode, loc)
+	}
+
+	if resp, _ := newBrowser(t, s.URL, idp.URL).get(authorize("Unsigned")); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("an unsigned AuthnRequest to an IdP that requires signatures: %d at %s", resp.StatusCode, resp.Request.URL)
 	}
 }

@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
@@ -154,8 +155,14 @@ func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest, br
 			Browser: hashHandle(browser)}
 		if ip.Type == ProviderSAML {
 			fs.RequestID = "_" + hex.EncodeToString(s.randomBytes(20))
+			var key *rsa.PrivateKey
+			if ip.Details["RequestSigningAlgorithm"] == "rsa-sha256" {
+				if key, err = s.samlRequestKey(tx, p.ID); err != nil {
+					return err
+				}
+			}
 			if target, err = samlsp.RedirectURL(ip.Details["SSORedirectBindingURI"], samlsp.Request{ID: fs.RequestID,
-				Issuer: samlEntityID(p.ID), ACS: s.samlACSURL(), IssuedAt: s.now()}, handle); err != nil {
+				Issuer: samlEntityID(p.ID), ACS: s.samlACSURL(), IssuedAt: s.now()}, handle, key); err != nil {
 				return err
 			}
 		}

@@ -62,6 +62,47 @@ func (s *Service) newSAMLSigning(poolID string) (*samlSigningBody, error) {
 	return &samlSigningBody{Key: der, Cert: cert}, nil
 }
 
+// samlRequestKey is the pool's SAML signing key, read in tx, which signs
+// AuthnRequests to providers whose RequestSigningAlgorithm is rsa-sha256.
+// A pool whose certificate was never asked for (an IdP that checks the
+// signatures needs it first) gets its key here, in tx.
+func (s *Service) samlRequestKey(tx store.Tx, poolID string) (*rsa.PrivateKey, error) {
+	var b samlSigningBody
+	o, err := tx.PoolObjects().Get(poolID, kindSAMLSigning, poolLevel)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		made, err := s.newSAMLSigning(poolID)
+		if err != nil {
+			return nil, err
+		}
+		body, err := json.Marshal(made)
+		if err != nil {
+			return nil, err
+		}
+		now := s.now()
+		if err := tx.PoolObjects().Create(&store.PoolObject{PoolID: poolID, Kind: kindSAMLSigning, Key: poolLevel,
+			Body: body, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return nil, err
+		}
+		b = *made
+	case err != nil:
+		return nil, err
+	default:
+		if err := json.Unmarshal(o.Body, &b); err != nil {
+			return nil, fmt.Errorf("idp: SAML signing key of %s: %w", poolID, err)
+		}
+	}
+	key, err := x509.ParsePKCS8PrivateKey(b.Key)
+	if err != nil {
+		return nil, fmt.Errorf("idp: SAML signing key of %s: %w", poolID, err)
+	}
+	rk, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("idp: SAML signing key of %s is not RSA", poolID)
+	}
+	return rk, nil
+}
+
 // GetSigningCertificate returns the pool's SAML signing certificate, DER
 // in base64 as the API answers it, making it on first use.
 func (s *Service) GetSigningCertificate(ctx context.Context, poolID string) (string, error) {

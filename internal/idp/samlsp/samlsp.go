@@ -11,6 +11,9 @@ package samlsp
 import (
 	"bytes"
 	"compress/flate"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/xml"
@@ -116,9 +119,16 @@ type Request struct {
 	IssuedAt time.Time
 }
 
+// SigAlgRSASHA256 is the SigAlg of a request signed with RSA-SHA256.
+const SigAlgRSASHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+
 // RedirectURL is the IdP's sign-in URL carrying r by the HTTP-Redirect
-// binding (deflated, base64, in SAMLRequest), with relayState.
-func RedirectURL(sso string, r Request, relayState string) (string, error) {
+// binding (deflated, base64, in SAMLRequest), with relayState. With a key,
+// the request is signed as that binding signs (SAML bindings 3.4.4.1): an
+// RSA-SHA256 signature, in Signature, of the query string
+// "SAMLRequest=...&RelayState=...&SigAlg=..." exactly as it is sent.
+// https://docs.oasis-open.org/security/saml/v2.0/saml-bindings-2.0-os.pdf
+func RedirectURL(sso string, r Request, relayState string, key *rsa.PrivateKey) (string, error) {
 	var doc bytes.Buffer
 	doc.WriteString(`<samlp:AuthnRequest xmlns:samlp="` + nsProtocol + `" xmlns:saml="` + nsAssertion + `" ID="`)
 	xml.EscapeText(&doc, []byte(r.ID))
@@ -142,12 +152,26 @@ func RedirectURL(sso string, r Request, relayState string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	q := u.Query()
-	q.Set("SAMLRequest", base64.StdEncoding.EncodeToString(deflated.Bytes()))
+	// The binding's own parameters, in the order a signature covers them,
+	// after any the endpoint's URL already has.
+	signed := "SAMLRequest=" + url.QueryEscape(base64.StdEncoding.EncodeToString(deflated.Bytes()))
 	if relayState != "" {
-		q.Set("RelayState", relayState)
+		signed += "&RelayState=" + url.QueryEscape(relayState)
 	}
-	u.RawQuery = q.Encode()
+	query := signed
+	if key != nil {
+		signed += "&SigAlg=" + url.QueryEscape(SigAlgRSASHA256)
+		digest := sha256.Sum256([]byte(signed))
+		sig, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, digest[:])
+		if err != nil {
+			return "", err
+		}
+		query = signed + "&Signature=" + url.QueryEscape(base64.StdEncoding.EncodeToString(sig))
+	}
+	if u.RawQuery != "" {
+		query = u.RawQuery + "&" + query
+	}
+	u.RawQuery = query
 	return u.String(), nil
 }
 

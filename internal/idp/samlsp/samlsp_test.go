@@ -1,8 +1,14 @@
 package samlsp
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"io"
+	"math/big"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,7 +21,7 @@ import (
 // the SAMLResponse it posts back.
 func signIn(t *testing.T, idp *samlidp.IdP, meta *IdP, req Request) string {
 	t.Helper()
-	u, err := RedirectURL(meta.SSORedirect, req, "relay-1")
+	u, err := RedirectURL(meta.SSORedirect, req, "relay-1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,4 +127,68 @@ func TestVerify(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// TestSignedRequest: with a key, the AuthnRequest carries the HTTP-Redirect
+// binding's RSA-SHA256 signature, which an IdP that requires signed
+// requests checks over the query as received; it refuses an unsigned
+// request, another key's, and a RelayState changed after signing.
+func TestSignedRequest(t *testing.T) {
+	idp := samlidp.Start(t)
+	key, cert := testSigner(t)
+	other, _ := testSigner(t)
+	idp.RequireSignedRequests(cert)
+	req := Request{ID: "_req2", Issuer: "urn:amazon:cognito:sp:us-east-1_test", ACS: "https://sp.example/saml2/idpresponse", IssuedAt: time.Now()}
+	get := func(u string) int {
+		t.Helper()
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// An endpoint URL with a query of its own keeps it, before the binding's.
+	sso := idp.URL + "/sso?tenant=a%20b"
+	signed, err := RedirectURL(sso, req, "relay 1/2", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(signed)
+	if q := u.Query(); q.Get("tenant") != "a b" || q.Get("SigAlg") != SigAlgRSASHA256 || q.Get("Signature") == "" || q.Get("RelayState") != "relay 1/2" {
+		t.Errorf("signed request URL: %s", signed)
+	}
+	if !strings.HasPrefix(u.RawQuery, "tenant=a%20b&SAMLRequest=") {
+		t.Errorf("parameter order: %s", u.RawQuery)
+	}
+	if code := get(signed); code != 200 || idp.SignedRequests() != 1 {
+		t.Errorf("a signed request: %d, %d signed requests seen", code, idp.SignedRequests())
+	}
+	unsigned, _ := RedirectURL(sso, req, "relay 1/2", nil)
+	byOther, _ := RedirectURL(sso, req, "relay 1/2", other)
+	for name, u := range map[string]string{"unsigned": unsigned, "another key": byOther,
+		"RelayState changed": strings.Replace(signed, "RelayState=relay", "RelayState=evil", 1)} {
+		if code := get(u); code != http.StatusForbidden {
+			t.Errorf("%s: the IdP answered %d", name, code)
+		}
+	}
+}
+
+func testSigner(t *testing.T) (*rsa.PrivateKey, *x509.Certificate) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "sp"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, cert
 }

@@ -8,8 +8,10 @@ package samlidp
 import (
 	"bytes"
 	"compress/flate"
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -20,6 +22,8 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -44,6 +48,27 @@ type IdP struct {
 	// Response's XML before it is sent.
 	Audience string
 	Tamper   func(xml string) string
+	// RequestSigner, when set, is the certificate of the service
+	// provider's request signing key: an AuthnRequest must then carry a
+	// valid RSA-SHA256 signature by it (the HTTP-Redirect binding's, over
+	// the query string as received), or /sso refuses it.
+	RequestSigner  *x509.Certificate
+	signedRequests int
+}
+
+// SignedRequests counts the requests whose signature held.
+func (i *IdP) SignedRequests() int {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.signedRequests
+}
+
+// RequireSignedRequests makes /sso accept only requests signed by the key
+// of cert (nil: any request).
+func (i *IdP) RequireSignedRequests(cert *x509.Certificate) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.RequestSigner = cert
 }
 
 // Start starts an IdP for t.
@@ -102,6 +127,18 @@ var postForm = template.Must(template.New("post").Parse(`<!DOCTYPE html><html><b
 </body></html>`))
 
 func (i *IdP) sso(w http.ResponseWriter, r *http.Request) {
+	i.mu.Lock()
+	signer := i.RequestSigner
+	i.mu.Unlock()
+	if signer != nil {
+		if err := checkRequestSignature(r.URL.RawQuery, signer); err != nil {
+			http.Error(w, "AuthnRequest signature: "+err.Error(), http.StatusForbidden)
+			return
+		}
+		i.mu.Lock()
+		i.signedRequests++
+		i.mu.Unlock()
+	}
 	raw, err := base64.StdEncoding.DecodeString(r.URL.Query().Get("SAMLRequest"))
 	if err != nil {
 		http.Error(w, "SAMLRequest is not base64", http.StatusBadRequest)
@@ -183,4 +220,39 @@ func (i *IdP) response(req authnRequest) (string, error) {
 		out = tamper(out)
 	}
 	return base64.StdEncoding.EncodeToString([]byte(out)), nil
+}
+
+// checkRequestSignature checks the HTTP-Redirect binding's signature of a
+// query: RSA-SHA256 over "SAMLRequest=v&RelayState=v&SigAlg=v" built from
+// the parameters' encoded values as received (SAML bindings 3.4.4.1).
+func checkRequestSignature(rawQuery string, cert *x509.Certificate) error {
+	raw := map[string]string{}
+	for _, kv := range strings.Split(rawQuery, "&") {
+		if k, _, ok := strings.Cut(kv, "="); ok {
+			raw[k] = kv
+		}
+	}
+	if raw["SigAlg"] == "" || raw["Signature"] == "" {
+		return fmt.Errorf("unsigned")
+	}
+	alg, _ := url.QueryUnescape(strings.TrimPrefix(raw["SigAlg"], "SigAlg="))
+	if alg != "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" {
+		return fmt.Errorf("SigAlg %q", alg)
+	}
+	signed := raw["SAMLRequest"]
+	if raw["RelayState"] != "" {
+		signed += "&" + raw["RelayState"]
+	}
+	signed += "&" + raw["SigAlg"]
+	enc, _ := url.QueryUnescape(strings.TrimPrefix(raw["Signature"], "Signature="))
+	sig, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		return err
+	}
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("not an RSA certificate")
+	}
+	digest := sha256.Sum256([]byte(signed))
+	return rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig)
 }
