@@ -206,3 +206,87 @@ func TestSAMLSignedRequests(t *testing.T) {
 		t.Errorf("an unsigned AuthnRequest to an IdP that requires signatures: %d at %s", resp.StatusCode, resp.Request.URL)
 	}
 }
+
+// TestSAMLEncryptedResponses: a SAML provider with EncryptedResponses gets
+// a key pair of its own, its certificate shown as the provider's
+// ActiveEncryptionCertificate; an IdP that encrypts its assertions to it
+// signs users in, and from then on an assertion in clear is refused. Turned
+// off, encrypted assertions are refused and clear ones accepted; turned on
+// again, the certificate is the same.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-SAML-signing-encryption.html
+func TestSAMLEncryptedResponses(t *testing.T) {
+	s := startServer(t)
+	aws_ := awsCLI{t: t, url: s.URL}
+	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
+	idp := samlidp.Start(t)
+	pool := e.pool()
+	details := func(encrypted string) string {
+		return mustJSON(t, map[string]string{"MetadataURL": idp.URL + "/metadata", "EncryptedResponses": encrypted})
+	}
+	aws_.run("create-identity-provider", "--user-pool-id", pool, "--provider-name", "Enc", "--provider-type", "SAML",
+		"--provider-details", details("true"), "--attribute-mapping", "email=email")
+	shown := func() string {
+		d := aws_.run("describe-identity-provider", "--user-pool-id", pool, "--provider-name", "Enc")["IdentityProvider"].(map[string]any)["ProviderDetails"].(map[string]any)
+		c, _ := d["ActiveEncryptionCertificate"].(string)
+		return c
+	}
+	certB64 := shown()
+	der, err := base64.StdEncoding.DecodeString(certB64)
+	if err != nil || certB64 == "" {
+		t.Fatalf("ActiveEncryptionCertificate %q: %v", certB64, err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil || cert.KeyUsage&x509.KeyUsageKeyEncipherment == 0 {
+		t.Fatalf("the encryption certificate: %v (key usage %v)", err, cert)
+	}
+	const callback = "https://app.example/callback"
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid", "email"}, []string{"Enc"})).ClientId
+	signIn := func() url.Values {
+		t.Helper()
+		b := newBrowser(t, s.URL, idp.URL)
+		resp, page := b.get(s.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
+			"redirect_uri": {callback}, "scope": {"openid email"}, "identity_provider": {"Enc"}}.Encode())
+		m := regexp.MustCompile(`name="SAMLResponse" value="([^"]*)"`).FindStringSubmatch(page)
+		if resp.StatusCode != 200 || m == nil {
+			t.Fatalf("at the IdP: %d\n%s", resp.StatusCode, page)
+		}
+		field := func(name string) string {
+			return htmlUnescape(strings.ReplaceAll(regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)[1], "&#61;", "="))
+		}
+		resp, _ = b.post(s.URL+"/saml2/idpresponse", url.Values{"SAMLResponse": {field("SAMLResponse")}, "RelayState": {field("RelayState")}})
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusFound || loc == nil || !strings.HasPrefix(loc.String(), callback) {
+			t.Fatalf("back from the IdP: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		return loc.Query()
+	}
+
+	idp.SignIn("jo@corp.example", map[string][]string{"email": {"jo@corp.example"}})
+	idp.EncryptAssertions(cert, "http://www.w3.org/2001/04/xmlenc#aes256-cbc")
+	if q := signIn(); q.Get("code") == "" {
+		t.Errorf("an encrypted assertion: %v", q)
+	}
+	idp.EncryptAssertions(nil, "")
+	if q := signIn(); q.Has("code") || q.Get("error") != "invalid_request" {
+		t.Errorf("an assertion in clear to a provider that encrypts: %v", q)
+	}
+
+	aws_.run("update-identity-provider", "--user-pool-id", pool, "--provider-name", "Enc", "--provider-details", details("false"))
+	if c := shown(); c != "" {
+		t.Errorf("ActiveEncryptionCertificate with encryption off: %q", c)
+	}
+	if q := signIn(); q.Get("code") == "" {
+		t.Errorf("an assertion in clear with encryption off: %v", q)
+	}
+	idp.EncryptAssertions(cert, "http://www.w3.org/2009/xmlenc11#aes128-gcm")
+	if q := signIn(); q.Has("code") {
+		t.Errorf("an encrypted assertion with encryption off: %v", q)
+	}
+	aws_.run("update-identity-provider", "--user-pool-id", pool, "--provider-name", "Enc", "--provider-details", details("true"))
+	if c := shown(); c != certB64 {
+		t.Errorf("turned on again, the certificate changed")
+	}
+	if q := signIn(); q.Get("code") == "" {
+		t.Errorf("an encrypted assertion (AES-GCM): %v", q)
+	}
+}

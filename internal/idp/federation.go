@@ -614,8 +614,12 @@ func (s *Service) samlClaims(ctx context.Context, ip *IdentityProvider, poolID s
 	if err != nil {
 		return nil, nil, err
 	}
+	key, err := samlDecryptionKey(ip)
+	if err != nil {
+		return nil, nil, err
+	}
 	a, err := samlsp.Verify(response, samlsp.Check{IdP: idp, Audience: samlEntityID(poolID), Recipient: s.samlACSURL(),
-		RequestID: st.RequestID, Now: s.now()})
+		RequestID: st.RequestID, Now: s.now(), DecryptionKey: key})
 	if err != nil {
 		s.log().InfoContext(ctx, "SAML response refused", "provider", ip.Name, "err", err)
 		return nil, nil, &errFederation{"Error in SAML response processing: Invalid SAML response received."}

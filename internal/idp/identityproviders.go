@@ -29,6 +29,9 @@ type IdentityProvider struct {
 	Identifiers      []string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	// encryption is a SAML provider's key pair for encrypted responses,
+	// made when EncryptedResponses first asks for it; nil until then.
+	encryption *samlSigningBody
 }
 
 // The provider types (the model's IdentityProviderTypeType).
@@ -82,6 +85,13 @@ type identityProviderBody struct {
 	Details     map[string]string `json:"details"`
 	Mapping     map[string]string `json:"mapping,omitempty"`
 	Identifiers []string          `json:"identifiers,omitempty"`
+	Encryption  *samlSigningBody  `json:"encryption,omitempty"`
+}
+
+// body is what the store keeps of ip.
+func (ip *IdentityProvider) body() ([]byte, error) {
+	return json.Marshal(identityProviderBody{Type: ip.Type, Details: ip.Details, Mapping: ip.AttributeMapping,
+		Identifiers: ip.Identifiers, Encryption: ip.encryption})
 }
 
 func identityProviderFrom(o *store.PoolObject) (*IdentityProvider, error) {
@@ -90,7 +100,8 @@ func identityProviderFrom(o *store.PoolObject) (*IdentityProvider, error) {
 		return nil, fmt.Errorf("idp: identity provider %s of %s: %w", o.Key, o.PoolID, err)
 	}
 	return &IdentityProvider{PoolID: o.PoolID, Name: o.Key, Type: b.Type, Details: b.Details,
-		AttributeMapping: b.Mapping, Identifiers: b.Identifiers, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}, nil
+		AttributeMapping: b.Mapping, Identifiers: b.Identifiers, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+		encryption: b.Encryption}, nil
 }
 
 // Shown is the provider as the API answers it: without the details it
@@ -318,7 +329,12 @@ func (s *Service) CreateIdentityProvider(ctx context.Context, in IdentityProvide
 	now := s.now()
 	ip := &IdentityProvider{PoolID: in.PoolID, Name: in.Name, Type: in.Type, Details: details,
 		AttributeMapping: mappingFor(in.Type, in.AttributeMapping), Identifiers: in.Identifiers, CreatedAt: now, UpdatedAt: now}
-	body, err := json.Marshal(identityProviderBody{Type: ip.Type, Details: ip.Details, Mapping: ip.AttributeMapping, Identifiers: ip.Identifiers})
+	premade, err := s.samlEncryptionKey(ip, nil)
+	if err != nil {
+		return nil, err
+	}
+	ip.showEncryption(premade)
+	body, err := ip.body()
 	if err != nil {
 		return nil, err
 	}
@@ -432,8 +448,13 @@ func (s *Service) UpdateIdentityProvider(ctx context.Context, in IdentityProvide
 		return nil, err
 	}
 	var details map[string]string
+	var premade *samlSigningBody
 	if in.Details != nil {
 		if details, err = s.completeDetails(ctx, stored.Type, in.Details, stored.Details); err != nil {
+			return nil, err
+		}
+		// A key pair the new details need is made outside the write.
+		if premade, err = s.samlEncryptionKey(&IdentityProvider{Type: stored.Type, Details: details, PoolID: in.PoolID}, stored.encryption); err != nil {
 			return nil, err
 		}
 	}
@@ -448,6 +469,7 @@ func (s *Service) UpdateIdentityProvider(ctx context.Context, in IdentityProvide
 		}
 		if details != nil {
 			ip.Details = details
+			ip.showEncryption(premade)
 		}
 		if in.AttributeMapping != nil {
 			ip.AttributeMapping = mappingFor(ip.Type, in.AttributeMapping)
@@ -459,7 +481,7 @@ func (s *Service) UpdateIdentityProvider(ctx context.Context, in IdentityProvide
 			ip.Identifiers = in.Identifiers
 		}
 		ip.UpdatedAt = s.now()
-		body, err := json.Marshal(identityProviderBody{Type: ip.Type, Details: ip.Details, Mapping: ip.AttributeMapping, Identifiers: ip.Identifiers})
+		body, err := ip.body()
 		if err != nil {
 			return err
 		}

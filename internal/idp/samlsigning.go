@@ -32,9 +32,14 @@ type samlSigningBody struct {
 	Cert []byte `json:"cert"` // DER
 }
 
-// newSAMLSigning makes a key and its certificate, named after the pool's
-// SAML service-provider entity ID.
+// newSAMLSigning makes a signing key and its certificate, named after the
+// pool's SAML service-provider entity ID.
 func (s *Service) newSAMLSigning(poolID string) (*samlSigningBody, error) {
+	return s.newSAMLKeyPair(poolID, x509.KeyUsageDigitalSignature)
+}
+
+// newSAMLKeyPair makes a key and its certificate, for usage.
+func (s *Service) newSAMLKeyPair(poolID string, usage x509.KeyUsage) (*samlSigningBody, error) {
 	key, err := rsa.GenerateKey(s.rand(), 2048)
 	if err != nil {
 		return nil, err
@@ -48,7 +53,7 @@ func (s *Service) newSAMLSigning(poolID string) (*samlSigningBody, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber: serial, Subject: name, Issuer: name,
 		NotBefore: now.Add(-time.Minute), NotAfter: now.Add(samlSigningValidity),
-		KeyUsage:              x509.KeyUsageDigitalSignature,
+		KeyUsage:              usage,
 		BasicConstraintsValid: true,
 	}
 	cert, err := x509.CreateCertificate(s.rand(), tmpl, tmpl, &key.PublicKey, key)
@@ -156,4 +161,57 @@ func (s *Service) GetSigningCertificate(ctx context.Context, poolID string) (str
 		return "", err
 	}
 	return base64.StdEncoding.EncodeToString(cert), nil
+}
+
+// Encrypted SAML responses: each SAML provider whose EncryptedResponses is
+// "true" has a key pair of its own, whose certificate the provider's
+// details show as ActiveEncryptionCertificate (base64 DER, as
+// GetSigningCertificate answers) for the IdP to encrypt its assertions
+// to; from then on only encrypted assertions are accepted from it. The key
+// is kept when encryption is turned off, and goes with the provider.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-SAML-signing-encryption.html
+
+// samlEncryptionKey returns a key pair for ip if its details ask for
+// encrypted responses and it has none (have), else nil.
+func (s *Service) samlEncryptionKey(ip *IdentityProvider, have *samlSigningBody) (*samlSigningBody, error) {
+	if ip.Type != ProviderSAML || ip.Details["EncryptedResponses"] != "true" || have != nil {
+		return nil, nil
+	}
+	return s.newSAMLKeyPair(ip.PoolID, x509.KeyUsageKeyEncipherment)
+}
+
+// showEncryption gives ip the key pair made for it (if it has none yet)
+// and shows its certificate while responses are encrypted.
+func (ip *IdentityProvider) showEncryption(made *samlSigningBody) {
+	if ip.Type != ProviderSAML {
+		return
+	}
+	if ip.encryption == nil {
+		ip.encryption = made
+	}
+	if ip.Details["EncryptedResponses"] == "true" && ip.encryption != nil {
+		ip.Details["ActiveEncryptionCertificate"] = base64.StdEncoding.EncodeToString(ip.encryption.Cert)
+		return
+	}
+	delete(ip.Details, "ActiveEncryptionCertificate")
+}
+
+// samlDecryptionKey is the key a provider's encrypted responses are read
+// with; nil when it does not encrypt them.
+func samlDecryptionKey(ip *IdentityProvider) (*rsa.PrivateKey, error) {
+	if ip.Details["EncryptedResponses"] != "true" {
+		return nil, nil
+	}
+	if ip.encryption == nil {
+		return nil, fmt.Errorf("idp: SAML provider %s of %s has no encryption key", ip.Name, ip.PoolID)
+	}
+	key, err := x509.ParsePKCS8PrivateKey(ip.encryption.Key)
+	if err != nil {
+		return nil, err
+	}
+	rk, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("idp: SAML provider %s of %s: the encryption key is not RSA", ip.Name, ip.PoolID)
+	}
+	return rk, nil
 }

@@ -182,6 +182,10 @@ type Check struct {
 	Recipient string // its ACS URL
 	RequestID string // the AuthnRequest's ID
 	Now       time.Time
+	// DecryptionKey, when set, is the service provider's key for the IdP's
+	// encrypted assertions, which are then the only ones accepted; without
+	// it an encrypted assertion is refused.
+	DecryptionKey *rsa.PrivateKey
 }
 
 // Assertion is what a verified Response says of the user.
@@ -210,28 +214,41 @@ func Verify(samlResponse string, c Check) (*Assertion, error) {
 	}
 	vc := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: c.IdP.Certificates})
 	vc.Clock = dsig.NewFakeClockAt(c.Now)
-	var assertion *etree.Element
-	if len(children(resp, nsDSig, "Signature")) > 0 {
+	responseSigned := len(children(resp, nsDSig, "Signature")) > 0
+	if responseSigned {
 		signed, err := vc.Validate(resp)
 		if err != nil {
 			return nil, fmt.Errorf("samlsp: the Response's signature: %w", err)
 		}
 		resp = signed
-		if as := children(resp, nsAssertion, "Assertion"); len(as) == 1 {
-			assertion = as[0]
-			if len(children(assertion, nsDSig, "Signature")) > 0 {
-				if assertion, err = vc.Validate(assertion); err != nil {
-					return nil, fmt.Errorf("samlsp: the Assertion's signature: %w", err)
-				}
-			}
-		}
-	} else if as := children(resp, nsAssertion, "Assertion"); len(as) == 1 {
-		if assertion, err = vc.Validate(as[0]); err != nil {
-			return nil, fmt.Errorf("samlsp: the Assertion's signature: %w", err)
+	}
+	// The Assertion: in clear, or encrypted to the service provider (whose
+	// Response signature, if any, covered the encrypted form); either way
+	// signed by itself unless the Response's signature covers it.
+	plain, encrypted := children(resp, nsAssertion, "Assertion"), children(resp, nsAssertion, "EncryptedAssertion")
+	var candidate *etree.Element
+	switch {
+	case c.DecryptionKey == nil && len(encrypted) > 0:
+		return nil, errors.New("samlsp: an encrypted assertion, and no key to decrypt it")
+	case c.DecryptionKey != nil && len(plain) > 0:
+		return nil, errors.New("samlsp: an assertion in clear where encrypted ones are required")
+	case len(plain)+len(encrypted) != 1:
+	case len(plain) == 1:
+		candidate = plain[0]
+	default:
+		if candidate, err = decryptAssertion(encrypted[0], c.DecryptionKey); err != nil {
+			return nil, err
 		}
 	}
-	if len(children(resp, nsAssertion, "EncryptedAssertion")) > 0 {
-		return nil, errors.New("samlsp: encrypted assertions are not supported")
+	var assertion *etree.Element
+	switch {
+	case candidate == nil:
+	case len(children(candidate, nsDSig, "Signature")) > 0:
+		if assertion, err = vc.Validate(candidate); err != nil {
+			return nil, fmt.Errorf("samlsp: the Assertion's signature: %w", err)
+		}
+	case responseSigned:
+		assertion = candidate
 	}
 	if assertion == nil {
 		return nil, errors.New("samlsp: the Response holds no single signed Assertion")

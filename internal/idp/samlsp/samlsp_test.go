@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"io"
 	"math/big"
 	"net/http"
@@ -191,4 +192,70 @@ func testSigner(t *testing.T) (*rsa.PrivateKey, *x509.Certificate) {
 		t.Fatal(err)
 	}
 	return key, cert
+}
+
+// TestEncryptedAssertion: an IdP that encrypts its signed Assertion to the
+// service provider's certificate (AES-CBC or AES-GCM content, RSA-OAEP
+// key) is read with the provider's key, which then also refuses an
+// Assertion in clear; without the key, or with another, the encrypted one
+// is refused.
+func TestEncryptedAssertion(t *testing.T) {
+	idp := samlidp.Start(t)
+	resp, err := http.Get(idp.URL + "/metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	meta, err := ParseMetadata(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, cert := testSigner(t)
+	other, _ := testSigner(t)
+	req := Request{ID: "_req3", Issuer: "urn:amazon:cognito:sp:us-east-1_test", ACS: "https://sp.example/saml2/idpresponse", IssuedAt: time.Now()}
+	check := Check{IdP: meta, Audience: req.Issuer, Recipient: req.ACS, RequestID: req.ID, Now: time.Now(), DecryptionKey: key}
+	idp.SignIn("jo@corp.example", map[string][]string{"email": {"jo@corp.example"}})
+
+	for _, alg := range []string{"http://www.w3.org/2001/04/xmlenc#aes256-cbc", "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+		"http://www.w3.org/2009/xmlenc11#aes128-gcm", "http://www.w3.org/2009/xmlenc11#aes256-gcm"} {
+		idp.EncryptAssertions(cert, alg)
+		sent := signIn(t, idp, meta, req)
+		if raw, _ := base64.StdEncoding.DecodeString(sent); strings.Contains(string(raw), "jo@corp.example") {
+			t.Fatalf("%s: the user shows in clear in the Response", alg)
+		}
+		a, err := Verify(sent, check)
+		if err != nil || a.NameID != "jo@corp.example" || a.Attributes["email"][0] != "jo@corp.example" {
+			t.Errorf("%s: %+v, %v", alg, a, err)
+		}
+		withOther := check
+		withOther.DecryptionKey = other
+		if _, err := Verify(sent, withOther); err == nil {
+			t.Errorf("%s: decrypted with another key", alg)
+		}
+		without := check
+		without.DecryptionKey = nil
+		if _, err := Verify(sent, without); err == nil {
+			t.Errorf("%s: accepted without a key", alg)
+		}
+	}
+	// A changed ciphertext does not decrypt to a signed Assertion.
+	idp.EncryptAssertions(cert, "http://www.w3.org/2009/xmlenc11#aes128-gcm")
+	raw, _ := base64.StdEncoding.DecodeString(signIn(t, idp, meta, req))
+	end := strings.LastIndex(string(raw), "</xenc:CipherValue>")
+	start := strings.LastIndex(string(raw[:end]), ">") + 1
+	ct, err := base64.StdEncoding.DecodeString(string(raw[start:end]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct[len(ct)/2] ^= 1
+	flipped := string(raw[:start]) + base64.StdEncoding.EncodeToString(ct) + string(raw[end:])
+	if _, err := Verify(base64.StdEncoding.EncodeToString([]byte(flipped)), check); err == nil || !strings.Contains(err.Error(), "does not decrypt") {
+		t.Errorf("a changed ciphertext: %v", err)
+	}
+	// With a key, an Assertion in clear is refused.
+	idp.EncryptAssertions(nil, "")
+	if _, err := Verify(signIn(t, idp, meta, req), check); err == nil {
+		t.Error("an Assertion in clear was accepted where encryption is required")
+	}
 }

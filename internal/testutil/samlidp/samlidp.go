@@ -9,8 +9,11 @@ import (
 	"bytes"
 	"compress/flate"
 	"crypto"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -54,6 +57,22 @@ type IdP struct {
 	// the query string as received), or /sso refuses it.
 	RequestSigner  *x509.Certificate
 	signedRequests int
+	// encryptTo, when set, is the service provider's encryption
+	// certificate: the signed Assertion is then sent encrypted, its content
+	// with encryptAlg (an XML Encryption algorithm URI), its AES key with
+	// RSA-OAEP.
+	encryptTo  *x509.Certificate
+	encryptAlg string
+}
+
+// EncryptAssertions makes the IdP encrypt its assertions to cert with the
+// content encryption algorithm alg, such as
+// "http://www.w3.org/2001/04/xmlenc#aes256-cbc" or
+// "http://www.w3.org/2009/xmlenc11#aes128-gcm" (nil cert: in clear).
+func (i *IdP) EncryptAssertions(cert *x509.Certificate, alg string) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.encryptTo, i.encryptAlg = cert, alg
 }
 
 // SignedRequests counts the requests whose signature held.
@@ -167,6 +186,7 @@ func (i *IdP) sso(w http.ResponseWriter, r *http.Request) {
 func (i *IdP) response(req authnRequest) (string, error) {
 	i.mu.Lock()
 	nameID, attrs, audience, tamper := i.NameID, i.Attributes, i.Audience, i.Tamper
+	encryptTo, encryptAlg := i.encryptTo, i.encryptAlg
 	i.mu.Unlock()
 	if audience == "" {
 		audience = req.Issuer
@@ -212,6 +232,11 @@ func (i *IdP) response(req authnRequest) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if encryptTo != nil {
+		if signedXML, err = encryptAssertion([]byte(signedXML), encryptTo, encryptAlg); err != nil {
+			return "", err
+		}
+	}
 	out := `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r` +
 		fmt.Sprint(now.UnixNano()) + `" Version="2.0" IssueInstant="` + ts(now) + `" Destination="` + esc(req.ACS) + `" InResponseTo="` + esc(req.ID) + `">` +
 		`<saml:Issuer>` + esc(i.EntityID) + `</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
@@ -255,4 +280,50 @@ func checkRequestSignature(rawQuery string, cert *x509.Certificate) error {
 	}
 	digest := sha256.Sum256([]byte(signed))
 	return rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig)
+}
+
+// encryptAssertion is an EncryptedAssertion of assertion to cert (XML
+// Encryption: a fresh AES key for the content, RSA-OAEP with SHA-1 for the
+// key, inside the EncryptedData's KeyInfo).
+func encryptAssertion(assertion []byte, cert *x509.Certificate, alg string) (string, error) {
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return "", fmt.Errorf("samlidp: not an RSA certificate")
+	}
+	size := map[string]int{"aes128-cbc": 16, "aes256-cbc": 32, "aes128-gcm": 16, "aes256-gcm": 32}[alg[strings.LastIndex(alg, "#")+1:]]
+	if size == 0 {
+		return "", fmt.Errorf("samlidp: content encryption %q", alg)
+	}
+	key := make([]byte, size)
+	rand.Read(key)
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return "", err
+	}
+	var ct []byte
+	if strings.HasSuffix(alg, "gcm") {
+		aead, _ := cipher.NewGCM(block)
+		nonce := make([]byte, aead.NonceSize())
+		rand.Read(nonce)
+		ct = aead.Seal(nonce, nonce, assertion, nil)
+	} else {
+		n := aes.BlockSize - len(assertion)%aes.BlockSize
+		padded := append(append([]byte{}, assertion...), make([]byte, n)...)
+		rand.Read(padded[len(assertion) : len(padded)-1]) // arbitrary padding, its count last
+		padded[len(padded)-1] = byte(n)
+		ct = make([]byte, aes.BlockSize+len(padded))
+		rand.Read(ct[:aes.BlockSize])
+		cipher.NewCBCEncrypter(block, ct[:aes.BlockSize]).CryptBlocks(ct[aes.BlockSize:], padded)
+	}
+	wrapped, err := rsa.EncryptOAEP(sha1.New(), rand.Reader, pub, key, nil)
+	if err != nil {
+		return "", err
+	}
+	b64 := base64.StdEncoding.EncodeToString
+	return `<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element">` +
+		`<xenc:EncryptionMethod Algorithm="` + alg + `"/>` +
+		`<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey>` +
+		`<xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"><ds:DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/></xenc:EncryptionMethod>` +
+		`<xenc:CipherData><xenc:CipherValue>` + b64(wrapped) + `</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>` +
+		`<xenc:CipherData><xenc:CipherValue>` + b64(ct) + `</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml:EncryptedAssertion>`, nil
 }
