@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -52,7 +53,7 @@ func TestTriggerClientMetadata(t *testing.T) {
 				LambdaVersion: types.PreTokenGenerationLambdaVersionTypeV20}}
 	})
 	clientID := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
-		in.ExplicitAuthFlows = append(in.ExplicitAuthFlows, types.ExplicitAuthFlowsTypeAllowCustomAuth)
+		in.ExplicitAuthFlows = append(in.ExplicitAuthFlows, types.ExplicitAuthFlowsTypeAllowCustomAuth, types.ExplicitAuthFlowsTypeAllowUserAuth)
 	}).ClientId
 	md := func(step string) map[string]string { return map[string]string{"step": step} }
 	// last is the newest event of fn; member its request's member.
@@ -114,6 +115,19 @@ func TestTriggerClientMetadata(t *testing.T) {
 	wantMeta("postauth", "PostAuthentication_Authentication", "clientMetadata", "respond")
 	wantMeta("pretoken", "TokenGeneration_Authentication", "clientMetadata", "respond")
 
+	// USER_AUTH: the password, proven in RespondToAuthChallenge, runs pre
+	// authentication with that request's metadata as validationData.
+	choice := must[*cip.InitiateAuthOutput](t, "InitiateAuth USER_AUTH")(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID,
+		AuthFlow: types.AuthFlowTypeUserAuth, ClientMetadata: md("initiate"), AuthParameters: map[string]string{"USERNAME": "ana"}}))
+	if choice.ChallengeName != types.ChallengeNameTypeSelectChallenge {
+		t.Fatalf("USER_AUTH: %q", choice.ChallengeName)
+	}
+	must[*cip.RespondToAuthChallengeOutput](t, "SELECT_CHALLENGE")(e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{
+		ClientId: &clientID, ChallengeName: types.ChallengeNameTypeSelectChallenge, Session: choice.Session, ClientMetadata: md("select"),
+		ChallengeResponses: map[string]string{"USERNAME": "ana", "ANSWER": "PASSWORD", "PASSWORD": "Perm#Pass1"}}))
+	wantMeta("preauth", "PreAuthentication_Authentication", "validationData", "select")
+	wantMeta("pretoken", "TokenGeneration_Authentication", "clientMetadata", "select")
+
 	// Without ClientMetadata, none.
 	must[*cip.ForgotPasswordOutput](t, "ForgotPassword")(e.c.ForgotPassword(e.ctx, &cip.ForgotPasswordInput{ClientId: &clientID, Username: aws.String("ana")}))
 	wantMeta("message", "CustomMessage_ForgotPassword", "clientMetadata", "")
@@ -133,9 +147,12 @@ func TestClientCredentialsPreTokenGeneration(t *testing.T) {
 		tenant, _ := ev["request"].(map[string]any)["clientMetadata"].(map[string]any)["tenant"].(string)
 		return respond(ev, map[string]any{"claimsAndScopeOverrideDetails": map[string]any{
 			"accessTokenGeneration": map[string]any{
-				"claimsToAddOrOverride": map[string]any{"tenant": tenant, "client_id": "forged", "tier": "gold"},
-				"claimsToSuppress":      []string{"tier"},
-				"scopesToSuppress":      []string{"api/write"}}}}), nil
+				// The token's own claims stay, also when named in another case
+				// (a JSON decoder would match "Sub" to sub).
+				"claimsToAddOrOverride": map[string]any{"tenant": tenant, "client_id": "forged", "tier": "gold",
+					"Sub": "someone-else", "USERNAME": "alice", "Scope": "aws.cognito.signin.user.admin"},
+				"claimsToSuppress": []string{"tier"},
+				"scopesToSuppress": []string{"api/write"}}}}), nil
 	})
 	machine := func(version types.PreTokenGenerationLambdaVersionType) (id, secret string) {
 		pool := e.pool(func(in *cip.CreateUserPoolInput) {
@@ -178,7 +195,8 @@ func TestClientCredentialsPreTokenGeneration(t *testing.T) {
 		t.Fatalf("client credentials with a v3 function: %d %v", status, body)
 	}
 	claims := jwtClaims(t, body["access_token"].(string))
-	if claims["tenant"] != "acme" || claims["client_id"] != id || claims["tier"] != nil || claims["scope"] != "api/read" || claims["sub"] != id {
+	if claims["tenant"] != "acme" || claims["client_id"] != id || claims["tier"] != nil || claims["scope"] != "api/read" || claims["sub"] != id ||
+		claims["Sub"] != nil || claims["USERNAME"] != nil || claims["Scope"] != nil {
 		t.Errorf("the access token after the v3 function: %v", claims)
 	}
 	evs := lambda.events("m2m")
@@ -198,12 +216,20 @@ func TestClientCredentialsPreTokenGeneration(t *testing.T) {
 		t.Errorf("malformed aws_client_metadata: %d %v", status, body)
 	}
 
+	// A function that throws: the grant is refused (400), not a server
+	// error.
+	lambda.handle("m2m", func(map[string]any) (any, error) { return nil, errors.New("no machines today") })
+	if status, body := token(id, secret, url.Values{}); status != 400 || body["error"] != "invalid_request" {
+		t.Errorf("a throwing v3 function: %d %v", status, body)
+	}
+	lambda.handle("m2m", func(ev map[string]any) (any, error) { return ev, nil })
+
 	// A version 2 function is not run for machines.
 	id2, secret2 := machine(types.PreTokenGenerationLambdaVersionTypeV20)
 	if status, body := token(id2, secret2, url.Values{}); status != 200 || jwtClaims(t, body["access_token"].(string))["tenant"] != nil {
 		t.Errorf("client credentials with a v2 function: %d %v", status, body)
 	}
-	if n := len(lambda.events("m2m")); n != 1 {
-		t.Errorf("a v2 function ran for a client-credentials grant (%d events)", n)
+	if n := len(lambda.events("m2m")); n != 2 {
+		t.Errorf("a v2 function ran for a client-credentials grant (%d events)", n-1)
 	}
 }

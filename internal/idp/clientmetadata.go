@@ -9,7 +9,8 @@ import "context"
 // authentication and user migration only (the last two as validationData)
 // and to no other trigger of the sign-in (the API reference of InitiateAuth,
 // ClientMetadata; user-pool-lambda-pre-authentication.html and
-// user-pool-lambda-migrate-user.html, validationData).
+// user-pool-lambda-migrate-user.html, validationData). Pre authentication,
+// whose event has no clientMetadata, reads any request's as validationData.
 
 type clientMetadataKey struct{}
 
@@ -52,9 +53,13 @@ func addClientMetadata(ctx context.Context, trigger string, request map[string]a
 		return
 	}
 	switch {
+	case trigger == TriggerPreAuthentication:
+		// Its event reads the request's metadata as validationData, also
+		// when a password is proven later (USER_AUTH's SELECT_CHALLENGE).
+		request["validationData"] = md.values
+	case md.initiate && trigger == TriggerUserMigration:
+		request["validationData"] = md.values
 	case !md.initiate && metadataTriggers[trigger], md.initiate && trigger == TriggerPreSignUp:
 		request["clientMetadata"] = md.values
-	case md.initiate && (trigger == TriggerPreAuthentication || trigger == TriggerUserMigration):
-		request["validationData"] = md.values
 	}
 }

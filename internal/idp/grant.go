@@ -123,6 +123,9 @@ func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st
 // signed by sign as before.
 func (s *Service) updateGrant(ctx context.Context, p *Pool, c *Client, pending **pendingTokens, fn func(store.Tx) error) error {
 	return s.update(ctx, func(tx store.Tx) error {
+		// A store that runs fn again (PostgreSQL, after a serialization
+		// failure) must not find the grant of an attempt it rolled back.
+		*pending = nil
 		if err := fn(tx); err != nil {
 			return err
 		}

@@ -40,7 +40,7 @@ type TokenRequest struct {
 	RedirectURI  string // authorization_code
 	CodeVerifier string // authorization_code, with PKCE
 	// ClientMetadata is aws_client_metadata, for the pre token generation
-	// trigger.
+	// trigger of a client_credentials grant.
 	ClientMetadata map[string]string
 }
 
@@ -64,7 +64,6 @@ func (s *Service) Token(ctx context.Context, in TokenRequest) (*OAuthTokens, err
 	if in.ClientID == "" {
 		return nil, oauthError("invalid_request")
 	}
-	ctx = WithClientMetadata(ctx, in.ClientMetadata)
 	p, c, err := s.clientFor(ctx, false, "", in.ClientID)
 	if IsCode(err, ResourceNotFoundException) {
 		return nil, oauthError("invalid_client")
@@ -78,7 +77,9 @@ func (s *Service) Token(ctx context.Context, in TokenRequest) (*OAuthTokens, err
 	}
 	switch in.GrantType {
 	case "client_credentials":
-		return s.clientCredentials(ctx, p, c, in.Scope)
+		// aws_client_metadata is for M2M grants' pre token generation
+		// (token-endpoint.html).
+		return s.clientCredentials(WithClientMetadata(ctx, in.ClientMetadata), p, c, in.Scope)
 	case "refresh_token":
 		return s.oauthRefresh(ctx, c, in)
 	default:

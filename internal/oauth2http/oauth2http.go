@@ -72,9 +72,17 @@ func tokenHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 		}
 		out, err := svc.Token(r.Context(), in)
 		var oe *idp.OAuthError
+		var e *idp.Error
 		switch {
 		case errors.As(err, &oe):
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": oe.Code})
+		case errors.As(err, &e) && (e.Code == idp.UserLambdaValidationException || e.Code == idp.InvalidLambdaResponseException ||
+			e.Code == idp.UnexpectedLambdaException):
+			// A pre token generation function refused or failed: the
+			// request cannot be granted, which is not the server's fault.
+			// (What Cognito answers here is not published.)
+			log.InfoContext(r.Context(), "oauth2: token refused by a Lambda trigger", slog.String("grant_type", in.GrantType), slog.Any("err", err))
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
 		case err != nil:
 			log.ErrorContext(r.Context(), "oauth2: token", slog.String("grant_type", in.GrantType), slog.Any("err", err))
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})

@@ -1,9 +1,13 @@
 package samlsp
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"testing"
 	"time"
+
+	"github.com/beevik/etree"
 )
 
 // FuzzVerify: whatever is posted as SAMLResponse, Verify answers (an
@@ -30,4 +34,30 @@ func FuzzParseMetadata(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) { ParseMetadata(doc) })
+}
+
+// FuzzDecryptAssertion: any EncryptedAssertion decrypts with the service
+// provider's key or is refused, never a panic.
+func FuzzDecryptAssertion(f *testing.F) {
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{`<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"/>`,
+		`<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#">` +
+			`<xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">` +
+			`<xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/>` +
+			`<xenc:CipherData><xenc:CipherValue>AAAA</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>` +
+			`<xenc:CipherData><xenc:CipherValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml:EncryptedAssertion>`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		d := etree.NewDocument()
+		if d.ReadFromBytes(doc) != nil || d.Root() == nil {
+			return
+		}
+		if a, err := decryptAssertion(d.Root(), key); err == nil {
+			t.Fatalf("decrypted without the key's ciphertext: %v", a)
+		}
+	})
 }

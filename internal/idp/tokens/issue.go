@@ -98,11 +98,13 @@ var reservedAccess = map[string]bool{
 }
 
 // extra appends the claims of m that reserved does not hold and skip does
-// not name, in name order.
+// not name, in name order. Reserved names are matched whatever their case:
+// encoding/json matches object keys to fields case-insensitively, so a
+// "Sub" added after "sub" would be the sub a verifier decodes.
 func (o *object) extra(m map[string]any, reserved map[string]bool, skip map[string]string) {
 	names := make([]string, 0, len(m))
 	for n := range m {
-		if _, taken := skip[n]; !reserved[n] && !taken {
+		if _, taken := skip[n]; !reserved[strings.ToLower(n)] && !taken {
 			names = append(names, n)
 		}
 	}
