@@ -290,3 +290,75 @@ func TestSAMLEncryptedResponses(t *testing.T) {
 		t.Errorf("an encrypted assertion (AES-GCM): %v", q)
 	}
 }
+
+// TestSAMLIdPInitiated: with IDPInit, an unsolicited Response posted to
+// /saml2/idpresponse with the authorization request's parameters as
+// RelayState signs the user in to that app client; the same Response a
+// second time does not, nor one to a provider without IDPInit or for a
+// client that also supports the pool's own directory.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/saml2-idpresponse-endpoint.html
+func TestSAMLIdPInitiated(t *testing.T) {
+	s := startServer(t)
+	aws_ := awsCLI{t: t, url: s.URL}
+	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
+	idp := samlidp.Start(t)
+	pool := e.pool()
+	for name, init := range map[string]string{"Portal": "true", "NoInit": "false"} {
+		aws_.run("create-identity-provider", "--user-pool-id", pool, "--provider-name", name, "--provider-type", "SAML",
+			"--provider-details", mustJSON(t, map[string]string{"MetadataURL": idp.URL + "/metadata", "IDPInit": init}),
+			"--attribute-mapping", "email=email")
+	}
+	const callback = "https://app.example/callback"
+	samlOnly := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid", "email"}, []string{"Portal", "NoInit"})).ClientId
+	withDirectory := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid", "email"}, []string{"Portal", "COGNITO"})).ClientId
+	idp.SignIn("jo@corp.example", map[string][]string{"email": {"jo@corp.example"}})
+	unsolicited := func() string {
+		t.Helper()
+		r, err := idp.Unsolicited("urn:amazon:cognito:sp:"+pool, s.URL+"/saml2/idpresponse")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	// post is the IdP's auto-posting page in the user's browser: a
+	// cross-site POST, posted again from the pool's own page.
+	post := func(response, client, provider string) (int, url.Values) {
+		t.Helper()
+		relay := url.Values{"response_type": {"code"}, "client_id": {client}, "redirect_uri": {callback},
+			"scope": {"openid email"}, "identity_provider": {provider}, "state": {"from-portal"}}.Encode()
+		b := newBrowser(t, s.URL)
+		_, repost := b.post(s.URL+"/saml2/idpresponse", url.Values{"SAMLResponse": {response}, "RelayState": {relay}})
+		resp, page := b.submit(s.URL, repost, nil)
+		if resp.StatusCode != http.StatusFound {
+			return resp.StatusCode, url.Values{"page": {page}}
+		}
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if !strings.HasPrefix(loc.String(), callback+"?") {
+			t.Fatalf("redirected to %s", loc)
+		}
+		return resp.StatusCode, loc.Query()
+	}
+
+	response := unsolicited()
+	_, q := post(response, samlOnly, "Portal")
+	if q.Get("code") == "" || q.Get("state") != "from-portal" {
+		t.Fatalf("IdP-initiated sign-in: %v", q)
+	}
+	status, tok := tokenCall(t, s.URL, url.Values{"grant_type": {"authorization_code"}, "client_id": {samlOnly},
+		"code": {q.Get("code")}, "redirect_uri": {callback}})
+	if status != 200 || jwtClaims(t, tok["id_token"].(string))["cognito:username"] != "Portal_jo@corp.example" {
+		t.Fatalf("redeeming the code: %d %v", status, tok)
+	}
+	if _, q := post(response, samlOnly, "Portal"); q.Has("code") || q.Get("error") != "invalid_request" {
+		t.Errorf("the same Response again: %v", q)
+	}
+	if _, q := post(unsolicited(), samlOnly, "NoInit"); q.Has("code") || q.Get("error") != "invalid_request" {
+		t.Errorf("a provider without IDPInit: %v", q)
+	}
+	if _, q := post(unsolicited(), withDirectory, "Portal"); q.Has("code") || q.Get("error") != "invalid_request" {
+		t.Errorf("a client that also supports COGNITO: %v", q)
+	}
+	if status, q := post(unsolicited(), "nope", "Portal"); status != http.StatusBadRequest || !strings.Contains(q.Get("page"), "Something went wrong") {
+		t.Errorf("an unknown client: %d %v", status, q)
+	}
+}

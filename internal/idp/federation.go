@@ -239,6 +239,11 @@ func (s *Service) FederatedCallback(ctx context.Context, in IdPResponse) (*Feder
 	if in.State == "" {
 		return nil, ErrFederationState
 	}
+	if in.SAMLResponse != "" && strings.Contains(in.State, "client_id=") {
+		// A session handle is base64url: a RelayState with parameters is an
+		// IdP-initiated sign-in's authorization request.
+		return s.idpInitiatedSignIn(ctx, in)
+	}
 	var sess *store.Session
 	var st federationState
 	hash := hashHandle(in.State)
@@ -272,6 +277,13 @@ func (s *Service) FederatedCallback(ctx context.Context, in IdPResponse) (*Feder
 	if err != nil {
 		return nil, err
 	}
+	return s.finishFederated(ctx, sess, st, in)
+}
+
+// finishFederated signs in the user the provider's answer names and says
+// where the browser goes: back to the app with a code (or tokens), or with
+// an error.
+func (s *Service) finishFederated(ctx context.Context, sess *store.Session, st federationState, in IdPResponse) (*FederatedOutcome, error) {
 	back := func(q url.Values) *FederatedOutcome {
 		if st.ClientState != "" {
 			q.Set("state", st.ClientState)
@@ -309,6 +321,92 @@ func (s *Service) FederatedCallback(ctx context.Context, in IdPResponse) (*Feder
 		return nil, err
 	}
 	return &FederatedOutcome{RedirectURI: st.Grant.RedirectURI, Tokens: t, State: st.ClientState, SignInSession: signIn}, nil
+}
+
+// idpInitiatedSignIn is IdP-initiated SAML sign-in: the IdP (or the app,
+// from its portal) posts an unsolicited Response to /saml2/idpresponse
+// with, as RelayState, the parameters the sign-in would have given
+// /oauth2/authorize (response_type, client_id, redirect_uri, scope, and
+// identity_provider or idp_identifier). The provider must allow it
+// (IDPInit) and be one the client supports, and the client may support no
+// provider but SAML ones, its own directory included, since nothing ties
+// the Response to a browser that asked for it. The Response must answer
+// no request and its Assertion be at most 6 minutes old and never seen
+// before.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-SAML-session-initiation.html
+// https://docs.aws.amazon.com/cognito/latest/developerguide/saml2-idpresponse-endpoint.html
+func (s *Service) idpInitiatedSignIn(ctx context.Context, in IdPResponse) (*FederatedOutcome, error) {
+	q, err := url.ParseQuery(in.State)
+	if err != nil {
+		return nil, ErrFederationState
+	}
+	req := AuthorizeRequest{ResponseType: q.Get("response_type"), ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"),
+		Scope: q.Get("scope"), State: q.Get("state"), Nonce: q.Get("nonce"), CodeChallenge: q.Get("code_challenge"),
+		CodeChallengeMethod: q.Get("code_challenge_method"), IdentityProvider: q.Get("identity_provider"), IdPIdentifier: q.Get("idp_identifier")}
+	p, c, scopes, err := s.checkAuthorize(ctx, req)
+	var ae *AuthorizeError
+	switch {
+	case errors.As(err, &ae) && ae.Redirect:
+		return &FederatedOutcome{RedirectURI: req.RedirectURI, Query: stateQuery(url.Values{"error": {ae.Code}}, req.State)}, nil
+	case errors.As(err, &ae):
+		return nil, ErrFederationState // no client, or not its redirect URI: nowhere to go back to
+	case err != nil:
+		return nil, err
+	}
+	st := federationState{ClientState: req.State, Grant: hostedGrantOf(req, scopes)}
+	refused := ""
+	err = s.view(ctx, func(tx store.Tx) error {
+		name, err := resolveProvider(tx, p.ID, req)
+		if err != nil || name == "" {
+			refused = "The request names no SAML identity provider."
+			return nil
+		}
+		st.Provider = name
+		if !slices.Contains(c.SupportedIdentityProviders, name) {
+			refused = "The app client does not support " + name + "."
+			return nil
+		}
+		ip, _, err := getIdentityProvider(tx, p.ID, name)
+		if IsCode(err, ResourceNotFoundException) {
+			refused = "The identity provider " + name + " does not exist."
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if ip.Type != ProviderSAML || ip.Details["IDPInit"] != "true" {
+			refused = "The identity provider " + name + " does not allow IdP-initiated sign-in."
+			return nil
+		}
+		for _, other := range c.SupportedIdentityProviders {
+			op, _, err := getIdentityProvider(tx, p.ID, other)
+			if other == cognitoProvider || IsCode(err, ResourceNotFoundException) || err == nil && op.Type != ProviderSAML {
+				refused = "An app client with IdP-initiated SAML sign-in may support SAML identity providers only."
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if refused != "" {
+		s.log().InfoContext(ctx, "IdP-initiated sign-in refused", "pool", p.ID, "client", c.ID, "reason", refused)
+		return &FederatedOutcome{RedirectURI: req.RedirectURI, Query: stateQuery(url.Values{"error": {"invalid_request"},
+			"error_description": {refused}}, req.State)}, nil
+	}
+	return s.finishFederated(ctx, &store.Session{PoolID: p.ID, ClientID: c.ID}, st, in)
+}
+
+// stateQuery is q with the client's state, if any.
+func stateQuery(q url.Values, state string) url.Values {
+	if state != "" {
+		q.Set("state", state)
+	}
+	return q
 }
 
 // federatedSignIn redeems the provider's code, checks what it answers and
@@ -606,6 +704,28 @@ func (s *Service) samlIdP(ctx context.Context, ip *IdentityProvider) (*samlsp.Id
 	return idp, nil
 }
 
+// sessionSAMLAssertion marks an unsolicited Assertion as used.
+const sessionSAMLAssertion = "SAML_ASSERTION"
+
+// errAssertionReplayed refuses an unsolicited Assertion seen before.
+var errAssertionReplayed = errors.New("idp: this SAML assertion was used already")
+
+// spendAssertion records an unsolicited Assertion's ID for as long as it
+// could be accepted, so that it signs in once: an SP-initiated Response is
+// spent with its sign-in's session, an unsolicited one has none.
+func (s *Service) spendAssertion(ctx context.Context, poolID, provider, id string) error {
+	now := s.now()
+	err := s.update(ctx, func(tx store.Tx) error {
+		return tx.Sessions().Create(&store.Session{IDHash: hashHandle("saml-assertion\n" + poolID + "\n" + provider + "\n" + id),
+			PoolID: poolID, Challenge: sessionSAMLAssertion, CreatedAt: now,
+			ExpiresAt: now.Add(samlsp.MaxUnsolicitedAge + 2*samlsp.Leeway)})
+	})
+	if errors.Is(err, store.ErrExists) {
+		return errAssertionReplayed
+	}
+	return err
+}
+
 // samlClaims checks a provider's Response to the request the sign-in sent
 // and returns what it says of the user as claims: sub the NameID, each
 // attribute by name (several values as "[a, b]"), and the IdP's entity ID.
@@ -620,6 +740,9 @@ func (s *Service) samlClaims(ctx context.Context, ip *IdentityProvider, poolID s
 	}
 	a, err := samlsp.Verify(response, samlsp.Check{IdP: idp, Audience: samlEntityID(poolID), Recipient: s.samlACSURL(),
 		RequestID: st.RequestID, Now: s.now(), DecryptionKey: key})
+	if err == nil && st.RequestID == "" {
+		err = s.spendAssertion(ctx, poolID, ip.Name, a.ID)
+	}
 	if err != nil {
 		s.log().InfoContext(ctx, "SAML response refused", "provider", ip.Name, "err", err)
 		return nil, nil, &errFederation{"Error in SAML response processing: Invalid SAML response received."}

@@ -180,7 +180,10 @@ type Check struct {
 	IdP       *IdP
 	Audience  string // the service provider's entity ID
 	Recipient string // its ACS URL
-	RequestID string // the AuthnRequest's ID
+	// RequestID is the AuthnRequest's ID; "" for an unsolicited Response
+	// (IdP-initiated sign-in), which must then answer no request and hold
+	// an Assertion issued within MaxUnsolicitedAge.
+	RequestID string
 	Now       time.Time
 	// DecryptionKey, when set, is the service provider's key for the IdP's
 	// encrypted assertions, which are then the only ones accepted; without
@@ -188,8 +191,16 @@ type Check struct {
 	DecryptionKey *rsa.PrivateKey
 }
 
+// MaxUnsolicitedAge is how old the Assertion of an unsolicited Response may
+// be: "issued within the previous 6 minutes"
+// (cognito-user-pools-SAML-session-initiation-idp-initiation.html).
+const MaxUnsolicitedAge = 6 * time.Minute
+
 // Assertion is what a verified Response says of the user.
 type Assertion struct {
+	// ID is the Assertion's ID, which an unsolicited Response's receiver
+	// keeps to refuse it a second time.
+	ID         string
 	NameID     string
 	Attributes map[string][]string
 }
@@ -268,11 +279,20 @@ func Verify(samlResponse string, c Check) (*Assertion, error) {
 	if err := checkConditions(first(assertion, nsAssertion, "Conditions"), c); err != nil {
 		return nil, err
 	}
+	if c.RequestID == "" {
+		issued, err := time.Parse(time.RFC3339, assertion.SelectAttrValue("IssueInstant", ""))
+		if err != nil || c.Now.Add(Leeway).Before(issued) || !c.Now.Add(-MaxUnsolicitedAge-Leeway).Before(issued) {
+			return nil, errors.New("samlsp: an unsolicited Assertion not issued within the last 6 minutes")
+		}
+		if assertion.SelectAttrValue("ID", "") == "" {
+			return nil, errors.New("samlsp: an unsolicited Assertion without an ID")
+		}
+	}
 	subject := first(assertion, nsAssertion, "Subject")
 	if err := checkSubject(subject, c); err != nil {
 		return nil, err
 	}
-	out := &Assertion{NameID: text(first(subject, nsAssertion, "NameID")), Attributes: map[string][]string{}}
+	out := &Assertion{ID: assertion.SelectAttrValue("ID", ""), NameID: text(first(subject, nsAssertion, "NameID")), Attributes: map[string][]string{}}
 	if out.NameID == "" {
 		return nil, errors.New("samlsp: the Assertion names no subject")
 	}

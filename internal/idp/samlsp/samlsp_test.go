@@ -259,3 +259,40 @@ func TestEncryptedAssertion(t *testing.T) {
 		t.Error("an Assertion in clear was accepted where encryption is required")
 	}
 }
+
+// TestUnsolicited: a Response that answers no request (IdP-initiated) is
+// checked with RequestID "": accepted while its Assertion is at most 6
+// minutes old; a Response to a request is not unsolicited.
+func TestUnsolicited(t *testing.T) {
+	idp := samlidp.Start(t)
+	resp, err := http.Get(idp.URL + "/metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	meta, err := ParseMetadata(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sp, acs = "urn:amazon:cognito:sp:us-east-1_test", "https://sp.example/saml2/idpresponse"
+	idp.SignIn("jo@corp.example", nil)
+	idp.SetValidity(time.Hour) // the assertion's own validity outlasts the 6 minutes
+	sent, err := idp.Unsolicited(sp, acs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := Check{IdP: meta, Audience: sp, Recipient: acs, Now: time.Now()}
+	if a, err := Verify(sent, check); err != nil || a.NameID != "jo@corp.example" || a.ID == "" {
+		t.Errorf("an unsolicited Response: %+v, %v", a, err)
+	}
+	late := check
+	late.Now = time.Now().Add(MaxUnsolicitedAge + 2*Leeway)
+	if _, err := Verify(sent, late); err == nil {
+		t.Error("an unsolicited Assertion older than 6 minutes was accepted")
+	}
+	solicited := signIn(t, idp, meta, Request{ID: "_req4", Issuer: sp, ACS: acs, IssuedAt: time.Now()})
+	if _, err := Verify(solicited, check); err == nil {
+		t.Error("a Response to a request was accepted as unsolicited")
+	}
+}

@@ -63,6 +63,15 @@ type IdP struct {
 	// RSA-OAEP.
 	encryptTo  *x509.Certificate
 	encryptAlg string
+	// validity is how long an assertion holds (5 minutes when zero).
+	validity time.Duration
+}
+
+// SetValidity sets how long the IdP's assertions hold.
+func (i *IdP) SetValidity(d time.Duration) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.validity = d
 }
 
 // EncryptAssertions makes the IdP encrypt its assertions to cert with the
@@ -186,8 +195,11 @@ func (i *IdP) sso(w http.ResponseWriter, r *http.Request) {
 func (i *IdP) response(req authnRequest) (string, error) {
 	i.mu.Lock()
 	nameID, attrs, audience, tamper := i.NameID, i.Attributes, i.Audience, i.Tamper
-	encryptTo, encryptAlg := i.encryptTo, i.encryptAlg
+	encryptTo, encryptAlg, validity := i.encryptTo, i.encryptAlg, i.validity
 	i.mu.Unlock()
+	if validity == 0 {
+		validity = 5 * time.Minute
+	}
 	if audience == "" {
 		audience = req.Issuer
 	}
@@ -197,6 +209,10 @@ func (i *IdP) response(req authnRequest) (string, error) {
 		var b bytes.Buffer
 		xml.EscapeText(&b, []byte(s))
 		return b.String()
+	}
+	inResponseTo := "" // none in an unsolicited Response
+	if req.ID != "" {
+		inResponseTo = ` InResponseTo="` + esc(req.ID) + `"`
 	}
 	var statements bytes.Buffer
 	for name, vals := range attrs {
@@ -209,8 +225,8 @@ func (i *IdP) response(req authnRequest) (string, error) {
 	assertion := `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a` + fmt.Sprint(now.UnixNano()) +
 		`" Version="2.0" IssueInstant="` + ts(now) + `"><saml:Issuer>` + esc(i.EntityID) + `</saml:Issuer>` +
 		`<saml:Subject><saml:NameID>` + esc(nameID) + `</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
-		`<saml:SubjectConfirmationData InResponseTo="` + esc(req.ID) + `" Recipient="` + esc(req.ACS) + `" NotOnOrAfter="` + ts(now.Add(5*time.Minute)) + `"/>` +
-		`</saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="` + ts(now.Add(-time.Minute)) + `" NotOnOrAfter="` + ts(now.Add(5*time.Minute)) + `">` +
+		`<saml:SubjectConfirmationData` + inResponseTo + ` Recipient="` + esc(req.ACS) + `" NotOnOrAfter="` + ts(now.Add(validity)) + `"/>` +
+		`</saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="` + ts(now.Add(-time.Minute)) + `" NotOnOrAfter="` + ts(now.Add(validity)) + `">` +
 		`<saml:AudienceRestriction><saml:Audience>` + esc(audience) + `</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
 		`<saml:AuthnStatement AuthnInstant="` + ts(now) + `"/><saml:AttributeStatement>` + statements.String() + `</saml:AttributeStatement></saml:Assertion>`
 	doc := etree.NewDocument()
@@ -238,13 +254,20 @@ func (i *IdP) response(req authnRequest) (string, error) {
 		}
 	}
 	out := `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r` +
-		fmt.Sprint(now.UnixNano()) + `" Version="2.0" IssueInstant="` + ts(now) + `" Destination="` + esc(req.ACS) + `" InResponseTo="` + esc(req.ID) + `">` +
+		fmt.Sprint(now.UnixNano()) + `" Version="2.0" IssueInstant="` + ts(now) + `" Destination="` + esc(req.ACS) + `"` + inResponseTo + `>` +
 		`<saml:Issuer>` + esc(i.EntityID) + `</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
 		signedXML + `</samlp:Response>`
 	if tamper != nil {
 		out = tamper(out)
 	}
 	return base64.StdEncoding.EncodeToString([]byte(out)), nil
+}
+
+// Unsolicited is a signed Response that answers no request, as an
+// IdP-initiated sign-in posts it, for the service provider audience at its
+// ACS URL acs: base64, the SAMLResponse to post.
+func (i *IdP) Unsolicited(audience, acs string) (string, error) {
+	return i.response(authnRequest{ACS: acs, Issuer: audience})
 }
 
 // checkRequestSignature checks the HTTP-Redirect binding's signature of a
