@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/ninshou/ninshou/internal/idp/oidcrp"
@@ -360,5 +361,93 @@ func TestSAMLIdPInitiated(t *testing.T) {
 	}
 	if status, q := post(unsolicited(), "nope", "Portal"); status != http.StatusBadRequest || !strings.Contains(q.Get("page"), "Something went wrong") {
 		t.Errorf("an unknown client: %d %v", status, q)
+	}
+}
+
+// TestSAMLSingleLogout: a user signed in through a SAML provider with
+// IDPSignout is sent by /logout to the IdP's SingleLogoutService with a
+// LogoutRequest, signed with the pool's signing certificate, for the
+// Assertion's NameID and SessionIndex; the IdP's LogoutResponse, posted to
+// /saml2/logout, sends the browser on to the logout_uri, and the managed
+// login session is over. The same LogoutResponse again shows an error.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-saml-idp-sign-out.html
+func TestSAMLSingleLogout(t *testing.T) {
+	s := startServer(t)
+	aws_ := awsCLI{t: t, url: s.URL}
+	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
+	idp := samlidp.Start(t)
+	pool := e.pool()
+	der, _ := base64.StdEncoding.DecodeString(aws_.run("get-signing-certificate", "--user-pool-id", pool)["Certificate"].(string))
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idp.RequireSignedRequests(cert)
+	idp.AnswerLogoutsAt(s.URL + "/saml2/logout")
+	aws_.run("create-identity-provider", "--user-pool-id", pool, "--provider-name", "SLO", "--provider-type", "SAML",
+		"--provider-details", mustJSON(t, map[string]string{"MetadataURL": idp.URL + "/metadata", "IDPSignout": "true",
+			"RequestSigningAlgorithm": "rsa-sha256"}), "--attribute-mapping", "email=email")
+	if d := aws_.run("describe-identity-provider", "--user-pool-id", pool, "--provider-name", "SLO")["IdentityProvider"].(map[string]any)["ProviderDetails"].(map[string]any); d["SLORedirectBindingURI"] != idp.URL+"/slo" {
+		t.Fatalf("SLORedirectBindingURI: %v", d)
+	}
+	const callback, bye = "https://app.example/callback", "https://app.example/bye"
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid", "email"}, []string{"SLO"}),
+		func(in *cip.CreateUserPoolClientInput) { in.LogoutURLs = []string{bye} }).ClientId
+	authorize := func(prompt string) string {
+		q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {callback}, "scope": {"openid email"}}
+		if prompt != "" {
+			q.Set("prompt", prompt)
+		} else {
+			q.Set("identity_provider", "SLO")
+		}
+		return s.URL + "/oauth2/authorize?" + q.Encode()
+	}
+	idp.SignIn("jo@corp.example", map[string][]string{"email": {"jo@corp.example"}})
+	b := newBrowser(t, s.URL, idp.URL)
+	_, page := b.get(authorize(""))
+	field := func(page, name string) string {
+		m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no %s in:\n%s", name, page)
+		}
+		return htmlUnescape(strings.ReplaceAll(m[1], "&#61;", "="))
+	}
+	resp, _ := b.post(s.URL+"/saml2/idpresponse", url.Values{"SAMLResponse": {field(page, "SAMLResponse")}, "RelayState": {field(page, "RelayState")}})
+	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "code=") {
+		t.Fatalf("signing in: %d %q", resp.StatusCode, loc)
+	}
+	// The managed login session signs in again without the IdP.
+	if resp, _ := b.get(authorize("none")); !strings.Contains(resp.Request.URL.String(), "code=") && !strings.Contains(resp.Header.Get("Location"), "code=") {
+		t.Fatalf("prompt=none within the session: %d %s", resp.StatusCode, resp.Request.URL)
+	}
+
+	// /logout: to the IdP's logout endpoint with a signed LogoutRequest,
+	// whose answer the browser posts to /saml2/logout.
+	resp, page = b.get(s.URL + "/logout?" + url.Values{"client_id": {clientID}, "logout_uri": {bye}}.Encode())
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Request.URL.String(), idp.URL+"/slo?") {
+		t.Fatalf("/logout: %d at %s\n%s", resp.StatusCode, resp.Request.URL, page)
+	}
+	if q := resp.Request.URL.Query(); q.Get("Signature") == "" || q.Get("SigAlg") == "" {
+		t.Errorf("an unsigned LogoutRequest: %v", q)
+	}
+	if l := idp.Logouts(); len(l) != 1 || l[0].NameID != "jo@corp.example" || !strings.HasPrefix(l[0].SessionIndex, "_s") {
+		t.Errorf("the LogoutRequests the IdP answered: %+v", l)
+	}
+	if action := regexp.MustCompile(`action="([^"]+)"`).FindStringSubmatch(page); action == nil || htmlUnescape(action[1]) != s.URL+"/saml2/logout" {
+		t.Fatalf("the IdP's answer goes to %v", action)
+	}
+	logoutResponse := url.Values{"SAMLResponse": {field(page, "SAMLResponse")}, "RelayState": {field(page, "RelayState")}}
+	resp, _ = b.post(s.URL+"/saml2/logout", logoutResponse)
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != bye {
+		t.Errorf("/saml2/logout: %d %q; want %s", resp.StatusCode, resp.Header.Get("Location"), bye)
+	}
+	if resp, page := b.post(s.URL+"/saml2/logout", logoutResponse); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "Something went wrong") {
+		t.Errorf("the LogoutResponse again: %d", resp.StatusCode)
+	}
+	// The managed login session is over.
+	resp, _ = b.get(authorize("none"))
+	loc := resp.Request.URL.String() + " " + resp.Header.Get("Location")
+	if !strings.Contains(loc, "error=login_required") {
+		t.Errorf("prompt=none after the logout: %d %s", resp.StatusCode, loc)
 	}
 }

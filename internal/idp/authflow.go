@@ -152,6 +152,9 @@ type sessionState struct {
 	// Resumed: the sign-in is a managed login session's, which goes on;
 	// any other that ends on the pages starts one.
 	Resumed bool `json:"rs,omitempty"`
+	// SAML: the SAML provider's session a federated sign-in began, which
+	// the managed login session keeps for single logout.
+	SAML *samlSignIn `json:"sm,omitempty"`
 	// Custom: a CUSTOM_CHALLENGE's results so far and its private
 	// parameters (customauth.go).
 	Custom *customState `json:"cu,omitempty"`

@@ -427,9 +427,10 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 	}
 	var claims oidcrp.Claims
 	var issuer *string
+	var saml *samlSignIn
 	switch {
 	case ip.Type == ProviderSAML && in.SAMLResponse != "":
-		if claims, issuer, err = s.samlClaims(ctx, ip, sess.PoolID, st, in.SAMLResponse); err != nil {
+		if claims, issuer, saml, err = s.samlClaims(ctx, ip, sess.PoolID, st, in.SAMLResponse); err != nil {
 			return "", "", err
 		}
 	case ip.Type == ProviderSAML:
@@ -469,7 +470,7 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 		}
 		st.Grant.Scopes = slices.Clone(st.Grant.Scopes)
 		pt, err := s.grantTokens(tx, p, c, u, sessionState{Username: u.Username, EventID: uuid.New().String(),
-			AuthTime: s.now().Unix(), Hosted: &st.Grant})
+			AuthTime: s.now().Unix(), Hosted: &st.Grant, SAML: saml})
 		if err != nil {
 			return err
 		}
@@ -729,14 +730,14 @@ func (s *Service) spendAssertion(ctx context.Context, poolID, provider, id strin
 // samlClaims checks a provider's Response to the request the sign-in sent
 // and returns what it says of the user as claims: sub the NameID, each
 // attribute by name (several values as "[a, b]"), and the IdP's entity ID.
-func (s *Service) samlClaims(ctx context.Context, ip *IdentityProvider, poolID string, st federationState, response string) (oidcrp.Claims, *string, error) {
+func (s *Service) samlClaims(ctx context.Context, ip *IdentityProvider, poolID string, st federationState, response string) (oidcrp.Claims, *string, *samlSignIn, error) {
 	idp, err := s.samlIdP(ctx, ip)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	key, err := samlDecryptionKey(ip)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	a, err := samlsp.Verify(response, samlsp.Check{IdP: idp, Audience: samlEntityID(poolID), Recipient: s.samlACSURL(),
 		RequestID: st.RequestID, Now: s.now(), DecryptionKey: key})
@@ -745,7 +746,7 @@ func (s *Service) samlClaims(ctx context.Context, ip *IdentityProvider, poolID s
 	}
 	if err != nil {
 		s.log().InfoContext(ctx, "SAML response refused", "provider", ip.Name, "err", err)
-		return nil, nil, &errFederation{"Error in SAML response processing: Invalid SAML response received."}
+		return nil, nil, nil, &errFederation{"Error in SAML response processing: Invalid SAML response received."}
 	}
 	claims := oidcrp.Claims{"sub": a.NameID}
 	for name, vals := range a.Attributes {
@@ -757,5 +758,5 @@ func (s *Service) samlClaims(ctx context.Context, ip *IdentityProvider, poolID s
 			claims[name] = "[" + strings.Join(vals, ", ") + "]"
 		}
 	}
-	return claims, &idp.EntityID, nil
+	return claims, &idp.EntityID, &samlSignIn{Provider: ip.Name, NameID: a.NameID, SessionIndex: a.SessionIndex}, nil
 }

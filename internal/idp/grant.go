@@ -79,7 +79,7 @@ func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st
 		}
 		pt := &pendingTokens{authCode: code, authRedirect: st.Hosted.RedirectURI, implicit: st.Hosted.Implicit}
 		if !st.Resumed {
-			if pt.signInSession, err = s.newSignInSession(tx, p, c, u, st.AuthTime); err != nil {
+			if pt.signInSession, err = s.newSignInSession(tx, p, c, u, st.AuthTime, st.SAML); err != nil {
 				return nil, err
 			}
 		}

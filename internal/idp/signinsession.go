@@ -30,13 +30,24 @@ const sessionSignIn = "MANAGED_LOGIN"
 // user signed in (the auth_time of the tokens it leads to).
 type signInSessionState struct {
 	AuthTime int64 `json:"t"`
+	// SAML is the SAML provider's session the sign-in began, if it was
+	// federated through one: the logout endpoint ends that too.
+	SAML *samlSignIn `json:"s,omitempty"`
+}
+
+// samlSignIn is a SAML provider's session: who the Assertion named, in
+// which of the IdP's sessions.
+type samlSignIn struct {
+	Provider     string `json:"p"`
+	NameID       string `json:"n"`
+	SessionIndex string `json:"i,omitempty"`
 }
 
 // newSignInSession starts the managed login session of a sign-in that
 // ended on the pages; its handle goes in the browser's cookie.
-func (s *Service) newSignInSession(tx store.Tx, p *Pool, c *Client, u *store.User, authTime int64) (string, error) {
+func (s *Service) newSignInSession(tx store.Tx, p *Pool, c *Client, u *store.User, authTime int64, saml *samlSignIn) (string, error) {
 	handle, hash := s.newHandle()
-	state, err := json.Marshal(signInSessionState{AuthTime: authTime})
+	state, err := json.Marshal(signInSessionState{AuthTime: authTime, SAML: saml})
 	if err != nil {
 		return "", err
 	}
@@ -105,14 +116,20 @@ func (s *Service) ResumeSignIn(ctx context.Context, in AuthorizeRequest, handle 
 	return s.finish(ctx, p, c, nil, pending)
 }
 
-// EndSignInSession ends the managed login session handle names (the
-// logout endpoint); an unknown or ended one is no error.
-func (s *Service) EndSignInSession(ctx context.Context, handle string) error {
+// SignOut ends the managed login session handle names (the logout
+// endpoint; an unknown or ended one is no error) and returns where the
+// browser goes: destination, or first, when the session came from a SAML
+// provider with single logout (IDPSignout) and a logout endpoint in its
+// metadata, that endpoint with a signed LogoutRequest, whose answer at
+// /saml2/logout (FinishSAMLLogout) then goes on to destination.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-saml-idp-sign-out.html
+func (s *Service) SignOut(ctx context.Context, handle, destination string) (string, error) {
 	if handle == "" {
-		return nil
+		return destination, nil
 	}
 	hash := hashHandle(handle)
-	return s.update(ctx, func(tx store.Tx) error {
+	target := destination
+	err := s.update(ctx, func(tx store.Tx) error {
 		sess, err := tx.Sessions().Get(hash)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -126,6 +143,26 @@ func (s *Service) EndSignInSession(ctx context.Context, handle string) error {
 		if err := consume(tx, hash, s.now()); err != nil && !errors.Is(err, errSessionUsed) {
 			return err
 		}
-		return nil
+		var st signInSessionState
+		if err := json.Unmarshal(sess.State, &st); err != nil || st.SAML == nil || !s.now().Before(sess.ExpiresAt) {
+			return err
+		}
+		ip, _, err := getIdentityProvider(tx, sess.PoolID, st.SAML.Provider)
+		if IsCode(err, ResourceNotFoundException) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		slo := ip.Details["SLORedirectBindingURI"]
+		if ip.Type != ProviderSAML || ip.Details["IDPSignout"] != "true" || slo == "" {
+			return nil
+		}
+		target, err = s.samlLogoutRequest(tx, sess.PoolID, st.SAML, slo, destination)
+		return err
 	})
+	if err != nil {
+		return "", err
+	}
+	return target, nil
 }

@@ -444,25 +444,57 @@ func logoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			again = &in
 		}
 		err := svc.CheckLogout(r.Context(), q.Get("client_id"), q.Get("logout_uri"), again)
-		if err == nil {
-			// Signed out of managed login: the session ends with its cookie.
-			if err := svc.EndSignInSession(r.Context(), cookieValue(r, sessionCookie)); err != nil {
-				log.ErrorContext(r.Context(), "oauth2: logout", slog.Any("err", err))
-				http.Error(w, "Internal error", http.StatusInternalServerError)
-				return
-			}
-			http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-				Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
-		}
 		switch {
 		case err != nil && again != nil:
 			refuse(w, r, *again, err, log)
+			return
 		case err != nil:
 			refuse(w, r, idp.AuthorizeRequest{ClientID: q.Get("client_id")}, err, log)
-		case again != nil:
-			http.Redirect(w, r, LoginPath+"?"+r.URL.RawQuery, http.StatusFound)
+			return
+		}
+		destination := q.Get("logout_uri")
+		if again != nil {
+			destination = LoginPath + "?" + r.URL.RawQuery
+		}
+		// Signed out of managed login: the session ends with its cookie
+		// (and, for a SAML provider's user, at the provider first).
+		target, err := svc.SignOut(r.Context(), cookieValue(r, sessionCookie), destination)
+		if err != nil {
+			log.ErrorContext(r.Context(), "oauth2: logout", slog.Any("err", err))
+			http.Error(w, "Internal error", http.StatusInternalServerError)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+			Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		http.Redirect(w, r, target, http.StatusFound)
+	})
+}
+
+// samlLogoutHandler serves POST /saml2/logout, where a SAML provider posts
+// its LogoutResponse at the end of a single logout.
+func samlLogoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxSAMLForm)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "Bad request", http.StatusBadRequest)
+			return
+		}
+		target, err := svc.FinishSAMLLogout(r.Context(), r.PostForm.Get("RelayState"), r.PostForm.Get("SAMLResponse"))
+		switch {
+		case errors.Is(err, idp.ErrSAMLLogoutState):
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusBadRequest)
+			errorPage.Execute(w, "Something went wrong. Please sign in again.")
+		case err != nil:
+			log.ErrorContext(r.Context(), "oauth2: saml2/logout", slog.Any("err", err))
+			http.Error(w, "Internal error", http.StatusInternalServerError)
 		default:
-			http.Redirect(w, r, q.Get("logout_uri"), http.StatusFound)
+			http.Redirect(w, r, target, http.StatusFound)
 		}
 	})
 }
@@ -477,7 +509,11 @@ func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		limit := int64(maxForm)
+		if r.URL.Path == idp.SAMLResponsePath {
+			limit = maxSAMLForm
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if err := r.ParseForm(); err != nil {
 			http.Error(w, "Bad request", http.StatusBadRequest)
 			return

@@ -29,8 +29,13 @@ const (
 // maxForm bounds the request body: a token request is a few short fields.
 const maxForm = 64 << 10
 
+// maxSAMLForm bounds the form a SAML provider posts: "The
+// saml2/idpresponse endpoint can accept SAML assertions of up to 100,000
+// characters in length" (saml2-idpresponse-endpoint.html), form-encoded.
+const maxSAMLForm = 256 << 10
+
 // Paths lists every path Handler serves.
-var Paths = []string{TokenPath, RevokePath, AuthorizePath, LoginPath, ErrorPath, UserInfoPath, LogoutPath, idp.IdPResponsePath, idp.SAMLResponsePath,
+var Paths = []string{TokenPath, RevokePath, AuthorizePath, LoginPath, ErrorPath, UserInfoPath, LogoutPath, idp.IdPResponsePath, idp.SAMLResponsePath, idp.SAMLLogoutPath,
 	SignUpPath, ConfirmUserPath, ForgotPasswordPath, ConfirmForgotPasswordPath}
 
 // Handler serves Paths.
@@ -45,6 +50,7 @@ func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 	mux.Handle(LogoutPath, logoutHandler(svc, log))
 	mux.Handle(idp.IdPResponsePath, idpResponseHandler(svc, log))
 	mux.Handle(idp.SAMLResponsePath, idpResponseHandler(svc, log))
+	mux.Handle(idp.SAMLLogoutPath, samlLogoutHandler(svc, log))
 	account := accountHandler(svc, log)
 	for _, p := range []string{SignUpPath, ConfirmUserPath, ForgotPasswordPath, ConfirmForgotPasswordPath} {
 		mux.Handle(p, account)

@@ -139,22 +139,61 @@ func RedirectURL(sso string, r Request, relayState string, key *rsa.PrivateKey) 
 	doc.WriteString(`" ProtocolBinding="` + bindingPost + `"><saml:Issuer>`)
 	xml.EscapeText(&doc, []byte(r.Issuer))
 	doc.WriteString(`</saml:Issuer><samlp:NameIDPolicy AllowCreate="true"/></samlp:AuthnRequest>`)
+	return redirectBinding(sso, "SAMLRequest", doc.Bytes(), relayState, key)
+}
+
+// LogoutRequest is a service provider's request that the IdP end the
+// session an Assertion began (single logout).
+type LogoutRequest struct {
+	ID           string
+	Issuer       string // the service provider's entity ID
+	NameID       string // the Assertion's subject
+	SessionIndex string // its AuthnStatement's SessionIndex; "" if it had none
+	IssuedAt     time.Time
+}
+
+// LogoutRedirectURL is the IdP's single logout URL carrying r by the
+// HTTP-Redirect binding, signed with key as RedirectURL signs.
+func LogoutRedirectURL(slo string, r LogoutRequest, relayState string, key *rsa.PrivateKey) (string, error) {
+	var doc bytes.Buffer
+	doc.WriteString(`<samlp:LogoutRequest xmlns:samlp="` + nsProtocol + `" xmlns:saml="` + nsAssertion + `" ID="`)
+	xml.EscapeText(&doc, []byte(r.ID))
+	doc.WriteString(`" Version="2.0" IssueInstant="` + r.IssuedAt.UTC().Format(time.RFC3339) + `" Destination="`)
+	xml.EscapeText(&doc, []byte(slo))
+	doc.WriteString(`"><saml:Issuer>`)
+	xml.EscapeText(&doc, []byte(r.Issuer))
+	doc.WriteString(`</saml:Issuer><saml:NameID>`)
+	xml.EscapeText(&doc, []byte(r.NameID))
+	doc.WriteString(`</saml:NameID>`)
+	if r.SessionIndex != "" {
+		doc.WriteString(`<samlp:SessionIndex>`)
+		xml.EscapeText(&doc, []byte(r.SessionIndex))
+		doc.WriteString(`</samlp:SessionIndex>`)
+	}
+	doc.WriteString(`</samlp:LogoutRequest>`)
+	return redirectBinding(slo, "SAMLRequest", doc.Bytes(), relayState, key)
+}
+
+// redirectBinding is endpoint with the message doc sent by the
+// HTTP-Redirect binding (deflated, base64, as param), with relayState,
+// signed with key if there is one.
+func redirectBinding(endpoint, param string, doc []byte, relayState string, key *rsa.PrivateKey) (string, error) {
 	var deflated bytes.Buffer
 	w, err := flate.NewWriter(&deflated, flate.BestCompression)
 	if err != nil {
 		return "", err
 	}
-	w.Write(doc.Bytes())
+	w.Write(doc)
 	if err := w.Close(); err != nil {
 		return "", err
 	}
-	u, err := url.Parse(sso)
+	u, err := url.Parse(endpoint)
 	if err != nil {
 		return "", err
 	}
 	// The binding's own parameters, in the order a signature covers them,
 	// after any the endpoint's URL already has.
-	signed := "SAMLRequest=" + url.QueryEscape(base64.StdEncoding.EncodeToString(deflated.Bytes()))
+	signed := param + "=" + url.QueryEscape(base64.StdEncoding.EncodeToString(deflated.Bytes()))
 	if relayState != "" {
 		signed += "&RelayState=" + url.QueryEscape(relayState)
 	}
@@ -173,6 +212,42 @@ func RedirectURL(sso string, r Request, relayState string, key *rsa.PrivateKey) 
 	}
 	u.RawQuery = query
 	return u.String(), nil
+}
+
+// VerifyLogoutResponse checks the LogoutResponse an IdP posts back
+// (HTTP-POST binding, base64) to the LogoutRequest requestID: it answers
+// that request, comes from the IdP, succeeded, and, if signed, is signed by
+// a certificate of the IdP's metadata.
+func VerifyLogoutResponse(b64 string, idp *IdP, requestID string, now time.Time) error {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+	if err != nil {
+		return errors.New("samlsp: SAMLResponse is not base64")
+	}
+	d := etree.NewDocument()
+	if err := d.ReadFromBytes(raw); err != nil {
+		return fmt.Errorf("samlsp: LogoutResponse: %w", err)
+	}
+	resp := d.Root()
+	if resp == nil || !is(resp, nsProtocol, "LogoutResponse") {
+		return errors.New("samlsp: not a LogoutResponse")
+	}
+	if len(children(resp, nsDSig, "Signature")) > 0 {
+		vc := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: idp.Certificates})
+		vc.Clock = dsig.NewFakeClockAt(now)
+		if resp, err = vc.Validate(resp); err != nil {
+			return fmt.Errorf("samlsp: the LogoutResponse's signature: %w", err)
+		}
+	}
+	if resp.SelectAttrValue("InResponseTo", "") != requestID {
+		return errors.New("samlsp: the LogoutResponse answers another request")
+	}
+	if iss := first(resp, nsAssertion, "Issuer"); iss != nil && strings.TrimSpace(iss.Text()) != idp.EntityID {
+		return errors.New("samlsp: the LogoutResponse's issuer is not the IdP")
+	}
+	if v := attr(first(first(resp, nsProtocol, "Status"), nsProtocol, "StatusCode"), "Value"); v != statusSuccess {
+		return fmt.Errorf("samlsp: the IdP answered the logout with status %q", v)
+	}
+	return nil
 }
 
 // Check is what a Response must satisfy.
@@ -203,6 +278,9 @@ type Assertion struct {
 	ID         string
 	NameID     string
 	Attributes map[string][]string
+	// SessionIndex is the first AuthnStatement's, which a LogoutRequest
+	// names; "" if none.
+	SessionIndex string
 }
 
 // Verify checks a Response (base64, as posted in SAMLResponse): a
@@ -292,7 +370,8 @@ func Verify(samlResponse string, c Check) (*Assertion, error) {
 	if err := checkSubject(subject, c); err != nil {
 		return nil, err
 	}
-	out := &Assertion{ID: assertion.SelectAttrValue("ID", ""), NameID: text(first(subject, nsAssertion, "NameID")), Attributes: map[string][]string{}}
+	out := &Assertion{ID: assertion.SelectAttrValue("ID", ""), NameID: text(first(subject, nsAssertion, "NameID")), Attributes: map[string][]string{},
+		SessionIndex: attr(first(assertion, nsAssertion, "AuthnStatement"), "SessionIndex")}
 	if out.NameID == "" {
 		return nil, errors.New("samlsp: the Assertion names no subject")
 	}

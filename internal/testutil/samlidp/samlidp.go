@@ -65,6 +65,90 @@ type IdP struct {
 	encryptAlg string
 	// validity is how long an assertion holds (5 minutes when zero).
 	validity time.Duration
+	// logoutReturn is where /slo posts its LogoutResponse; logouts are
+	// the LogoutRequests it answered.
+	logoutReturn string
+	logouts      []Logout
+}
+
+// Logout is a LogoutRequest the IdP answered.
+type Logout struct {
+	NameID, SessionIndex string
+}
+
+// AnswerLogoutsAt sets where /slo posts its (signed) LogoutResponses: the
+// service provider's single logout endpoint.
+func (i *IdP) AnswerLogoutsAt(u string) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.logoutReturn = u
+}
+
+// Logouts are the LogoutRequests answered so far.
+func (i *IdP) Logouts() []Logout {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return append([]Logout(nil), i.logouts...)
+}
+
+type logoutRequest struct {
+	ID           string `xml:"ID,attr"`
+	Issuer       string `xml:"Issuer"`
+	NameID       string `xml:"NameID"`
+	SessionIndex string `xml:"SessionIndex"`
+}
+
+// slo answers a LogoutRequest (HTTP-Redirect binding, signed if
+// RequestSigner says so) with a signed LogoutResponse, posted back.
+func (i *IdP) slo(w http.ResponseWriter, r *http.Request) {
+	i.mu.Lock()
+	signer, back := i.RequestSigner, i.logoutReturn
+	i.mu.Unlock()
+	if signer != nil {
+		if err := checkRequestSignature(r.URL.RawQuery, signer); err != nil {
+			http.Error(w, "LogoutRequest signature: "+err.Error(), http.StatusForbidden)
+			return
+		}
+	}
+	raw, err := base64.StdEncoding.DecodeString(r.URL.Query().Get("SAMLRequest"))
+	if err != nil {
+		http.Error(w, "SAMLRequest is not base64", http.StatusBadRequest)
+		return
+	}
+	inflated, err := io.ReadAll(flate.NewReader(bytes.NewReader(raw)))
+	var req logoutRequest
+	if err != nil || xml.Unmarshal(inflated, &req) != nil || req.ID == "" || req.NameID == "" {
+		http.Error(w, "bad LogoutRequest", http.StatusBadRequest)
+		return
+	}
+	i.mu.Lock()
+	i.logouts = append(i.logouts, Logout{NameID: req.NameID, SessionIndex: req.SessionIndex})
+	i.mu.Unlock()
+	now := time.Now().UTC()
+	doc := etree.NewDocument()
+	if err := doc.ReadFromString(`<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_l` +
+		fmt.Sprint(now.UnixNano()) + `" Version="2.0" IssueInstant="` + now.Format(time.RFC3339) + `" InResponseTo="` + req.ID + `">` +
+		`<saml:Issuer>` + i.EntityID + `</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status></samlp:LogoutResponse>`); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	ctx, err := dsig.NewSigningContext(i.key, [][]byte{i.cert.Raw})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	signed, err := ctx.SignEnveloped(doc.Root())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	sd := etree.NewDocument()
+	sd.SetRoot(signed)
+	out, _ := sd.WriteToString()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	postForm.Execute(w, map[string]string{"ACS": back, "Response": base64.StdEncoding.EncodeToString([]byte(out)),
+		"RelayState": r.URL.Query().Get("RelayState")})
 }
 
 // SetValidity sets how long the IdP's assertions hold.
@@ -120,6 +204,7 @@ func Start(t testing.TB) *IdP {
 		w.Write(i.Metadata())
 	})
 	mux.HandleFunc("GET /sso", i.sso)
+	mux.HandleFunc("GET /slo", i.slo)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	i.URL = srv.URL
@@ -140,6 +225,7 @@ func (i *IdP) Metadata() []byte {
 		`<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
 		`<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>` +
 		base64.StdEncoding.EncodeToString(i.cert.Raw) + `</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+		`<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="` + i.URL + `/slo"/>` +
 		`<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="` + i.URL + `/sso"/>` +
 		`</md:IDPSSODescriptor></md:EntityDescriptor>`)
 }
@@ -228,7 +314,7 @@ func (i *IdP) response(req authnRequest) (string, error) {
 		`<saml:SubjectConfirmationData` + inResponseTo + ` Recipient="` + esc(req.ACS) + `" NotOnOrAfter="` + ts(now.Add(validity)) + `"/>` +
 		`</saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="` + ts(now.Add(-time.Minute)) + `" NotOnOrAfter="` + ts(now.Add(validity)) + `">` +
 		`<saml:AudienceRestriction><saml:Audience>` + esc(audience) + `</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
-		`<saml:AuthnStatement AuthnInstant="` + ts(now) + `"/><saml:AttributeStatement>` + statements.String() + `</saml:AttributeStatement></saml:Assertion>`
+		`<saml:AuthnStatement AuthnInstant="` + ts(now) + `" SessionIndex="_s` + fmt.Sprint(now.UnixNano()) + `"/><saml:AttributeStatement>` + statements.String() + `</saml:AttributeStatement></saml:Assertion>`
 	doc := etree.NewDocument()
 	if err := doc.ReadFromString(assertion); err != nil {
 		return "", err
