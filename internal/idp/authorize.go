@@ -414,7 +414,7 @@ func (s *Service) UserInfo(ctx context.Context, accessToken string) (map[string]
 // logout_uri the client registered (LogoutURLs), where the browser goes
 // next, or, with response_type, an authorization request to sign in again
 // (its redirect_uri a registered callback). There is no sign-in session
-// to end here: the wire ends the managed login session (EndSignInSession).
+// to end here: the wire ends the managed login session (SignOut).
 // https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html
 func (s *Service) CheckLogout(ctx context.Context, clientID, logoutURI string, again *AuthorizeRequest) error {
 	if again != nil {
