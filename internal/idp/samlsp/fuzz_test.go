@@ -20,9 +20,18 @@ func FuzzVerify(f *testing.F) {
 		f.Add(base64.StdEncoding.EncodeToString([]byte(seed)))
 	}
 	check := Check{IdP: &IdP{EntityID: "idp"}, Audience: "sp", Recipient: "acs", RequestID: "_r", Now: time.Now()}
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		f.Fatal(err)
+	}
+	// The same, unsolicited and with a decryption key.
+	other := check
+	other.RequestID, other.DecryptionKey = "", key
 	f.Fuzz(func(t *testing.T, resp string) {
-		if a, err := Verify(resp, check); err == nil {
-			t.Fatalf("accepted without any trusted certificate: %+v", a)
+		for _, c := range []Check{check, other} {
+			if a, err := Verify(resp, c); err == nil {
+				t.Fatalf("accepted without any trusted certificate: %+v", a)
+			}
 		}
 	})
 }
