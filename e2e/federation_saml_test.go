@@ -206,6 +206,28 @@ func TestSAMLSignedRequests(t *testing.T) {
 	if resp, _ := newBrowser(t, s.URL, idp.URL).get(authorize("Unsigned")); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("an unsigned AuthnRequest to an IdP that requires signatures: %d at %s", resp.StatusCode, resp.Request.URL)
 	}
+
+	// A pool whose certificate nobody asked for yet gets its key at its
+	// first signed request; the certificate asked for then is that key's.
+	idp2 := samlidp.Start(t)
+	pool2 := e.pool()
+	aws_.run("create-identity-provider", "--user-pool-id", pool2, "--provider-name", "Signed", "--provider-type", "SAML",
+		"--provider-details", mustJSON(t, map[string]string{"MetadataURL": idp2.URL + "/metadata", "RequestSigningAlgorithm": "rsa-sha256"}))
+	client2 := *e.client(pool2, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"Signed"})).ClientId
+	first := s.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {client2},
+		"redirect_uri": {callback}, "scope": {"openid"}, "identity_provider": {"Signed"}}.Encode()
+	if resp, _ := newBrowser(t, s.URL, idp2.URL).get(first); resp.StatusCode != 200 || resp.Request.URL.Query().Get("Signature") == "" {
+		t.Fatalf("the first signed request of a pool: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	der2, _ := base64.StdEncoding.DecodeString(aws_.run("get-signing-certificate", "--user-pool-id", pool2)["Certificate"].(string))
+	cert2, err := x509.ParseCertificate(der2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idp2.RequireSignedRequests(cert2)
+	if resp, _ := newBrowser(t, s.URL, idp2.URL).get(first); resp.StatusCode != 200 || idp2.SignedRequests() != 1 {
+		t.Errorf("signed with the key of the certificate asked for later: %d (%d signed requests)", resp.StatusCode, idp2.SignedRequests())
+	}
 }
 
 // TestSAMLEncryptedResponses: a SAML provider with EncryptedResponses gets
@@ -304,13 +326,13 @@ func TestSAMLIdPInitiated(t *testing.T) {
 	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
 	idp := samlidp.Start(t)
 	pool := e.pool()
-	for name, init := range map[string]string{"Portal": "true", "NoInit": "false"} {
+	for name, init := range map[string]string{"Portal": "true", "Portal2": "true", "NoInit": "false"} {
 		aws_.run("create-identity-provider", "--user-pool-id", pool, "--provider-name", name, "--provider-type", "SAML",
 			"--provider-details", mustJSON(t, map[string]string{"MetadataURL": idp.URL + "/metadata", "IDPInit": init}),
 			"--attribute-mapping", "email=email")
 	}
 	const callback = "https://app.example/callback"
-	samlOnly := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid", "email"}, []string{"Portal", "NoInit"})).ClientId
+	samlOnly := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid", "email"}, []string{"Portal", "Portal2", "NoInit"})).ClientId
 	withDirectory := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid", "email"}, []string{"Portal", "COGNITO"})).ClientId
 	idp.SignIn("jo@corp.example", map[string][]string{"email": {"jo@corp.example"}})
 	unsolicited := func() string {
@@ -352,6 +374,11 @@ func TestSAMLIdPInitiated(t *testing.T) {
 	}
 	if _, q := post(response, samlOnly, "Portal"); q.Has("code") || q.Get("error") != "invalid_request" {
 		t.Errorf("the same Response again: %v", q)
+	}
+	// Another provider of the pool with the same IdP: still the same
+	// Assertion, spent.
+	if _, q := post(response, samlOnly, "Portal2"); q.Has("code") || q.Get("error") != "invalid_request" {
+		t.Errorf("the same Response through another provider of the same IdP: %v", q)
 	}
 	if _, q := post(unsolicited(), samlOnly, "NoInit"); q.Has("code") || q.Get("error") != "invalid_request" {
 		t.Errorf("a provider without IDPInit: %v", q)
@@ -430,7 +457,8 @@ func TestSAMLSingleLogout(t *testing.T) {
 	if q := resp.Request.URL.Query(); q.Get("Signature") == "" || q.Get("SigAlg") == "" {
 		t.Errorf("an unsigned LogoutRequest: %v", q)
 	}
-	if l := idp.Logouts(); len(l) != 1 || l[0].NameID != "jo@corp.example" || !strings.HasPrefix(l[0].SessionIndex, "_s") {
+	if l := idp.Logouts(); len(l) != 1 || l[0].NameID != "jo@corp.example" || !strings.HasPrefix(l[0].SessionIndex, "_s") ||
+		l[0].NameIDFormat != "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" {
 		t.Errorf("the LogoutRequests the IdP answered: %+v", l)
 	}
 	if action := regexp.MustCompile(`action="([^"]+)"`).FindStringSubmatch(page); action == nil || htmlUnescape(action[1]) != s.URL+"/saml2/logout" {

@@ -132,7 +132,14 @@ func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest, br
 		return "", err
 	}
 	var target string
-	err = s.update(ctx, func(tx store.Tx) error {
+	err = s.withSigningKey(ctx, p.ID, func() error { return s.federatedRedirect(ctx, p, c, scopes, in, browser, &target) })
+	return target, err
+}
+
+// federatedRedirect is FederatedRedirect's transaction: the sign-in's
+// session, and the provider's URL in *target.
+func (s *Service) federatedRedirect(ctx context.Context, p *Pool, c *Client, scopes []string, in AuthorizeRequest, browser string, target *string) error {
+	return s.update(ctx, func(tx store.Tx) error {
 		name, err := resolveProvider(tx, p.ID, in)
 		if err != nil {
 			return err
@@ -161,7 +168,7 @@ func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest, br
 					return err
 				}
 			}
-			if target, err = samlsp.RedirectURL(ip.Details["SSORedirectBindingURI"], samlsp.Request{ID: fs.RequestID,
+			if *target, err = samlsp.RedirectURL(ip.Details["SSORedirectBindingURI"], samlsp.Request{ID: fs.RequestID,
 				Issuer: samlEntityID(p.ID), ACS: s.samlACSURL(), IssuedAt: s.now()}, handle, key); err != nil {
 				return err
 			}
@@ -179,11 +186,10 @@ func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest, br
 			q := url.Values{"response_type": {"code"}, "client_id": {ip.Details["client_id"]},
 				"redirect_uri": {s.idpResponseURL()}, "scope": {ip.Details["authorize_scopes"]},
 				"state": {handle}, "nonce": {nonce}}
-			target = WithQuery(ip.Details["authorize_url"], q)
+			*target = WithQuery(ip.Details["authorize_url"], q)
 		}
 		return nil
 	})
-	return target, err
 }
 
 func (s *Service) idpResponseURL() string { return s.Tokens.PublicURL + IdPResponsePath }
@@ -686,15 +692,31 @@ func (s *Service) samlACSURL() string { return s.Tokens.PublicURL + SAMLResponse
 // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-saml-idp.html
 func samlEntityID(poolID string) string { return "urn:amazon:cognito:sp:" + poolID }
 
-// samlIdP reads a SAML provider's metadata: given inline, or fetched again
-// from its URL (certificates roll over).
+// samlMetadataTTL is how long metadata fetched from a MetadataURL is used
+// before it is fetched again: certificates roll over, so it is read again
+// within a minute; but not at every Response posted, which anyone may post
+// (IdP-initiated sign-in), to keep the server from being made to fetch.
+const samlMetadataTTL = time.Minute
+
+type fetchedMetadata struct {
+	doc []byte
+	at  time.Time
+}
+
+// samlIdP reads a SAML provider's metadata: given inline, or fetched from
+// its URL (again after samlMetadataTTL).
 func (s *Service) samlIdP(ctx context.Context, ip *IdentityProvider) (*samlsp.IdP, error) {
 	doc := []byte(ip.Details["MetadataFile"])
 	if u := ip.Details["MetadataURL"]; u != "" {
-		var err error
-		if doc, err = s.fetch(ctx, u); err != nil {
-			s.log().InfoContext(ctx, "SAML metadata unavailable", "provider", ip.Name, "err", err)
-			return nil, &errFederation{"The identity provider's metadata could not be read."}
+		if m, ok := s.samlMetadata.Load(u); ok && time.Since(m.(fetchedMetadata).at) < samlMetadataTTL {
+			doc = m.(fetchedMetadata).doc
+		} else {
+			var err error
+			if doc, err = s.fetch(ctx, u); err != nil {
+				s.log().InfoContext(ctx, "SAML metadata unavailable", "provider", ip.Name, "err", err)
+				return nil, &errFederation{"The identity provider's metadata could not be read."}
+			}
+			s.samlMetadata.Store(u, fetchedMetadata{doc: doc, at: time.Now()})
 		}
 	}
 	idp, err := samlsp.ParseMetadata(doc)
@@ -713,11 +735,13 @@ var errAssertionReplayed = errors.New("idp: this SAML assertion was used already
 
 // spendAssertion records an unsolicited Assertion's ID for as long as it
 // could be accepted, so that it signs in once: an SP-initiated Response is
-// spent with its sign-in's session, an unsolicited one has none.
-func (s *Service) spendAssertion(ctx context.Context, poolID, provider, id string) error {
+// spent with its sign-in's session, an unsolicited one has none. It is
+// keyed by the IdP that issued it (its entity ID), not by the provider's
+// name: two providers of the pool may share an IdP.
+func (s *Service) spendAssertion(ctx context.Context, poolID, issuer, id string) error {
 	now := s.now()
 	err := s.update(ctx, func(tx store.Tx) error {
-		return tx.Sessions().Create(&store.Session{IDHash: hashHandle("saml-assertion\n" + poolID + "\n" + provider + "\n" + id),
+		return tx.Sessions().Create(&store.Session{IDHash: hashHandle("saml-assertion\n" + poolID + "\n" + issuer + "\n" + id),
 			PoolID: poolID, Challenge: sessionSAMLAssertion, CreatedAt: now,
 			ExpiresAt: now.Add(samlsp.MaxUnsolicitedAge + 2*samlsp.Leeway)})
 	})
@@ -742,7 +766,7 @@ func (s *Service) samlClaims(ctx context.Context, ip *IdentityProvider, poolID s
 	a, err := samlsp.Verify(response, samlsp.Check{IdP: idp, Audience: samlEntityID(poolID), Recipient: s.samlACSURL(),
 		RequestID: st.RequestID, Now: s.now(), DecryptionKey: key})
 	if err == nil && st.RequestID == "" {
-		err = s.spendAssertion(ctx, poolID, ip.Name, a.ID)
+		err = s.spendAssertion(ctx, poolID, idp.EntityID, a.ID)
 	}
 	if err != nil {
 		s.log().InfoContext(ctx, "SAML response refused", "provider", ip.Name, "err", err)
@@ -758,5 +782,6 @@ func (s *Service) samlClaims(ctx context.Context, ip *IdentityProvider, poolID s
 			claims[name] = "[" + strings.Join(vals, ", ") + "]"
 		}
 	}
-	return claims, &idp.EntityID, &samlSignIn{Provider: ip.Name, NameID: a.NameID, SessionIndex: a.SessionIndex}, nil
+	return claims, &idp.EntityID, &samlSignIn{Provider: ip.Name, NameID: a.NameID, NameIDFormat: a.NameIDFormat,
+		NameQualifier: a.NameQualifier, SPNameQualifier: a.SPNameQualifier, SessionIndex: a.SessionIndex}, nil
 }

@@ -53,7 +53,8 @@ func (s *Service) samlLogoutRequest(tx store.Tx, poolID string, saml *samlSignIn
 		return "", err
 	}
 	return samlsp.LogoutRedirectURL(slo, samlsp.LogoutRequest{ID: st.RequestID, Issuer: samlEntityID(poolID),
-		NameID: saml.NameID, SessionIndex: saml.SessionIndex, IssuedAt: now}, handle, key)
+		NameID: saml.NameID, NameIDFormat: saml.NameIDFormat, NameQualifier: saml.NameQualifier, SPNameQualifier: saml.SPNameQualifier,
+		SessionIndex: saml.SessionIndex, IssuedAt: now}, handle, key)
 }
 
 // FinishSAMLLogout takes a provider's LogoutResponse to the single logout

@@ -67,35 +67,25 @@ func (s *Service) newSAMLKeyPair(poolID string, usage x509.KeyUsage) (*samlSigni
 	return &samlSigningBody{Key: der, Cert: cert}, nil
 }
 
+// errNoSigningKey: the pool has no SAML signing key yet. It is made
+// outside any write transaction (an RSA key takes tens of milliseconds),
+// by withSigningKey.
+var errNoSigningKey = errors.New("idp: the pool has no SAML signing key yet")
+
 // samlRequestKey is the pool's SAML signing key, read in tx, which signs
-// AuthnRequests to providers whose RequestSigningAlgorithm is rsa-sha256.
-// A pool whose certificate was never asked for (an IdP that checks the
-// signatures needs it first) gets its key here, in tx.
+// AuthnRequests to providers whose RequestSigningAlgorithm is rsa-sha256
+// and LogoutRequests; errNoSigningKey if the pool has none yet.
 func (s *Service) samlRequestKey(tx store.Tx, poolID string) (*rsa.PrivateKey, error) {
-	var b samlSigningBody
 	o, err := tx.PoolObjects().Get(poolID, kindSAMLSigning, poolLevel)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		made, err := s.newSAMLSigning(poolID)
-		if err != nil {
-			return nil, err
-		}
-		body, err := json.Marshal(made)
-		if err != nil {
-			return nil, err
-		}
-		now := s.now()
-		if err := tx.PoolObjects().Create(&store.PoolObject{PoolID: poolID, Kind: kindSAMLSigning, Key: poolLevel,
-			Body: body, CreatedAt: now, UpdatedAt: now}); err != nil {
-			return nil, err
-		}
-		b = *made
-	case err != nil:
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoSigningKey
+	}
+	if err != nil {
 		return nil, err
-	default:
-		if err := json.Unmarshal(o.Body, &b); err != nil {
-			return nil, fmt.Errorf("idp: SAML signing key of %s: %w", poolID, err)
-		}
+	}
+	var b samlSigningBody
+	if err := json.Unmarshal(o.Body, &b); err != nil {
+		return nil, fmt.Errorf("idp: SAML signing key of %s: %w", poolID, err)
 	}
 	key, err := x509.ParsePKCS8PrivateKey(b.Key)
 	if err != nil {
@@ -106,6 +96,20 @@ func (s *Service) samlRequestKey(tx store.Tx, poolID string) (*rsa.PrivateKey, e
 		return nil, fmt.Errorf("idp: SAML signing key of %s is not RSA", poolID)
 	}
 	return rk, nil
+}
+
+// withSigningKey runs write, and, if it needed the pool's SAML signing key
+// before the pool had one (errNoSigningKey), makes the key as
+// GetSigningCertificate does and runs write again.
+func (s *Service) withSigningKey(ctx context.Context, poolID string, write func() error) error {
+	err := write()
+	if !errors.Is(err, errNoSigningKey) {
+		return err
+	}
+	if _, err := s.GetSigningCertificate(ctx, poolID); err != nil {
+		return err
+	}
+	return write()
 }
 
 // GetSigningCertificate returns the pool's SAML signing certificate, DER

@@ -60,6 +60,9 @@ type Service struct {
 
 	wakeOnce sync.Once
 	wake     chan struct{} // a job was started here: RunImports looks now
+	// samlMetadata caches SAML providers' metadata fetched from their
+	// MetadataURL (samlIdP), by URL.
+	samlMetadata sync.Map
 }
 
 func (s *Service) importWake() chan struct{} {

@@ -38,9 +38,12 @@ type signInSessionState struct {
 // samlSignIn is a SAML provider's session: who the Assertion named, in
 // which of the IdP's sessions.
 type samlSignIn struct {
-	Provider     string `json:"p"`
-	NameID       string `json:"n"`
-	SessionIndex string `json:"i,omitempty"`
+	Provider        string `json:"p"`
+	NameID          string `json:"n"`
+	NameIDFormat    string `json:"f,omitempty"`
+	NameQualifier   string `json:"q,omitempty"`
+	SPNameQualifier string `json:"sq,omitempty"`
+	SessionIndex    string `json:"i,omitempty"`
 }
 
 // newSignInSession starts the managed login session of a sign-in that
@@ -129,38 +132,51 @@ func (s *Service) SignOut(ctx context.Context, handle, destination string) (stri
 	}
 	hash := hashHandle(handle)
 	target := destination
-	err := s.update(ctx, func(tx store.Tx) error {
-		sess, err := tx.Sessions().Get(hash)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
+	poolID := ""
+	signOut := func() error {
+		return s.update(ctx, func(tx store.Tx) error {
+			target = destination
+			sess, err := tx.Sessions().Get(hash)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if sess.Challenge != sessionSignIn || sess.ConsumedAt != nil {
+				return nil
+			}
+			if err := consume(tx, hash, s.now()); err != nil && !errors.Is(err, errSessionUsed) {
+				return err
+			}
+			var st signInSessionState
+			if err := json.Unmarshal(sess.State, &st); err != nil || st.SAML == nil || !s.now().Before(sess.ExpiresAt) {
+				return err
+			}
+			ip, _, err := getIdentityProvider(tx, sess.PoolID, st.SAML.Provider)
+			if IsCode(err, ResourceNotFoundException) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			slo := ip.Details["SLORedirectBindingURI"]
+			if ip.Type != ProviderSAML || ip.Details["IDPSignout"] != "true" || slo == "" {
+				return nil
+			}
+			poolID = sess.PoolID
+			target, err = s.samlLogoutRequest(tx, sess.PoolID, st.SAML, slo, destination)
 			return err
+		})
+	}
+	err := signOut()
+	if errors.Is(err, errNoSigningKey) {
+		// The session was not consumed (the transaction rolled back): make
+		// the key outside it, then sign out again.
+		if _, err = s.GetSigningCertificate(ctx, poolID); err == nil {
+			err = signOut()
 		}
-		if sess.Challenge != sessionSignIn || sess.ConsumedAt != nil {
-			return nil
-		}
-		if err := consume(tx, hash, s.now()); err != nil && !errors.Is(err, errSessionUsed) {
-			return err
-		}
-		var st signInSessionState
-		if err := json.Unmarshal(sess.State, &st); err != nil || st.SAML == nil || !s.now().Before(sess.ExpiresAt) {
-			return err
-		}
-		ip, _, err := getIdentityProvider(tx, sess.PoolID, st.SAML.Provider)
-		if IsCode(err, ResourceNotFoundException) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		slo := ip.Details["SLORedirectBindingURI"]
-		if ip.Type != ProviderSAML || ip.Details["IDPSignout"] != "true" || slo == "" {
-			return nil
-		}
-		target, err = s.samlLogoutRequest(tx, sess.PoolID, st.SAML, slo, destination)
-		return err
-	})
+	}
 	if err != nil {
 		return "", err
 	}

@@ -287,12 +287,32 @@ func TestUnsolicited(t *testing.T) {
 		t.Errorf("an unsolicited Response: %+v, %v", a, err)
 	}
 	late := check
-	late.Now = time.Now().Add(MaxUnsolicitedAge + 2*Leeway)
+	late.Now = time.Now().Add(MaxUnsolicitedAge + time.Minute)
 	if _, err := Verify(sent, late); err == nil {
-		t.Error("an unsolicited Assertion older than 6 minutes was accepted")
+		t.Error("an unsolicited Assertion 7 minutes old was accepted")
+	}
+	early := check
+	early.Now = time.Now().Add(-time.Minute)
+	if _, err := Verify(sent, early); err == nil {
+		t.Error("an unsolicited Assertion issued a minute ahead was accepted")
 	}
 	solicited := signIn(t, idp, meta, Request{ID: "_req4", Issuer: sp, ACS: acs, IssuedAt: time.Now()})
 	if _, err := Verify(solicited, check); err == nil {
 		t.Error("a Response to a request was accepted as unsolicited")
+	}
+}
+
+// TestLogoutResponseUnsigned: a LogoutResponse must be signed by the IdP
+// (the POST binding's authentication, SAML profiles 4.4.4.2) and name it
+// as its issuer.
+func TestLogoutResponseUnsigned(t *testing.T) {
+	meta := &IdP{EntityID: "https://idp.example/metadata"}
+	for name, doc := range map[string]string{
+		"unsigned":            `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_x" InResponseTo="_req"><saml:Issuer>https://idp.example/metadata</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status></samlp:LogoutResponse>`,
+		"unsigned, no issuer": `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_x" InResponseTo="_req"><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status></samlp:LogoutResponse>`,
+	} {
+		if err := VerifyLogoutResponse(base64.StdEncoding.EncodeToString([]byte(doc)), meta, "_req", time.Now()); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
 	}
 }

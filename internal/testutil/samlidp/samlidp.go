@@ -73,7 +73,7 @@ type IdP struct {
 
 // Logout is a LogoutRequest the IdP answered.
 type Logout struct {
-	NameID, SessionIndex string
+	NameID, NameIDFormat, SessionIndex string
 }
 
 // AnswerLogoutsAt sets where /slo posts its (signed) LogoutResponses: the
@@ -92,9 +92,12 @@ func (i *IdP) Logouts() []Logout {
 }
 
 type logoutRequest struct {
-	ID           string `xml:"ID,attr"`
-	Issuer       string `xml:"Issuer"`
-	NameID       string `xml:"NameID"`
+	ID     string `xml:"ID,attr"`
+	Issuer string `xml:"Issuer"`
+	NameID struct {
+		Value  string `xml:",chardata"`
+		Format string `xml:"Format,attr"`
+	} `xml:"NameID"`
 	SessionIndex string `xml:"SessionIndex"`
 }
 
@@ -117,12 +120,12 @@ func (i *IdP) slo(w http.ResponseWriter, r *http.Request) {
 	}
 	inflated, err := io.ReadAll(flate.NewReader(bytes.NewReader(raw)))
 	var req logoutRequest
-	if err != nil || xml.Unmarshal(inflated, &req) != nil || req.ID == "" || req.NameID == "" {
+	if err != nil || xml.Unmarshal(inflated, &req) != nil || req.ID == "" || req.NameID.Value == "" {
 		http.Error(w, "bad LogoutRequest", http.StatusBadRequest)
 		return
 	}
 	i.mu.Lock()
-	i.logouts = append(i.logouts, Logout{NameID: req.NameID, SessionIndex: req.SessionIndex})
+	i.logouts = append(i.logouts, Logout{NameID: req.NameID.Value, NameIDFormat: req.NameID.Format, SessionIndex: req.SessionIndex})
 	i.mu.Unlock()
 	now := time.Now().UTC()
 	doc := etree.NewDocument()
@@ -310,7 +313,7 @@ func (i *IdP) response(req authnRequest) (string, error) {
 	}
 	assertion := `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a` + fmt.Sprint(now.UnixNano()) +
 		`" Version="2.0" IssueInstant="` + ts(now) + `"><saml:Issuer>` + esc(i.EntityID) + `</saml:Issuer>` +
-		`<saml:Subject><saml:NameID>` + esc(nameID) + `</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
+		`<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">` + esc(nameID) + `</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">` +
 		`<saml:SubjectConfirmationData` + inResponseTo + ` Recipient="` + esc(req.ACS) + `" NotOnOrAfter="` + ts(now.Add(validity)) + `"/>` +
 		`</saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="` + ts(now.Add(-time.Minute)) + `" NotOnOrAfter="` + ts(now.Add(validity)) + `">` +
 		`<saml:AudienceRestriction><saml:Audience>` + esc(audience) + `</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
