@@ -9,6 +9,8 @@ import (
 	bin "encoding/binary"
 	"encoding/json"
 	"errors"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -572,5 +574,40 @@ func TestSDKWebAuthnNewDevice(t *testing.T) {
 		*out.Session, map[string]string{"USERNAME": "kim", "CREDENTIAL": a.get(o, 1)}))
 	if r := done.AuthenticationResult; r == nil || r.NewDeviceMetadata == nil || aws.ToString(r.NewDeviceMetadata.DeviceKey) == "" {
 		t.Fatalf("passkey sign-in on a tracking pool: %+v", r)
+	}
+}
+
+// TestHostedPasskeyButton: the sign-in page offers "Sign in with a
+// passkey" to a client with choice-based sign-in (ALLOW_USER_AUTH) on a
+// pool that allows passkeys, and not to one without; a user with no
+// passkey who asks for one is told to use the password. (The passkey
+// sign-in itself, in a real browser: TestBrowserPasskey.)
+func TestHostedPasskeyButton(t *testing.T) {
+	e, poolID, _ := passkeyEnv(t, "localhost", "preferred")
+	const callback = "https://app.example/callback"
+	client := func(userAuth bool) string {
+		return *e.client(poolID, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"COGNITO"}),
+			func(in *cip.CreateUserPoolClientInput) {
+				if userAuth {
+					in.ExplicitAuthFlows = append(passwordFlows, types.ExplicitAuthFlowsTypeAllowUserAuth)
+				}
+			}).ClientId
+	}
+	login := func(clientID string) string {
+		return e.server.URL + "/login?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
+			"redirect_uri": {callback}, "scope": {"openid"}}.Encode()
+	}
+	with, without := client(true), client(false)
+	b := newBrowser(t, e.server.URL)
+	if _, page := b.get(login(without)); strings.Contains(page, `name="passkey"`) {
+		t.Errorf("a client without ALLOW_USER_AUTH is offered passkeys")
+	}
+	_, page := b.get(login(with))
+	if !strings.Contains(page, `name="passkey"`) {
+		t.Fatalf("no passkey button:\n%s", page)
+	}
+	_, page = b.submit(e.server.URL, page, url.Values{"username": {"kim"}, "passkey": {"1"}})
+	if !strings.Contains(page, "You have no passkey to sign in with.") {
+		t.Errorf("a user without a passkey:\n%s", page)
 	}
 }

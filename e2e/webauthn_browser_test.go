@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
 
 // TestBrowserPasskey registers a passkey and signs in with it from a real
@@ -134,5 +137,54 @@ func TestBrowserPasskey(t *testing.T) {
 	}
 	if raw, _ := json.Marshal(e.passkeys(token)); len(e.passkeys(token)) != 1 {
 		t.Errorf("passkeys after the refused registration: %s", raw)
+	}
+
+	// The managed login page: "Sign in with a passkey" after the username,
+	// the page's own navigator.credentials.get, then the app's callback
+	// with a code for kim. Ninshou is opened as localhost, the relying
+	// party's host.
+	callback := "http://localhost:" + port + "/passkey.html"
+	web := *e.client(poolID, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"COGNITO"}),
+		func(in *cip.CreateUserPoolClientInput) {
+			in.ExplicitAuthFlows = append(passwordFlows, types.ExplicitAuthFlowsTypeAllowUserAuth)
+		}).ClientId
+	ninshou := strings.Replace(e.server.URL, "127.0.0.1", "localhost", 1)
+	// The sign-in page itself (where /oauth2/authorize sends the browser):
+	// navigate waits for the very URL it opened.
+	authorize := ninshou + "/login?" + url.Values{"response_type": {"code"}, "client_id": {web},
+		"redirect_uri": {callback}, "scope": {"openid"}, "state": {"pk"}}.Encode()
+	pageCtx, cancelPage := context.WithTimeout(ctx, 15*time.Second)
+	defer cancelPage()
+	if err := page.navigate(pageCtx, authorize, "document.querySelector('button[name=passkey]') !== null"); err != nil {
+		var at, body string
+		page.eval(ctx, "location.href", &at)
+		page.eval(ctx, "document.body ? document.body.innerHTML : ''", &body)
+		t.Fatalf("the sign-in page offers no passkey: %v\nat %s\n%s", err, at, body)
+	}
+	var clicked string
+	if err := page.eval(ctx, "document.querySelector('input[name=username]').value = 'kim'; "+
+		"document.querySelector('button[name=passkey]').click(); 'clicked'", &clicked); err != nil {
+		t.Fatal(err)
+	}
+	var landed string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if page.eval(ctx, "location.href", &landed) == nil && strings.HasPrefix(landed, callback+"?") {
+			break
+		}
+	}
+	back, _ := url.Parse(landed)
+	if back == nil || back.Query().Get("code") == "" || back.Query().Get("state") != "pk" {
+		var body string
+		page.eval(ctx, "document.body.innerText", &body)
+		t.Fatalf("after the passkey on the page: %s\n%s", landed, body)
+	}
+	status, tok := tokenCall(t, e.server.URL, url.Values{"grant_type": {"authorization_code"}, "client_id": {web},
+		"code": {back.Query().Get("code")}, "redirect_uri": {callback}})
+	if status != 200 || verifyJWT(t, e.server, poolID, tok["access_token"].(string))["username"] != "kim" {
+		t.Errorf("redeeming the page's code: %d %v", status, tok)
+	}
+	getCreds()
+	if got := creds.Credentials[0].SignCount; got != 4 {
+		t.Errorf("after the page's sign-in the authenticator's counter is %d, want 4", got)
 	}
 }

@@ -193,6 +193,50 @@ func (s *Service) HostedSignIn(ctx context.Context, in AuthorizeRequest, usernam
 	return s.afterPassword(ctx, p, c, sub, "")
 }
 
+// HostedPasskeys reports whether the sign-in page offers passkeys for a
+// checked authorization request: the client signs users in through the
+// pool's directory with choice-based sign-in (ALLOW_USER_AUTH), and the
+// pool allows passkeys as a first factor.
+func (s *Service) HostedPasskeys(ctx context.Context, in AuthorizeRequest) bool {
+	p, c, _, err := s.checkAuthorize(ctx, in)
+	if err != nil || !slices.Contains(c.SupportedIdentityProviders, cognitoProvider) || !c.AllowsFlow(FlowAllowUserAuth) {
+		return false
+	}
+	_, _, err = relyingParty(p)
+	return err == nil
+}
+
+// HostedPasskeySignIn starts a passkey sign-in on the sign-in page: the
+// WEB_AUTHN challenge of choice-based sign-in (CREDENTIAL_REQUEST_OPTIONS
+// for the browser), answered with HostedRespond and its CREDENTIAL; the
+// sign-in ends in an authorization code like the page's others.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-authentication-flow-methods.html
+func (s *Service) HostedPasskeySignIn(ctx context.Context, in AuthorizeRequest, username string) (*Step, error) {
+	p, c, scopes, err := s.checkAuthorize(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(c.SupportedIdentityProviders, cognitoProvider) {
+		return nil, &AuthorizeError{Code: "unauthorized_client", Redirect: true}
+	}
+	if !c.AllowsFlow(FlowAllowUserAuth) {
+		return nil, Errorf(InvalidParameterException, "USER_AUTH flow not enabled for this client")
+	}
+	if username == "" {
+		return nil, missing("USERNAME")
+	}
+	h := hostedGrantOf(in, scopes)
+	ctx = withHosted(ctx, &h)
+	step, err := s.userAuthStart(ctx, p, c, map[string]string{"USERNAME": username, "PREFERRED_CHALLENGE": FactorWebAuthn,
+		"SECRET_HASH": pageSecretHash(c, username)})
+	if err == nil && step.ChallengeName != ChallengeWebAuthn {
+		// No passkey to sign in with: what USER_AUTH would offer instead is
+		// the page's password form.
+		return nil, Errorf(NotAuthorizedException, "You have no passkey to sign in with. Sign in with your password.")
+	}
+	return step, err
+}
+
 // ErrNotHostedSession: the session answered on the sign-in page was not
 // started there.
 var ErrNotHostedSession = errors.New("idp: the session was not started on the sign-in page")

@@ -138,10 +138,12 @@ type ceremony struct {
 	UV        string   `json:"uv"`
 	Challenge []byte   `json:"ch,omitempty"` // sign-in (registration rows are keyed by it)
 	Allowed   [][]byte `json:"al,omitempty"`
-	// Sign-in continuation, as sessionState has it.
-	Username string `json:"u,omitempty"`
-	EventID  string `json:"e,omitempty"`
-	AuthTime int64  `json:"t,omitempty"`
+	// Sign-in continuation, as sessionState has it (Hosted under the same
+	// key, so that the sign-in page knows its own ceremonies).
+	Username string       `json:"u,omitempty"`
+	EventID  string       `json:"e,omitempty"`
+	AuthTime int64        `json:"t,omitempty"`
+	Hosted   *hostedGrant `json:"h,omitempty"`
 }
 
 // relyingParty is the pool's passkey configuration: its RP ID and
@@ -458,7 +460,7 @@ func (s *Service) webauthnChallenge(ctx context.Context, p *Pool, c *Client, u *
 			return errIncorrect // the factor was offered, then the last passkey deleted
 		}
 		cer := ceremony{RPID: rpID, UV: uv, Challenge: s.randomBytes(32), Username: fresh.Username,
-			EventID: uuid.New().String(), AuthTime: s.now().Unix()}
+			EventID: uuid.New().String(), AuthTime: s.now().Unix(), Hosted: hostedFrom(ctx)}
 		for _, cr := range creds {
 			cer.Allowed = append(cer.Allowed, cr.ID)
 		}
@@ -568,7 +570,7 @@ func (s *Service) respondWebAuthn(ctx context.Context, p *Pool, c *Client, hash 
 		}
 		// A new device is minted as after any sign-in (NewDeviceMetadata on
 		// a tracking pool, not for the admin API); no device challenge follows.
-		st := sessionState{Username: u.Username, EventID: cer.EventID, AuthTime: cer.AuthTime, Admin: isAdminFlow(ctx)}
+		st := sessionState{Username: u.Username, EventID: cer.EventID, AuthTime: cer.AuthTime, Admin: isAdminFlow(ctx), Hosted: cer.Hosted}
 		pending, err = s.grantTokens(tx, p, c, u, st)
 		return err
 	})

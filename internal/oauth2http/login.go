@@ -232,7 +232,39 @@ var loginPage = template.Must(template.New("login").Parse(pageTop + `{{if .TOTPS
 {{else}}<label class="label-customizable">Username <input class="inputField-customizable" name="username" autocomplete="username" autocapitalize="none" required value="{{.Username}}"></label>
 <label class="label-customizable">Password <input class="inputField-customizable" name="password" type="password" autocomplete="current-password" required></label>
 <button class="submitButton-customizable" type="submit" name="signInSubmitButton">Sign in</button>
-{{end}}</form>{{if and .Directory (not .Challenge)}}
+{{if .Passkeys}}<button class="submitButton-customizable" type="submit" name="passkey" value="1" formnovalidate>Sign in with a passkey</button>
+{{end}}{{end}}{{if .PasskeyOptions}}<input type="hidden" name="CREDENTIAL" id="credential">
+<button class="submitButton-customizable" type="button" id="passkey-go">Use your passkey</button>
+<p class="errorMessage-customizable" id="passkey-error" role="alert"></p>
+{{end}}</form>{{if .PasskeyOptions}}
+<div id="passkey-options" hidden data-options="{{.PasskeyOptions}}"></div>
+<script>
+"use strict";
+// The WEB_AUTHN step: navigator.credentials.get with the challenge's
+// options, its answer as AuthenticationResponseJSON in CREDENTIAL.
+(function () {
+  const b64u = (buf) => { let s = ""; for (const b of new Uint8Array(buf)) s += String.fromCharCode(b);
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""); };
+  const bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4)), (c) => c.charCodeAt(0));
+  const button = document.getElementById("passkey-go");
+  async function signIn() {
+    const o = JSON.parse(document.getElementById("passkey-options").dataset.options);
+    const cred = await navigator.credentials.get({ publicKey: { ...o, challenge: bytes(o.challenge),
+      allowCredentials: (o.allowCredentials || []).map((c) => ({ ...c, id: bytes(c.id) })) } });
+    const r = cred.response;
+    document.getElementById("credential").value = JSON.stringify({ id: cred.id, rawId: b64u(cred.rawId), type: cred.type,
+      authenticatorAttachment: cred.authenticatorAttachment || undefined, clientExtensionResults: cred.getClientExtensionResults(),
+      response: { clientDataJSON: b64u(r.clientDataJSON), authenticatorData: b64u(r.authenticatorData),
+        signature: b64u(r.signature), userHandle: r.userHandle ? b64u(r.userHandle) : undefined } });
+    button.form.submit();
+  }
+  const attempt = () => signIn().catch((e) => {
+    document.getElementById("passkey-error").textContent = "Your passkey did not sign you in (" + e.name + "). Try again.";
+  });
+  button.addEventListener("click", attempt);
+  attempt();
+})();
+</script>{{end}}{{if and .Directory (not .Challenge)}}
 <p><a class="redirect-customizable" href="{{.ForgotURL}}">Forgot your password?</a></p>
 <p><a class="redirect-customizable" href="{{.SignUpURL}}">Sign up</a></p>{{end}}{{end}}
 {{if not .Challenge}}{{range .Providers}}<p><a class="idpButton-customizable" href="{{.URL}}">Continue with {{.Name}}</a></p>
@@ -257,9 +289,12 @@ type loginView struct {
 	Fields             []field
 	Choices            []string
 	// The first page: a password form if the client signs in through the
-	// pool's directory, and a link to each of its identity providers.
-	Directory bool
-	Providers []providerLink
+	// pool's directory (with a passkey button when passkeys can sign in),
+	// and a link to each of its identity providers.
+	Directory, Passkeys bool
+	// PasskeyOptions is the WEB_AUTHN step's CREDENTIAL_REQUEST_OPTIONS.
+	PasskeyOptions string
+	Providers      []providerLink
 	// SignUpURL and ForgotURL are the directory's other pages.
 	SignUpURL, ForgotURL string
 	// Setting up an authenticator app: its key, as text, as an otpauth
@@ -321,6 +356,13 @@ func stepView(step *idp.Step, username string) (loginView, bool) {
 	case "SELECT_MFA_TYPE":
 		v.Title = "Choose how to verify"
 		json.Unmarshal([]byte(step.Parameters["MFAS_CAN_CHOOSE"]), &v.Choices)
+	case "WEB_AUTHN":
+		v.Title = "Sign in with your passkey"
+		v.Prompt = "Use the passkey you saved for this site."
+		v.PasskeyOptions = step.Parameters["CREDENTIAL_REQUEST_OPTIONS"]
+		if v.PasskeyOptions == "" {
+			return v, false // an answer that failed: the options were used
+		}
 	default:
 		return v, false
 	}
@@ -341,6 +383,7 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			}
 			if v.Challenge == "" {
 				v.Directory, v.Providers = signInOptions(r, svc, in)
+				v.Passkeys = v.Directory && svc.HostedPasskeys(r.Context(), in)
 				v.SignUpURL, v.ForgotURL = SignUpPath+"?"+r.URL.RawQuery, ForgotPasswordPath+"?"+r.URL.RawQuery
 			}
 			v.CSSURL, v.LogoURL = branding(r, svc, in.ClientID)
@@ -384,6 +427,8 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 					current, _ = stepView(&idp.Step{ChallengeName: challenge, Session: f.Get("session")}, username)
 					step, err = svc.HostedRespond(r.Context(), in, challenge, f.Get("session"), username, responses)
 				}
+			} else if f.Get("passkey") != "" {
+				step, err = svc.HostedPasskeySignIn(r.Context(), in, username)
 			} else {
 				step, err = svc.HostedSignIn(r.Context(), in, username, f.Get("password"))
 			}
