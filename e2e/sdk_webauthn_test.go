@@ -593,12 +593,19 @@ func TestHostedPasskeyButton(t *testing.T) {
 				}
 			}).ClientId
 	}
+	// The page as the browser sees it at localhost, the relying party's
+	// host (Ninshou listens on 127.0.0.1).
+	local := strings.Replace(e.server.URL, "127.0.0.1", "localhost", 1)
 	login := func(clientID string) string {
-		return e.server.URL + "/login?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
+		return local + "/login?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
 			"redirect_uri": {callback}, "scope": {"openid"}}.Encode()
 	}
 	with, without := client(true), client(false)
-	b := newBrowser(t, e.server.URL)
+	b := newBrowser(t, local)
+	// At an origin the relying party does not cover, no passkey is offered.
+	if _, page := b.get(strings.Replace(login(with), "localhost", "127.0.0.1", 1)); strings.Contains(page, `name="passkey"`) {
+		t.Errorf("passkeys offered at 127.0.0.1 for relying party localhost")
+	}
 	if _, page := b.get(login(without)); strings.Contains(page, `name="passkey"`) {
 		t.Errorf("a client without ALLOW_USER_AUTH is offered passkeys")
 	}
@@ -606,7 +613,7 @@ func TestHostedPasskeyButton(t *testing.T) {
 	if !strings.Contains(page, `name="passkey"`) {
 		t.Fatalf("no passkey button:\n%s", page)
 	}
-	_, page = b.submit(e.server.URL, page, url.Values{"username": {"kim"}, "passkey": {"1"}})
+	_, page = b.submit(local, page, url.Values{"username": {"kim"}, "passkey": {"1"}})
 	if !strings.Contains(page, "You have no passkey to sign in with.") {
 		t.Errorf("a user without a passkey:\n%s", page)
 	}

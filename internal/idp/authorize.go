@@ -193,17 +193,19 @@ func (s *Service) HostedSignIn(ctx context.Context, in AuthorizeRequest, usernam
 	return s.afterPassword(ctx, p, c, sub, "")
 }
 
-// HostedPasskeys reports whether the sign-in page offers passkeys for a
-// checked authorization request: the client signs users in through the
-// pool's directory with choice-based sign-in (ALLOW_USER_AUTH), and the
-// pool allows passkeys as a first factor.
-func (s *Service) HostedPasskeys(ctx context.Context, in AuthorizeRequest) bool {
+// HostedPasskeys reports whether the sign-in page, seen by the browser at
+// origin, offers passkeys for a checked authorization request: the client
+// signs users in through the pool's directory with choice-based sign-in
+// (ALLOW_USER_AUTH), the pool allows passkeys as a first factor, and its
+// relying party covers the page's origin (a browser refuses the passkey
+// ceremony anywhere else).
+func (s *Service) HostedPasskeys(ctx context.Context, in AuthorizeRequest, origin string) bool {
 	p, c, _, err := s.checkAuthorize(ctx, in)
 	if err != nil || !slices.Contains(c.SupportedIdentityProviders, cognitoProvider) || !c.AllowsFlow(FlowAllowUserAuth) {
 		return false
 	}
-	_, _, err = relyingParty(p)
-	return err == nil
+	rpID, _, err := relyingParty(p)
+	return err == nil && originAllowed(origin, rpID)
 }
 
 // HostedPasskeySignIn starts a passkey sign-in on the sign-in page: the

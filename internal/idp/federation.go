@@ -695,30 +695,54 @@ func samlEntityID(poolID string) string { return "urn:amazon:cognito:sp:" + pool
 // samlMetadataTTL is how long metadata fetched from a MetadataURL is used
 // before it is fetched again: certificates roll over, so it is read again
 // within a minute; but not at every Response posted, which anyone may post
-// (IdP-initiated sign-in), to keep the server from being made to fetch.
-const samlMetadataTTL = time.Minute
+// (IdP-initiated sign-in), so that posts cannot make the server fetch at
+// will. A fetch that failed is tried again after samlMetadataRetry, and
+// concurrent requests share one fetch.
+const (
+	samlMetadataTTL   = time.Minute
+	samlMetadataRetry = 10 * time.Second
+)
 
+// fetchedMetadata is a MetadataURL's outcome: the IdP it describes, or why
+// not.
 type fetchedMetadata struct {
-	doc []byte
+	idp *samlsp.IdP
+	err error
 	at  time.Time
 }
 
-// samlIdP reads a SAML provider's metadata: given inline, or fetched from
-// its URL (again after samlMetadataTTL).
+// samlIdP reads a SAML provider's metadata: given inline, or from its URL
+// (fetched again after samlMetadataTTL).
 func (s *Service) samlIdP(ctx context.Context, ip *IdentityProvider) (*samlsp.IdP, error) {
-	doc := []byte(ip.Details["MetadataFile"])
-	if u := ip.Details["MetadataURL"]; u != "" {
-		if m, ok := s.samlMetadata.Load(u); ok && time.Since(m.(fetchedMetadata).at) < samlMetadataTTL {
-			doc = m.(fetchedMetadata).doc
-		} else {
-			var err error
-			if doc, err = s.fetch(ctx, u); err != nil {
-				s.log().InfoContext(ctx, "SAML metadata unavailable", "provider", ip.Name, "err", err)
-				return nil, &errFederation{"The identity provider's metadata could not be read."}
-			}
-			s.samlMetadata.Store(u, fetchedMetadata{doc: doc, at: time.Now()})
+	u := ip.Details["MetadataURL"]
+	if u == "" {
+		return s.parseSAMLMetadata(ctx, ip, []byte(ip.Details["MetadataFile"]))
+	}
+	if m, ok := s.samlMetadata.Load(u); ok {
+		f := m.(fetchedMetadata)
+		if ttl := map[bool]time.Duration{true: samlMetadataTTL, false: samlMetadataRetry}[f.err == nil]; time.Since(f.at) < ttl {
+			return f.idp, f.err
 		}
 	}
+	v, _, _ := s.samlFetch.Do(u, func() (any, error) {
+		// The first caller's cancellation must not fail the others.
+		f := fetchedMetadata{at: time.Now()}
+		doc, err := s.fetch(context.WithoutCancel(ctx), u)
+		if err != nil {
+			s.log().InfoContext(ctx, "SAML metadata unavailable", "provider", ip.Name, "err", err)
+			f.err = &errFederation{"The identity provider's metadata could not be read."}
+		} else {
+			f.idp, f.err = s.parseSAMLMetadata(ctx, ip, doc)
+		}
+		s.samlMetadata.Store(u, f)
+		return f, nil
+	})
+	f := v.(fetchedMetadata)
+	return f.idp, f.err
+}
+
+// parseSAMLMetadata reads an IdP's metadata document.
+func (s *Service) parseSAMLMetadata(ctx context.Context, ip *IdentityProvider, doc []byte) (*samlsp.IdP, error) {
 	idp, err := samlsp.ParseMetadata(doc)
 	if err != nil {
 		s.log().InfoContext(ctx, "SAML metadata not usable", "provider", ip.Name, "err", err)

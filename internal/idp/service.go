@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/ninshou/ninshou/internal/idp/password"
 	"github.com/ninshou/ninshou/internal/idp/srp"
 	"github.com/ninshou/ninshou/internal/idp/tokens"
@@ -61,8 +63,10 @@ type Service struct {
 	wakeOnce sync.Once
 	wake     chan struct{} // a job was started here: RunImports looks now
 	// samlMetadata caches SAML providers' metadata fetched from their
-	// MetadataURL (samlIdP), by URL.
+	// MetadataURL (samlIdP), by URL; samlFetch makes concurrent fetches of
+	// one URL one.
 	samlMetadata sync.Map
+	samlFetch    singleflight.Group
 }
 
 func (s *Service) importWake() chan struct{} {

@@ -106,6 +106,14 @@ func setFederationCookie(w http.ResponseWriter, r *http.Request, value string, s
 	http.SetCookie(w, c)
 }
 
+// pageOrigin is the origin the browser sees this page at.
+func pageOrigin(r *http.Request, svc *idp.Service) string {
+	if secureSite(r, svc) {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}
+
 // secureSite reports whether the browser reaches this server over https:
 // its public URL says so, or the request came over TLS.
 func secureSite(r *http.Request, svc *idp.Service) bool {
@@ -383,7 +391,7 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			}
 			if v.Challenge == "" {
 				v.Directory, v.Providers = signInOptions(r, svc, in)
-				v.Passkeys = v.Directory && svc.HostedPasskeys(r.Context(), in)
+				v.Passkeys = v.Directory && svc.HostedPasskeys(r.Context(), in, pageOrigin(r, svc))
 				v.SignUpURL, v.ForgotURL = SignUpPath+"?"+r.URL.RawQuery, ForgotPasswordPath+"?"+r.URL.RawQuery
 			}
 			v.CSSURL, v.LogoURL = branding(r, svc, in.ClientID)
