@@ -177,3 +177,27 @@ func TestOAuth2HostedFoundingScenario(t *testing.T) {
 		t.Errorf("an API session on the page:\n%s", page)
 	}
 }
+
+// TestHostedSessionNotForTheAPI: a challenge session the sign-in page
+// started ends in the page's authorization code; answered through
+// RespondToAuthChallenge instead, it is refused, not an empty answer.
+func TestHostedSessionNotForTheAPI(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	const callback = "https://app.example/callback"
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"COGNITO"})).ClientId
+	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser")(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: &pool,
+		Username: aws.String("kim"), TemporaryPassword: aws.String("Temp#Pass1"), MessageAction: types.MessageActionTypeSuppress}))
+	b := newBrowser(t, e.URL)
+	q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {callback}, "scope": {"openid"}}
+	_, page := b.get(e.URL + "/login?" + q.Encode())
+	_, page = b.submit(e.URL, page, url.Values{"username": {"kim"}, "password": {"Temp#Pass1"}})
+	m := regexp.MustCompile(`name="session" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, `value="NEW_PASSWORD_REQUIRED"`) {
+		t.Fatalf("no new-password page:\n%s", page)
+	}
+	_, err := e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: &clientID,
+		ChallengeName: types.ChallengeNameTypeNewPasswordRequired, Session: aws.String(htmlUnescape(m[1])),
+		ChallengeResponses: map[string]string{"USERNAME": "kim", "NEW_PASSWORD": "Perm#Pass1"}})
+	wantErr[*types.NotAuthorizedException](t, err, "Invalid session for the user.")
+}

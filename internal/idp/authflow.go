@@ -735,6 +735,18 @@ func (s *Service) storeSession(tx store.Tx, c *Client, u *store.User, challenge 
 
 // Respond answers a challenge.
 func (s *Service) Respond(ctx context.Context, in RespondInput) (*Step, error) {
+	step, err := s.respond(ctx, in)
+	if err == nil && step != nil && (step.AuthCode != "" || step.AuthRedirect != "") {
+		// A session the sign-in page started ends in its authorization
+		// code, which goes to the page's redirect URI only: through the
+		// API it is no session of this caller's.
+		return nil, errSessionInvalid
+	}
+	return step, err
+}
+
+// respond is Respond for the API and the sign-in page (HostedRespond).
+func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 	ctx = withAdminFlow(ctx, in.Admin)
 	p, c, err := s.clientFor(ctx, in.Admin, in.PoolID, in.ClientID)
 	if err != nil {

@@ -262,7 +262,7 @@ func (s *Service) HostedRespond(ctx context.Context, in AuthorizeRequest, challe
 	if !s.hostedSession(ctx, session) {
 		return nil, ErrNotHostedSession
 	}
-	return s.Respond(ctx, RespondInput{ClientID: c.ID, ChallengeName: challenge, Session: session, Responses: r})
+	return s.respond(ctx, RespondInput{ClientID: c.ID, ChallengeName: challenge, Session: session, Responses: r})
 }
 
 // hostedSession reports whether a session was started on the sign-in page.
