@@ -3,6 +3,8 @@ package e2e
 import (
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -13,8 +15,9 @@ import (
 
 // TestConsole: the local console lists the pools, a pool's clients, groups
 // and users, a user's attributes, groups and messages (with their codes),
-// and every message; it is read-only (GET only), and absent where the
-// outbox is not served.
+// and every message; a user's page confirms, disables and enables, sets a
+// password, signs out everywhere and deletes, through forms whose token
+// other sites cannot have; it is absent where the outbox is not served.
 func TestConsole(t *testing.T) {
 	e := newSDKEnv(t)
 	pool := e.pool(func(in *cip.CreateUserPoolInput) {
@@ -62,6 +65,74 @@ func TestConsole(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST to the console: %d", resp.StatusCode)
+	}
+
+	// The user's page acts: its forms' token is required, and a cross-site
+	// request is refused even with it.
+	_, page := get("/_ninshou/console/pools/" + pool + "/users/kim")
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no form on the user's page:\n%s", page)
+	}
+	token := m[1]
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	act := func(form url.Values, header map[string]string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, e.URL+"/_ninshou/console/pools/"+pool+"/users/kim", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Location")
+	}
+	status := func() (types.UserStatusType, bool) {
+		t.Helper()
+		u := must[*cip.AdminGetUserOutput](t, "AdminGetUser")(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("kim")}))
+		return u.UserStatus, u.Enabled
+	}
+	if code, _ := act(url.Values{"action": {"confirm"}}, nil); code != http.StatusForbidden {
+		t.Errorf("an action without the token: %d", code)
+	}
+	if code, _ := act(url.Values{"action": {"confirm"}, "_csrf": {token}}, map[string]string{"Sec-Fetch-Site": "cross-site"}); code != http.StatusForbidden {
+		t.Errorf("a cross-site action: %d", code)
+	}
+	if st, _ := status(); st != types.UserStatusTypeUnconfirmed {
+		t.Fatalf("refused actions changed the user: %s", st)
+	}
+	sc, loc := act(url.Values{"action": {"confirm"}, "_csrf": {token}}, map[string]string{"Sec-Fetch-Site": "same-origin"})
+	if st, _ := status(); sc != http.StatusSeeOther || st != types.UserStatusTypeConfirmed {
+		t.Errorf("confirm: %d, the user %s", sc, st)
+	}
+	if _, page := get(loc); !strings.Contains(page, "Sign-up confirmed.") {
+		t.Errorf("after confirm, the page at %s says:\n%s", loc, page)
+	}
+	act(url.Values{"action": {"disable"}, "_csrf": {token}}, nil)
+	if _, enabled := status(); enabled {
+		t.Error("disable left the user enabled")
+	}
+	act(url.Values{"action": {"enable"}, "_csrf": {token}}, nil)
+	if _, enabled := status(); !enabled {
+		t.Error("enable left the user disabled")
+	}
+	// A password the policy refuses: Cognito's answer on the page.
+	if _, loc := act(url.Values{"action": {"password"}, "password": {"short"}, "permanent": {"1"}, "_csrf": {token}}, nil); !strings.Contains(loc, "InvalidPasswordException") {
+		t.Errorf("a password the policy refuses: redirected to %s", loc)
+	}
+	act(url.Values{"action": {"password"}, "password": {"New#Pass2"}, "permanent": {"1"}, "_csrf": {token}}, nil)
+	if _, err := e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID, AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "kim", "PASSWORD": "New#Pass2"}}); err != nil {
+		t.Errorf("signing in with the password the console set: %v", err)
+	}
+	if code, loc := act(url.Values{"action": {"delete"}, "_csrf": {token}}, nil); code != http.StatusSeeOther || loc != "/_ninshou/console/pools/"+pool {
+		t.Errorf("delete: %d to %q", code, loc)
+	}
+	if _, err := e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("kim")}); err == nil {
+		t.Error("the deleted user is still there")
 	}
 
 	off := startServerWith(t, "--outbox=false")

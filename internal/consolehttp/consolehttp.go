@@ -1,13 +1,20 @@
-// Package consolehttp serves a read-only web console of a local Ninshou:
-// its user pools with their app clients, groups and users, a user's
-// attributes and groups, and the messages sent (codes included). It is a
-// thin adapter over idp.Service and the outbox, for developers; internal/app
-// mounts it at Path only where the outbox is served (a loopback address by
-// default), because it shows every message body.
+// Package consolehttp serves a web console of a local Ninshou: its user
+// pools with their app clients, groups and users, a user's attributes and
+// groups, and the messages sent (codes included); and, on a user's page, the
+// administrator's everyday actions (confirm, enable or disable, set a
+// password, sign out everywhere, delete). It is a thin adapter over
+// idp.Service and the outbox, for developers; internal/app mounts it at
+// Path only where the outbox is served (a loopback address by default),
+// because it shows every message body. Its forms carry a token other sites
+// cannot read, so a page elsewhere cannot act through the developer's
+// browser.
 package consolehttp
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -54,7 +61,16 @@ code,pre{font-family:ui-monospace,monospace}nav a{margin-right:1em}.muted{color:
 {{template "bottom" .}}{{end}}
 
 {{define "user"}}{{template "top" .}}
+{{with .Notice}}<p id="notice"><b>{{.}}</b></p>{{end}}
 <p>Status <b>{{.User.Status}}</b>{{if not .User.Enabled}}, <b>disabled</b>{{end}}; MFA {{range .User.MFAEnabled}}{{.}} {{else}}none{{end}}</p>
+<form method="post"><input type="hidden" name="_csrf" value="{{.CSRF}}">
+{{if eq .User.Status "UNCONFIRMED"}}<button name="action" value="confirm">Confirm sign-up</button>{{end}}
+{{if .User.Enabled}}<button name="action" value="disable">Disable</button>{{else}}<button name="action" value="enable">Enable</button>{{end}}
+<button name="action" value="signout">Sign out everywhere</button>
+<button name="action" value="delete" onclick="return confirm('Delete this user?')">Delete</button></form>
+<form method="post"><input type="hidden" name="_csrf" value="{{.CSRF}}"><input type="hidden" name="action" value="password">
+<label>New password <input name="password" type="password" autocomplete="new-password" required></label>
+<label><input type="checkbox" name="permanent" value="1" checked> permanent</label> <button>Set password</button></form>
 <h2>Attributes</h2><table><tr><th>Name</th><th>Value</th></tr>
 {{range .User.Attributes}}<tr><td>{{.Name}}</td><td><code>{{.Value}}</code></td></tr>{{end}}</table>
 <h2>Groups</h2><p>{{range .Groups}}{{.Name}} {{else}}<span class="muted">None.</span>{{end}}</p>
@@ -71,6 +87,13 @@ code,pre{font-family:ui-monospace,monospace}nav a{margin-right:1em}.muted{color:
 // Handler serves the console of svc and st.
 func Handler(svc *idp.Service, st store.Store, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
+	// The forms' token: random for the process, so only pages of this
+	// console (which other origins cannot read) carry it.
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		panic(err)
+	}
+	csrf := base64.RawURLEncoding.EncodeToString(secret)
 	show := func(w http.ResponseWriter, r *http.Request, page string, data map[string]any, err error) {
 		var e *idp.Error
 		switch {
@@ -116,7 +139,7 @@ func Handler(svc *idp.Service, st store.Store, log *slog.Logger) http.Handler {
 	})
 	mux.HandleFunc("GET "+Path+"pools/{pool}/users/{username}", func(w http.ResponseWriter, r *http.Request) {
 		id, name := r.PathValue("pool"), r.PathValue("username")
-		data := map[string]any{"Title": name}
+		data := map[string]any{"Title": name, "CSRF": csrf, "Notice": r.URL.Query().Get("done")}
 		err := func() error {
 			u, err := svc.AdminGetUser(r.Context(), id, name)
 			if err != nil {
@@ -136,6 +159,58 @@ func Handler(svc *idp.Service, st store.Store, log *slog.Logger) http.Handler {
 			return err
 		}()
 		show(w, r, "user", data, err)
+	})
+	mux.HandleFunc("POST "+Path+"pools/{pool}/users/{username}", func(w http.ResponseWriter, r *http.Request) {
+		id, name := r.PathValue("pool"), r.PathValue("username")
+		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "Bad request", http.StatusBadRequest)
+			return
+		}
+		if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" ||
+			subtle.ConstantTimeCompare([]byte(r.PostForm.Get("_csrf")), []byte(csrf)) != 1 {
+			http.Error(w, "This form did not come from the console. Reload the page and try again.", http.StatusForbidden)
+			return
+		}
+		userPage := Path + "pools/" + url.PathEscape(id) + "/users/" + url.PathEscape(name)
+		var done string
+		var err error
+		ctx := r.Context()
+		switch r.PostForm.Get("action") {
+		case "confirm":
+			err, done = svc.AdminConfirmSignUp(ctx, id, name), "Sign-up confirmed."
+		case "enable":
+			err, done = svc.AdminEnableUser(ctx, id, name), "User enabled."
+		case "disable":
+			err, done = svc.AdminDisableUser(ctx, id, name), "User disabled."
+		case "signout":
+			err, done = svc.AdminUserGlobalSignOut(ctx, id, name), "Signed out everywhere: its refresh tokens and their access tokens are revoked."
+		case "password":
+			permanent := r.PostForm.Get("permanent") != ""
+			err = svc.AdminSetUserPassword(ctx, id, name, r.PostForm.Get("password"), permanent)
+			done = map[bool]string{true: "Password set.", false: "Temporary password set: the next sign-in asks for a new one."}[permanent]
+		case "delete":
+			if err = svc.AdminDeleteUser(ctx, id, name); err == nil {
+				http.Redirect(w, r, Path+"pools/"+url.PathEscape(id), http.StatusSeeOther)
+				return
+			}
+		default:
+			http.Error(w, "Unknown action", http.StatusBadRequest)
+			return
+		}
+		var e *idp.Error
+		switch {
+		case errors.As(err, &e) && (e.Code == idp.ResourceNotFoundException || e.Code == idp.UserNotFoundException):
+			http.Error(w, e.Message, http.StatusNotFound)
+			return
+		case errors.As(err, &e) && e.Code != idp.InternalErrorException:
+			done = string(e.Code) + ": " + e.Message // Cognito's answer, as the API gives it
+		case err != nil:
+			log.ErrorContext(ctx, "console: action", slog.String("action", r.PostForm.Get("action")), slog.Any("err", err))
+			http.Error(w, "Internal error", http.StatusInternalServerError)
+			return
+		}
+		http.Redirect(w, r, userPage+"?"+url.Values{"done": {done}}.Encode(), http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET "+Path+"messages", func(w http.ResponseWriter, r *http.Request) {
 		msgs, err := messages(r.Context(), st, "", nil)
