@@ -135,6 +135,18 @@ func TestConsole(t *testing.T) {
 		t.Error("the deleted user is still there")
 	}
 
+	// With --admin-credentials (and the outbox asked for), the console
+	// only reads: it would otherwise be a way around the signatures.
+	signed := startServerWith(t, "--admin-credentials", "AKIDCONSOLE:console-secret-key", "--outbox=true")
+	resp, err = http.PostForm(signed.URL+"/_ninshou/console/pools/"+pool+"/users/kim", url.Values{"action": {"delete"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a console action on a server that checks signatures: %d", resp.StatusCode)
+	}
+
 	off := startServerWith(t, "--outbox=false")
 	resp, err = http.Get(off.URL + "/_ninshou/console/")
 	if err != nil {

@@ -179,7 +179,9 @@ func (a *App) routes() http.Handler {
 	if a.Config.Outbox {
 		// Local mode: the messages (and the console that shows them).
 		mux.Handle("/_ninshou/outbox", outboxhttp.Handler(a.Store))
-		mux.Handle(consolehttp.Path, consolehttp.Handler(a.Service, a.Store, a.Log))
+		// With --admin-credentials the administrator's operations need a
+		// signature; the console then only reads.
+		mux.Handle(consolehttp.Path, consolehttp.Handler(a.Service, a.Store, a.Log, a.Config.AdminCredentials == ""))
 	}
 	mux.Handle(importhttp.Path, importhttp.Handler(a.Service, a.Log))
 	oauth := oauth2http.Handler(a.Service, a.Log)

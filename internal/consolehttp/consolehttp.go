@@ -63,14 +63,14 @@ code,pre{font-family:ui-monospace,monospace}nav a{margin-right:1em}.muted{color:
 {{define "user"}}{{template "top" .}}
 {{with .Notice}}<p id="notice"><b>{{.}}</b></p>{{end}}
 <p>Status <b>{{.User.Status}}</b>{{if not .User.Enabled}}, <b>disabled</b>{{end}}; MFA {{range .User.MFAEnabled}}{{.}} {{else}}none{{end}}</p>
-<form method="post"><input type="hidden" name="_csrf" value="{{.CSRF}}">
+{{if .CSRF}}<form method="post"><input type="hidden" name="_csrf" value="{{.CSRF}}">
 {{if eq .User.Status "UNCONFIRMED"}}<button name="action" value="confirm">Confirm sign-up</button>{{end}}
 {{if .User.Enabled}}<button name="action" value="disable">Disable</button>{{else}}<button name="action" value="enable">Enable</button>{{end}}
 <button name="action" value="signout">Sign out everywhere</button>
 <button name="action" value="delete" onclick="return confirm('Delete this user?')">Delete</button></form>
 <form method="post"><input type="hidden" name="_csrf" value="{{.CSRF}}"><input type="hidden" name="action" value="password">
 <label>New password <input name="password" type="password" autocomplete="new-password" required></label>
-<label><input type="checkbox" name="permanent" value="1" checked> permanent</label> <button>Set password</button></form>
+<label><input type="checkbox" name="permanent" value="1" checked> permanent</label> <button>Set password</button></form>{{end}}
 <h2>Attributes</h2><table><tr><th>Name</th><th>Value</th></tr>
 {{range .User.Attributes}}<tr><td>{{.Name}}</td><td><code>{{.Value}}</code></td></tr>{{end}}</table>
 <h2>Groups</h2><p>{{range .Groups}}{{.Name}} {{else}}<span class="muted">None.</span>{{end}}</p>
@@ -84,8 +84,10 @@ code,pre{font-family:ui-monospace,monospace}nav a{margin-right:1em}.muted{color:
 {{else}}<tr><td colspan="5" class="muted">None.</td></tr>{{end}}</table>{{end}}
 `))
 
-// Handler serves the console of svc and st.
-func Handler(svc *idp.Service, st store.Store, log *slog.Logger) http.Handler {
+// Handler serves the console of svc and st; with actions false it only
+// reads (the server checks administrators' signatures: the console would
+// be a way around them).
+func Handler(svc *idp.Service, st store.Store, log *slog.Logger, actions bool) http.Handler {
 	mux := http.NewServeMux()
 	// The forms' token: random for the process, so only pages of this
 	// console (which other origins cannot read) carry it.
@@ -139,7 +141,10 @@ func Handler(svc *idp.Service, st store.Store, log *slog.Logger) http.Handler {
 	})
 	mux.HandleFunc("GET "+Path+"pools/{pool}/users/{username}", func(w http.ResponseWriter, r *http.Request) {
 		id, name := r.PathValue("pool"), r.PathValue("username")
-		data := map[string]any{"Title": name, "CSRF": csrf, "Notice": r.URL.Query().Get("done")}
+		data := map[string]any{"Title": name, "Notice": r.URL.Query().Get("done")}
+		if actions {
+			data["CSRF"] = csrf
+		}
 		err := func() error {
 			u, err := svc.AdminGetUser(r.Context(), id, name)
 			if err != nil {
@@ -161,6 +166,10 @@ func Handler(svc *idp.Service, st store.Store, log *slog.Logger) http.Handler {
 		show(w, r, "user", data, err)
 	})
 	mux.HandleFunc("POST "+Path+"pools/{pool}/users/{username}", func(w http.ResponseWriter, r *http.Request) {
+		if !actions {
+			http.Error(w, "The console only reads on a server that checks administrators' signatures (--admin-credentials).", http.StatusForbidden)
+			return
+		}
 		id, name := r.PathValue("pool"), r.PathValue("username")
 		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 		if err := r.ParseForm(); err != nil {
