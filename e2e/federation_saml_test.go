@@ -161,14 +161,7 @@ func TestSAMLSignedRequests(t *testing.T) {
 	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
 	idp := samlidp.Start(t)
 	pool := e.pool()
-	der, err := base64.StdEncoding.DecodeString(aws_.run("get-signing-certificate", "--user-pool-id", pool)["Certificate"].(string))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert := poolSigningCert(t, aws_, pool)
 	idp.RequireSignedRequests(cert)
 	for _, name := range []string{"Signed", "Unsigned"} {
 		details := map[string]string{"MetadataURL": idp.URL + "/metadata"}
@@ -219,11 +212,7 @@ func TestSAMLSignedRequests(t *testing.T) {
 	if resp, _ := newBrowser(t, s.URL, idp2.URL).get(first); resp.StatusCode != 200 || resp.Request.URL.Query().Get("Signature") == "" {
 		t.Fatalf("the first signed request of a pool: %d at %s", resp.StatusCode, resp.Request.URL)
 	}
-	der2, _ := base64.StdEncoding.DecodeString(aws_.run("get-signing-certificate", "--user-pool-id", pool2)["Certificate"].(string))
-	cert2, err := x509.ParseCertificate(der2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert2 := poolSigningCert(t, aws_, pool2)
 	idp2.RequireSignedRequests(cert2)
 	if resp, _ := newBrowser(t, s.URL, idp2.URL).get(first); resp.StatusCode != 200 || idp2.SignedRequests() != 1 {
 		t.Errorf("signed with the key of the certificate asked for later: %d (%d signed requests)", resp.StatusCode, idp2.SignedRequests())
@@ -404,11 +393,7 @@ func TestSAMLSingleLogout(t *testing.T) {
 	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
 	idp := samlidp.Start(t)
 	pool := e.pool()
-	der, _ := base64.StdEncoding.DecodeString(aws_.run("get-signing-certificate", "--user-pool-id", pool)["Certificate"].(string))
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert := poolSigningCert(t, aws_, pool)
 	idp.RequireSignedRequests(cert)
 	idp.AnswerLogoutsAt(s.URL + "/saml2/logout")
 	aws_.run("create-identity-provider", "--user-pool-id", pool, "--provider-name", "SLO", "--provider-type", "SAML",
@@ -478,4 +463,19 @@ func TestSAMLSingleLogout(t *testing.T) {
 	if !strings.Contains(loc, "error=login_required") {
 		t.Errorf("prompt=none after the logout: %d %s", resp.StatusCode, loc)
 	}
+}
+
+// poolSigningCert is the pool's SAML signing certificate
+// (get-signing-certificate), which an IdP checks its requests with.
+func poolSigningCert(t *testing.T, aws_ awsCLI, pool string) *x509.Certificate {
+	t.Helper()
+	der, err := base64.StdEncoding.DecodeString(aws_.run("get-signing-certificate", "--user-pool-id", pool)["Certificate"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
 }

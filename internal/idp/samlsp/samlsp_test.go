@@ -41,16 +41,7 @@ func signIn(t *testing.T, idp *samlidp.IdP, meta *IdP, req Request) string {
 
 func TestVerify(t *testing.T) {
 	idp := samlidp.Start(t)
-	resp, err := http.Get(idp.URL + "/metadata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	meta, err := ParseMetadata(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := idpMetadata(t, idp)
 	if meta.EntityID != idp.EntityID || meta.SSORedirect != idp.URL+"/sso" || len(meta.Certificates) != 1 {
 		t.Fatalf("metadata: %+v", meta)
 	}
@@ -201,16 +192,7 @@ func testSigner(t *testing.T) (*rsa.PrivateKey, *x509.Certificate) {
 // is refused.
 func TestEncryptedAssertion(t *testing.T) {
 	idp := samlidp.Start(t)
-	resp, err := http.Get(idp.URL + "/metadata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	meta, err := ParseMetadata(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := idpMetadata(t, idp)
 	key, cert := testSigner(t)
 	other, _ := testSigner(t)
 	req := Request{ID: "_req3", Issuer: "urn:amazon:cognito:sp:us-east-1_test", ACS: "https://sp.example/saml2/idpresponse", IssuedAt: time.Now()}
@@ -265,16 +247,7 @@ func TestEncryptedAssertion(t *testing.T) {
 // minutes old; a Response to a request is not unsolicited.
 func TestUnsolicited(t *testing.T) {
 	idp := samlidp.Start(t)
-	resp, err := http.Get(idp.URL + "/metadata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	meta, err := ParseMetadata(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := idpMetadata(t, idp)
 	const sp, acs = "urn:amazon:cognito:sp:us-east-1_test", "https://sp.example/saml2/idpresponse"
 	idp.SignIn("jo@corp.example", nil)
 	idp.SetValidity(time.Hour) // the assertion's own validity outlasts the 6 minutes
@@ -315,4 +288,20 @@ func TestLogoutResponseUnsigned(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// idpMetadata is the test IdP's metadata, fetched and parsed.
+func idpMetadata(t *testing.T, idp *samlidp.IdP) *IdP {
+	t.Helper()
+	resp, err := http.Get(idp.URL + "/metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	meta, err := ParseMetadata(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return meta
 }
