@@ -83,6 +83,9 @@ func TestConsole(t *testing.T) {
 		for k, v := range header {
 			req.Header.Set(k, v)
 		}
+		if h := header["Host"]; h != "" {
+			req.Host = h
+		}
 		resp, err := noRedirect.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -100,6 +103,10 @@ func TestConsole(t *testing.T) {
 	}
 	if code, _ := act(url.Values{"action": {"confirm"}, "_csrf": {token}}, map[string]string{"Sec-Fetch-Site": "cross-site"}); code != http.StatusForbidden {
 		t.Errorf("a cross-site action: %d", code)
+	}
+	// A page of another name re-pointed at this machine (DNS rebinding).
+	if code, _ := act(url.Values{"action": {"confirm"}, "_csrf": {token}}, map[string]string{"Host": "attacker.example"}); code != http.StatusForbidden {
+		t.Errorf("an action with another site's Host: %d", code)
 	}
 	if st, _ := status(); st != types.UserStatusTypeUnconfirmed {
 		t.Fatalf("refused actions changed the user: %s", st)

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -176,7 +177,7 @@ func Handler(svc *idp.Service, st store.Store, log *slog.Logger, actions bool) h
 			http.Error(w, "Bad request", http.StatusBadRequest)
 			return
 		}
-		if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" ||
+		if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" || !knownHost(r.Host, svc.Tokens.PublicURL) ||
 			subtle.ConstantTimeCompare([]byte(r.PostForm.Get("_csrf")), []byte(csrf)) != 1 {
 			http.Error(w, "This form did not come from the console. Reload the page and try again.", http.StatusForbidden)
 			return
@@ -255,4 +256,25 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// knownHost reports whether a request's Host names this server: a loopback
+// address, localhost, or the public URL's host. A page of another site
+// whose name was re-pointed at this machine (DNS rebinding) would be
+// same-origin with the console and could read its forms; its Host header
+// still carries the other site's name.
+func knownHost(hostport, publicURL string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.Trim(host, "[]"))
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	u, err := url.Parse(publicURL)
+	return err == nil && u.Hostname() != "" && strings.EqualFold(u.Hostname(), host)
 }
