@@ -298,6 +298,9 @@ func checkBanner(t *testing.T, p *proc, baseURL string) {
 	if !strings.Contains(out, "aws cognito-idp ") || !strings.Contains(out, "--endpoint-url "+baseURL) {
 		t.Errorf("banner has no `aws cognito-idp ... --endpoint-url %s` example:\n%s", baseURL, out)
 	}
+	if !strings.Contains(out, "console:   "+baseURL+"/_ninshou/console/\n") {
+		t.Errorf("banner does not name the console:\n%s", out)
+	}
 }
 
 // stopCleanly sends SIGTERM and requires exit status 0.

@@ -350,6 +350,7 @@ func (a *App) Banner(addr string) string {
 	fmt.Fprintf(&b, "  crypto:    %s\n", primitives.InForce())
 	if a.Config.Outbox {
 		fmt.Fprintf(&b, "  outbox:    %s/_ninshou/outbox (every email and SMS, codes included)\n", url)
+		fmt.Fprintf(&b, "  console:   %s/_ninshou/console/\n", url)
 	}
 	if a.Config.SMTPURL != "" {
 		fmt.Fprintf(&b, "  smtp:      %s\n", a.Config.RedactedSMTPURL())
