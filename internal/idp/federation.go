@@ -132,7 +132,7 @@ func (s *Service) FederatedRedirect(ctx context.Context, in AuthorizeRequest, br
 		return "", err
 	}
 	var target string
-	err = s.withSigningKey(ctx, p.ID, func() error { return s.federatedRedirect(ctx, p, c, scopes, in, browser, &target) })
+	err = s.withSigningKey(ctx, func() error { return s.federatedRedirect(ctx, p, c, scopes, in, browser, &target) })
 	return target, err
 }
 

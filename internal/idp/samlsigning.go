@@ -67,18 +67,20 @@ func (s *Service) newSAMLKeyPair(poolID string, usage x509.KeyUsage) (*samlSigni
 	return &samlSigningBody{Key: der, Cert: cert}, nil
 }
 
-// errNoSigningKey: the pool has no SAML signing key yet. It is made
-// outside any write transaction (an RSA key takes tens of milliseconds),
-// by withSigningKey.
-var errNoSigningKey = errors.New("idp: the pool has no SAML signing key yet")
+// noSigningKey: the pool has no SAML signing key yet. It is made outside
+// any write transaction (an RSA key takes tens of milliseconds), by
+// withSigningKey, which learns the pool from the error.
+type noSigningKey struct{ poolID string }
+
+func (e *noSigningKey) Error() string { return "idp: pool " + e.poolID + " has no SAML signing key yet" }
 
 // samlRequestKey is the pool's SAML signing key, read in tx, which signs
 // AuthnRequests to providers whose RequestSigningAlgorithm is rsa-sha256
-// and LogoutRequests; errNoSigningKey if the pool has none yet.
+// and LogoutRequests; a *noSigningKey if the pool has none yet.
 func (s *Service) samlRequestKey(tx store.Tx, poolID string) (*rsa.PrivateKey, error) {
 	o, err := tx.PoolObjects().Get(poolID, kindSAMLSigning, poolLevel)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, errNoSigningKey
+		return nil, &noSigningKey{poolID}
 	}
 	if err != nil {
 		return nil, err
@@ -98,15 +100,16 @@ func (s *Service) samlRequestKey(tx store.Tx, poolID string) (*rsa.PrivateKey, e
 	return rk, nil
 }
 
-// withSigningKey runs write, and, if it needed the pool's SAML signing key
-// before the pool had one (errNoSigningKey), makes the key as
-// GetSigningCertificate does and runs write again.
-func (s *Service) withSigningKey(ctx context.Context, poolID string, write func() error) error {
+// withSigningKey runs write, and, if it needed a pool's SAML signing key
+// before the pool had one (its transaction then rolled back), makes the
+// key as GetSigningCertificate does and runs write again.
+func (s *Service) withSigningKey(ctx context.Context, write func() error) error {
 	err := write()
-	if !errors.Is(err, errNoSigningKey) {
+	var missing *noSigningKey
+	if !errors.As(err, &missing) {
 		return err
 	}
-	if _, err := s.GetSigningCertificate(ctx, poolID); err != nil {
+	if _, err := s.GetSigningCertificate(ctx, missing.poolID); err != nil {
 		return err
 	}
 	return write()

@@ -132,8 +132,7 @@ func (s *Service) SignOut(ctx context.Context, handle, destination string) (stri
 	}
 	hash := hashHandle(handle)
 	target := destination
-	poolID := ""
-	signOut := func() error {
+	err := s.withSigningKey(ctx, func() error {
 		return s.update(ctx, func(tx store.Tx) error {
 			target = destination
 			sess, err := tx.Sessions().Get(hash)
@@ -164,19 +163,10 @@ func (s *Service) SignOut(ctx context.Context, handle, destination string) (stri
 			if ip.Type != ProviderSAML || ip.Details["IDPSignout"] != "true" || slo == "" {
 				return nil
 			}
-			poolID = sess.PoolID
 			target, err = s.samlLogoutRequest(tx, sess.PoolID, st.SAML, slo, destination)
 			return err
 		})
-	}
-	err := signOut()
-	if errors.Is(err, errNoSigningKey) {
-		// The session was not consumed (the transaction rolled back): make
-		// the key outside it, then sign out again.
-		if _, err = s.GetSigningCertificate(ctx, poolID); err == nil {
-			err = signOut()
-		}
-	}
+	})
 	if err != nil {
 		return "", err
 	}
