@@ -720,7 +720,11 @@ func (s *Service) samlIdP(ctx context.Context, ip *IdentityProvider) (*samlsp.Id
 	}
 	if m, ok := s.samlMetadata.Load(u); ok {
 		f := m.(fetchedMetadata)
-		if ttl := map[bool]time.Duration{true: samlMetadataTTL, false: samlMetadataRetry}[f.err == nil]; time.Since(f.at) < ttl {
+		ttl := samlMetadataTTL
+		if f.err != nil {
+			ttl = samlMetadataRetry
+		}
+		if time.Since(f.at) < ttl {
 			return f.idp, f.err
 		}
 	}

@@ -540,9 +540,7 @@ func samlLogoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 		target, err := svc.FinishSAMLLogout(r.Context(), r.PostForm.Get("RelayState"), r.PostForm.Get("SAMLResponse"))
 		switch {
 		case errors.Is(err, idp.ErrSAMLLogoutState):
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.WriteHeader(http.StatusBadRequest)
-			errorPage.Execute(w, "Something went wrong. Please sign in again.")
+			somethingWentWrong(w)
 		case err != nil:
 			log.ErrorContext(r.Context(), "oauth2: saml2/logout", slog.Any("err", err))
 			http.Error(w, "Internal error", http.StatusInternalServerError)
@@ -586,11 +584,7 @@ func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 		out, err := svc.FederatedCallback(r.Context(), in)
 		switch {
 		case errors.Is(err, idp.ErrFederationState):
-			// Cognito's page for a federated sign-in it no longer waits
-			// for (cognito-user-pools-oidc-flow.html).
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.WriteHeader(http.StatusBadRequest)
-			errorPage.Execute(w, "Something went wrong. Please sign in again.")
+			somethingWentWrong(w)
 		case err != nil:
 			log.ErrorContext(r.Context(), "oauth2: idpresponse", slog.Any("err", err))
 			http.Error(w, "Internal error", http.StatusInternalServerError)
@@ -603,6 +597,14 @@ func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			http.Redirect(w, r, idp.WithQuery(out.RedirectURI, out.Query), http.StatusFound)
 		}
 	})
+}
+
+// somethingWentWrong is Cognito's page for a federated sign-in (or SAML
+// logout) it no longer waits for (cognito-user-pools-oidc-flow.html).
+func somethingWentWrong(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusBadRequest)
+	errorPage.Execute(w, "Something went wrong. Please sign in again.")
 }
 
 func errorHandler() http.Handler {
