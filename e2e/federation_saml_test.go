@@ -29,11 +29,7 @@ import (
 // refused.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-saml-idp.html
 func TestSAMLFederation(t *testing.T) {
-	s := startServer(t)
-	aws_ := awsCLI{t: t, url: s.URL}
-	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
-	idp := samlidp.Start(t)
-	pool := e.pool()
+	s, aws_, e, idp, pool := samlEnv(t)
 	aws_.run("create-identity-provider", "--user-pool-id", pool, "--provider-name", "SAMLCorp", "--provider-type", "SAML",
 		"--provider-details", mustJSON(t, map[string]string{"MetadataURL": idp.URL + "/metadata"}),
 		"--attribute-mapping", "email=email,name=displayName")
@@ -54,15 +50,8 @@ func TestSAMLFederation(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Request.URL.String(), idp.URL+"/sso?") {
 			t.Fatalf("authorize: %d at %s\n%s", resp.StatusCode, resp.Request.URL, page)
 		}
-		field := func(name string) string {
-			m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)
-			if m == nil {
-				t.Fatalf("no %s in the IdP's form:\n%s", name, page)
-			}
-			return htmlUnescape(strings.ReplaceAll(m[1], "&#61;", "="))
-		}
 		action := regexp.MustCompile(`action="([^"]+)"`).FindStringSubmatch(page)[1]
-		return posted{action: htmlUnescape(action), form: url.Values{"SAMLResponse": {field("SAMLResponse")}, "RelayState": {field("RelayState")}}}
+		return posted{action: htmlUnescape(action), form: idpPosted(t, page)}
 	}
 	back := func(resp *http.Response) url.Values {
 		t.Helper()
@@ -156,11 +145,7 @@ func TestSAMLFederation(t *testing.T) {
 // an IdP that requires signed requests refuses them.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-SAML-signing-encryption.html
 func TestSAMLSignedRequests(t *testing.T) {
-	s := startServer(t)
-	aws_ := awsCLI{t: t, url: s.URL}
-	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
-	idp := samlidp.Start(t)
-	pool := e.pool()
+	s, aws_, e, idp, pool := samlEnv(t)
 	cert := poolSigningCert(t, aws_, pool)
 	idp.RequireSignedRequests(cert)
 	for _, name := range []string{"Signed", "Unsigned"} {
@@ -188,10 +173,7 @@ func TestSAMLSignedRequests(t *testing.T) {
 		t.Errorf("the signed request's query: %v", q)
 	}
 	action := regexp.MustCompile(`action="([^"]+)"`).FindStringSubmatch(page)[1]
-	field := func(name string) string {
-		return htmlUnescape(strings.ReplaceAll(regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)[1], "&#61;", "="))
-	}
-	resp, _ = b.post(htmlUnescape(action), url.Values{"SAMLResponse": {field("SAMLResponse")}, "RelayState": {field("RelayState")}})
+	resp, _ = b.post(htmlUnescape(action), idpPosted(t, page))
 	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || !strings.Contains(loc, "code=") {
 		t.Errorf("signing in through the signed request: %d, Location %q", resp.StatusCode, loc)
 	}
@@ -227,11 +209,7 @@ func TestSAMLSignedRequests(t *testing.T) {
 // again, the certificate is the same.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-SAML-signing-encryption.html
 func TestSAMLEncryptedResponses(t *testing.T) {
-	s := startServer(t)
-	aws_ := awsCLI{t: t, url: s.URL}
-	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
-	idp := samlidp.Start(t)
-	pool := e.pool()
+	s, aws_, e, idp, pool := samlEnv(t)
 	details := func(encrypted string) string {
 		return mustJSON(t, map[string]string{"MetadataURL": idp.URL + "/metadata", "EncryptedResponses": encrypted})
 	}
@@ -262,10 +240,7 @@ func TestSAMLEncryptedResponses(t *testing.T) {
 		if resp.StatusCode != 200 || m == nil {
 			t.Fatalf("at the IdP: %d\n%s", resp.StatusCode, page)
 		}
-		field := func(name string) string {
-			return htmlUnescape(strings.ReplaceAll(regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)[1], "&#61;", "="))
-		}
-		resp, _ = b.post(s.URL+"/saml2/idpresponse", url.Values{"SAMLResponse": {field("SAMLResponse")}, "RelayState": {field("RelayState")}})
+		resp, _ = b.post(s.URL+"/saml2/idpresponse", idpPosted(t, page))
 		loc, _ := url.Parse(resp.Header.Get("Location"))
 		if resp.StatusCode != http.StatusFound || loc == nil || !strings.HasPrefix(loc.String(), callback) {
 			t.Fatalf("back from the IdP: %d %q", resp.StatusCode, resp.Header.Get("Location"))
@@ -310,11 +285,7 @@ func TestSAMLEncryptedResponses(t *testing.T) {
 // client that also supports the pool's own directory.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/saml2-idpresponse-endpoint.html
 func TestSAMLIdPInitiated(t *testing.T) {
-	s := startServer(t)
-	aws_ := awsCLI{t: t, url: s.URL}
-	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
-	idp := samlidp.Start(t)
-	pool := e.pool()
+	s, aws_, e, idp, pool := samlEnv(t)
 	for name, init := range map[string]string{"Portal": "true", "Portal2": "true", "NoInit": "false"} {
 		aws_.run("create-identity-provider", "--user-pool-id", pool, "--provider-name", name, "--provider-type", "SAML",
 			"--provider-details", mustJSON(t, map[string]string{"MetadataURL": idp.URL + "/metadata", "IDPInit": init}),
@@ -388,11 +359,7 @@ func TestSAMLIdPInitiated(t *testing.T) {
 // login session is over. The same LogoutResponse again shows an error.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-saml-idp-sign-out.html
 func TestSAMLSingleLogout(t *testing.T) {
-	s := startServer(t)
-	aws_ := awsCLI{t: t, url: s.URL}
-	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
-	idp := samlidp.Start(t)
-	pool := e.pool()
+	s, aws_, e, idp, pool := samlEnv(t)
 	cert := poolSigningCert(t, aws_, pool)
 	idp.RequireSignedRequests(cert)
 	idp.AnswerLogoutsAt(s.URL + "/saml2/logout")
@@ -417,14 +384,7 @@ func TestSAMLSingleLogout(t *testing.T) {
 	idp.SignIn("jo@corp.example", map[string][]string{"email": {"jo@corp.example"}})
 	b := newBrowser(t, s.URL, idp.URL)
 	_, page := b.get(authorize(""))
-	field := func(page, name string) string {
-		m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)
-		if m == nil {
-			t.Fatalf("no %s in:\n%s", name, page)
-		}
-		return htmlUnescape(strings.ReplaceAll(m[1], "&#61;", "="))
-	}
-	resp, _ := b.post(s.URL+"/saml2/idpresponse", url.Values{"SAMLResponse": {field(page, "SAMLResponse")}, "RelayState": {field(page, "RelayState")}})
+	resp, _ := b.post(s.URL+"/saml2/idpresponse", idpPosted(t, page))
 	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "code=") {
 		t.Fatalf("signing in: %d %q", resp.StatusCode, loc)
 	}
@@ -449,7 +409,7 @@ func TestSAMLSingleLogout(t *testing.T) {
 	if action := regexp.MustCompile(`action="([^"]+)"`).FindStringSubmatch(page); action == nil || htmlUnescape(action[1]) != s.URL+"/saml2/logout" {
 		t.Fatalf("the IdP's answer goes to %v", action)
 	}
-	logoutResponse := url.Values{"SAMLResponse": {field(page, "SAMLResponse")}, "RelayState": {field(page, "RelayState")}}
+	logoutResponse := idpPosted(t, page)
 	resp, _ = b.post(s.URL+"/saml2/logout", logoutResponse)
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != bye {
 		t.Errorf("/saml2/logout: %d %q; want %s", resp.StatusCode, resp.Header.Get("Location"), bye)
@@ -478,4 +438,27 @@ func poolSigningCert(t *testing.T, aws_ awsCLI, pool string) *x509.Certificate {
 		t.Fatal(err)
 	}
 	return cert
+}
+
+// samlEnv is a server, its AWS CLI and SDK, a SAML IdP on loopback and a
+// new pool: what every SAML test starts from.
+func samlEnv(t *testing.T) (*server, awsCLI, *sdkEnv, *samlidp.IdP, string) {
+	t.Helper()
+	s := startServer(t)
+	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
+	return s, awsCLI{t: t, url: s.URL}, e, samlidp.Start(t), e.pool()
+}
+
+// idpPosted is what a SAML IdP's auto-posting page sends: its
+// SAMLResponse and RelayState.
+func idpPosted(t *testing.T, page string) url.Values {
+	t.Helper()
+	field := func(name string) string {
+		m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no %s in the IdP's form:\n%s", name, page)
+		}
+		return htmlUnescape(strings.ReplaceAll(m[1], "&#61;", "="))
+	}
+	return url.Values{"SAMLResponse": {field("SAMLResponse")}, "RelayState": {field("RelayState")}}
 }
