@@ -72,7 +72,9 @@ func (s *Service) newSAMLKeyPair(poolID string, usage x509.KeyUsage) (*samlSigni
 // withSigningKey, which learns the pool from the error.
 type noSigningKey struct{ poolID string }
 
-func (e *noSigningKey) Error() string { return "idp: pool " + e.poolID + " has no SAML signing key yet" }
+func (e *noSigningKey) Error() string {
+	return "idp: pool " + e.poolID + " has no SAML signing key yet"
+}
 
 // samlRequestKey is the pool's SAML signing key, read in tx, which signs
 // AuthnRequests to providers whose RequestSigningAlgorithm is rsa-sha256
