@@ -193,21 +193,6 @@ func (s *Service) HostedSignIn(ctx context.Context, in AuthorizeRequest, usernam
 	return s.afterPassword(ctx, p, c, sub, "")
 }
 
-// HostedPasskeys reports whether the sign-in page, seen by the browser at
-// origin, offers passkeys for a checked authorization request: the client
-// signs users in through the pool's directory with choice-based sign-in
-// (ALLOW_USER_AUTH), the pool allows passkeys as a first factor, and its
-// relying party covers the page's origin (a browser refuses the passkey
-// ceremony anywhere else).
-func (s *Service) HostedPasskeys(ctx context.Context, in AuthorizeRequest, origin string) bool {
-	p, c, _, err := s.checkAuthorize(ctx, in)
-	if err != nil || !slices.Contains(c.SupportedIdentityProviders, cognitoProvider) || !c.AllowsFlow(FlowAllowUserAuth) {
-		return false
-	}
-	rpID, _, err := relyingParty(p)
-	return err == nil && originAllowed(origin, rpID)
-}
-
 // HostedPasskeySignIn starts a passkey sign-in on the sign-in page: the
 // WEB_AUTHN challenge of choice-based sign-in (CREDENTIAL_REQUEST_OPTIONS
 // for the browser), answered with HostedRespond and its CREDENTIAL; the

@@ -99,22 +99,38 @@ func resolveProvider(tx store.Tx, poolID string, in AuthorizeRequest) (string, e
 	return "", &AuthorizeError{Code: "invalid_request", Redirect: true}
 }
 
-// SignInOptions are what the sign-in page offers a checked authorization
+// SignInChoices are what the sign-in page offers a checked authorization
 // request: the pool's directory (a password form) if its client supports
-// COGNITO, and its other identity providers by name.
-func (s *Service) SignInOptions(ctx context.Context, in AuthorizeRequest) (directory bool, providers []string, err error) {
-	_, c, _, err := s.checkAuthorize(ctx, in)
+// COGNITO, with passkeys where they can sign in, and its other identity
+// providers by name.
+type SignInChoices struct {
+	Directory, Passkeys bool
+	Providers           []string
+}
+
+// SignInOptions are the sign-in page's choices for a request, the page seen
+// by the browser at origin. Passkeys need the client's choice-based sign-in
+// (ALLOW_USER_AUTH), the pool's allowing them as a first factor, and its
+// relying party covering the page's origin (a browser refuses the passkey
+// ceremony anywhere else).
+func (s *Service) SignInOptions(ctx context.Context, in AuthorizeRequest, origin string) (*SignInChoices, error) {
+	p, c, _, err := s.checkAuthorize(ctx, in)
 	if err != nil {
-		return false, nil, err
+		return nil, err
 	}
+	out := &SignInChoices{}
 	for _, name := range c.SupportedIdentityProviders {
 		if name == cognitoProvider {
-			directory = true
+			out.Directory = true
 		} else {
-			providers = append(providers, name)
+			out.Providers = append(out.Providers, name)
 		}
 	}
-	return directory, providers, nil
+	if out.Directory && c.AllowsFlow(FlowAllowUserAuth) {
+		rpID, _, err := relyingParty(p)
+		out.Passkeys = err == nil && originAllowed(origin, rpID)
+	}
+	return out, nil
 }
 
 // FederatedRedirect starts a federated sign-in for a checked authorization

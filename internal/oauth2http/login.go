@@ -390,8 +390,7 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 				v.Title = "Sign in"
 			}
 			if v.Challenge == "" {
-				v.Directory, v.Providers = signInOptions(r, svc, in)
-				v.Passkeys = v.Directory && svc.HostedPasskeys(r.Context(), in, pageOrigin(r, svc))
+				v.Directory, v.Passkeys, v.Providers = signInOptions(r, svc, in)
 				v.SignUpURL, v.ForgotURL = SignUpPath+"?"+r.URL.RawQuery, ForgotPasswordPath+"?"+r.URL.RawQuery
 			}
 			v.CSSURL, v.LogoURL = branding(r, svc, in.ClientID)
@@ -645,21 +644,21 @@ func userInfoHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 }
 
 // signInOptions are the first page's ways to sign in: the password form
-// if the client supports the pool's directory, and a link per identity
-// provider (the same authorization request, naming it).
-func signInOptions(r *http.Request, svc *idp.Service, in idp.AuthorizeRequest) (bool, []providerLink) {
-	directory, names, err := svc.SignInOptions(r.Context(), in)
+// if the client supports the pool's directory (and passkeys, where they can
+// sign in), and a link per identity provider (the same authorization
+// request, naming it).
+func signInOptions(r *http.Request, svc *idp.Service, in idp.AuthorizeRequest) (directory, passkeys bool, links []providerLink) {
+	choices, err := svc.SignInOptions(r.Context(), in, pageOrigin(r, svc))
 	if err != nil {
-		return false, nil
+		return false, false, nil
 	}
-	var links []providerLink
-	for _, name := range names {
+	for _, name := range choices.Providers {
 		q := r.URL.Query()
 		q.Del("idp_identifier")
 		q.Set("identity_provider", name)
 		links = append(links, providerLink{Name: name, URL: AuthorizePath + "?" + q.Encode()})
 	}
-	return directory, links
+	return choices.Directory, choices.Passkeys, links
 }
 
 // setCSRF gives the browser a fresh CSRF token (cookie), which the page's
