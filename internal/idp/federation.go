@@ -271,35 +271,45 @@ func (s *Service) FederatedCallback(ctx context.Context, in IdPResponse) (*Feder
 	hash := hashHandle(in.State)
 	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
-		sess, err = tx.Sessions().Get(hash)
-		if errors.Is(err, store.ErrNotFound) {
-			return ErrFederationState
-		}
-		if err != nil {
-			return err
-		}
-		if sess.Challenge != sessionFederation || sess.ConsumedAt != nil || !s.now().Before(sess.ExpiresAt) {
-			return ErrFederationState
-		}
-		if err := json.Unmarshal(sess.State, &st); err != nil {
-			return err
-		}
-		if subtle.ConstantTimeCompare(hashHandle(in.Browser), st.Browser) != 1 {
+		sess, err = s.takeSession(tx, hash, sessionFederation, &st, ErrFederationState, func() bool {
 			// Another browser: the sign-in stays for the one that began it.
-			return ErrFederationState
-		}
-		if err := consume(tx, hash, s.now()); err != nil {
-			if errors.Is(err, errSessionUsed) {
-				return ErrFederationState
-			}
-			return err
-		}
-		return nil
+			return subtle.ConstantTimeCompare(hashHandle(in.Browser), st.Browser) == 1
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.finishFederated(ctx, sess, st, in)
+}
+
+// takeSession spends the single-use session hash of kind in tx, its state
+// decoded into state: unknown, of another kind, spent or expired, or
+// refused by accept (nil: any), it is gone, and nothing is spent.
+func (s *Service) takeSession(tx store.Tx, hash []byte, kind string, state any, gone error, accept func() bool) (*store.Session, error) {
+	sess, err := tx.Sessions().Get(hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, gone
+	}
+	if err != nil {
+		return nil, err
+	}
+	if sess.Challenge != kind || sess.ConsumedAt != nil || !s.now().Before(sess.ExpiresAt) {
+		return nil, gone
+	}
+	if err := json.Unmarshal(sess.State, state); err != nil {
+		return nil, err
+	}
+	if accept != nil && !accept() {
+		return nil, gone
+	}
+	if err := consume(tx, hash, s.now()); err != nil {
+		if errors.Is(err, errSessionUsed) {
+			return nil, gone
+		}
+		return nil, err
+	}
+	return sess, nil
 }
 
 // finishFederated signs in the user the provider's answer names and says

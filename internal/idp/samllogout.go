@@ -70,27 +70,11 @@ func (s *Service) FinishSAMLLogout(ctx context.Context, relayState, response str
 	var st samlLogoutState
 	var poolID string
 	err := s.update(ctx, func(tx store.Tx) error {
-		sess, err := tx.Sessions().Get(hash)
-		if errors.Is(err, store.ErrNotFound) {
-			return ErrSAMLLogoutState
+		sess, err := s.takeSession(tx, hash, sessionSAMLLogout, &st, ErrSAMLLogoutState, nil)
+		if err == nil {
+			poolID = sess.PoolID
 		}
-		if err != nil {
-			return err
-		}
-		if sess.Challenge != sessionSAMLLogout || sess.ConsumedAt != nil || !s.now().Before(sess.ExpiresAt) {
-			return ErrSAMLLogoutState
-		}
-		if err := json.Unmarshal(sess.State, &st); err != nil {
-			return err
-		}
-		poolID = sess.PoolID
-		if err := consume(tx, hash, s.now()); err != nil {
-			if errors.Is(err, errSessionUsed) {
-				return ErrSAMLLogoutState
-			}
-			return err
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return "", err
