@@ -40,7 +40,7 @@ e2e/js/node_modules/.installed: e2e/js/package.json e2e/js/package-lock.json
 # Without cgo (or without libcrypto.so.3) RSA signatures and SRP fall back
 # to Go's own code: test that build of the packages that use them too.
 purego:
-	CGO_ENABLED=0 $(GO) test -count=1 ./internal/primitives ./internal/idp/tokens ./internal/idp/srp
+	CGO_ENABLED=0 $(GO) test -count=1 ./internal/primitives ./internal/idp/tokens ./internal/idp/srp ./internal/idp/password
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }

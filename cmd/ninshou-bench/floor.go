@@ -13,8 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/crypto/argon2"
-
 	"github.com/ninshou/ninshou/internal/idp/password"
 	"github.com/ninshou/ninshou/internal/idp/srp"
 	"github.com/ninshou/ninshou/internal/primitives"
@@ -118,7 +116,7 @@ func measureFloor(cost, crypto string) *floor {
 	}
 	f := &floor{Cores: runtime.GOMAXPROCS(0), PasswordCost: cost, Argon2Params: p.String(), Workloads: map[string]floorOf{}}
 	salt := make([]byte, 16)
-	f.Argon2Millis = timeEach(func() { argon2.IDKey([]byte(signinPassword), salt, p.Time, p.Memory, p.Threads, 32) })
+	f.Argon2Millis = timeEach(func() { primitives.Argon2ID([]byte(signinPassword), salt, p.Time, p.Memory, p.Threads, 32) })
 	f.Crypto = primitives.InForce()
 	if priv, err := rsa.GenerateKey(rand.Reader, 2048); err == nil {
 		if key, err := primitives.NewRSAKey(priv); err == nil {

@@ -55,9 +55,9 @@ type Config struct {
 	// PasswordCost names the password hashing profile: "standard" or "low"
 	// (see internal/idp/password.ParamsFor).
 	PasswordCost string
-	// Crypto selects how RSA signatures and SRP exponentiations are computed:
-	// "auto" (OpenSSL's libcrypto when it loads, else Go), "go" or
-	// "openssl" (see internal/primitives).
+	// Crypto selects how RSA signatures, SRP exponentiations and argon2id
+	// are computed: "auto" (OpenSSL's libcrypto and libargon2, each when it
+	// loads, else Go), "go" or "openssl" (see internal/primitives).
 	Crypto string
 	// LogFormat is "text" or "json".
 	LogFormat string
@@ -133,7 +133,7 @@ var options = []option{
 	{name: "mail-from", def: DefaultMailFrom, usage: "default sender `address` of email"},
 	{name: "outbox", usage: "expose the outbox over HTTP at /_ninshou/outbox (default true when --addr is a loopback address)", isBool: true},
 	{name: "password-cost", def: "standard", usage: "password hashing profile: standard or low (tests only)"},
-	{name: "crypto", def: "auto", usage: "how RSA signatures and SRP are computed: auto (OpenSSL's libcrypto.so.3 when it loads, else Go), go or openssl"},
+	{name: "crypto", def: "auto", usage: "how RSA signatures, SRP and argon2id are computed: auto (OpenSSL's libcrypto.so.3 and libargon2.so.1, each when it loads, else Go), go or openssl (libcrypto required)"},
 	{name: "log-format", def: "text", usage: "log format: text or json"},
 	{name: "log-level", def: "info", usage: "minimum log `level`: debug, info, warn or error"},
 	{name: "server-key", usage: "32-byte `key` (64 hex digits or base64) sealing SRP verifiers and TOTP secrets (default: <data>/server.key, created at first start)"},

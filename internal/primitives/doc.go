@@ -11,4 +11,9 @@
 // libcrypto.so.3, or with the backend set to "go", Go's own implementations
 // are used. The two give byte-identical results: PKCS #1 v1.5 signatures are
 // deterministic, and the package's tests compare them.
+//
+// argon2id, the password hash, goes through the reference library
+// libargon2.so.1 on the same terms (Auto or OpenSSL, where it loads), else
+// golang.org/x/crypto/argon2: the keys are the same, and the tests compare
+// them. See Argon2ID for why.
 package primitives

@@ -25,3 +25,9 @@ func (*nativeKey) sign([]byte, int) ([]byte, error) {
 func (*nativeKey) verify([]byte, []byte) bool { return false }
 
 func nativeExpMod(_, _, _ *big.Int) (*big.Int, bool) { return nil, false }
+
+func loadArgon2() error { return errors.New("built without cgo") }
+
+func nativeArgon2ID([]byte, []byte, uint32, uint32, uint8, uint32) ([]byte, error) {
+	return nil, errors.New("primitives: built without cgo")
+}

@@ -10,6 +10,8 @@ import (
 	mrand "math/rand/v2"
 	"sync"
 	"testing"
+
+	"golang.org/x/crypto/argon2"
 )
 
 // withBackend runs f with backend selected, then restores auto.
@@ -44,7 +46,7 @@ func TestUseRefusesUnknownBackend(t *testing.T) {
 		t.Fatal("Use(fast) succeeded")
 	}
 	withBackend(t, Go, func() {
-		if got := InForce(); got != "Go crypto/rsa and math/big" {
+		if got := InForce(); got != "Go crypto/rsa and math/big; argon2id by golang.org/x/crypto" {
 			t.Fatalf("InForce = %q", got)
 		}
 	})
@@ -270,4 +272,79 @@ func BenchmarkExpModSRP(b *testing.B) {
 	benchBackends(b, func(*testing.B) func() error {
 		return func() error { ExpMod(g, x, m); return nil }
 	})
+}
+
+// requireArgon2 skips where libargon2 cannot be loaded (a build without
+// cgo, a machine without the library); make test's machines have it.
+func requireArgon2(t testing.TB) {
+	t.Helper()
+	if err := loadArgon2(); err != nil {
+		t.Skipf("libargon2 not available: %v", err)
+	}
+}
+
+// libargon2's keys must equal golang.org/x/crypto's for every parameter a
+// stored hash may carry: the two backends verify each other's hashes.
+func TestArgon2IDEqualsXCrypto(t *testing.T) {
+	requireArgon2(t)
+	cases := []struct {
+		pw, salt     string
+		time, memory uint32
+		lanes        uint8
+		keyLen       uint32
+	}{
+		{"password", "0123456789abcdef", 2, 19 * 1024, 1, 32}, // the standard profile
+		{"password", "0123456789abcdef", 1, 8, 1, 32},         // the low profile
+		{"", "saltsalt", 1, 8, 1, 16},                         // empty password, shortest salt
+		{"pässwörd", "0123456789abcdef0123", 3, 1001, 1, 64},  // memory not a multiple of 4 blocks
+		{"lanes", "0123456789abcdef", 2, 64, 4, 32},           // several lanes, computed in turn
+		{"x", "0123456789abcdef", 1, 37, 3, 17},
+	}
+	for _, c := range cases {
+		want := argon2.IDKey([]byte(c.pw), []byte(c.salt), c.time, c.memory, c.lanes, c.keyLen)
+		got, err := nativeArgon2ID([]byte(c.pw), []byte(c.salt), c.time, c.memory, c.lanes, c.keyLen)
+		if err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%+v: libargon2 %x, x/crypto %x", c, got, want)
+		}
+		withBackend(t, Auto, func() {
+			if got := Argon2ID([]byte(c.pw), []byte(c.salt), c.time, c.memory, c.lanes, c.keyLen); !bytes.Equal(got, want) {
+				t.Errorf("%+v: Argon2ID %x, want %x", c, got, want)
+			}
+		})
+	}
+	// A salt under libargon2's 8-byte minimum is still argon2id: Argon2ID
+	// falls back to x/crypto rather than fail.
+	want := argon2.IDKey([]byte("pw"), []byte("salt"), 1, 8, 1, 32)
+	if got := Argon2ID([]byte("pw"), []byte("salt"), 1, 8, 1, 32); !bytes.Equal(got, want) {
+		t.Errorf("short salt: %x, want %x", got, want)
+	}
+}
+
+// Concurrent calls reuse the library's kept memory blocks; each must still
+// compute its own key, at both profiles' sizes interleaved.
+func TestArgon2IDConcurrent(t *testing.T) {
+	requireArgon2(t)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 6 {
+				pw := []byte{byte(g), byte(i)}
+				salt := []byte("0123456789abcdef")
+				memory := uint32(8)
+				if (g+i)%2 == 0 {
+					memory = 2048
+				}
+				got, err := nativeArgon2ID(pw, salt, 1, memory, 1, 32)
+				if want := argon2.IDKey(pw, salt, 1, memory, 1, 32); err != nil || !bytes.Equal(got, want) {
+					t.Errorf("goroutine %d call %d: %x %v, want %x", g, i, got, err, want)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/ninshou/ninshou/internal/primitives"
 )
 
 // Params are argon2id cost parameters.
@@ -103,7 +105,7 @@ func (h *Hasher) derive(pw, salt []byte, p Params, n uint32) []byte {
 	})
 	h.slots <- struct{}{}
 	defer func() { <-h.slots }()
-	return argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, n)
+	return primitives.Argon2ID(pw, salt, p.Time, p.Memory, p.Threads, n)
 }
 
 func (h *Hasher) params() Params {

@@ -1,0 +1,141 @@
+//go:build cgo && linux
+
+package primitives
+
+/*
+#cgo LDFLAGS: -ldl
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+// argon2_context of the reference library (argon2.h, 20171227 and later);
+// the library is resolved with dlsym, so no header is needed to build.
+typedef int (*nsh_alloc_fn)(uint8_t **memory, size_t bytes);
+typedef void (*nsh_free_fn)(uint8_t *memory, size_t bytes);
+typedef struct {
+	uint8_t *out; uint32_t outlen;
+	uint8_t *pwd; uint32_t pwdlen;
+	uint8_t *salt; uint32_t saltlen;
+	uint8_t *secret; uint32_t secretlen;
+	uint8_t *ad; uint32_t adlen;
+	uint32_t t_cost, m_cost, lanes, threads, version;
+	nsh_alloc_fn allocate_cbk;
+	nsh_free_fn free_cbk;
+	uint32_t flags;
+} nsh_argon2_context;
+
+static int (*nsh_argon2_ctx_fn)(nsh_argon2_context *, int);
+
+// nsh_argon2_load opens libargon2.so.1: 0 loaded, 1 not found, 2 argon2_ctx missing.
+static int nsh_argon2_load(void) {
+	void *h = dlopen("libargon2.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!h) return 1;
+	if (!(*(void **)&nsh_argon2_ctx_fn = dlsym(h, "argon2_ctx"))) return 2;
+	return 0;
+}
+
+// A few blocks of argon2 memory are kept for the next call instead of
+// being given back: the library wipes them before it frees them (its
+// default), so a kept block holds nothing of the password it served. Only
+// blocks up to pool_max_bytes are kept, at most pool_cap of them, so a
+// stored hash with a huge memory cost does not stay resident.
+enum { pool_cap = 16 };
+static const size_t pool_max_bytes = 64u << 20;
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t *pool_mem[pool_cap];
+static size_t pool_len[pool_cap];
+static int pool_n;
+
+static int nsh_pool_alloc(uint8_t **memory, size_t bytes) {
+	pthread_mutex_lock(&pool_mu);
+	for (int i = pool_n - 1; i >= 0; i--) { // the last kept is the likeliest in cache
+		if (pool_len[i] == bytes) {
+			*memory = pool_mem[i];
+			pool_n--;
+			pool_mem[i] = pool_mem[pool_n];
+			pool_len[i] = pool_len[pool_n];
+			pthread_mutex_unlock(&pool_mu);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&pool_mu);
+	// Blocks are 1 KiB, so bytes is a multiple of the alignment.
+	*memory = aligned_alloc(64, bytes);
+	return *memory ? 0 : -22; // ARGON2_MEMORY_ALLOCATION_ERROR
+}
+
+static void nsh_pool_free(uint8_t *memory, size_t bytes) {
+	if (bytes <= pool_max_bytes) {
+		pthread_mutex_lock(&pool_mu);
+		if (pool_n < pool_cap) {
+			pool_mem[pool_n] = memory;
+			pool_len[pool_n] = bytes;
+			pool_n++;
+			pthread_mutex_unlock(&pool_mu);
+			return;
+		}
+		pthread_mutex_unlock(&pool_mu);
+	}
+	free(memory);
+}
+
+// nsh_argon2id computes argon2id (version 0x13) into out; lanes are
+// computed one after another on the calling thread. It returns the
+// library's code: 0 is success.
+static int nsh_argon2id(uint8_t *out, uint32_t outlen, uint8_t *pwd, uint32_t pwdlen,
+		uint8_t *salt, uint32_t saltlen, uint32_t t, uint32_t m, uint32_t lanes) {
+	nsh_argon2_context c = {
+		.out = out, .outlen = outlen, .pwd = pwd, .pwdlen = pwdlen,
+		.salt = salt, .saltlen = saltlen,
+		.t_cost = t, .m_cost = m, .lanes = lanes, .threads = 1, .version = 0x13,
+		.allocate_cbk = nsh_pool_alloc, .free_cbk = nsh_pool_free,
+	};
+	return nsh_argon2_ctx_fn(&c, 2); // Argon2_id
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"unsafe"
+)
+
+var (
+	argon2Once sync.Once
+	argon2Err  error
+)
+
+func loadArgon2() error {
+	argon2Once.Do(func() {
+		switch C.nsh_argon2_load() {
+		case 0:
+		case 1:
+			argon2Err = errors.New("libargon2.so.1 not found")
+		default:
+			argon2Err = errors.New("libargon2.so.1 lacks argon2_ctx")
+		}
+	})
+	return argon2Err
+}
+
+// nativeArgon2ID is argon2id by the reference library, or an error when
+// the library refuses the parameters.
+func nativeArgon2ID(pw, salt []byte, time, memory uint32, threads uint8, keyLen uint32) ([]byte, error) {
+	out := make([]byte, keyLen)
+	var pwp, saltp *C.uint8_t
+	if len(pw) > 0 {
+		pwp = (*C.uint8_t)(unsafe.Pointer(&pw[0]))
+	}
+	if len(salt) > 0 {
+		saltp = (*C.uint8_t)(unsafe.Pointer(&salt[0]))
+	}
+	rc := C.nsh_argon2id((*C.uint8_t)(unsafe.Pointer(&out[0])), C.uint32_t(keyLen), pwp, C.uint32_t(len(pw)),
+		saltp, C.uint32_t(len(salt)), C.uint32_t(time), C.uint32_t(memory), C.uint32_t(threads))
+	if rc != 0 {
+		return nil, fmt.Errorf("primitives: libargon2 error %d", int(rc))
+	}
+	return out, nil
+}
