@@ -78,31 +78,9 @@ func (s *Service) ResumeSignIn(ctx context.Context, in AuthorizeRequest, handle 
 	}
 	var pending *pendingTokens
 	err = s.updateGrant(ctx, p, c, &pending, func(tx store.Tx) error {
-		sess, err := tx.Sessions().Get(hashHandle(handle))
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
+		sess, u, err := s.managedLoginUser(tx, p, c, handle)
+		if err != nil || u == nil {
 			return err
-		}
-		now := s.now()
-		if sess.Challenge != sessionSignIn || sess.PoolID != p.ID || sess.ConsumedAt != nil || !now.Before(sess.ExpiresAt) {
-			return nil
-		}
-		u, err := tx.Users().Get(p.ID, sess.Sub)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !u.Enabled || !u.TokensRevokedAt.IsZero() && !u.TokensRevokedAt.Before(sess.CreatedAt) {
-			return nil
-		}
-		if federated := u.Status == StatusExternalProvider; federated && !slices.ContainsFunc(userIdentities(u), func(id linkedIdentity) bool {
-			return slices.Contains(c.SupportedIdentityProviders, id.ProviderName)
-		}) || !federated && !slices.Contains(c.SupportedIdentityProviders, cognitoProvider) {
-			return nil // this client does not sign in users of that kind
 		}
 		var st signInSessionState
 		if err := json.Unmarshal(sess.State, &st); err != nil {
@@ -117,6 +95,42 @@ func (s *Service) ResumeSignIn(ctx context.Context, in AuthorizeRequest, handle 
 		return nil, err
 	}
 	return s.finish(ctx, p, c, nil, pending)
+}
+
+// managedLoginUser is the user of the live managed login session handle
+// names, for client c of pool p, with the session; nil when there is none
+// (unknown, ended, expired, of another pool, its user disabled, deleted or
+// signed out since, or a user of a kind c does not sign in).
+func (s *Service) managedLoginUser(tx store.Tx, p *Pool, c *Client, handle string) (*store.Session, *store.User, error) {
+	if handle == "" {
+		return nil, nil, nil
+	}
+	sess, err := tx.Sessions().Get(hashHandle(handle))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if sess.Challenge != sessionSignIn || sess.PoolID != p.ID || sess.ConsumedAt != nil || !s.now().Before(sess.ExpiresAt) {
+		return nil, nil, nil
+	}
+	u, err := tx.Users().Get(p.ID, sess.Sub)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !u.Enabled || !u.TokensRevokedAt.IsZero() && !u.TokensRevokedAt.Before(sess.CreatedAt) {
+		return nil, nil, nil
+	}
+	if federated := u.Status == StatusExternalProvider; federated && !slices.ContainsFunc(userIdentities(u), func(id linkedIdentity) bool {
+		return slices.Contains(c.SupportedIdentityProviders, id.ProviderName)
+	}) || !federated && !slices.Contains(c.SupportedIdentityProviders, cognitoProvider) {
+		return nil, nil, nil // this client does not sign in users of that kind
+	}
+	return sess, u, nil
 }
 
 // SignOut ends the managed login session handle names (the logout

@@ -221,43 +221,49 @@ func (s *Service) StartWebAuthnRegistration(ctx context.Context, accessToken str
 		if err != nil {
 			return err
 		}
-		rpID, uv, err := relyingParty(p)
-		if err != nil {
-			return err
-		}
-		creds, err := userPasskeys(tx, p.ID, u.Sub)
-		if err != nil {
-			return err
-		}
-		if len(creds) >= maxPasskeys {
-			return Errorf(LimitExceededException, "The user has the maximum number of passkeys (%d).", maxPasskeys)
-		}
-		challenge := s.randomBytes(32)
-		state, err := json.Marshal(ceremony{RPID: rpID, UV: uv})
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		if err := tx.Sessions().Create(&store.Session{
-			IDHash: registrationHash(challenge), PoolID: p.ID, ClientID: claims.ClientID, Sub: u.Sub,
-			Challenge: challengeWebAuthnRegistration, State: state, CreatedAt: now, ExpiresAt: now.Add(webauthnRegistrationTTL),
-		}); err != nil {
-			return err
-		}
-		out = &CreationOptions{
-			Challenge:          b64(challenge),
-			RP:                 RelyingParty{ID: rpID, Name: rpID},
-			User:               PasskeyUser{ID: b64(userHandle(u)), Name: u.Username, DisplayName: u.Username},
-			PubKeyCredParams:   supportedAlgorithms,
-			Timeout:            webauthnRegistrationTTL.Milliseconds(),
-			ExcludeCredentials: descriptors(creds),
-			AuthenticatorSelection: AuthenticatorSelection{
-				ResidentKey: "required", RequireResidentKey: true, UserVerification: uv,
-			},
-		}
-		return nil
+		out, err = s.newRegistration(tx, p, u, claims.ClientID)
+		return err
 	})
 	return out, err
+}
+
+// newRegistration issues creation options for a new passkey of u, asked
+// for through app client clientID, and remembers their challenge.
+func (s *Service) newRegistration(tx store.Tx, p *Pool, u *store.User, clientID string) (*CreationOptions, error) {
+	rpID, uv, err := relyingParty(p)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := userPasskeys(tx, p.ID, u.Sub)
+	if err != nil {
+		return nil, err
+	}
+	if len(creds) >= maxPasskeys {
+		return nil, Errorf(LimitExceededException, "The user has the maximum number of passkeys (%d).", maxPasskeys)
+	}
+	challenge := s.randomBytes(32)
+	state, err := json.Marshal(ceremony{RPID: rpID, UV: uv})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if err := tx.Sessions().Create(&store.Session{
+		IDHash: registrationHash(challenge), PoolID: p.ID, ClientID: clientID, Sub: u.Sub,
+		Challenge: challengeWebAuthnRegistration, State: state, CreatedAt: now, ExpiresAt: now.Add(webauthnRegistrationTTL),
+	}); err != nil {
+		return nil, err
+	}
+	return &CreationOptions{
+		Challenge:          b64(challenge),
+		RP:                 RelyingParty{ID: rpID, Name: rpID},
+		User:               PasskeyUser{ID: b64(userHandle(u)), Name: u.Username, DisplayName: u.Username},
+		PubKeyCredParams:   supportedAlgorithms,
+		Timeout:            webauthnRegistrationTTL.Milliseconds(),
+		ExcludeCredentials: descriptors(creds),
+		AuthenticatorSelection: AuthenticatorSelection{
+			ResidentKey: "required", RequireResidentKey: true, UserVerification: uv,
+		},
+	}, nil
 }
 
 // CompleteWebAuthnRegistration verifies a RegistrationResponseJSON against
@@ -279,6 +285,18 @@ func (s *Service) CompleteWebAuthnRegistration(ctx context.Context, accessToken 
 	if err != nil {
 		return err
 	}
+	return s.finishRegistration(ctx, p, sub, clientID, credential, func(tx store.Tx) error {
+		_, _, _, err := s.authorize(tx, accessToken)
+		return err
+	})
+}
+
+// finishRegistration verifies a RegistrationResponseJSON of user sub,
+// through app client clientID, against the challenge newRegistration issued
+// and stores the passkey; stillAllowed checks again, in the transaction
+// that stores it, that the caller may still add one (its access token or
+// managed login session unrevoked).
+func (s *Service) finishRegistration(ctx context.Context, p *Pool, sub, clientID string, credential []byte, stillAllowed func(store.Tx) error) error {
 	// The pool's relying party now, not when the challenge was issued: a
 	// credential for an RP the pool has since left is a mismatch.
 	rpID, uv, err := relyingParty(p)
@@ -342,7 +360,7 @@ func (s *Service) CompleteWebAuthnRegistration(ctx context.Context, accessToken 
 	}
 	rec.FriendlyName = friendlyName(rec.AAGUID, rec.Attachment)
 	return s.update(ctx, func(tx store.Tx) error {
-		if _, _, _, err := s.authorize(tx, accessToken); err != nil {
+		if err := stillAllowed(tx); err != nil {
 			return err
 		}
 		if _, err := s.registrationSession(tx, key, p.ID, sub); err != nil {

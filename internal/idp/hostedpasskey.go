@@ -1,0 +1,105 @@
+package idp
+
+import (
+	"context"
+	"slices"
+
+	"github.com/ninshou/ninshou/internal/store"
+)
+
+// The managed login page that adds a passkey, /passkeys/add: "Adds a
+// passkey to the profile of a signed-in user", opened by a direct link
+// with client_id and redirect_uri. The user is the one of the browser's
+// managed login session; the page runs navigator.credentials.create and
+// sends the browser on to redirect_uri, one of the client's callback URLs.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/managed-login-endpoints.html
+
+// AddPasskeyRequest is a request of /passkeys/add.
+type AddPasskeyRequest struct {
+	ClientID, RedirectURI string
+	// Origin is the page's origin as the browser sees it, which the pool's
+	// relying party must cover for the browser to make a passkey there.
+	Origin string
+}
+
+// checkAddPasskey checks the client, its callback URL and the page's
+// origin: an unknown client or callback is an AuthorizeError the page shows
+// and never redirects to, as at the authorization endpoint.
+func (s *Service) checkAddPasskey(ctx context.Context, in AddPasskeyRequest) (*Pool, *Client, error) {
+	if in.ClientID == "" {
+		return nil, nil, &AuthorizeError{Code: "invalid_request"}
+	}
+	p, c, err := s.clientFor(ctx, false, "", in.ClientID)
+	if IsCode(err, ResourceNotFoundException) {
+		return nil, nil, &AuthorizeError{Code: "invalid_request"}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !slices.Contains(c.CallbackURLs, in.RedirectURI) {
+		return nil, nil, &AuthorizeError{Code: "redirect_mismatch"}
+	}
+	rpID, _, err := relyingParty(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !originAllowed(in.Origin, rpID) {
+		return nil, nil, Errorf(WebAuthnOriginNotAllowedException,
+			"Passkeys of this user pool (relying party %s) cannot be added at %s.", rpID, in.Origin)
+	}
+	return p, c, nil
+}
+
+// HostedPasskeyOptions issues creation options for a new passkey of the
+// user of the managed login session handle names. Without a live session
+// it answers ErrLoginRequired: the user signs in first.
+func (s *Service) HostedPasskeyOptions(ctx context.Context, in AddPasskeyRequest, handle string) (*CreationOptions, error) {
+	p, c, err := s.checkAddPasskey(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	var out *CreationOptions
+	err = s.update(ctx, func(tx store.Tx) error {
+		_, u, err := s.managedLoginUser(tx, p, c, handle)
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			return ErrLoginRequired
+		}
+		out, err = s.newRegistration(tx, p, u, c.ID)
+		return err
+	})
+	return out, err
+}
+
+// HostedAddPasskey verifies the browser's RegistrationResponseJSON against
+// the challenge HostedPasskeyOptions issued to the same session's user and
+// stores the passkey, with CompleteWebAuthnRegistration's checks.
+func (s *Service) HostedAddPasskey(ctx context.Context, in AddPasskeyRequest, handle string, credential []byte) error {
+	p, c, err := s.checkAddPasskey(ctx, in)
+	if err != nil {
+		return err
+	}
+	var sub string
+	err = s.view(ctx, func(tx store.Tx) error {
+		_, u, err := s.managedLoginUser(tx, p, c, handle)
+		if err == nil && u == nil {
+			err = ErrLoginRequired
+		}
+		if err == nil {
+			sub = u.Sub
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.finishRegistration(ctx, p, sub, c.ID, credential, func(tx store.Tx) error {
+		_, u, err := s.managedLoginUser(tx, p, c, handle)
+		if err == nil && (u == nil || u.Sub != sub) {
+			err = ErrLoginRequired
+		}
+		return err
+	})
+}
