@@ -33,6 +33,7 @@ import (
 	"github.com/ninshou/ninshou/internal/primitives"
 	"github.com/ninshou/ninshou/internal/sigv4"
 	"github.com/ninshou/ninshou/internal/store"
+	"github.com/ninshou/ninshou/internal/throttle"
 	"github.com/ninshou/ninshou/internal/webfetch"
 )
 
@@ -164,6 +165,26 @@ func (a *App) signatures() func(ctx context.Context, info *awsjson.RequestInfo) 
 	}
 }
 
+// throttle refuses requests over Cognito's request-rate quotas with
+// --throttle cognito; nil otherwise.
+func (a *App) throttle() func(ctx context.Context, info *awsjson.RequestInfo) error {
+	if a.Config.Throttle != "cognito" {
+		return nil
+	}
+	l := &throttle.Limiter{Now: func() time.Time {
+		if a.Service.Now != nil {
+			return a.Service.Now()
+		}
+		return time.Now()
+	}}
+	return func(ctx context.Context, info *awsjson.RequestInfo) error {
+		if !l.Admit(adapter.ThrottleRequest(info.Operation, info.Body)) {
+			return &awsjson.Error{Code: "TooManyRequestsException", Message: "Rate exceeded", Status: http.StatusBadRequest}
+		}
+		return nil
+	}
+}
+
 // Handler serves every route of Ninshou.
 func (a *App) Handler() http.Handler { return a.handler }
 
@@ -193,6 +214,7 @@ func (a *App) routes() http.Handler {
 		Endpoints:    adapter.Endpoints(a.Service),
 		Known:        api.OperationNames,
 		Status:       api.HTTPStatus,
+		Admit:        a.throttle(),
 		Authorize:    a.signatures(),
 		Logger:       a.Log,
 	}))
@@ -354,6 +376,9 @@ func (a *App) Banner(addr string) string {
 	}
 	if a.Config.SMTPURL != "" {
 		fmt.Fprintf(&b, "  smtp:      %s\n", a.Config.RedactedSMTPURL())
+	}
+	if a.Config.Throttle == "cognito" {
+		fmt.Fprintf(&b, "  throttle:  Cognito's default request-rate quotas (TooManyRequestsException beyond)\n")
 	}
 	fmt.Fprintf(&b, "Try it:\n  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws cognito-idp create-user-pool --pool-name demo --endpoint-url %s --region %s\n", url, a.Config.Region)
 	return b.String()

@@ -52,6 +52,9 @@ type Config struct {
 	MailFrom string
 	// Outbox exposes the message outbox over HTTP (local mode).
 	Outbox bool
+	// Throttle is "off" or "cognito": Cognito's default request-rate
+	// quotas (internal/throttle).
+	Throttle string
 	// PasswordCost names the password hashing profile: "standard" or "low"
 	// (see internal/idp/password.ParamsFor).
 	PasswordCost string
@@ -101,6 +104,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("mail_from", c.MailFrom),
 		slog.Bool("outbox", c.Outbox),
 		slog.String("password_cost", c.PasswordCost),
+		slog.String("throttle", c.Throttle),
 		slog.String("crypto", c.Crypto),
 		slog.String("log_format", c.LogFormat),
 		slog.String("log_level", c.LogLevel.String()),
@@ -141,6 +145,7 @@ var options = []option{
 	{name: "sms-webhook-url", usage: "http(s) `URL` that receives each SMS as POSTed JSON {\"phone_number\", \"message\"}"},
 	{name: "sns-endpoint", usage: "http(s) `URL` of Amazon SNS (or a stand-in) for --sms-sender sns; credentials from the standard AWS chain"},
 	{name: "admin-credentials", usage: "access keys `KEYID:SECRET[,...]` whose SigV4 signature every signed (administrative) operation must carry, as on AWS; default: none is checked (use NINSHOU_ADMIN_CREDENTIALS to keep it out of ps)"},
+	{name: "throttle", def: "off", usage: "request-rate quotas: off, or cognito (Cognito's default quotas of the categories its documentation names, and 10 reads and 10 writes a second per user; TooManyRequestsException beyond, for testing back-off)"},
 	{name: "lambda-endpoint", usage: "where Lambda triggers run: http(s) `URL` of the Lambda Invoke API (sam local start-lambda, LocalStack), or aws for AWS Lambda (credentials from the standard AWS chain); default: triggers are not run"},
 }
 
@@ -288,6 +293,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		}
 	}
 
+	c.Throttle = get("throttle")
+	if c.Throttle != "off" && c.Throttle != "cognito" {
+		return Config{}, bad("throttle", errors.New("want off or cognito"))
+	}
 	c.PasswordCost = get("password-cost")
 	if c.PasswordCost != "standard" && c.PasswordCost != "low" {
 		return Config{}, bad("password-cost", errors.New("want standard or low"))
