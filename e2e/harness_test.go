@@ -31,10 +31,19 @@ type server struct {
 }
 
 // clock is the server's clock: real time plus an offset tests advance, so
-// that expiry and lockout are tested without sleeping.
-type clock struct{ offset atomic.Int64 }
+// that expiry and lockout are tested without sleeping; or, once frozen,
+// a fixed instant plus the offset, for tests that count within a second.
+type clock struct{ offset, frozen atomic.Int64 }
 
-func (c *clock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) Now() time.Time {
+	if f := c.frozen.Load(); f != 0 {
+		return time.Unix(0, f).Add(time.Duration(c.offset.Load()))
+	}
+	return time.Now().Add(time.Duration(c.offset.Load()))
+}
+
+// Freeze stops the clock where it is; only Advance moves it then.
+func (c *clock) Freeze() { c.frozen.Store(time.Now().UnixNano()) }
 
 // Advance moves the server's clock forward by d.
 func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }

@@ -110,6 +110,34 @@ func TestBrowserAddPasskeyPage(t *testing.T) {
 		t.Fatalf("the sign-in ended without a code: %s", back)
 	}
 
+	// A form posted without the page's CSRF token, with the browser's
+	// session (another site's forged post) adds nothing.
+	var cookies struct {
+		Cookies []struct{ Name, Value string } `json:"cookies"`
+	}
+	if err := page.call(ctx, "Network.getCookies", map[string]any{"urls": []string{ninshou + "/"}}, &cookies); err != nil {
+		t.Fatal(err)
+	}
+	forged, _ := http.NewRequest(http.MethodPost, addURL, strings.NewReader(url.Values{"CREDENTIAL": {"{}"}}.Encode()))
+	forged.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range cookies.Cookies {
+		if c.Name == "cognito" {
+			forged.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+		}
+	}
+	if len(forged.Cookies()) != 1 {
+		t.Fatalf("the browser holds no managed login session: %+v", cookies)
+	}
+	resp, err = noFollow.Do(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Your form expired") {
+		t.Errorf("a post without the CSRF token: %d %s", resp.StatusCode, body)
+	}
+
 	// Signed in: the page offers the passkey, makes it, and goes on to the
 	// callback.
 	if err := page.navigate(ctx, addURL, "document.getElementById('passkey-add') !== null"); err != nil {

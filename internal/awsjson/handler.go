@@ -84,9 +84,9 @@ type Config struct {
 	// Status maps an error code to its HTTP status. When nil, every code
 	// answers 400 except InternalErrorException (500).
 	Status func(code string) int
-	// Admit, when set, runs first for every routed request after the body is
-	// read (before Authorize): a refusal, such as a throttle's, is the
-	// answer.
+	// Admit, when set, runs for every routed request Authorize let through
+	// (so that requests refused for their signature spend no quota): a
+	// refusal, such as a throttle's, is the answer.
 	Admit func(ctx context.Context, info *RequestInfo) error
 	// Authorize, when set, runs for every routed request after the body is
 	// read and before it is decoded (the place for SigV4 verification; the
@@ -250,13 +250,13 @@ func (h *handler) serve(r *http.Request, info *RequestInfo) (res result) {
 	info.Body = body
 	ctx := context.WithValue(r.Context(), infoKey{}, info)
 
-	if h.c.Admit != nil {
-		if err := h.c.Admit(ctx, info); err != nil {
+	if h.c.Authorize != nil {
+		if err := h.c.Authorize(ctx, info); err != nil {
 			return h.failure(err)
 		}
 	}
-	if h.c.Authorize != nil {
-		if err := h.c.Authorize(ctx, info); err != nil {
+	if h.c.Admit != nil {
+		if err := h.c.Admit(ctx, info); err != nil {
 			return h.failure(err)
 		}
 	}

@@ -39,6 +39,10 @@ func (s *Service) checkAddPasskey(ctx context.Context, in AddPasskeyRequest) (*P
 	if !slices.Contains(c.CallbackURLs, in.RedirectURI) {
 		return nil, nil, &AuthorizeError{Code: "redirect_mismatch"}
 	}
+	if signInResponseType(c) == "" {
+		// The client has no managed login to sign in through.
+		return nil, nil, &AuthorizeError{Code: "unauthorized_client"}
+	}
 	rpID, _, err := relyingParty(p)
 	if err != nil {
 		return nil, nil, err
@@ -50,9 +54,30 @@ func (s *Service) checkAddPasskey(ctx context.Context, in AddPasskeyRequest) (*P
 	return p, c, nil
 }
 
+// SignInFirst answers the passkey page without a managed login session:
+// the user signs in first, through an authorization request of
+// ResponseType for the same client and callback.
+type SignInFirst struct{ ResponseType string }
+
+func (*SignInFirst) Error() string { return "idp: sign in first" }
+
+// signInResponseType is the response_type of a sign-in the client may
+// start on the pages: code, else token (the implicit grant), else "".
+func signInResponseType(c *Client) string {
+	switch {
+	case !c.AllowedOAuthFlowsUserPool:
+		return ""
+	case slices.Contains(c.AllowedOAuthFlows, "code"):
+		return "code"
+	case slices.Contains(c.AllowedOAuthFlows, "implicit"):
+		return "token"
+	}
+	return ""
+}
+
 // HostedPasskeyOptions issues creation options for a new passkey of the
 // user of the managed login session handle names. Without a live session
-// it answers ErrLoginRequired: the user signs in first.
+// it answers SignInFirst.
 func (s *Service) HostedPasskeyOptions(ctx context.Context, in AddPasskeyRequest, handle string) (*CreationOptions, error) {
 	p, c, err := s.checkAddPasskey(ctx, in)
 	if err != nil {
@@ -65,7 +90,7 @@ func (s *Service) HostedPasskeyOptions(ctx context.Context, in AddPasskeyRequest
 			return err
 		}
 		if u == nil {
-			return ErrLoginRequired
+			return &SignInFirst{ResponseType: signInResponseType(c)}
 		}
 		out, err = s.newRegistration(tx, p, u, c.ID)
 		return err
@@ -85,7 +110,7 @@ func (s *Service) HostedAddPasskey(ctx context.Context, in AddPasskeyRequest, ha
 	err = s.view(ctx, func(tx store.Tx) error {
 		_, u, err := s.managedLoginUser(tx, p, c, handle)
 		if err == nil && u == nil {
-			err = ErrLoginRequired
+			err = &SignInFirst{ResponseType: signInResponseType(c)}
 		}
 		if err == nil {
 			sub = u.Sub
@@ -98,7 +123,7 @@ func (s *Service) HostedAddPasskey(ctx context.Context, in AddPasskeyRequest, ha
 	return s.finishRegistration(ctx, p, sub, c.ID, credential, func(tx store.Tx) error {
 		_, u, err := s.managedLoginUser(tx, p, c, handle)
 		if err == nil && (u == nil || u.Sub != sub) {
-			err = ErrLoginRequired
+			err = &SignInFirst{ResponseType: signInResponseType(c)}
 		}
 		return err
 	})

@@ -43,11 +43,6 @@ func TuneGC(passwordCost string) {
 // off the Go heap and reused, and the setting matters less; alternating
 // runs still favoured it (founding flow 20.9-21.3 against 20.0-20.1/s,
 // sign-in 85.1-86.5 against 84.5-84.8/s), so it stays.
-//
-// Where argon2id runs in libargon2 (internal/primitives), its blocks are
-// off the Go heap and reused, and the setting matters less; alternating
-// runs still favoured it (founding flow 20.9-21.3 against 20.0-20.1/s,
-// sign-in 85.1-86.5 against 84.5-84.8/s), so it stays.
 func ReexecForStandardCost(passwordCost string) {
 	godebug := os.Getenv("GODEBUG")
 	if passwordCost != "standard" || runtime.GOOS != "linux" || strings.Contains(godebug, "madvdontneed=") {

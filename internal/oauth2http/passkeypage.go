@@ -78,11 +78,12 @@ func addPasskeyHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			v := addPasskeyView{Title: "Add a passkey", Action: AddPasskeyPath + "?" + r.URL.RawQuery, Message: message,
 				Prompt: "Sign in next time with your face, fingerprint or device PIN instead of a password.", Back: in.RedirectURI}
 			opts, err := svc.HostedPasskeyOptions(r.Context(), in, handle)
+			var first *idp.SignInFirst
 			var ae *idp.AuthorizeError
 			var e *idp.Error
 			switch {
-			case errors.Is(err, idp.ErrLoginRequired):
-				signIn := url.Values{"response_type": {"code"}, "client_id": {in.ClientID}, "redirect_uri": {in.RedirectURI}}
+			case errors.As(err, &first):
+				signIn := url.Values{"response_type": {first.ResponseType}, "client_id": {in.ClientID}, "redirect_uri": {in.RedirectURI}}
 				http.Redirect(w, r, LoginPath+"?"+signIn.Encode(), http.StatusFound)
 				return
 			case errors.As(err, &ae):
@@ -130,11 +131,14 @@ func addPasskeyHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			case errors.As(err, &e) && e.Code != idp.InternalErrorException:
 				show(e.Message)
 			default:
+				var first *idp.SignInFirst
 				var ae *idp.AuthorizeError
-				if !errors.Is(err, idp.ErrLoginRequired) && !errors.As(err, &ae) {
-					log.ErrorContext(r.Context(), "oauth2: adding a passkey", slog.Any("err", err))
+				if errors.As(err, &first) || errors.As(err, &ae) {
+					show("") // GET's answer: sign in first, or the request's error
+					return
 				}
-				show("") // GET's answer: sign in first, the request's error, or the page again
+				log.ErrorContext(r.Context(), "oauth2: adding a passkey", slog.Any("err", err))
+				show("No passkey was added. Please try again.")
 			}
 		default:
 			w.Header().Set("Allow", "GET, POST")

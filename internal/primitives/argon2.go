@@ -38,23 +38,34 @@ static int nsh_argon2_load(void) {
 // A few blocks of argon2 memory are kept for the next call instead of
 // being given back: the library wipes them before it frees them (its
 // default), so a kept block holds nothing of the password it served. Only
-// blocks up to pool_max_bytes are kept, at most pool_cap of them, so a
-// stored hash with a huge memory cost does not stay resident.
+// blocks up to pool_max_bytes are kept, at most pool_cap of them and
+// pool_max_total bytes in all, the oldest given back first, so that hashes
+// of other costs (imported ones) neither stay resident nor crowd out the
+// profile's own blocks.
 enum { pool_cap = 16 };
 static const size_t pool_max_bytes = 64u << 20;
+static const size_t pool_max_total = 128u << 20;
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
-static uint8_t *pool_mem[pool_cap];
+static uint8_t *pool_mem[pool_cap]; // oldest first
 static size_t pool_len[pool_cap];
 static int pool_n;
+static size_t pool_total;
+
+static void pool_remove(int i) {
+	pool_total -= pool_len[i];
+	for (int j = i; j + 1 < pool_n; j++) {
+		pool_mem[j] = pool_mem[j + 1];
+		pool_len[j] = pool_len[j + 1];
+	}
+	pool_n--;
+}
 
 static int nsh_pool_alloc(uint8_t **memory, size_t bytes) {
 	pthread_mutex_lock(&pool_mu);
 	for (int i = pool_n - 1; i >= 0; i--) { // the last kept is the likeliest in cache
 		if (pool_len[i] == bytes) {
 			*memory = pool_mem[i];
-			pool_n--;
-			pool_mem[i] = pool_mem[pool_n];
-			pool_len[i] = pool_len[pool_n];
+			pool_remove(i);
 			pthread_mutex_unlock(&pool_mu);
 			return 0;
 		}
@@ -66,18 +77,23 @@ static int nsh_pool_alloc(uint8_t **memory, size_t bytes) {
 }
 
 static void nsh_pool_free(uint8_t *memory, size_t bytes) {
-	if (bytes <= pool_max_bytes) {
-		pthread_mutex_lock(&pool_mu);
-		if (pool_n < pool_cap) {
-			pool_mem[pool_n] = memory;
-			pool_len[pool_n] = bytes;
-			pool_n++;
-			pthread_mutex_unlock(&pool_mu);
-			return;
-		}
-		pthread_mutex_unlock(&pool_mu);
+	if (bytes > pool_max_bytes) {
+		free(memory);
+		return;
 	}
-	free(memory);
+	uint8_t *evicted[pool_cap];
+	int n_evicted = 0;
+	pthread_mutex_lock(&pool_mu);
+	while (pool_n > 0 && (pool_n == pool_cap || pool_total + bytes > pool_max_total)) {
+		evicted[n_evicted++] = pool_mem[0];
+		pool_remove(0);
+	}
+	pool_mem[pool_n] = memory;
+	pool_len[pool_n] = bytes;
+	pool_n++;
+	pool_total += bytes;
+	pthread_mutex_unlock(&pool_mu);
+	for (int i = 0; i < n_evicted; i++) free(evicted[i]);
 }
 
 // nsh_argon2id computes argon2id (version 0x13) into out; lanes are
@@ -103,6 +119,9 @@ import (
 	"unsafe"
 )
 
+// cgoBuilt says whether the native backends are compiled in.
+const cgoBuilt = true
+
 var (
 	argon2Once sync.Once
 	argon2Err  error
@@ -124,6 +143,9 @@ func loadArgon2() error {
 // nativeArgon2ID is argon2id by the reference library, or an error when
 // the library refuses the parameters.
 func nativeArgon2ID(pw, salt []byte, time, memory uint32, threads uint8, keyLen uint32) ([]byte, error) {
+	if keyLen < 4 { // the library's minimum
+		return nil, errors.New("primitives: libargon2 wants a key of 4 bytes or more")
+	}
 	out := make([]byte, keyLen)
 	var pwp, saltp *C.uint8_t
 	if len(pw) > 0 {

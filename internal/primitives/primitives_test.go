@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"math/big"
 	mrand "math/rand/v2"
+	"os"
 	"sync"
 	"testing"
 
@@ -25,12 +26,21 @@ func withBackend(t testing.TB, backend string, f func()) {
 }
 
 // requireOpenSSL skips where libcrypto 3 cannot be loaded (a build without
-// cgo); make test runs on machines that have it, so there it runs.
+// cgo); make test runs on machines that have it, so there it runs. In CI
+// (CI set) a cgo build without it fails instead: the comparison must run.
 func requireOpenSSL(t testing.TB) {
 	t.Helper()
 	if _, err := loadOpenSSL(); err != nil {
-		t.Skipf("OpenSSL not available: %v", err)
+		missingNative(t, "OpenSSL", err)
 	}
+}
+
+func missingNative(t testing.TB, what string, err error) {
+	t.Helper()
+	if cgoBuilt && os.Getenv("CI") != "" {
+		t.Fatalf("%s not available in CI: %v", what, err)
+	}
+	t.Skipf("%s not available: %v", what, err)
 }
 
 var testKey = sync.OnceValue(func() *rsa.PrivateKey {
@@ -279,7 +289,7 @@ func BenchmarkExpModSRP(b *testing.B) {
 func requireArgon2(t testing.TB) {
 	t.Helper()
 	if err := loadArgon2(); err != nil {
-		t.Skipf("libargon2 not available: %v", err)
+		missingNative(t, "libargon2", err)
 	}
 }
 
@@ -347,4 +357,24 @@ func TestArgon2IDConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// More block sizes than the library's pool keeps, several times over: the
+// pool gives back its oldest blocks, and every key is still right.
+func TestArgon2IDManySizes(t *testing.T) {
+	requireArgon2(t)
+	salt := []byte("0123456789abcdef")
+	for round := range 3 {
+		for i := range 24 {
+			memory := uint32(8 * (i + 1))
+			pw := []byte{byte(round), byte(i)}
+			got, err := nativeArgon2ID(pw, salt, 1, memory, 1, 32)
+			if want := argon2.IDKey(pw, salt, 1, memory, 1, 32); err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("round %d, %d KiB: %x %v, want %x", round, memory, got, err, want)
+			}
+		}
+	}
+	if _, err := nativeArgon2ID([]byte("pw"), salt, 1, 8, 1, 0); err == nil {
+		t.Error("an empty key was computed by the library")
+	}
 }

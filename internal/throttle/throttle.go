@@ -31,11 +31,15 @@
 // name their user.
 //
 // A quota is a token bucket holding one second's worth of requests,
-// refilled continuously.
+// refilled continuously. A user is known by what the request names (see
+// Request), so the same user under an alias or through an access token
+// counts apart, and anyone may spend a named user's quota: the throttle is
+// for testing an app's back-off, not a defence.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html
 package throttle
 
 import (
+	"hash/maphash"
 	"sync"
 	"time"
 )
@@ -56,8 +60,8 @@ const (
 	respond Category = "UserAuthentication/respond"
 )
 
-// Quotas are the default quotas of the counted categories.
-var Quotas = map[Category]float64{
+// quotas are the default quotas of the counted categories.
+var quotas = map[Category]float64{
 	UserAuthentication:  120,
 	UserCreation:        50,
 	UserAccountRecovery: 30,
@@ -101,13 +105,11 @@ var (
 	}
 )
 
-// CategoryOf is the category op counts toward, if it is counted.
-func CategoryOf(op string) (Category, bool) {
-	c, ok := categoryOf[op]
-	if c == respond {
-		c = UserAuthentication
-	}
-	return c, ok
+// Counted reports whether op counts toward any quota: requests of other
+// operations need not be looked at.
+func Counted(op string) bool {
+	_, ok := categoryOf[op]
+	return ok || userReads[op] || userWrites[op]
 }
 
 // Request is what the limiter needs of a request: its operation and, when
@@ -124,9 +126,14 @@ type Limiter struct {
 	Now func() time.Time
 
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	seed    maphash.Seed
+	buckets map[uint64]*bucket
 	swept   time.Time
 }
+
+// maxBuckets bounds the buckets kept: past it, users not yet counted are
+// not counted until a sweep makes room (the categories still are).
+const maxBuckets = 1 << 17
 
 type bucket struct {
 	tokens float64
@@ -155,23 +162,30 @@ func (l *Limiter) Admit(r Request) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.buckets == nil {
-		l.buckets = map[string]*bucket{}
+		l.buckets = map[uint64]*bucket{}
+		l.seed = maphash.MakeSeed()
 	}
-	l.sweep(now)
+	l.sweep(now, false)
 	var take []*bucket
 	if userKind != "" {
-		b := l.bucket("user "+userKind+" "+r.User, perUser, now)
-		if b.tokens < 1 {
-			return false
+		key := maphash.String(l.seed, "user "+userKind+" "+r.User)
+		if _, known := l.buckets[key]; !known && len(l.buckets) >= maxBuckets {
+			l.sweep(now, true)
 		}
-		take = append(take, b)
+		if _, known := l.buckets[key]; known || len(l.buckets) < maxBuckets {
+			b := l.bucket(key, perUser, now)
+			if b.tokens < 1 {
+				return false
+			}
+			take = append(take, b)
+		}
 	}
 	if counted {
-		b := l.bucket(string(c), quotaOf(c), now)
+		b := l.bucket(maphash.String(l.seed, string(c)), quotaOf(c), now)
 		if c == respond && b.tokens < 1 {
 			// Beyond three times the quota, a response counts toward
 			// UserAuthentication itself.
-			b = l.bucket(string(UserAuthentication), Quotas[UserAuthentication], now)
+			b = l.bucket(maphash.String(l.seed, string(UserAuthentication)), quotas[UserAuthentication], now)
 		}
 		if b.tokens < 1 {
 			return false
@@ -186,16 +200,16 @@ func (l *Limiter) Admit(r Request) bool {
 
 func quotaOf(c Category) float64 {
 	if c == respond {
-		return 3 * Quotas[UserAuthentication]
+		return 3 * quotas[UserAuthentication]
 	}
-	return Quotas[c]
+	return quotas[c]
 }
 
-// sweep forgets, every ten seconds, the buckets untouched for a second:
-// they have refilled, so a fresh one is the same, and a server that has
-// seen many users keeps no bucket for each.
-func (l *Limiter) sweep(now time.Time) {
-	if now.Sub(l.swept) < 10*time.Second {
+// sweep forgets, every ten seconds (or now, when forced), the buckets
+// untouched for a second: they have refilled, so a fresh one is the same,
+// and a server that has seen many users keeps no bucket for each.
+func (l *Limiter) sweep(now time.Time, force bool) {
+	if !force && now.Sub(l.swept) < 10*time.Second {
 		return
 	}
 	l.swept = now
@@ -208,7 +222,7 @@ func (l *Limiter) sweep(now time.Time) {
 
 // bucket is key's bucket of the given rate, refilled up to now. A bucket
 // holds at most one second's worth of requests.
-func (l *Limiter) bucket(key string, rate float64, now time.Time) *bucket {
+func (l *Limiter) bucket(key uint64, rate float64, now time.Time) *bucket {
 	b := l.buckets[key]
 	if b == nil {
 		b = &bucket{tokens: rate, last: now}

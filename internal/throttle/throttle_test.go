@@ -1,6 +1,7 @@
 package throttle
 
 import (
+	"strconv"
 	"testing"
 	"time"
 )
@@ -124,5 +125,25 @@ func TestSweep(t *testing.T) {
 	l.Admit(Request{Operation: "AdminGetUser"})
 	if n := len(l.buckets); n != 1 {
 		t.Errorf("%d buckets after the sweep, want the one just used", n)
+	}
+}
+
+// However many users a burst names, the buckets stay bounded: past the
+// bound a new user goes uncounted until a sweep makes room.
+func TestBucketsBounded(t *testing.T) {
+	clk := &clock{t: time.Unix(1e9, 0)}
+	l := &Limiter{Now: clk.now}
+	for i := range maxBuckets + 10 {
+		if !l.Admit(Request{Operation: "GetDevice", User: "pool/u" + strconv.Itoa(i)}) {
+			t.Fatalf("user %d's first read refused", i)
+		}
+	}
+	if n := len(l.buckets); n != maxBuckets {
+		t.Fatalf("%d buckets after %d users, want the bound %d", n, maxBuckets+10, maxBuckets)
+	}
+	clk.advance(2 * time.Second)
+	l.Admit(Request{Operation: "GetDevice", User: "pool/new"})
+	if n := len(l.buckets); n != 1 {
+		t.Errorf("%d buckets after the forced sweep, want 1", n)
 	}
 }

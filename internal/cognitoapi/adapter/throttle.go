@@ -15,6 +15,9 @@ import (
 // bucket of its own.
 func ThrottleRequest(op string, body []byte) throttle.Request {
 	r := throttle.Request{Operation: op}
+	if !throttle.Counted(op) {
+		return r
+	}
 	var in struct {
 		UserPoolID         string            `json:"UserPoolId"`
 		ClientID           string            `json:"ClientId"`
