@@ -27,7 +27,12 @@ type oidcProvider struct {
 	URL          string
 	ClientID     string
 	ClientSecret string
-	key          *rsa.PrivateKey
+	// Issuer is the iss of its ID tokens; "" means URL.
+	Issuer string
+	// ProfileInIDToken puts the user's claims in the ID token, as Google
+	// does, instead of only sub and email (the rest at userInfo).
+	ProfileInIDToken bool
+	key              *rsa.PrivateKey
 
 	mu sync.Mutex
 	// User is the claims of whoever signs in next (sub, email, ...).
@@ -126,8 +131,17 @@ func (p *oidcProvider) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	claims := map[string]any{"iss": p.URL, "aud": p.ClientID, "sub": g.user["sub"], "iat": now.Unix(),
+	iss := p.URL
+	if p.Issuer != "" {
+		iss = p.Issuer
+	}
+	claims := map[string]any{"iss": iss, "aud": p.ClientID, "sub": g.user["sub"], "iat": now.Unix(),
 		"exp": now.Add(time.Hour).Unix(), "nonce": g.nonce, "email": g.user["email"]}
+	for k, v := range g.user {
+		if _, set := claims[k]; !set && p.ProfileInIDToken {
+			claims[k] = v
+		}
+	}
 	if p.BadNonce {
 		claims["nonce"] = "not-the-request's"
 	}

@@ -164,9 +164,7 @@ func (s *Service) federatedRedirect(ctx context.Context, p *Pool, c *Client, sco
 			return &AuthorizeError{Code: "unauthorized_client", Redirect: true}
 		}
 		ip, _, err := getIdentityProvider(tx, p.ID, name)
-		if IsCode(err, ResourceNotFoundException) || err == nil && ip.Type != ProviderOIDC && ip.Type != ProviderSAML {
-			// Social providers are configuration only yet: their sign-in
-			// needs the provider's own service.
+		if IsCode(err, ResourceNotFoundException) || err == nil && !signsIn(ip.Type) {
 			return &AuthorizeError{Code: "invalid_request", Redirect: true}
 		}
 		if err != nil {
@@ -198,7 +196,7 @@ func (s *Service) federatedRedirect(ctx context.Context, p *Pool, c *Client, sco
 			Challenge: sessionFederation, State: st, CreatedAt: now, ExpiresAt: now.Add(federationTTL)}); err != nil {
 			return err
 		}
-		if ip.Type == ProviderOIDC {
+		if ip.Type == ProviderOIDC || ip.Type == ProviderGoogle {
 			q := url.Values{"response_type": {"code"}, "client_id": {ip.Details["client_id"]},
 				"redirect_uri": {s.idpResponseURL()}, "scope": {ip.Details["authorize_scopes"]},
 				"state": {handle}, "nonce": {nonce}}
@@ -529,6 +527,27 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 	return authCode, signIn, err
 }
 
+// signsIn reports whether a provider of type typ can sign users in here:
+// OIDC and SAML providers, and Google, an OpenID provider at fixed
+// endpoints (completeDetails), whose ID token Ninshou checks against
+// Google's published keys; the user's attributes are that token's claims
+// (sub, email, email_verified, name, given_name, family_name, picture,
+// locale with the email and profile scopes), not the People API fields
+// Cognito may also read. Facebook, Login with Amazon and Sign in with
+// Apple are configuration only yet.
+// https://developers.google.com/identity/openid-connect/openid-connect
+func signsIn(typ string) bool {
+	return typ == ProviderOIDC || typ == ProviderSAML || typ == ProviderGoogle
+}
+
+// Google's published signing keys, and the other spelling of its issuer
+// ("The value of iss in the ID token is equal to accounts.google.com or
+// https://accounts.google.com").
+const (
+	googleJWKS      = "https://www.googleapis.com/oauth2/v3/certs"
+	googleAltIssuer = "accounts.google.com"
+)
+
 // providerClaims redeems code at the provider's token endpoint, checks its
 // ID token and adds what its userInfo endpoint says of the user.
 func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonce, code string) (oidcrp.Claims, error) {
@@ -553,18 +572,23 @@ func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonc
 	if err := json.Unmarshal(body, &tok); err != nil || tok.IDToken == "" {
 		return nil, &errFederation{"The identity provider answered no id_token."}
 	}
-	jwks, err := s.CallURL(ctx, "GET", d["jwks_uri"], nil, "")
+	jwksURI, altIssuer := d["jwks_uri"], ""
+	if ip.Type == ProviderGoogle {
+		jwksURI, altIssuer = googleJWKS, googleAltIssuer
+	}
+	jwks, err := s.CallURL(ctx, "GET", jwksURI, nil, "")
 	if err != nil {
 		s.log().InfoContext(ctx, "identity provider JWKS unavailable", "provider", ip.Name, "err", err)
 		return nil, &errFederation{"The identity provider's keys could not be read."}
 	}
-	claims, err := oidcrp.VerifyIDToken(tok.IDToken, jwks, oidcrp.Check{Issuer: d["oidc_issuer"],
+	claims, err := oidcrp.VerifyIDToken(tok.IDToken, jwks, oidcrp.Check{Issuer: d["oidc_issuer"], AltIssuer: altIssuer,
 		Audience: d["client_id"], Nonce: nonce, Now: s.now()})
 	if err != nil {
 		s.log().InfoContext(ctx, "identity provider ID token refused", "provider", ip.Name, "err", err)
 		return nil, &errFederation{"Bad id_token."}
 	}
-	if d["attributes_url"] == "" || tok.AccessToken == "" {
+	if d["attributes_url"] == "" || tok.AccessToken == "" || ip.Type == ProviderGoogle {
+		// Google's attributes are its ID token's claims (see signsIn).
 		return claims, nil
 	}
 	method := "GET"

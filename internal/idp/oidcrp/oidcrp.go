@@ -28,10 +28,13 @@ const Leeway = 5 * time.Minute
 
 // Check is what an ID token must satisfy.
 type Check struct {
-	Issuer   string // the provider's oidc_issuer; a trailing slash is not significant
-	Audience string // the pool's client ID at the provider
-	Nonce    string // the nonce of the authorization request; "" if none was sent
-	Now      time.Time
+	Issuer string // the provider's oidc_issuer; a trailing slash is not significant
+	// AltIssuer is another spelling of the issuer the provider signs with,
+	// if it has one (Google: "accounts.google.com" beside its URL).
+	AltIssuer string
+	Audience  string // the pool's client ID at the provider
+	Nonce     string // the nonce of the authorization request; "" if none was sent
+	Now       time.Time
 }
 
 // Claims are a token's or a userInfo answer's claims.
@@ -70,7 +73,8 @@ func VerifyIDToken(raw string, jwks []byte, c Check) (Claims, error) {
 }
 
 func (cl Claims) check(c Check) error {
-	if iss, _ := cl["iss"].(string); strings.TrimRight(iss, "/") != strings.TrimRight(c.Issuer, "/") {
+	if iss, _ := cl["iss"].(string); strings.TrimRight(iss, "/") != strings.TrimRight(c.Issuer, "/") &&
+		(c.AltIssuer == "" || iss != c.AltIssuer) {
 		return fmt.Errorf("oidcrp: the ID token's issuer %q is not %q", iss, c.Issuer)
 	}
 	if !cl.hasAudience(c.Audience) {
