@@ -24,13 +24,14 @@ var googleEndpoints = map[string]string{
 	"https://www.googleapis.com/oauth2/v3/certs":   "/jwks",
 }
 
-// toStandIn is u at the stand-in when it is one of googleEndpoints.
-func toStandIn(standIn, u string) string {
+// toStandIn is u at the stand-in when it is one of endpoints (a
+// provider's URL, without its query, to the stand-in's path).
+func toStandIn(endpoints map[string]string, standIn, u string) string {
 	parsed, err := url.Parse(u)
 	if err != nil {
 		return u
 	}
-	path, ok := googleEndpoints[parsed.Scheme+"://"+parsed.Host+parsed.Path]
+	path, ok := endpoints[parsed.Scheme+"://"+parsed.Host+parsed.Path]
 	if !ok {
 		return u
 	}
@@ -41,17 +42,30 @@ func toStandIn(standIn, u string) string {
 	return out
 }
 
-// googleTransport sends the browser's requests to Google to the stand-in.
-type googleTransport struct{ standIn string }
+// standInTransport sends a browser's requests to a provider's endpoints
+// to its stand-in.
+type standInTransport struct {
+	endpoints map[string]string
+	standIn   string
+}
 
-func (g googleTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if to := toStandIn(g.standIn, req.URL.String()); to != req.URL.String() {
+func (g standInTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if to := toStandIn(g.endpoints, g.standIn, req.URL.String()); to != req.URL.String() {
 		r := req.Clone(req.Context())
 		r.URL, _ = url.Parse(to)
 		r.Host = r.URL.Host
 		return http.DefaultTransport.RoundTrip(r)
 	}
 	return http.DefaultTransport.RoundTrip(req)
+}
+
+// routeCalls makes the server's calls to a provider's endpoints reach its
+// stand-in.
+func routeCalls(s *server, endpoints map[string]string, standIn string) {
+	call := s.App.Service.CallURL
+	s.App.Service.CallURL = func(ctx context.Context, method, u string, form url.Values, bearer string) ([]byte, error) {
+		return call(ctx, method, toStandIn(endpoints, standIn, u), form, bearer)
+	}
 }
 
 // TestGoogleFederation signs in through a Google provider, created as
@@ -72,7 +86,7 @@ func TestGoogleFederation(t *testing.T) {
 		if strings.Contains(u, "people.googleapis.com") {
 			t.Errorf("the People API was called: %s", u)
 		}
-		return call(ctx, method, toStandIn(google.URL, u), form, bearer)
+		return call(ctx, method, toStandIn(googleEndpoints, google.URL, u), form, bearer)
 	}
 	pool := e.pool()
 	must[*cip.CreateIdentityProviderOutput](t, "CreateIdentityProvider")(e.c.CreateIdentityProvider(e.ctx, &cip.CreateIdentityProviderInput{
@@ -86,7 +100,7 @@ func TestGoogleFederation(t *testing.T) {
 		[]string{"COGNITO", "Google"})).ClientId
 
 	b := newBrowser(t, s.URL, "https://accounts.google.com")
-	b.http.Transport = googleTransport{standIn: google.URL}
+	b.http.Transport = standInTransport{endpoints: googleEndpoints, standIn: google.URL}
 	authorize := s.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
 		"redirect_uri": {callback}, "scope": {"openid email profile"}, "state": {"s1"}, "identity_provider": {"Google"}}.Encode()
 

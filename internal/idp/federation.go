@@ -196,10 +196,13 @@ func (s *Service) federatedRedirect(ctx context.Context, p *Pool, c *Client, sco
 			Challenge: sessionFederation, State: st, CreatedAt: now, ExpiresAt: now.Add(federationTTL)}); err != nil {
 			return err
 		}
-		if ip.Type == ProviderOIDC || ip.Type == ProviderGoogle {
+		if ip.Type != ProviderSAML {
 			q := url.Values{"response_type": {"code"}, "client_id": {ip.Details["client_id"]},
 				"redirect_uri": {s.idpResponseURL()}, "scope": {ip.Details["authorize_scopes"]},
-				"state": {handle}, "nonce": {nonce}}
+				"state": {handle}}
+			if ip.Details["oidc_issuer"] != "" {
+				q.Set("nonce", nonce) // OpenID providers echo it in their ID token
+			}
 			*target = WithQuery(ip.Details["authorize_url"], q)
 		}
 		return nil
@@ -467,6 +470,13 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 		return "", "", &errFederation{"The identity provider sent no SAMLResponse."}
 	case in.Code == "":
 		return "", "", &errFederation{"The identity provider sent no code."}
+	case plainOAuth(ip.Type):
+		if s.CallURL == nil {
+			return "", "", errors.New("idp: this server calls no identity provider")
+		}
+		if claims, err = s.oauthClaims(ctx, ip, in.Code); err != nil {
+			return "", "", err
+		}
 	default:
 		if claims, err = s.providerClaims(ctx, ip, st.Nonce, in.Code); err != nil {
 			return "", "", err
@@ -533,11 +543,69 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 // Google's published keys; the user's attributes are that token's claims
 // (sub, email, email_verified, name, given_name, family_name, picture,
 // locale with the email and profile scopes), not the People API fields
-// Cognito may also read. Facebook, Login with Amazon and Sign in with
-// Apple are configuration only yet.
+// Cognito may also read. Facebook and Login with Amazon sign in with OAuth
+// alone (plainOAuth); Sign in with Apple is configuration only yet.
 // https://developers.google.com/identity/openid-connect/openid-connect
 func signsIn(typ string) bool {
-	return typ == ProviderOIDC || typ == ProviderSAML || typ == ProviderGoogle
+	return typ == ProviderOIDC || typ == ProviderSAML || typ == ProviderGoogle || plainOAuth(typ)
+}
+
+// plainOAuth reports whether a provider type signs in with OAuth 2.0
+// alone, no ID token: Facebook and Login with Amazon. The user is who their
+// profile endpoint (attributes_url) says the access token belongs to: its
+// id (Facebook's Graph API /me) or user_id (Amazon's /user/profile), and
+// the profile's fields are the attributes the mapping reads. Facebook's
+// token request is a GET (token_request_method), and its profile endpoint
+// is asked for the fields the mapping names (attributes_url_add_attributes).
+// https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow
+// https://developer.amazon.com/docs/login-with-amazon/obtain-customer-profile.html
+func plainOAuth(typ string) bool { return typ == ProviderFacebook || typ == ProviderAmazon }
+
+// oauthClaims redeems code at a plain OAuth provider's token endpoint and
+// reads the user's profile with the access token.
+func (s *Service) oauthClaims(ctx context.Context, ip *IdentityProvider, code string) (oidcrp.Claims, error) {
+	d := ip.Details
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code},
+		"redirect_uri": {s.idpResponseURL()}, "client_id": {d["client_id"]}, "client_secret": {d["client_secret"]}}
+	method := "POST"
+	if d["token_request_method"] == "GET" {
+		method = "GET"
+	}
+	body, err := s.CallURL(ctx, method, d["token_url"], form, "")
+	if err != nil {
+		s.log().InfoContext(ctx, "identity provider token request failed", "provider", ip.Name, "err", err)
+		return nil, &errFederation{"The identity provider did not redeem its code."}
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
+		return nil, &errFederation{"The identity provider answered no access_token."}
+	}
+	idClaim := usernameClaim[ip.Type]
+	profileURL := d["attributes_url"]
+	if d["attributes_url_add_attributes"] == "true" {
+		fields := []string{idClaim}
+		for attr, claim := range ip.AttributeMapping {
+			if attr != "username" && !slices.Contains(fields, claim) {
+				fields = append(fields, claim)
+			}
+		}
+		slices.Sort(fields[1:])
+		profileURL += url.QueryEscape(strings.Join(fields, ","))
+	}
+	body, err = s.CallURL(ctx, "GET", profileURL, nil, tok.AccessToken)
+	if err != nil {
+		s.log().InfoContext(ctx, "identity provider profile request failed", "provider", ip.Name, "err", err)
+		return nil, &errFederation{"The identity provider's profile endpoint did not answer."}
+	}
+	claims, err := oidcrp.ParseClaims(body)
+	id, _ := claims.String(idClaim)
+	if err != nil || id == "" {
+		return nil, &errFederation{"The identity provider's profile names no user."}
+	}
+	claims["sub"] = id
+	return claims, nil
 }
 
 // Google's published signing keys, and the other spelling of its issuer
