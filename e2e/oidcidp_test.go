@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"html"
+	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -32,7 +34,14 @@ type oidcProvider struct {
 	// ProfileInIDToken puts the user's claims in the ID token, as Google
 	// does, instead of only sub and email (the rest at userInfo).
 	ProfileInIDToken bool
-	key              *rsa.PrivateKey
+	// CheckSecret, when set, checks the token request's client_secret
+	// instead of comparing it with ClientSecret (Apple's is a JWT).
+	CheckSecret func(secret string) error
+	// FormPost answers by an auto-submitting form (response_mode
+	// form_post, as Apple does), with FormUser as its "user" field if set.
+	FormPost bool
+	FormUser string
+	key      *rsa.PrivateKey
 
 	mu sync.Mutex
 	// User is the claims of whoever signs in next (sub, email, ...).
@@ -113,7 +122,25 @@ func (p *oidcProvider) authorize(w http.ResponseWriter, r *http.Request) {
 		p.codes[code] = idpGrant{redirectURI: redirect, nonce: q.Get("nonce"), user: p.User}
 		back.Set("code", code)
 	}
+	formPost, user := p.FormPost, p.FormUser
 	p.mu.Unlock()
+	if formPost {
+		if q.Get("response_mode") != "form_post" {
+			http.Error(w, "form_post expected", http.StatusBadRequest)
+			return
+		}
+		if user != "" {
+			back.Set("user", user)
+		}
+		var fields strings.Builder
+		for k := range back {
+			fields.WriteString(`<input type="hidden" name="` + html.EscapeString(k) + `" value="` + html.EscapeString(back.Get(k)) + `">`)
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<html><body onload="document.forms[0].submit()"><form method="post" action="`+
+			html.EscapeString(redirect)+`">`+fields.String()+`</form></body></html>`)
+		return
+	}
 	http.Redirect(w, r, redirect+"?"+back.Encode(), http.StatusFound)
 }
 
@@ -124,8 +151,17 @@ func (p *oidcProvider) token(w http.ResponseWriter, r *http.Request) {
 	p.TokenForms = append(p.TokenForms, r.PostForm)
 	g, ok := p.codes[r.PostForm.Get("code")]
 	delete(p.codes, r.PostForm.Get("code"))
+	secretOK := r.PostForm.Get("client_secret") == p.ClientSecret
+	if p.CheckSecret != nil {
+		if err := p.CheckSecret(r.PostForm.Get("client_secret")); err != nil {
+			p.t.Errorf("client_secret: %v", err)
+			secretOK = false
+		} else {
+			secretOK = true
+		}
+	}
 	if !ok || r.PostForm.Get("grant_type") != "authorization_code" || r.PostForm.Get("redirect_uri") != g.redirectURI ||
-		r.PostForm.Get("client_id") != p.ClientID || r.PostForm.Get("client_secret") != p.ClientSecret {
+		r.PostForm.Get("client_id") != p.ClientID || !secretOK {
 		w.WriteHeader(http.StatusBadRequest)
 		writeJSONTo(w, map[string]string{"error": "invalid_grant"})
 		return

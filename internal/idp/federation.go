@@ -203,6 +203,10 @@ func (s *Service) federatedRedirect(ctx context.Context, p *Pool, c *Client, sco
 			if ip.Details["oidc_issuer"] != "" {
 				q.Set("nonce", nonce) // OpenID providers echo it in their ID token
 			}
+			if ip.Type == ProviderApple {
+				// Apple answers scoped requests only by a form post.
+				q.Set("response_mode", "form_post")
+			}
 			*target = WithQuery(ip.Details["authorize_url"], q)
 		}
 		return nil
@@ -230,6 +234,9 @@ func WithQuery(u string, q url.Values) string {
 type IdPResponse struct {
 	State, Code, Error string
 	SAMLResponse       string
+	// User is Sign in with Apple's "user" field: the name it tells on a
+	// user's first sign-in only.
+	User string
 	// Browser is the binding the browser presents (its cookie).
 	Browser string
 }
@@ -481,6 +488,9 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 		if claims, err = s.providerClaims(ctx, ip, st.Nonce, in.Code); err != nil {
 			return "", "", err
 		}
+		if ip.Type == ProviderApple {
+			addAppleUser(claims, in.User)
+		}
 	}
 	if err := s.externalPreSignUp(ctx, sess, ip, claims); err != nil {
 		return "", "", err
@@ -544,10 +554,11 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 // (sub, email, email_verified, name, given_name, family_name, picture,
 // locale with the email and profile scopes), not the People API fields
 // Cognito may also read. Facebook and Login with Amazon sign in with OAuth
-// alone (plainOAuth); Sign in with Apple is configuration only yet.
+// alone (plainOAuth). Sign in with Apple is an OpenID provider too (see
+// appleClientSecret), answering by form post.
 // https://developers.google.com/identity/openid-connect/openid-connect
 func signsIn(typ string) bool {
-	return typ == ProviderOIDC || typ == ProviderSAML || typ == ProviderGoogle || plainOAuth(typ)
+	return typ == ProviderOIDC || typ == ProviderSAML || typ == ProviderGoogle || typ == ProviderApple || plainOAuth(typ)
 }
 
 // plainOAuth reports whether a provider type signs in with OAuth 2.0
@@ -628,6 +639,14 @@ func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonc
 	if d["client_secret"] != "" {
 		form.Set("client_secret", d["client_secret"])
 	}
+	if ip.Type == ProviderApple {
+		secret, err := appleClientSecret(d, s.now())
+		if err != nil {
+			s.log().InfoContext(ctx, "Sign in with Apple key unusable", "provider", ip.Name, "err", err)
+			return nil, &errFederation{"The identity provider's private_key cannot sign."}
+		}
+		form.Set("client_secret", secret)
+	}
 	body, err := s.CallURL(ctx, "POST", d["token_url"], form, "")
 	if err != nil {
 		s.log().InfoContext(ctx, "identity provider token request failed", "provider", ip.Name, "err", err)
@@ -641,8 +660,11 @@ func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonc
 		return nil, &errFederation{"The identity provider answered no id_token."}
 	}
 	jwksURI, altIssuer := d["jwks_uri"], ""
-	if ip.Type == ProviderGoogle {
+	switch ip.Type {
+	case ProviderGoogle:
 		jwksURI, altIssuer = googleJWKS, googleAltIssuer
+	case ProviderApple:
+		jwksURI = appleJWKS
 	}
 	jwks, err := s.CallURL(ctx, "GET", jwksURI, nil, "")
 	if err != nil {

@@ -120,16 +120,22 @@ func secureSite(r *http.Request, svc *idp.Service) bool {
 	return r.TLS != nil || strings.HasPrefix(svc.Tokens.PublicURL, "https://")
 }
 
-// repostPage posts a SAML provider's fields again, to the same address,
-// from this site: over plain http the binding cookie is SameSite=Lax, which
-// a browser sends with this same-site POST but not with the provider's
-// cross-site one.
+// repostPage posts a provider's form post again (a SAML Response, Sign in
+// with Apple's answer), to the same address, from this site: over plain
+// http the binding cookie is SameSite=Lax, which a browser sends with this
+// same-site POST but not with the provider's cross-site one.
 var repostPage = template.Must(template.New("repost").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Signing in</title></head>
 <body onload="document.forms[0].submit()"><form method="post" action="{{.Action}}">
-<input type="hidden" name="SAMLResponse" value="{{.SAMLResponse}}"><input type="hidden" name="RelayState" value="{{.RelayState}}">
+{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">{{end}}
 <input type="hidden" name="_reposted" value="1"><noscript><button type="submit">Continue</button></noscript></form></body></html>
 `))
+
+// reposted are the fields a provider's form post carries, by path.
+var reposted = map[string][]string{
+	idp.SAMLResponsePath: {"SAMLResponse", "RelayState"},
+	idp.IdPResponsePath:  {"code", "state", "error", "user"},
+}
 
 func setSessionCookie(w http.ResponseWriter, r *http.Request, handle string) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: handle, Path: "/", MaxAge: 3600, HttpOnly: true,
@@ -568,11 +574,17 @@ func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			http.Error(w, "Bad request", http.StatusBadRequest)
 			return
 		}
-		in := idp.IdPResponse{State: r.Form.Get("state"), Code: r.Form.Get("code"), Error: r.Form.Get("error")}
-		if r.URL.Path == idp.SAMLResponsePath && r.Method == http.MethodPost && cookieValue(r, federationCookie) == "" && r.PostForm.Get("_reposted") == "" {
+		in := idp.IdPResponse{State: r.Form.Get("state"), Code: r.Form.Get("code"), Error: r.Form.Get("error"),
+			User: r.PostForm.Get("user")}
+		if r.Method == http.MethodPost && cookieValue(r, federationCookie) == "" && r.PostForm.Get("_reposted") == "" {
+			var fields []hiddenField
+			for _, name := range reposted[r.URL.Path] {
+				if r.PostForm.Has(name) {
+					fields = append(fields, hiddenField{Name: name, Value: r.PostForm.Get(name)})
+				}
+			}
 			pageHeaders(w)
-			repostPage.Execute(w, map[string]string{"Action": idp.SAMLResponsePath,
-				"SAMLResponse": r.PostForm.Get("SAMLResponse"), "RelayState": r.PostForm.Get("RelayState")})
+			repostPage.Execute(w, map[string]any{"Action": r.URL.Path, "Fields": fields})
 			return
 		}
 		if r.URL.Path == idp.SAMLResponsePath {
