@@ -24,8 +24,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-
-	"github.com/ninshou/ninshou/internal/idp/oidcrp"
 )
 
 var appleEndpoints = map[string]string{
@@ -141,17 +139,7 @@ func TestAppleFederation(t *testing.T) {
 		if resp2.StatusCode != http.StatusFound || loc == nil || loc.Query().Get("code") == "" {
 			t.Fatalf("after Apple's answer: %d %q\n%s", resp2.StatusCode, resp2.Header.Get("Location"), page2)
 		}
-		status, tok := tokenCall(t, s.URL, url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID},
-			"code": {loc.Query().Get("code")}, "redirect_uri": {callback}})
-		if status != 200 {
-			t.Fatalf("redeeming the code: %d %v", status, tok)
-		}
-		claims, err := oidcrp.VerifyIDToken(tok["id_token"].(string), poolJWKS(t, s, pool),
-			oidcrp.Check{Issuer: s.URL + "/" + pool, Audience: clientID, Now: time.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return claims
+		return redeemCode(t, s, pool, clientID, callback, loc.Query().Get("code"))
 	}
 
 	apple.SignIn(map[string]any{"sub": "001234.abcdef0123456789.1234", "email": "kim@privaterelay.appleid.com",

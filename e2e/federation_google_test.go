@@ -6,13 +6,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-
-	"github.com/ninshou/ninshou/internal/idp/oidcrp"
 )
 
 // googleEndpoints are the Google endpoints a Google provider uses (the
@@ -132,17 +129,7 @@ func TestGoogleFederation(t *testing.T) {
 		google.mu.Unlock()
 		google.SignIn(map[string]any{"sub": "1098765432101234", "email": "kim@gmail.com", "email_verified": true,
 			"name": "Kim Lee", "picture": "https://lh3.googleusercontent.com/a/kim"})
-		back := signIn()
-		status, tok := tokenCall(t, s.URL, url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID},
-			"code": {back.Get("code")}, "redirect_uri": {callback}})
-		if status != 200 {
-			t.Fatalf("issuer %s: redeeming the code: %d %v", iss, status, tok)
-		}
-		claims, err := oidcrp.VerifyIDToken(tok["id_token"].(string), poolJWKS(t, s, pool),
-			oidcrp.Check{Issuer: s.URL + "/" + pool, Audience: clientID, Now: time.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
+		claims := redeemCode(t, s, pool, clientID, callback, signIn().Get("code"))
 		if claims["cognito:username"] != "Google_1098765432101234" || claims["email"] != "kim@gmail.com" ||
 			claims["name"] != "Kim Lee" || claims["picture"] != "https://lh3.googleusercontent.com/a/kim" {
 			t.Errorf("issuer %s: ID token claims %v", iss, claims)

@@ -7,13 +7,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-
-	"github.com/ninshou/ninshou/internal/idp/oidcrp"
 )
 
 // oauthStandIn is an OAuth 2.0 provider without ID tokens, as Facebook and
@@ -177,16 +174,7 @@ func TestFacebookAndAmazonFederation(t *testing.T) {
 			if p.TokenMethod != c.tokenMethod || p.Fields != c.fields {
 				t.Errorf("token request by %s, profile fields %q; want %s and %q", p.TokenMethod, p.Fields, c.tokenMethod, c.fields)
 			}
-			status, tok := tokenCall(t, s.URL, url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID},
-				"code": {loc.Query().Get("code")}, "redirect_uri": {callback}})
-			if status != 200 {
-				t.Fatalf("redeeming the code: %d %v", status, tok)
-			}
-			claims, err := oidcrp.VerifyIDToken(tok["id_token"].(string), poolJWKS(t, s, pool),
-				oidcrp.Check{Issuer: s.URL + "/" + pool, Audience: clientID, Now: time.Now()})
-			if err != nil {
-				t.Fatal(err)
-			}
+			claims := redeemCode(t, s, pool, clientID, callback, loc.Query().Get("code"))
 			if claims["cognito:username"] != c.username || claims["email"] != "kim@example.com" || claims["name"] != "Kim Lee" {
 				t.Errorf("ID token claims %v", claims)
 			}

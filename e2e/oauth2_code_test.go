@@ -10,10 +10,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/ninshou/ninshou/internal/idp/oidcrp"
 )
 
 // tokenCall posts a form to the token endpoint and decodes the answer.
@@ -27,6 +30,24 @@ func tokenCall(t *testing.T, base string, form url.Values) (int, map[string]any)
 	var body map[string]any
 	json.NewDecoder(resp.Body).Decode(&body)
 	return resp.StatusCode, body
+}
+
+// redeemCode redeems a public client's authorization code and returns
+// the claims of the pool's ID token it gets, checked.
+func redeemCode(t *testing.T, s *server, pool, clientID, callback, code string) map[string]any {
+	t.Helper()
+	status, tok := tokenCall(t, s.URL, url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID},
+		"code": {code}, "redirect_uri": {callback}})
+	idToken, _ := tok["id_token"].(string)
+	if status != 200 || idToken == "" {
+		t.Fatalf("redeeming the code: %d %v", status, tok)
+	}
+	claims, err := oidcrp.VerifyIDToken(idToken, poolJWKS(t, s, pool),
+		oidcrp.Check{Issuer: s.URL + "/" + pool, Audience: clientID, Now: time.Now()})
+	if err != nil {
+		t.Fatalf("the pool's ID token: %v", err)
+	}
+	return claims
 }
 
 // TestOAuth2AuthorizationCode walks the authorization code grant with PKCE

@@ -62,18 +62,7 @@ func TestBrowserAddPasskeyPage(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open a page: %v", err)
 	}
-	if err := page.call(ctx, "WebAuthn.enable", map[string]any{"enableUI": false}, nil); err != nil {
-		t.Fatalf("WebAuthn.enable: %v", err)
-	}
-	var va struct {
-		AuthenticatorID string `json:"authenticatorId"`
-	}
-	if err := page.call(ctx, "WebAuthn.addVirtualAuthenticator", map[string]any{"options": map[string]any{
-		"protocol": "ctap2", "transport": "internal", "hasResidentKey": true, "hasUserVerification": true,
-		"isUserVerified": true, "automaticPresenceSimulation": true,
-	}}, &va); err != nil {
-		t.Fatalf("WebAuthn.addVirtualAuthenticator: %v", err)
-	}
+	va := addPlatformAuthenticator(ctx, t, page)
 	href := func() string {
 		var at string
 		page.eval(ctx, "location.href", &at)

@@ -46,19 +46,7 @@ func TestBrowserPasskey(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open a page: %v", err)
 	}
-	if err := page.call(ctx, "WebAuthn.enable", map[string]any{"enableUI": false}, nil); err != nil {
-		t.Fatalf("WebAuthn.enable: %v", err)
-	}
-	var va struct {
-		AuthenticatorID string `json:"authenticatorId"`
-	}
-	err = page.call(ctx, "WebAuthn.addVirtualAuthenticator", map[string]any{"options": map[string]any{
-		"protocol": "ctap2", "transport": "internal", "hasResidentKey": true, "hasUserVerification": true,
-		"isUserVerified": true, "automaticPresenceSimulation": true,
-	}}, &va)
-	if err != nil {
-		t.Fatalf("WebAuthn.addVirtualAuthenticator: %v", err)
-	}
+	va := addPlatformAuthenticator(ctx, t, page)
 	if err := page.navigate(ctx, pageURL, "typeof registerPasskey === 'function'"); err != nil {
 		t.Fatalf("load %s: %v", pageURL, err)
 	}

@@ -275,3 +275,26 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// virtualAuthenticator is a virtual WebAuthn authenticator of a page.
+type virtualAuthenticator struct {
+	AuthenticatorID string `json:"authenticatorId"`
+}
+
+// addPlatformAuthenticator gives page a virtual platform authenticator, as
+// a phone or laptop has: CTAP2, internal transport, resident keys, user
+// verification that always passes, presence simulated.
+func addPlatformAuthenticator(ctx context.Context, t *testing.T, page *cdpPage) virtualAuthenticator {
+	t.Helper()
+	if err := page.call(ctx, "WebAuthn.enable", map[string]any{"enableUI": false}, nil); err != nil {
+		t.Fatalf("WebAuthn.enable: %v", err)
+	}
+	var va virtualAuthenticator
+	if err := page.call(ctx, "WebAuthn.addVirtualAuthenticator", map[string]any{"options": map[string]any{
+		"protocol": "ctap2", "transport": "internal", "hasResidentKey": true, "hasUserVerification": true,
+		"isUserVerified": true, "automaticPresenceSimulation": true,
+	}}, &va); err != nil {
+		t.Fatalf("WebAuthn.addVirtualAuthenticator: %v", err)
+	}
+	return va
+}

@@ -210,6 +210,13 @@ func authorizeHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 	})
 }
 
+// base64urlJS are the passkey scripts' conversions between ArrayBuffers
+// and the base64url of WebAuthn's JSON forms (b64u, bytes).
+const base64urlJS = `  const b64u = (buf) => { let s = ""; for (const b of new Uint8Array(buf)) s += String.fromCharCode(b);
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""); };
+  const bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4)), (c) => c.charCodeAt(0));
+`
+
 // pageTop and pageFields are the markup every page shares: the head with
 // the client's stylesheet, the banner with its logo, the title, message and
 // prompt; the labelled inputs of a form.
@@ -257,10 +264,7 @@ var loginPage = template.Must(template.New("login").Parse(pageTop + `{{if .TOTPS
 // The WEB_AUTHN step: navigator.credentials.get with the challenge's
 // options, its answer as AuthenticationResponseJSON in CREDENTIAL.
 (function () {
-  const b64u = (buf) => { let s = ""; for (const b of new Uint8Array(buf)) s += String.fromCharCode(b);
-    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""); };
-  const bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4)), (c) => c.charCodeAt(0));
-  const button = document.getElementById("passkey-go");
+` + base64urlJS + `  const button = document.getElementById("passkey-go");
   async function signIn() {
     const o = JSON.parse(document.getElementById("passkey-options").dataset.options);
     const cred = await navigator.credentials.get({ publicKey: { ...o, challenge: bytes(o.challenge),

@@ -28,10 +28,7 @@ var addPasskeyPage = template.Must(template.New("passkey").Parse(pageTop + `{{if
 // navigator.credentials.create with the page's creation options, its
 // answer as RegistrationResponseJSON in CREDENTIAL.
 (function () {
-  const b64u = (buf) => { let s = ""; for (const b of new Uint8Array(buf)) s += String.fromCharCode(b);
-    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""); };
-  const bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4)), (c) => c.charCodeAt(0));
-  const button = document.getElementById("passkey-add");
+` + base64urlJS + `  const button = document.getElementById("passkey-add");
   async function add() {
     const o = JSON.parse(document.getElementById("passkey-options").dataset.options);
     const cred = await navigator.credentials.create({ publicKey: { ...o, challenge: bytes(o.challenge),
