@@ -154,6 +154,18 @@ func TestAppleFederation(t *testing.T) {
 	if claims["name"] != "Kim Lee" || claims["given_name"] != "Kim" {
 		t.Errorf("second sign-in: ID token claims %v", claims)
 	}
+	// A user who cancels at Apple comes back to the app with access_denied
+	// (Apple says user_cancelled_authorize).
+	apple.mu.Lock()
+	apple.Deny, apple.DenyCode = true, "user_cancelled_authorize"
+	apple.mu.Unlock()
+	_, page := b.get(s.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
+		"redirect_uri": {callback}, "scope": {"openid email profile"}, "state": {"s1"}, "identity_provider": {"SignInWithApple"}}.Encode())
+	action, values := posted(page)
+	resp, _ := b.post(action, values)
+	if loc, _ := url.Parse(resp.Header.Get("Location")); loc == nil || loc.Query().Get("error") != "access_denied" || loc.Query().Has("code") {
+		t.Errorf("a cancelled Apple sign-in: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
 	ip := must[*cip.DescribeIdentityProviderOutput](t, "DescribeIdentityProvider")(e.c.DescribeIdentityProvider(e.ctx,
 		&cip.DescribeIdentityProviderInput{UserPoolId: aws.String(pool), ProviderName: aws.String("SignInWithApple")}))
 	if _, shown := ip.IdentityProvider.ProviderDetails["private_key"]; shown {

@@ -94,6 +94,11 @@ func newOAuthStandIn(t *testing.T) *oauthStandIn {
 	return p
 }
 
+// idClaimOf is the profile field naming the user, by provider type.
+var idClaimOf = map[types.IdentityProviderTypeType]string{
+	types.IdentityProviderTypeTypeFacebook: "id", types.IdentityProviderTypeTypeLoginWithAmazon: "user_id",
+}
+
 func (p *oauthStandIn) signIn(user map[string]any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -183,12 +188,15 @@ func TestFacebookAndAmazonFederation(t *testing.T) {
 				t.Errorf("identities %v", claims["identities"])
 			}
 
-			// A profile that names no user signs no one in.
-			p.signIn(map[string]any{"email": "nobody@example.com"})
-			resp, _ = b.get(authorize)
-			loc, _ = url.Parse(resp.Header.Get("Location"))
-			if loc == nil || loc.Query().Has("code") || loc.Query().Get("error_description") != "The identity provider's profile names no user." {
-				t.Errorf("a profile without an id: Location %q", resp.Header.Get("Location"))
+			// A profile that names no user, or names one by a number, not
+			// the string these providers send, signs no one in.
+			for _, profile := range []map[string]any{{"email": "nobody@example.com"}, {idClaimOf[c.typ]: 1234, "email": "n@example.com"}} {
+				p.signIn(profile)
+				resp, _ = b.get(authorize)
+				loc, _ = url.Parse(resp.Header.Get("Location"))
+				if loc == nil || loc.Query().Has("code") || loc.Query().Get("error_description") != "The identity provider's profile names no user." {
+					t.Errorf("profile %v: Location %q", profile, resp.Header.Get("Location"))
+				}
 			}
 		})
 	}

@@ -46,8 +46,10 @@ type oidcProvider struct {
 	mu sync.Mutex
 	// User is the claims of whoever signs in next (sub, email, ...).
 	User map[string]any
-	// Deny makes the authorization endpoint answer error=access_denied.
-	Deny bool
+	// Deny makes the authorization endpoint answer error=access_denied, or
+	// error=DenyCode when that is set.
+	Deny     bool
+	DenyCode string
 	// BadNonce makes the next ID tokens carry another nonce.
 	BadNonce bool
 	// TokenForms are the token requests it was sent.
@@ -117,6 +119,9 @@ func (p *oidcProvider) authorize(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	if p.Deny {
 		back.Set("error", "access_denied")
+		if p.DenyCode != "" {
+			back.Set("error", p.DenyCode)
+		}
 	} else {
 		code := randomString()
 		p.codes[code] = idpGrant{redirectURI: redirect, nonce: q.Get("nonce"), user: p.User}

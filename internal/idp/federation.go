@@ -332,6 +332,9 @@ func (s *Service) finishFederated(ctx context.Context, sess *store.Session, st f
 	}
 	if in.Error != "" {
 		code := in.Error
+		if code == "user_cancelled_authorize" {
+			code = "access_denied" // Apple's word for it
+		}
 		if !slices.Contains([]string{"access_denied", "invalid_request", "unauthorized_client", "invalid_scope",
 			"server_error", "temporarily_unavailable", "unsupported_response_type"}, code) {
 			code = "server_error"
@@ -561,6 +564,10 @@ func signsIn(typ string) bool {
 	return typ == ProviderOIDC || typ == ProviderSAML || typ == ProviderGoogle || typ == ProviderApple || plainOAuth(typ)
 }
 
+// maxAttributeValue is the longest value an attribute holds (quotas.html:
+// "Maximum length of a custom attribute value: 2048 characters").
+const maxAttributeValue = 2048
+
 // plainOAuth reports whether a provider type signs in with OAuth 2.0
 // alone, no ID token: Facebook and Login with Amazon. The user is who their
 // profile endpoint (attributes_url) says the access token belongs to: its
@@ -611,8 +618,10 @@ func (s *Service) oauthClaims(ctx context.Context, ip *IdentityProvider, code st
 		return nil, &errFederation{"The identity provider's profile endpoint did not answer."}
 	}
 	claims, err := oidcrp.ParseClaims(body)
-	id, _ := claims.String(idClaim)
-	if err != nil || id == "" {
+	// Graph API and Login with Amazon send the id as a string; anything
+	// else, or one longer than a username may be, names no one.
+	id, _ := claims[idClaim].(string)
+	if err != nil || id == "" || len(id) > 128 {
 		return nil, &errFederation{"The identity provider's profile names no user."}
 	}
 	claims["sub"] = id
@@ -780,7 +789,9 @@ func mappedAttributes(ip *IdentityProvider, claims oidcrp.Claims) map[string]str
 		if attr == "username" {
 			continue
 		}
-		if v, ok := claims.String(claim); ok {
+		if v, ok := claims.String(claim); ok && len(v) <= maxAttributeValue {
+			// A longer value than an attribute holds is left out rather
+			// than refusing the sign-in.
 			mapped[attr] = v
 		}
 	}

@@ -174,6 +174,9 @@ func (s *Service) completeDetails(ctx context.Context, typ string, in, old map[s
 			"token_url":                     "https://api.amazon.com/auth/o2/token",
 		})
 	case ProviderApple:
+		// private_key is not parsed here: the AWS CLI's own example creates
+		// an Apple provider with "1EXAMPLE". A key that cannot sign fails
+		// the sign-in (appleClientSecret), with a log line saying why.
 		maps.Copy(d, map[string]string{
 			"attributes_url_add_attributes": "false",
 			"authorize_url":                 "https://appleid.apple.com/auth/authorize",

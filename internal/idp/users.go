@@ -152,7 +152,7 @@ func checkAttributes(p *Pool, attrs []Attribute, creating bool) error {
 		case sa.DataType == "Boolean" && a.Value != "" && a.Value != "true" && a.Value != "false":
 			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: The attribute value is not a valid Boolean.\n", a.Name)
 		}
-		if len(a.Value) > 2048 {
+		if len(a.Value) > maxAttributeValue {
 			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: String must be no longer than 2048 characters\n", a.Name)
 		}
 	}
