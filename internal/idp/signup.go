@@ -328,7 +328,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 		if err != nil {
 			return err
 		}
-		out.Delivery, err = s.sendCode(tx, p, t, code, "signup_code", cm)
+		out.Delivery, err = s.sendSignUpCode(tx, p, c, u.Username, t, code, cm)
 		return err
 	})
 	if err != nil {
@@ -560,7 +560,7 @@ func (s *Service) ResendConfirmationCode(ctx context.Context, clientID, secretHa
 		if err != nil {
 			return err
 		}
-		if out, err = s.sendCode(tx, p, t, code, "signup_code", cm); err != nil {
+		if out, err = s.sendSignUpCode(tx, p, c, u.Username, t, code, cm); err != nil {
 			return err
 		}
 		if err := s.recordEvent(tx, p, u.Sub, "", EventResendCode, EventPass); err != nil {

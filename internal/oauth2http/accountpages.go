@@ -21,7 +21,7 @@ import (
 // https://docs.aws.amazon.com/cognito/latest/developerguide/signup-endpoint.html
 const (
 	SignUpPath                = "/signup"
-	ConfirmUserPath           = "/confirmUser"
+	ConfirmUserPath           = idp.ConfirmLinkPath
 	ForgotPasswordPath        = "/forgotPassword"
 	ConfirmForgotPasswordPath = "/confirmForgotPassword"
 )
@@ -33,6 +33,11 @@ var accountPage = template.Must(template.New("account").Parse(pageTop + `<form m
 </form>
 <p><a class="redirect-customizable" href="{{.SignInURL}}">Sign in</a></p>
 </main>
+</body></html>
+`))
+
+// linkPage answers a sign-up confirmation link: confirmed, or why not.
+var linkPage = template.Must(template.New("link").Parse(pageTop + `</main>
 </body></html>
 `))
 
@@ -147,6 +152,27 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 					return
 				}
 				show(forgot(""))
+			case ConfirmUserPath:
+				q := r.URL.Query()
+				if !q.Has("confirmation_code") {
+					http.Redirect(w, r, LoginPath+query, http.StatusFound)
+					return
+				}
+				// A confirmation link (idp.ConfirmSignUpByLink).
+				v := accountView{Title: "Account confirmed", Prompt: "Your registration has been confirmed. You can sign in now."}
+				err := svc.ConfirmSignUpByLink(r.Context(), q.Get("client_id"), q.Get("user_name"), q.Get("confirmation_code"))
+				var e *idp.Error
+				switch {
+				case errors.As(err, &e) && e.Code != idp.InternalErrorException:
+					v = accountView{Title: "Account not confirmed", Message: e.Message}
+				case err != nil:
+					log.ErrorContext(r.Context(), "oauth2: confirmation link", slog.Any("err", err))
+					http.Error(w, "Internal error", http.StatusInternalServerError)
+					return
+				}
+				v.CSSURL, v.LogoURL = branding(r, svc, q.Get("client_id"))
+				pageHeaders(w)
+				linkPage.Execute(w, v)
 			default:
 				// The confirmation pages follow a form; alone, they start over.
 				http.Redirect(w, r, LoginPath+query, http.StatusFound)
