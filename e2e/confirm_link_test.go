@@ -3,6 +3,7 @@ package e2e
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -110,5 +111,19 @@ func TestConfirmSignUpByLink(t *testing.T) {
 	}
 	if st, _ := status(pool, "lee"); st != types.UserStatusTypeConfirmed {
 		t.Errorf("lee after the resent link: %s", st)
+	}
+
+	// The sign-up page says a link is on its way, not a code to type.
+	const callback = "https://app.example/callback"
+	web := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"COGNITO"})).ClientId
+	b := newBrowser(t, e.server.URL)
+	q := url.Values{"response_type": {"code"}, "client_id": {web}, "redirect_uri": {callback}}.Encode()
+	_, page := b.get(e.server.URL + "/signup?" + q)
+	_, page = b.submit(e.server.URL, page, url.Values{"username": {"max"}, "email": {"max@example.com"}, "password": {"Perm#Pass1"}})
+	if !strings.Contains(page, "We have sent a link by email to m***@e***") || strings.Contains(page, `name="code"`) {
+		t.Errorf("the sign-up page in link mode:\n%s", page)
+	}
+	if page := open(linkIn.FindString(e.mailTo(t, "max@example.com", 1).Body)); !strings.Contains(page, "Your registration has been confirmed") {
+		t.Errorf("the page's sign-up link:\n%s", page)
 	}
 }

@@ -53,7 +53,7 @@ func (s *Service) sendSignUpCode(tx store.Tx, p *Pool, c *Client, username strin
 	if err := s.enqueueEmail(tx, p, t.value, subject, render(body, username, code), "signup_link"); err != nil {
 		return nil, err
 	}
-	return &CodeDelivery{Destination: maskEmail(t.value), DeliveryMedium: "EMAIL", AttributeName: t.attr}, nil
+	return &CodeDelivery{Destination: maskEmail(t.value), DeliveryMedium: "EMAIL", AttributeName: t.attr, ByLink: true}, nil
 }
 
 // ConfirmSignUpByLink confirms a sign-up from its confirmation link: the

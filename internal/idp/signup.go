@@ -63,6 +63,9 @@ type CodeDelivery struct {
 	Destination    string
 	DeliveryMedium string // EMAIL or SMS
 	AttributeName  string // email or phone_number
+	// ByLink: the code went as a confirmation link to open, not to type
+	// (CONFIRM_WITH_LINK).
+	ByLink bool
 }
 
 // codeTarget is an address a code may have been sent to.

@@ -231,6 +231,11 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 					Prompt: "Your account was created. An administrator must confirm it before you can sign in."})
 				return
 			}
+			if res.Delivery.ByLink {
+				show(accountView{Title: "Confirm your account", Submit: "Sign in", Action: LoginPath + query,
+					Prompt: "We have sent a link by email to " + res.Delivery.Destination + ". Open it to confirm your account, then sign in."})
+				return
+			}
 			show(confirmUser(username, res.Session, deliveryPrompt(res.Delivery, "Enter it below to confirm your account."), ""))
 		case ConfirmUserPath:
 			session := f.Get("session")
