@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"html"
 	"net/url"
 	"regexp"
 	"strings"
@@ -20,9 +21,9 @@ import (
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_VerificationMessageTemplateType.html
 // https://docs.aws.amazon.com/cognito/latest/developerguide/managed-login-endpoints.html
 //
-// Ninshou's messages are plain text: the link is written out after its
-// text ("Verify Email: https://..."), where Cognito's HTML message makes
-// the text itself the link.
+// The link is an HTML anchor on its text, so the message goes out as HTML
+// with a plain-text alternative ("Verify Email: https://...", see
+// internal/notify).
 
 // ConfirmLinkPath is the page a confirmation link opens.
 const ConfirmLinkPath = "/confirmUser"
@@ -47,7 +48,7 @@ func (s *Service) sendSignUpCode(tx store.Tx, p *Pool, c *Client, username strin
 	body := cm.pick(cm.emailMessage(), orDefault(vt.EmailMessageByLink, defaultLinkBody))
 	body = linkPlaceholder.ReplaceAllStringFunc(body, func(m string) string {
 		text := strings.TrimSpace(linkPlaceholder.FindStringSubmatch(m)[1])
-		return text + ": " + link
+		return `<a href="` + html.EscapeString(link) + `">` + text + `</a>`
 	})
 	subject := cm.subject(orDefault(vt.EmailSubjectByLink, defaultLinkSubject))
 	if err := s.enqueueEmail(tx, p, t.value, subject, render(body, username, code), "signup_link"); err != nil {

@@ -223,6 +223,29 @@ func TestDeliversOnceWithHeadersAndLogLine(t *testing.T) {
 	}
 }
 
+// A body with markup (an HTML template, a confirmation link) goes out as
+// HTML with a plain-text alternative: the link written after its text,
+// line breaks kept, other tags dropped, entities decoded.
+func TestHTMLBodyHasPlainAlternative(t *testing.T) {
+	srv := smtptest.Start(t)
+	st := openStore(t, "")
+	d := notify.NewDispatcher(st, map[string]notify.Sender{"email": smtpSender(t, srv.URL())},
+		notify.Options{Logger: slog.New(slog.DiscardHandler), PollInterval: time.Hour})
+	runDispatcher(t, d)
+	body := `<p>Welcome <b>kim</b> &amp; friends!</p>Please <a href="https://auth.example/confirmUser?client_id=c&amp;code=1">confirm <i>here</i></a>.`
+	enqueue(t, st, email("kim@example.com", "Your verification link", body))
+	d.Kick()
+	got := srv.WaitFor(t, nil, 10*time.Second)
+	if want := "Welcome kim & friends!\nPlease confirm here: https://auth.example/confirmUser?client_id=c&code=1."; strings.TrimSuffix(got.Body, "\n") != want {
+		t.Errorf("the plain-text part:\n%q\nwant\n%q", got.Body, want)
+	}
+	raw := string(got.Raw)
+	if !strings.Contains(got.Header.Get("Content-Type"), "multipart/alternative") || !strings.Contains(raw, "Content-Type: text/html") ||
+		!strings.Contains(raw, "https://auth.example/confirmUser") {
+		t.Errorf("not an HTML message with a plain alternative:\n%s", raw)
+	}
+}
+
 func TestMessageFromOverridesDefault(t *testing.T) {
 	srv := smtptest.Start(t)
 	st := openStore(t, "")

@@ -82,8 +82,9 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Send delivers m as a plain-text email. A 5xx reply from the server is
-// returned wrapped by Permanent.
+// Send delivers m as a plain-text email, or, when its body has markup, as
+// HTML with a plain-text alternative (html.go). A 5xx reply from the
+// server is returned wrapped by Permanent.
 func (s *SMTPSender) Send(ctx context.Context, m *store.Message) error {
 	msg := gomail.NewMsg()
 	from := m.From
@@ -104,7 +105,12 @@ func (s *SMTPSender) Send(ctx context.Context, m *store.Message) error {
 	msg.Subject(m.Subject)
 	msg.SetDate()
 	msg.SetMessageID()
-	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	if isHTML(m.Body) {
+		msg.SetBodyString(gomail.TypeTextPlain, plainText(m.Body))
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.Body)
+	} else {
+		msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	}
 
 	ctx, cancel := context.WithTimeout(ctx, SMTPTimeout)
 	defer cancel()
