@@ -24,6 +24,9 @@ const (
 	ConfirmUserPath           = idp.ConfirmLinkPath
 	ForgotPasswordPath        = "/forgotPassword"
 	ConfirmForgotPasswordPath = "/confirmForgotPassword"
+	// ResendCodePath sends a new sign-up code from the code page ("Resend
+	// code"), then shows that page again.
+	ResendCodePath = "/resendcode"
 )
 
 var accountPage = template.Must(template.New("account").Parse(pageTop + `<form method="post" action="{{.Action}}">
@@ -31,6 +34,11 @@ var accountPage = template.Must(template.New("account").Parse(pageTop + `<form m
 {{range .Hidden}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
 {{end}}` + pageFields + `<button class="submitButton-customizable" type="submit">{{.Submit}}</button>
 </form>
+{{if .ResendAction}}<form method="post" action="{{.ResendAction}}" id="resend">
+<input type="hidden" name="_csrf" value="{{.CSRF}}">
+{{range .Hidden}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
+{{end}}<button class="redirect-customizable" type="submit">Resend code</button>
+</form>{{end}}
 <p><a class="redirect-customizable" href="{{.SignInURL}}">Sign in</a></p>
 </main>
 </body></html>
@@ -45,9 +53,11 @@ type hiddenField struct{ Name, Value string }
 
 type accountView struct {
 	Title, Action, CSRF, Message, Prompt, Submit, SignInURL string
-	CSSURL, LogoURL                                         string
-	Hidden                                                  []hiddenField
-	Fields                                                  []field
+	// ResendAction, when set, offers a second form that sends a new code.
+	ResendAction    string
+	CSSURL, LogoURL string
+	Hidden          []hiddenField
+	Fields          []field
 }
 
 // attributeLabel names an attribute on a page.
@@ -109,7 +119,8 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 		confirmUser := func(username, session, prompt, message string) accountView {
 			return accountView{Title: "Confirm your account", Submit: "Confirm account", Prompt: prompt, Message: message,
 				Action: ConfirmUserPath + query, Hidden: []hiddenField{{"username", username}, {"session", session}},
-				Fields: []field{{"Verification code", "code", "text", "one-time-code"}}}
+				Fields:       []field{{"Verification code", "code", "text", "one-time-code"}},
+				ResendAction: ResendCodePath + query}
 		}
 		resetPassword := func(username, prompt, message string) accountView {
 			return accountView{Title: "Reset your password", Submit: "Change password", Prompt: prompt, Message: message,
@@ -253,6 +264,14 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			default:
 				fail(err, func(msg string) accountView { return confirmUser(username, session, "", msg) })
 			}
+		case ResendCodePath:
+			session := f.Get("session")
+			d, err := svc.HostedResendSignUpCode(r.Context(), in, username)
+			if err != nil {
+				fail(err, func(msg string) accountView { return confirmUser(username, session, "", msg) })
+				return
+			}
+			show(confirmUser(username, session, deliveryPrompt(d, "Enter it below to confirm your account."), ""))
 		case ForgotPasswordPath:
 			d, err := svc.HostedForgotPassword(r.Context(), in, username)
 			if err != nil {
