@@ -13,14 +13,16 @@ import (
 )
 
 // The managed login pages besides sign-in, at the classic hosted UI's
-// paths: /signup and /confirmUser (sign-up and its code, after which the
-// user is signed in and sent to the app), /forgotPassword and
+// paths: /signup and /confirm (sign-up and its code, after which the user
+// is signed in and sent to the app; /resendcode sends a new code, and
+// /confirmUser takes a confirmation link), /forgotPassword and
 // /confirmForgotPassword (a reset code, a new password, then the sign-in
 // page). Each keeps the authorization request's query, so the sign-in it
 // leads to ends at the same callback.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/signup-endpoint.html
 const (
 	SignUpPath                = "/signup"
+	ConfirmPath               = "/confirm"
 	ConfirmUserPath           = idp.ConfirmLinkPath
 	ForgotPasswordPath        = "/forgotPassword"
 	ConfirmForgotPasswordPath = "/confirmForgotPassword"
@@ -118,7 +120,7 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 		}
 		confirmUser := func(username, session, prompt, message string) accountView {
 			return accountView{Title: "Confirm your account", Submit: "Confirm account", Prompt: prompt, Message: message,
-				Action: ConfirmUserPath + query, Hidden: []hiddenField{{"username", username}, {"session", session}},
+				Action: ConfirmPath + query, Hidden: []hiddenField{{"username", username}, {"session", session}},
 				Fields:       []field{{"Verification code", "code", "text", "one-time-code"}},
 				ResendAction: ResendCodePath + query}
 		}
@@ -248,7 +250,7 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 				return
 			}
 			show(confirmUser(username, res.Session, deliveryPrompt(res.Delivery, "Enter it below to confirm your account."), ""))
-		case ConfirmUserPath:
+		case ConfirmPath:
 			session := f.Get("session")
 			step, err := svc.HostedConfirmSignUp(r.Context(), in, username, strings.TrimSpace(f.Get("code")), session)
 			var e *idp.Error

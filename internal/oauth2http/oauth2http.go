@@ -36,7 +36,7 @@ const maxSAMLForm = 256 << 10
 
 // Paths lists every path Handler serves.
 var Paths = []string{TokenPath, RevokePath, AuthorizePath, LoginPath, ErrorPath, UserInfoPath, LogoutPath, idp.IdPResponsePath, idp.SAMLResponsePath, idp.SAMLLogoutPath,
-	SignUpPath, ConfirmUserPath, ForgotPasswordPath, ConfirmForgotPasswordPath, ResendCodePath, AddPasskeyPath}
+	SignUpPath, ConfirmPath, ConfirmUserPath, ForgotPasswordPath, ConfirmForgotPasswordPath, ResendCodePath, AddPasskeyPath}
 
 // Handler serves Paths.
 func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
@@ -53,7 +53,7 @@ func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 	mux.Handle(idp.SAMLLogoutPath, samlLogoutHandler(svc, log))
 	mux.Handle(AddPasskeyPath, addPasskeyHandler(svc, log))
 	account := accountHandler(svc, log)
-	for _, p := range []string{SignUpPath, ConfirmUserPath, ForgotPasswordPath, ConfirmForgotPasswordPath, ResendCodePath} {
+	for _, p := range []string{SignUpPath, ConfirmPath, ConfirmUserPath, ForgotPasswordPath, ConfirmForgotPasswordPath, ResendCodePath} {
 		mux.Handle(p, account)
 	}
 	return mux
