@@ -481,9 +481,6 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 	case in.Code == "":
 		return "", "", &errFederation{"The identity provider sent no code."}
 	case plainOAuth(ip.Type):
-		if s.CallURL == nil {
-			return "", "", errors.New("idp: this server calls no identity provider")
-		}
 		if claims, err = s.oauthClaims(ctx, ip, in.Code); err != nil {
 			return "", "", err
 		}
@@ -583,21 +580,11 @@ func plainOAuth(typ string) bool { return typ == ProviderFacebook || typ == Prov
 // reads the user's profile with the access token.
 func (s *Service) oauthClaims(ctx context.Context, ip *IdentityProvider, code string) (oidcrp.Claims, error) {
 	d := ip.Details
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {code},
-		"redirect_uri": {s.idpResponseURL()}, "client_id": {d["client_id"]}, "client_secret": {d["client_secret"]}}
-	method := "POST"
-	if d["token_request_method"] == "GET" {
-		method = "GET"
-	}
-	body, err := s.CallURL(ctx, method, d["token_url"], form, "")
+	tok, err := s.redeemProviderCode(ctx, ip, code, d["client_secret"])
 	if err != nil {
-		s.log().InfoContext(ctx, "identity provider token request failed", "provider", ip.Name, "err", err)
-		return nil, &errFederation{"The identity provider did not redeem its code."}
+		return nil, err
 	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" {
+	if tok.AccessToken == "" {
 		return nil, &errFederation{"The identity provider answered no access_token."}
 	}
 	idClaim := usernameClaim[ip.Type]
@@ -612,7 +599,7 @@ func (s *Service) oauthClaims(ctx context.Context, ip *IdentityProvider, code st
 		slices.Sort(fields[1:])
 		profileURL += url.QueryEscape(strings.Join(fields, ","))
 	}
-	body, err = s.CallURL(ctx, "GET", profileURL, nil, tok.AccessToken)
+	body, err := s.CallURL(ctx, "GET", profileURL, nil, tok.AccessToken)
 	if err != nil {
 		s.log().InfoContext(ctx, "identity provider profile request failed", "provider", ip.Name, "err", err)
 		return nil, &errFederation{"The identity provider's profile endpoint did not answer."}
@@ -636,36 +623,59 @@ const (
 	googleAltIssuer = "accounts.google.com"
 )
 
-// providerClaims redeems code at the provider's token endpoint, checks its
-// ID token and adds what its userInfo endpoint says of the user.
-func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonce, code string) (oidcrp.Claims, error) {
+// providerTokens are what a provider's token endpoint answers.
+type providerTokens struct {
+	IDToken     string `json:"id_token"`
+	AccessToken string `json:"access_token"`
+}
+
+// redeemProviderCode redeems a provider's authorization code at its token
+// endpoint, with clientSecret when not empty, by GET where
+// token_request_method says so (Facebook's), else by POST. An answer that
+// is not JSON holds no token.
+func (s *Service) redeemProviderCode(ctx context.Context, ip *IdentityProvider, code, clientSecret string) (*providerTokens, error) {
 	if s.CallURL == nil {
 		return nil, errors.New("idp: this server calls no identity provider")
 	}
 	d := ip.Details
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code},
 		"redirect_uri": {s.idpResponseURL()}, "client_id": {d["client_id"]}}
-	if d["client_secret"] != "" {
-		form.Set("client_secret", d["client_secret"])
+	if clientSecret != "" {
+		form.Set("client_secret", clientSecret)
 	}
-	if ip.Type == ProviderApple {
-		secret, err := appleClientSecret(d, s.now())
-		if err != nil {
-			s.log().InfoContext(ctx, "Sign in with Apple key unusable", "provider", ip.Name, "err", err)
-			return nil, &errFederation{"The identity provider's private_key cannot sign."}
-		}
-		form.Set("client_secret", secret)
+	method := "POST"
+	if d["token_request_method"] == "GET" {
+		method = "GET"
 	}
-	body, err := s.CallURL(ctx, "POST", d["token_url"], form, "")
+	body, err := s.CallURL(ctx, method, d["token_url"], form, "")
 	if err != nil {
 		s.log().InfoContext(ctx, "identity provider token request failed", "provider", ip.Name, "err", err)
 		return nil, &errFederation{"The identity provider did not redeem its code."}
 	}
-	var tok struct {
-		IDToken     string `json:"id_token"`
-		AccessToken string `json:"access_token"`
+	var tok providerTokens
+	if json.Unmarshal(body, &tok) != nil {
+		return &providerTokens{}, nil
 	}
-	if err := json.Unmarshal(body, &tok); err != nil || tok.IDToken == "" {
+	return &tok, nil
+}
+
+// providerClaims redeems code at the provider's token endpoint, checks its
+// ID token and adds what its userInfo endpoint says of the user.
+func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonce, code string) (oidcrp.Claims, error) {
+	d := ip.Details
+	secret := d["client_secret"]
+	if ip.Type == ProviderApple {
+		var err error
+		if secret, err = appleClientSecret(d, s.now()); err != nil {
+			s.log().InfoContext(ctx, "Sign in with Apple key unusable", "provider", ip.Name, "err", err)
+			return nil, &errFederation{"The identity provider's private_key cannot sign."}
+		}
+	}
+	tok, err := s.redeemProviderCode(ctx, ip, code, secret)
+	if err != nil {
+		return nil, err
+	}
+	if tok.IDToken == "" {
 		return nil, &errFederation{"The identity provider answered no id_token."}
 	}
 	jwksURI, altIssuer := d["jwks_uri"], ""
@@ -694,7 +704,7 @@ func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonc
 	if d["attributes_request_method"] == "POST" {
 		method = "POST"
 	}
-	body, err = s.CallURL(ctx, method, d["attributes_url"], nil, tok.AccessToken)
+	body, err := s.CallURL(ctx, method, d["attributes_url"], nil, tok.AccessToken)
 	if err != nil {
 		s.log().InfoContext(ctx, "identity provider userInfo failed", "provider", ip.Name, "err", err)
 		return nil, &errFederation{"The identity provider's userInfo endpoint did not answer."}
