@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/json"
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -175,4 +177,100 @@ func TestSDKUserAuthUnknownUser(t *testing.T) {
 	_, err := e.respond(clientID, types.ChallengeNameTypeSelectChallenge, *out.Session,
 		map[string]string{"USERNAME": "nobody", "ANSWER": "PASSWORD", "PASSWORD": "Any#Pass1"})
 	wantErr[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
+}
+
+// TestSDKUserAuthUnknownUserSimulated: Cognito "responds to requests for
+// choice-based authentication with a random selection from the challenge
+// types that the user pool allows. Your user pool might return a passkey,
+// one-time password, or password challenge."
+// (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html)
+// Unknown names are offered one-time passwords and passkeys too, the same
+// list each time, and a picked factor is played out like a real one: a
+// masked destination (nothing is sent) and wrong codes; a passkey nobody has.
+func TestSDKUserAuthUnknownUserSimulated(t *testing.T) {
+	e := newSDKEnv(t)
+	poolID := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.Policies = &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+			AllowedFirstAuthFactors: []types.AuthFactorType{"PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"}}}
+	})
+	must[*cip.SetUserPoolMfaConfigOutput](t, "SetUserPoolMfaConfig")(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{
+		UserPoolId: aws.String(poolID), WebAuthnConfiguration: &types.WebAuthnConfigurationType{RelyingPartyId: aws.String("localhost")}}))
+	clientID := *e.client(poolID, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth}
+		in.PreventUserExistenceErrors = types.PreventUserExistenceErrorTypesEnabled
+	}).ClientId
+
+	// Which name drew which factors: stable per name, and every factor drawn by some.
+	offered := map[types.ChallengeNameType]string{}
+	for i := range 24 {
+		name := fmt.Sprintf("ghost%02d@example.com", i)
+		first := e.userAuth(clientID, map[string]string{"USERNAME": name}).AvailableChallenges
+		again := e.userAuth(clientID, map[string]string{"USERNAME": name}).AvailableChallenges
+		if !cmp.Equal(first, again) || len(first) < 2 || first[0] != "PASSWORD" || first[1] != "PASSWORD_SRP" {
+			t.Fatalf("%s: AvailableChallenges %v, then %v", name, first, again)
+		}
+		for _, c := range first[2:] {
+			offered[c] = name
+		}
+	}
+	if len(offered) != 3 {
+		t.Fatalf("unknown names were offered only %v besides the password factors", offered)
+	}
+
+	t.Run("EMAIL_OTP", func(t *testing.T) {
+		name := offered[types.ChallengeNameTypeEmailOtp]
+		out := e.userAuth(clientID, map[string]string{"USERNAME": name, "PREFERRED_CHALLENGE": "EMAIL_OTP"})
+		want := map[string]string{"CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL", "CODE_DELIVERY_DESTINATION": "g***@e***"}
+		if out.ChallengeName != types.ChallengeNameTypeEmailOtp || !cmp.Equal(out.ChallengeParameters, want) {
+			t.Fatalf("challenge %q %v", out.ChallengeName, out.ChallengeParameters)
+		}
+		if msgs := outbox(t, e.server, name); len(msgs) != 0 {
+			t.Errorf("%d messages sent to an unknown name", len(msgs))
+		}
+		_, err := e.respond(clientID, types.ChallengeNameTypeEmailOtp, *out.Session, map[string]string{"USERNAME": "kim", "EMAIL_OTP_CODE": "12345678"})
+		wantErr[*types.NotAuthorizedException](t, err, "Invalid session for the user.")
+		for range 5 {
+			_, err = e.respond(clientID, types.ChallengeNameTypeEmailOtp, *out.Session, map[string]string{"USERNAME": name, "EMAIL_OTP_CODE": "12345678"})
+			wantErr[*types.CodeMismatchException](t, err, "Invalid code or auth state for the user.")
+		}
+		// Spent, as a real session is after five wrong codes.
+		_, err = e.respond(clientID, types.ChallengeNameTypeEmailOtp, *out.Session, map[string]string{"USERNAME": name, "EMAIL_OTP_CODE": "12345678"})
+		wantErr[*types.NotAuthorizedException](t, err, "Invalid session for the user.")
+	})
+	t.Run("SMS_OTP through SELECT_CHALLENGE", func(t *testing.T) {
+		name := offered[types.ChallengeNameTypeSmsOtp]
+		sel := e.userAuth(clientID, map[string]string{"USERNAME": name})
+		out := must[*cip.RespondToAuthChallengeOutput](t, "SELECT_CHALLENGE")(e.respond(clientID, types.ChallengeNameTypeSelectChallenge,
+			*sel.Session, map[string]string{"USERNAME": name, "ANSWER": "SMS_OTP"}))
+		dest := out.ChallengeParameters["CODE_DELIVERY_DESTINATION"]
+		if out.ChallengeName != types.ChallengeNameTypeSmsOtp || out.ChallengeParameters["CODE_DELIVERY_DELIVERY_MEDIUM"] != "SMS" ||
+			!regexp.MustCompile(`^\+\*{7}[0-9]{4}$`).MatchString(dest) {
+			t.Fatalf("challenge %q %v", out.ChallengeName, out.ChallengeParameters)
+		}
+		_, err := e.respond(clientID, types.ChallengeNameTypeSmsOtp, *out.Session, map[string]string{"USERNAME": name})
+		wantErr[*types.InvalidParameterException](t, err, "Missing required parameter SMS_OTP_CODE")
+		_, err = e.respond(clientID, types.ChallengeNameTypeSmsOtp, *out.Session, map[string]string{"USERNAME": name, "SMS_OTP_CODE": "12345678"})
+		wantErr[*types.CodeMismatchException](t, err, "Invalid code or auth state for the user.")
+	})
+	t.Run("WEB_AUTHN", func(t *testing.T) {
+		name := offered[types.ChallengeNameTypeWebAuthn]
+		var allowed []string
+		for range 2 {
+			out := e.userAuth(clientID, map[string]string{"USERNAME": name, "PREFERRED_CHALLENGE": "WEB_AUTHN"})
+			var opts struct {
+				RPID  string `json:"rpId"`
+				Allow []struct {
+					ID string `json:"id"`
+				} `json:"allowCredentials"`
+			}
+			if out.ChallengeName != types.ChallengeNameTypeWebAuthn || json.Unmarshal([]byte(out.ChallengeParameters["CREDENTIAL_REQUEST_OPTIONS"]), &opts) != nil ||
+				opts.RPID != "localhost" || len(opts.Allow) != 1 {
+				t.Fatalf("challenge %q %v", out.ChallengeName, out.ChallengeParameters)
+			}
+			allowed = append(allowed, opts.Allow[0].ID)
+		}
+		if allowed[0] != allowed[1] {
+			t.Errorf("the simulated passkey changed: %v", allowed)
+		}
+	})
 }

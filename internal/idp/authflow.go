@@ -164,8 +164,13 @@ type sessionState struct {
 }
 
 var (
-	errIncorrect        = Errorf(NotAuthorizedException, "Incorrect username or password.")
-	errSessionInvalid   = Errorf(NotAuthorizedException, "Invalid session for the user.")
+	errIncorrect      = Errorf(NotAuthorizedException, "Incorrect username or password.")
+	errSessionInvalid = Errorf(NotAuthorizedException, "Invalid session for the user.")
+	// errSimulatedSession is loadSession's answer for the session of a
+	// simulated sign-in (an unknown username, PreventUserExistenceErrors
+	// ENABLED): errSessionInvalid to the caller, unless it plays the
+	// simulation on.
+	errSimulatedSession = Errorf(NotAuthorizedException, "Invalid session for the user.")
 	errSessionUsed      = Errorf(NotAuthorizedException, "Invalid session for the user, session can only be used once.")
 	errSessionExpired   = Errorf(NotAuthorizedException, "Invalid session for the user, session is expired.")
 	errCodeMismatch     = Errorf(CodeMismatchException, "Invalid code or auth state for the user.")
@@ -791,6 +796,9 @@ func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 	err = s.view(ctx, func(tx store.Tx) error {
 		var err error
 		_, u, err = s.loadSession(tx, p, c, hash, in.ChallengeName, username)
+		if errors.Is(err, errSimulatedSession) && (in.ChallengeName == ChallengeEmailOTP || in.ChallengeName == ChallengeSMSOTP) {
+			return nil // played on below, in the write transaction
+		}
 		return err
 	})
 	if err != nil {
@@ -820,6 +828,10 @@ func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 	var failure error
 	err = s.updateGrant(ctx, p, c, &pending, func(tx store.Tx) error {
 		sess, u, err := s.loadSession(tx, p, c, hash, in.ChallengeName, username)
+		if errors.Is(err, errSimulatedSession) {
+			failure, err = simulatedCodeAnswer(tx, p, sess, in.ChallengeName, username, r)
+			return err
+		}
 		if err != nil {
 			return err
 		}
@@ -994,6 +1006,8 @@ func (s *Service) loadSession(tx store.Tx, p *Pool, c *Client, hash []byte, chal
 		return nil, nil, errSessionUsed
 	case !s.now().Before(sess.ExpiresAt):
 		return nil, nil, errSessionExpired
+	case sess.Sub == "":
+		return sess, nil, errSimulatedSession
 	}
 	u, err := findUser(tx, p, username)
 	if errors.Is(err, store.ErrNotFound) {

@@ -48,20 +48,16 @@ func allowedFirstFactors(p *Pool) []string {
 }
 
 // availableFactors are the first factors the pool allows and u can use, in
-// Cognito's order; passkeys says whether u has registered one. u == nil is a
-// simulated unknown user: the password factors only, so the list reveals
-// nothing.
+// Cognito's order; passkeys says whether u has registered one. (An unknown
+// username's are simulatedFactors.)
 func availableFactors(p *Pool, u *store.User, passkeys bool) []string {
 	allowed := allowedFirstFactors(p)
 	var out []string
-	if slices.Contains(allowed, FactorPassword) && (u == nil || u.PasswordHash != "") {
+	if slices.Contains(allowed, FactorPassword) && u.PasswordHash != "" {
 		out = append(out, FactorPassword)
 		if p.SRPEnabled() {
 			out = append(out, FactorPasswordSRP)
 		}
-	}
-	if u == nil {
-		return out
 	}
 	if slices.Contains(allowed, FactorEmailOTP) && u.Attributes["email"] != "" {
 		out = append(out, FactorEmailOTP)
@@ -107,7 +103,12 @@ func (s *Service) userAuthStart(ctx context.Context, p *Pool, c *Client, params 
 			return nil, err
 		}
 	}
-	avail := availableFactors(p, u, passkeys)
+	var avail []string
+	if u != nil {
+		avail = availableFactors(p, u, passkeys)
+	} else {
+		avail = s.simulatedFactors(p, p.usernameKey(username))
+	}
 	if pref := params["PREFERRED_CHALLENGE"]; pref != "" && slices.Contains(avail, pref) {
 		return s.startFactor(ctx, p, c, u, pref, params, avail)
 	}
@@ -141,7 +142,7 @@ func (s *Service) startFactor(ctx context.Context, p *Pool, c *Client, u *store.
 		return s.srpStart(ctx, p, c, params, avail)
 	case FactorEmailOTP, FactorSMSOTP:
 		if u == nil {
-			return nil, errIncorrect // never offered to unknown users
+			return s.simulatedCodeChallenge(ctx, p, c, params["USERNAME"], factor, avail)
 		}
 		var step *Step
 		err := s.update(ctx, func(tx store.Tx) error {
@@ -161,7 +162,7 @@ func (s *Service) startFactor(ctx context.Context, p *Pool, c *Client, u *store.
 		return step, nil
 	case FactorWebAuthn:
 		if u == nil {
-			return nil, errIncorrect // never offered to unknown users
+			return s.simulatedWebAuthnChallenge(ctx, p, c, params["USERNAME"], avail)
 		}
 		return s.webauthnChallenge(ctx, p, c, u, avail)
 	}

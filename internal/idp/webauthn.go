@@ -144,6 +144,8 @@ type ceremony struct {
 	EventID  string       `json:"e,omitempty"`
 	AuthTime int64        `json:"t,omitempty"`
 	Hosted   *hostedGrant `json:"h,omitempty"`
+	// Unknown is the username key of a simulated sign-in (no such user).
+	Unknown string `json:"k,omitempty"`
 }
 
 // relyingParty is the pool's passkey configuration: its RP ID and
@@ -521,8 +523,16 @@ func (s *Service) respondWebAuthn(ctx context.Context, p *Pool, c *Client, hash 
 	var cer ceremony
 	var cred *store.WebAuthnCredential
 	var u *store.User
+	var simulated bool
 	err := s.view(ctx, func(tx store.Tx) error {
 		sess, user, err := s.loadSession(tx, p, c, hash, ChallengeWebAuthn, username)
+		if errors.Is(err, errSimulatedSession) {
+			if json.Unmarshal(sess.State, &cer) != nil || cer.Unknown == "" || p.usernameKey(username) != cer.Unknown {
+				return errSessionInvalid
+			}
+			simulated = true
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -535,6 +545,15 @@ func (s *Service) respondWebAuthn(ctx context.Context, p *Pool, c *Client, hash 
 	parsed, perr := protocol.ParseCredentialRequestResponseBytes([]byte(raw))
 	if perr != nil {
 		return nil, &Error{Code: InvalidParameterException, Message: "CREDENTIAL is not a valid AuthenticationResponseJSON.", Err: perr}
+	}
+	if simulated { // no authenticator holds the credential it named
+		if err := s.update(ctx, func(tx store.Tx) error {
+			_, err := tx.Sessions().AddAttempt(hash)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		return nil, errPasskeySignIn
 	}
 	err = s.view(ctx, func(tx store.Tx) error {
 		cr, err := tx.WebAuthn().Get(p.ID, parsed.RawID)
