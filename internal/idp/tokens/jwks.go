@@ -55,10 +55,12 @@ func (s *Service) JWKS(tx store.Tx, poolID string) ([]byte, error) {
 // §3) that Cognito serves for a pool.
 type discovery struct {
 	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	EndSessionEndpoint                string   `json:"end_session_endpoint"`
 	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
 	Issuer                            string   `json:"issuer"`
 	JWKSURI                           string   `json:"jwks_uri"`
 	ResponseTypesSupported            []string `json:"response_types_supported"`
+	RevocationEndpoint                string   `json:"revocation_endpoint"`
 	ScopesSupported                   []string `json:"scopes_supported"`
 	SubjectTypesSupported             []string `json:"subject_types_supported"`
 	TokenEndpoint                     string   `json:"token_endpoint"`
@@ -68,15 +70,19 @@ type discovery struct {
 
 // Discovery returns the pool's OpenID configuration, as served at
 // <iss>/.well-known/openid-configuration. The OAuth endpoints live under
-// PublicURL/oauth2/ until pools get domains of their own.
+// PublicURL/oauth2/ until pools get domains of their own. The keys are
+// Cognito's, in its order (localstack#12914 shows a real document, with
+// end_session_endpoint and revocation_endpoint).
 func (s *Service) Discovery(poolID string) ([]byte, error) {
 	iss := s.Issuer(poolID)
 	return json.Marshal(discovery{
 		AuthorizationEndpoint:             s.PublicURL + "/oauth2/authorize",
+		EndSessionEndpoint:                s.PublicURL + "/logout",
 		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
 		Issuer:                            iss,
 		JWKSURI:                           iss + "/.well-known/jwks.json",
 		ResponseTypesSupported:            []string{"code", "token"},
+		RevocationEndpoint:                s.PublicURL + "/oauth2/revoke",
 		ScopesSupported:                   []string{"openid", "email", "phone", "profile"},
 		SubjectTypesSupported:             []string{"public"},
 		TokenEndpoint:                     s.PublicURL + "/oauth2/token",

@@ -742,6 +742,8 @@ func TestDiscovery(t *testing.T) {
 		"issuer":                                iss,
 		"jwks_uri":                              iss + "/.well-known/jwks.json",
 		"authorization_endpoint":                publicURL + "/oauth2/authorize",
+		"end_session_endpoint":                  publicURL + "/logout",
+		"revocation_endpoint":                   publicURL + "/oauth2/revoke",
 		"token_endpoint":                        publicURL + "/oauth2/token",
 		"userinfo_endpoint":                     publicURL + "/oauth2/userInfo",
 		"response_types_supported":              []any{"code", "token"},
