@@ -143,6 +143,11 @@ func TestSDKDevices(t *testing.T) {
 	}
 	_, err := e.signInDevice(clientID, *md.DeviceKey)
 	wantErr[*types.ResourceNotFoundException](t, err, "Device does not exist.")
+	// Nor to refresh: Cognito "will not let the refresh token refresh the
+	// access token" of a device never confirmed (amplify-android#2506).
+	_, err = e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeRefreshTokenAuth, ClientId: aws.String(clientID),
+		AuthParameters: map[string]string{"REFRESH_TOKEN": *first.RefreshToken, "DEVICE_KEY": *md.DeviceKey}})
+	wantErr[*types.NotAuthorizedException](t, err, "Invalid Refresh Token.")
 
 	d, prompt := e.confirmDevice(first)
 	if prompt {
@@ -165,6 +170,7 @@ func TestSDKDevices(t *testing.T) {
 	}
 	lastAuth := *g.Device.DeviceLastAuthenticatedDate
 
+	var deviceRefresh func() error // a refresh from the device, once it has a token
 	t.Run("remembered device skips MFA", func(t *testing.T) {
 		e.Clock.Advance(time.Minute)
 		out, err := e.signInDevice(clientID, d.key)
@@ -185,11 +191,33 @@ func TestSDKDevices(t *testing.T) {
 		if got := verifyJWT(t, e.server, poolID, *res.AccessToken)["device_key"]; got != d.key {
 			t.Errorf("device_key claim = %v", got)
 		}
-		// The device's key survives a refresh.
-		r := must[*cip.InitiateAuthOutput](t, "refresh")(e.refresh(clientID, *res.RefreshToken))
+		// The device's key survives a refresh, which only that device may
+		// ask for: "With device tracking, these tokens are linked to a
+		// single device. If a refresh token is used on any other device, the
+		// call fails." (aws.amazon.com/blogs/mobile/tracking-and-remembering-devices-using-amazon-cognito-your-user-pools/)
+		refreshOn := func(key string) (*cip.InitiateAuthOutput, error) {
+			params := map[string]string{"REFRESH_TOKEN": *res.RefreshToken}
+			if key != "" {
+				params["DEVICE_KEY"] = key
+			}
+			return e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
+				ClientId: aws.String(clientID), AuthParameters: params})
+		}
+		r := must[*cip.InitiateAuthOutput](t, "refresh")(refreshOn(d.key))
 		if got := verifyJWT(t, e.server, poolID, *r.AuthenticationResult.AccessToken)["device_key"]; got != d.key {
 			t.Errorf("refreshed device_key claim = %v", got)
 		}
+		for _, key := range []string{"", "us-east-1_00000000-0000-0000-0000-000000000000"} {
+			_, err := refreshOn(key)
+			wantErr[*types.NotAuthorizedException](t, err, "Invalid Refresh Token.")
+		}
+		_, err = e.c.GetTokensFromRefreshToken(e.ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: aws.String(clientID), RefreshToken: res.RefreshToken})
+		wantErr[*types.NotAuthorizedException](t, err, "Invalid Refresh Token.")
+		if _, err := e.c.GetTokensFromRefreshToken(e.ctx, &cip.GetTokensFromRefreshTokenInput{ClientId: aws.String(clientID),
+			RefreshToken: res.RefreshToken, DeviceKey: aws.String(d.key)}); err != nil {
+			t.Errorf("GetTokensFromRefreshToken on the device: %v", err)
+		}
+		deviceRefresh = func() error { _, err := refreshOn(d.key); return err }
 		g := must[*cip.AdminGetDeviceOutput](t, "AdminGetDevice")(e.c.AdminGetDevice(e.ctx, &cip.AdminGetDeviceInput{
 			UserPoolId: aws.String(poolID), Username: aws.String("kim"), DeviceKey: aws.String(d.key)}))
 		if !g.Device.DeviceLastAuthenticatedDate.After(lastAuth) {
@@ -240,6 +268,13 @@ func TestSDKDevices(t *testing.T) {
 	})
 	t.Run("forget", func(t *testing.T) {
 		must[*cip.ForgetDeviceOutput](t, "ForgetDevice")(e.c.ForgetDevice(e.ctx, &cip.ForgetDeviceInput{AccessToken: first.AccessToken, DeviceKey: aws.String(d.key)}))
+		// "the ForgetDevice API can be used to forget that specific device,
+		// and as a result, all future calls to revalidate that device's
+		// refresh tokens will fail."
+		if deviceRefresh == nil {
+			t.Fatal("no refresh token of the device")
+		}
+		wantErr[*types.NotAuthorizedException](t, deviceRefresh(), "Invalid Refresh Token.")
 		_, err := e.c.GetDevice(e.ctx, &cip.GetDeviceInput{AccessToken: first.AccessToken, DeviceKey: aws.String(d.key)})
 		wantErr[*types.ResourceNotFoundException](t, err, "Device does not exist.")
 		_, err = e.c.AdminForgetDevice(e.ctx, &cip.AdminForgetDeviceInput{UserPoolId: aws.String(poolID), Username: aws.String("kim"), DeviceKey: aws.String(d.key)})

@@ -56,7 +56,7 @@ func TestSDKDisableEnableDelete(t *testing.T) {
 	_, err = e.c.GetUser(e.ctx, &cip.GetUserInput{AccessToken: tok.AccessToken})
 	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
 	_, err = e.refresh(client, *tok.RefreshToken)
-	wantErr[*types.NotAuthorizedException](t, err, "Invalid Refresh Token")
+	wantErr[*types.NotAuthorizedException](t, err, "Invalid Refresh Token.")
 }
 
 // TestSDKDeletionProtection: a protected pool cannot be deleted until

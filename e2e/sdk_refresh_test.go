@@ -125,5 +125,40 @@ func TestSDKRefreshNoRotation(t *testing.T) {
 		t.Fatalf("refresh without rotation: %+v", res)
 	}
 	_, err := e.refreshWith(clientID, "", "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.a.b.c.d")
-	wantErr[*types.NotAuthorizedException](t, err, "Invalid Refresh Token")
+	wantErr[*types.NotAuthorizedException](t, err, "Invalid Refresh Token.")
+}
+
+// TestSDKRefreshRotationWithoutRefreshFlow: "Refresh token rotation isn't
+// compatible with the authentication flow REFRESH_TOKEN_AUTH. To implement
+// refresh token rotation, you must disable this authentication flow in your
+// app client" (amazon-cognito-user-pools-using-the-refresh-token.html): such a
+// client refreshes with GetTokensFromRefreshToken. And with rotation its
+// tokens carry jti and origin_jti even when EnableTokenRevocation is false.
+func TestSDKRefreshRotationWithoutRefreshFlow(t *testing.T) {
+	e := newSDKEnv(t)
+	poolID := e.pool()
+	clientID := *e.client(poolID, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth}
+		in.EnableTokenRevocation = aws.Bool(false)
+		in.RefreshTokenRotation = &types.RefreshTokenRotationType{Feature: types.FeatureTypeEnabled}
+	}).ClientId
+	e.user(poolID, "kim", "kim@example.com", "Perm#Pass1")
+	r := e.tokens(clientID, "kim", "Perm#Pass1")
+	res := must[*types.AuthenticationResultType](t, "GetTokensFromRefreshToken")(e.refreshWith(clientID, "", *r.RefreshToken))
+	if res.RefreshToken == nil || *res.RefreshToken == *r.RefreshToken {
+		t.Fatalf("no new refresh token: %+v", res)
+	}
+	for name, tok := range map[string]*string{"ID": res.IdToken, "access": res.AccessToken} {
+		claims := verifyJWT(t, e.server, poolID, *tok)
+		if claims["jti"] == nil || claims["origin_jti"] == nil {
+			t.Errorf("%s token without jti/origin_jti: %v", name, claims)
+		}
+	}
+	// Without rotation, the same client refuses: the flow is off.
+	norot := *e.client(poolID, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth}
+	}).ClientId
+	r = e.tokens(norot, "kim", "Perm#Pass1")
+	_, err := e.refreshWith(norot, "", *r.RefreshToken)
+	wantErr[*types.InvalidParameterException](t, err, "REFRESH_TOKEN_AUTH is not enabled for the client.")
 }

@@ -176,7 +176,7 @@ var (
 	errCodeMismatch     = Errorf(CodeMismatchException, "Invalid code or auth state for the user.")
 	errUserDisabled     = Errorf(NotAuthorizedException, "User is disabled.")
 	errLockedOut        = Errorf(NotAuthorizedException, "Password attempts exceeded")
-	errInvalidRefresh   = Errorf(NotAuthorizedException, "Invalid Refresh Token")
+	errInvalidRefresh   = Errorf(NotAuthorizedException, "Invalid Refresh Token.") // the period is Cognito's (aws-sdk-cpp#1789 logs the wire body)
 	errRefreshRevoked   = Errorf(NotAuthorizedException, "Refresh Token has been revoked")
 	errRefreshExpired   = Errorf(NotAuthorizedException, "Refresh Token has expired")
 	errTempPwdExpired   = Errorf(NotAuthorizedException, "User account has expired, it must be reset by an administrator.")

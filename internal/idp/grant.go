@@ -217,7 +217,10 @@ func (s *Service) signJWTs(p *Pool, c *Client, pt *pendingTokens, tc *tokenClaim
 	claims := tokens.Claims{
 		PoolID: p.ID, ClientID: c.ID, Sub: pt.user.Sub, Username: pt.user.Username, Groups: tc.groups,
 		AuthTime: pt.authTime, EventID: pt.eventID, OriginJTI: pt.family.ID,
-		DisableRevocation: !c.EnableTokenRevocation,
+		// Rotation adds the claims whatever EnableTokenRevocation says: "When
+		// you activate refresh token rotation ... the origin_jti and jti claims
+		// are added to access and ID tokens" (amazon-cognito-user-pools-using-the-refresh-token.html).
+		DisableRevocation: !c.EnableTokenRevocation && !c.RefreshRotation,
 	}
 	idTok, accessTok, err := s.Tokens.IssueWithKeys(pt.signing.keys,
 		tokens.IDTokenInput{Claims: claims, Roles: tc.roles, PreferredRole: tc.preferredRole, Attributes: tc.idAttributes,
@@ -285,7 +288,7 @@ func (s *Service) refresh(ctx context.Context, p *Pool, c *Client, params map[st
 // in tx; its outcome goes to r.
 func (s *Service) readRefresh(tx store.Tx, p *Pool, c *Client, params map[string]string, r *readAheadResult) {
 	r.refreshRead = true
-	_, fam, u, err := s.refreshGrant(tx, p, c, params["REFRESH_TOKEN"])
+	_, fam, u, err := s.refreshGrant(tx, p, c, params["REFRESH_TOKEN"], params["DEVICE_KEY"])
 	if err == nil {
 		err = checkSecretHash(c, []string{params["USERNAME"], u.Username, u.Sub}, params["SECRET_HASH"])
 	}
@@ -300,8 +303,8 @@ func (s *Service) readRefresh(tx store.Tx, p *Pool, c *Client, params map[string
 }
 
 // refreshTokens is the grant of a checked refresh token without rotation.
-func (s *Service) refreshTokens(tx store.Tx, p *Pool, c *Client, value string) (*pendingTokens, error) {
-	_, fam, u, err := s.refreshGrant(tx, p, c, value)
+func (s *Service) refreshTokens(tx store.Tx, p *Pool, c *Client, value, deviceKey string) (*pendingTokens, error) {
+	_, fam, u, err := s.refreshGrant(tx, p, c, value, deviceKey)
 	if err != nil {
 		return nil, err
 	}
@@ -310,10 +313,14 @@ func (s *Service) refreshTokens(tx store.Tx, p *Pool, c *Client, value string) (
 }
 
 // refreshGrant resolves a refresh token of this client to its row, family
-// and user, refusing revoked, expired and disabled ones.
-func (s *Service) refreshGrant(tx store.Tx, p *Pool, c *Client, value string) (*store.RefreshToken, *store.TokenFamily, *store.User, error) {
+// and user, refusing revoked, expired and disabled ones, and those of a
+// device (deviceKey is the one the request names) the request is not from.
+func (s *Service) refreshGrant(tx store.Tx, p *Pool, c *Client, value, deviceKey string) (*store.RefreshToken, *store.TokenFamily, *store.User, error) {
 	rt, fam, u, err := s.lookupRefresh(tx, p, c, value)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := onFamilyDevice(tx, fam, deviceKey); err != nil {
 		return nil, nil, nil, err
 	}
 	switch {
@@ -354,4 +361,36 @@ func (s *Service) lookupRefresh(tx store.Tx, p *Pool, c *Client, value string) (
 		return nil, nil, nil, err
 	}
 	return rt, fam, u, nil
+}
+
+// onFamilyDevice checks that a family minted for a tracked device is
+// refreshed from that device, confirmed and not forgotten since: "With
+// device tracking, these tokens are linked to a single device. If a refresh
+// token is used on any other device, the call fails. In a scenario where,
+// for example, a device is stolen, the ForgetDevice API can be used to
+// forget that specific device, and as a result, all future calls to
+// revalidate that device's refresh tokens will fail."
+// (https://aws.amazon.com/blogs/mobile/tracking-and-remembering-devices-using-amazon-cognito-your-user-pools/).
+// GetTokensFromRefreshToken: "You must provide the confirmed device key in
+// this request if device remembering is enabled in your user pool." Cognito
+// answers "Invalid Refresh Token." (aws-sdk-java-v2#3418; an unconfirmed
+// device, amplify-android#2506).
+func onFamilyDevice(tx store.Tx, fam *store.TokenFamily, deviceKey string) error {
+	if fam.DeviceKey == "" {
+		return nil
+	}
+	if deviceKey != fam.DeviceKey {
+		return errInvalidRefresh
+	}
+	d, err := tx.Devices().Get(fam.PoolID, fam.DeviceKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return errInvalidRefresh
+	}
+	if err != nil {
+		return err
+	}
+	if d.Sub != fam.Sub || d.Status == "" { // another user's, or never confirmed
+		return errInvalidRefresh
+	}
+	return nil
 }

@@ -127,7 +127,8 @@ func (s *Service) oauthRefresh(ctx context.Context, c *Client, in TokenRequest) 
 	if in.RefreshToken == "" {
 		return nil, oauthError("invalid_request")
 	}
-	res, err := s.GetTokensFromRefreshToken(ctx, c.ID, in.ClientSecret, in.RefreshToken)
+	// No device key: the token endpoint's tokens belong to no tracked device.
+	res, err := s.GetTokensFromRefreshToken(ctx, c.ID, in.ClientSecret, in.RefreshToken, "")
 	var e *Error
 	if errors.As(err, &e) {
 		switch e.Code {

@@ -46,7 +46,9 @@ func secretMatches(c *Client, given string) bool {
 
 // GetTokensFromRefreshToken issues new tokens from a refresh token.
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_GetTokensFromRefreshToken.html
-func (s *Service) GetTokensFromRefreshToken(ctx context.Context, clientID, clientSecret, value string) (*AuthResult, error) {
+// deviceKey is the request's DeviceKey (a family minted for a tracked
+// device refreshes only from it).
+func (s *Service) GetTokensFromRefreshToken(ctx context.Context, clientID, clientSecret, value, deviceKey string) (*AuthResult, error) {
 	p, c, err := s.clientFor(ctx, false, "", clientID)
 	if err != nil {
 		return nil, err
@@ -54,14 +56,18 @@ func (s *Service) GetTokensFromRefreshToken(ctx context.Context, clientID, clien
 	if !secretMatches(c, clientSecret) {
 		return nil, errClientSecret
 	}
-	if !c.AllowsFlow(FlowAllowRefresh) {
+	// A rotating client refreshes only here: "Refresh token rotation isn't
+	// compatible with the authentication flow REFRESH_TOKEN_AUTH. To
+	// implement refresh token rotation, you must disable this authentication
+	// flow in your app client" (amazon-cognito-user-pools-using-the-refresh-token.html).
+	if !c.RefreshRotation && !c.AllowsFlow(FlowAllowRefresh) {
 		return nil, Errorf(InvalidParameterException, "REFRESH_TOKEN_AUTH is not enabled for the client.")
 	}
 	if !c.RefreshRotation {
 		var pt *pendingTokens
 		err := s.view(ctx, func(tx store.Tx) error {
 			var err error
-			pt, err = s.refreshTokens(tx, p, c, value)
+			pt, err = s.refreshTokens(tx, p, c, value, deviceKey)
 			return err
 		})
 		if err != nil {
@@ -76,7 +82,7 @@ func (s *Service) GetTokensFromRefreshToken(ctx context.Context, clientID, clien
 	var pt *pendingTokens
 	var failure error
 	err = s.updateGrant(ctx, p, c, &pt, func(tx store.Tx) error {
-		rt, fam, u, err := s.refreshGrant(tx, p, c, value)
+		rt, fam, u, err := s.refreshGrant(tx, p, c, value, deviceKey)
 		if err != nil {
 			return err
 		}

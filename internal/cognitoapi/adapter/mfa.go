@@ -44,7 +44,7 @@ func (h *handlers) getUserAuthFactors(ctx context.Context, in *api.GetUserAuthFa
 
 func (h *handlers) getTokensFromRefreshToken(ctx context.Context, in *api.GetTokensFromRefreshTokenRequest) (*api.GetTokensFromRefreshTokenResponse, error) {
 	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
-	res, err := h.svc.GetTokensFromRefreshToken(ctx, str(in.ClientId), str(in.ClientSecret), str(in.RefreshToken))
+	res, err := h.svc.GetTokensFromRefreshToken(ctx, str(in.ClientId), str(in.ClientSecret), str(in.RefreshToken), str(in.DeviceKey))
 	if err != nil {
 		return nil, err
 	}
