@@ -121,6 +121,9 @@ func checkClientSettings(p *Pool, cs *ClientSettings) error {
 	if cs.AuthSessionValidity == 0 {
 		cs.AuthSessionValidity = 3
 	}
+	if p.Tier == TierLite && slices.Contains(cs.ExplicitAuthFlows, FlowAllowUserAuth) {
+		return notInLite("Choice-based sign-in (ALLOW_USER_AUTH)")
+	}
 	if cs.PreventUserExistenceErrors == "" {
 		cs.PreventUserExistenceErrors = "LEGACY"
 	}

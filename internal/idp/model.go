@@ -111,6 +111,9 @@ type MFAConfig struct {
 	// WebAuthn relying party settings.
 	WebAuthnRelyingPartyID   string `json:"webauthn_rp_id,omitempty"`
 	WebAuthnUserVerification string `json:"webauthn_uv,omitempty"`
+	// WebAuthnFactor is WebAuthnConfiguration.FactorConfiguration: "" (not
+	// set, a single factor), SINGLE_FACTOR or WebAuthnMultiFactor.
+	WebAuthnFactor string `json:"webauthn_factor,omitempty"`
 }
 
 // DeviceConfig is DeviceConfiguration.
