@@ -120,6 +120,13 @@ func (e *sdkEnv) client(poolID string, change ...func(*cip.CreateUserPoolClientI
 	return out.UserPoolClient
 }
 
+// createClient is CreateUserPoolClient with the given changes, error and all.
+func (e *sdkEnv) createClient(poolID string, change func(*cip.CreateUserPoolClientInput)) (*cip.CreateUserPoolClientOutput, error) {
+	in := &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String("app")}
+	change(in)
+	return e.c.CreateUserPoolClient(e.ctx, in)
+}
+
 // user creates a CONFIRMED user with an email address and a permanent password.
 func (e *sdkEnv) user(poolID, username, email, password string) {
 	e.t.Helper()

@@ -399,7 +399,13 @@ func TestSDKWebAuthn(t *testing.T) {
 	})
 
 	t.Run("no MFA after a passkey", func(t *testing.T) {
-		e.emailMFA(poolID, types.UserPoolMfaTypeOn)
+		// With WEB_AUTHN a first factor, Cognito turns MFA ON only when
+		// passkeys count as a multi-factor (go-to-k/cdkd#2064).
+		must[*cip.SetUserPoolMfaConfigOutput](t, "SetUserPoolMfaConfig")(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{
+			UserPoolId: aws.String(poolID), MfaConfiguration: types.UserPoolMfaTypeOn,
+			EmailMfaConfiguration: &types.EmailMfaConfigType{Message: aws.String("Your sign-in code is {####}"), Subject: aws.String("Sign-in code")},
+			WebAuthnConfiguration: &types.WebAuthnConfigurationType{RelyingPartyId: aws.String("localhost"), UserVerification: types.UserVerificationTypePreferred,
+				FactorConfiguration: types.WebAuthnFactorConfigurationTypeMultiFactorWithUserVerification}}))
 		if out, err := e.signIn(clientID, "kim", "Perm#Pass1"); err != nil || out.ChallengeName != types.ChallengeNameTypeEmailOtp {
 			t.Fatalf("password sign-in with MFA on: %v %v", out, err)
 		}

@@ -3,6 +3,7 @@ package idp
 import (
 	"context"
 	"errors"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -47,6 +48,13 @@ func NewClientSettings() ClientSettings {
 
 // CreateClient creates an app client in a pool.
 func (s *Service) CreateClient(ctx context.Context, poolID string, in ClientInput) (*Client, error) {
+	if in.GenerateSecret && in.Secret != "" {
+		// The rule is API_CreateUserPoolClient's (ClientSecret: "You cannot
+		// specify both GenerateSecret as true and provide a ClientSecret
+		// value."); the text of Cognito's refusal is unpublished, so the
+		// documentation's sentence stands in for it.
+		return nil, Errorf(InvalidParameterException, "You cannot specify both GenerateSecret as true and provide a ClientSecret value.")
+	}
 	now := s.now()
 	c := &Client{ID: s.randomString(lowerDigits, 26), PoolID: poolID, Name: in.Name, CreatedAt: now, UpdatedAt: now, ClientSettings: in.ClientSettings}
 	switch {
@@ -103,10 +111,11 @@ func checkClientSettings(p *Pool, cs *ClientSettings) error {
 		return Errorf(InvalidParameterException, "Explicit auth flows can only contain ALLOW_ prefixed or legacy values, not both.")
 	}
 	if cs.RefreshTokenValidity == 0 {
-		cs.RefreshTokenValidity = 30
-		if cs.RefreshTokenUnit != "" && cs.RefreshTokenUnit != UnitDays {
-			cs.RefreshTokenValidity = 0
-		}
+		// "You can't set RefreshTokenValidity to 0. If you do, Amazon
+		// Cognito overrides the value with the default value of 30 days."
+		// (API_CreateUserPoolClient). Thirty days in the client's own unit,
+		// so what Describe reports is what the tokens get.
+		cs.RefreshTokenValidity = int(defaultRefreshTTL / unitDuration(1, cs.RefreshTokenUnit, UnitDays, 0))
 	}
 	c := Client{ClientSettings: *cs}
 	if d := c.AccessTTL(); d < 5*time.Minute || d > 24*time.Hour {
@@ -121,6 +130,15 @@ func checkClientSettings(p *Pool, cs *ClientSettings) error {
 	if cs.AuthSessionValidity == 0 {
 		cs.AuthSessionValidity = 3
 	}
+	if p.Tier == TierLite && slices.Contains(cs.ExplicitAuthFlows, FlowAllowUserAuth) {
+		return notInLite("Choice-based sign-in (ALLOW_USER_AUTH)")
+	}
+	if err := checkRedirectURLs(cs); err != nil {
+		return err
+	}
+	if err := checkOAuthFlows(cs); err != nil {
+		return err
+	}
 	if cs.PreventUserExistenceErrors == "" {
 		cs.PreventUserExistenceErrors = "LEGACY"
 	}
@@ -130,6 +148,96 @@ func checkClientSettings(p *Pool, cs *ClientSettings) error {
 				return Errorf(InvalidParameterException, "Invalid read attributes specified while creating a client")
 			}
 		}
+	}
+	return nil
+}
+
+// checkRedirectURLs holds CallbackURLs, LogoutURLs and DefaultRedirectURI to
+// API_CreateUserPoolClient's rules for a redirect URI: absolute, without a
+// fragment, HTTPS unless it is http://localhost, http://127.0.0.1 or
+// http://[::1] (any port); an app's own scheme (myapp://) is allowed. The
+// default redirect URI must be one of the callback URLs.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html
+func checkRedirectURLs(cs *ClientSettings) error {
+	for _, list := range [][]string{cs.CallbackURLs, cs.LogoutURLs} {
+		for _, raw := range list {
+			if err := checkRedirectURL(raw); err != nil {
+				return err
+			}
+		}
+	}
+	if cs.DefaultRedirectURI != "" {
+		if err := checkRedirectURL(cs.DefaultRedirectURI); err != nil {
+			return err
+		}
+		if !slices.Contains(cs.CallbackURLs, cs.DefaultRedirectURI) {
+			// Cognito's text for this refusal is unpublished.
+			return Errorf(InvalidParameterException, "DefaultRedirectURI must be in CallbackURLs.")
+		}
+	}
+	return nil
+}
+
+func checkRedirectURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() {
+		// Unpublished text.
+		return Errorf(InvalidParameterException, "%s is not an absolute URI.", raw)
+	}
+	if strings.Contains(raw, "#") {
+		// Unpublished text.
+		return Errorf(InvalidParameterException, "%s cannot include a fragment component.", raw)
+	}
+	if u.Scheme == "http" && !slices.Contains([]string{"localhost", "127.0.0.1", "::1"}, u.Hostname()) {
+		// Cognito's words, as users quote them (for example
+		// github.com/Destrayon/Connapse#441 and the S3-website callbacks
+		// refused in public deployment notes).
+		return Errorf(InvalidParameterException, "%s cannot use the HTTP protocol.", raw)
+	}
+	return nil
+}
+
+// OAuth grant types (OAuthFlowType).
+const (
+	oauthCode              = "code"
+	oauthImplicit          = "implicit"
+	oauthClientCredentials = "client_credentials"
+)
+
+// checkOAuthFlows enforces how a client's OAuth settings go together when
+// it may use the authorization server (AllowedOAuthFlowsUserPoolClient).
+// The messages are Cognito's, as its refusals were quoted: in
+// hashicorp/terraform-provider-aws's Cognito client tests (flows and scopes
+// required; callback URLs), in terraform-provider-aws issue #4984 (a
+// standard scope with client_credentials), and in Terraform configurations
+// that hit the client_credentials rules ("can not be selected along with
+// code flow or implicit flow", "if client does not have a client secret").
+func checkOAuthFlows(cs *ClientSettings) error {
+	if !cs.AllowedOAuthFlowsUserPool {
+		return nil
+	}
+	if len(cs.AllowedOAuthFlows) == 0 || len(cs.AllowedOAuthScopes) == 0 {
+		return Errorf(InvalidParameterException, "AllowedOAuthFlows and AllowedOAuthScopes are required if user pool client is allowed to use OAuth flows.")
+	}
+	userFlows := slices.Contains(cs.AllowedOAuthFlows, oauthCode) || slices.Contains(cs.AllowedOAuthFlows, oauthImplicit)
+	if slices.Contains(cs.AllowedOAuthFlows, oauthClientCredentials) {
+		// "To create an app client that generates client credentials
+		// grants, you must add client_credentials as the only allowed
+		// OAuth flow." (AllowedOAuthFlows)
+		if userFlows {
+			return Errorf(InvalidOAuthFlowException, "client_credentials flow can not be selected along with code flow or implicit flow.")
+		}
+		if cs.Secret == "" {
+			return Errorf(InvalidOAuthFlowException, "client_credentials flow can not be selected if client does not have a client secret.")
+		}
+		for _, scope := range cs.AllowedOAuthScopes {
+			if slices.Contains(standardScopes, scope) {
+				return Errorf(InvalidOAuthFlowException, "%s is not supported with client_credentials flow", scope)
+			}
+		}
+	}
+	if userFlows && len(cs.CallbackURLs) == 0 {
+		return Errorf(InvalidOAuthFlowException, "CallbackUrls can not be empty when code flow or implicit flow is selected")
 	}
 	return nil
 }

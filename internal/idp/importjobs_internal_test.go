@@ -260,7 +260,7 @@ func TestPoolChangesWaitForImports(t *testing.T) {
 		}
 	}
 	wantCode("DeletePool", svc.DeletePool(ctx, poolID), UserImportInProgressException)
-	_, err := svc.UpdatePool(ctx, poolID, func(*PoolSettings) error { return nil })
+	_, err := svc.UpdatePool(ctx, poolID, "", func(*PoolSettings) error { return nil })
 	wantCode("UpdatePool", err, UserImportInProgressException)
 	wantCode("AddCustomAttributes", svc.AddCustomAttributes(ctx, poolID, []SchemaAttribute{{Name: "tier"}}), UserImportInProgressException)
 	_, err = svc.StartUserImportJob(ctx, poolID, jobID)

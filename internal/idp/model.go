@@ -111,6 +111,9 @@ type MFAConfig struct {
 	// WebAuthn relying party settings.
 	WebAuthnRelyingPartyID   string `json:"webauthn_rp_id,omitempty"`
 	WebAuthnUserVerification string `json:"webauthn_uv,omitempty"`
+	// WebAuthnFactor is WebAuthnConfiguration.FactorConfiguration: "" (not
+	// set, a single factor), SINGLE_FACTOR or WebAuthnMultiFactor.
+	WebAuthnFactor string `json:"webauthn_factor,omitempty"`
 }
 
 // DeviceConfig is DeviceConfiguration.
@@ -238,9 +241,12 @@ func (c *Client) IDTTL() time.Duration {
 	return unitDuration(c.IDTokenValidity, c.IDTokenUnit, UnitHours, time.Hour)
 }
 
+// defaultRefreshTTL is a refresh token's lifetime unless the client sets one.
+const defaultRefreshTTL = 30 * 24 * time.Hour
+
 // RefreshTTL is the refresh token lifetime: 30 days unless the client sets one.
 func (c *Client) RefreshTTL() time.Duration {
-	return unitDuration(c.RefreshTokenValidity, c.RefreshTokenUnit, UnitDays, 30*24*time.Hour)
+	return unitDuration(c.RefreshTokenValidity, c.RefreshTokenUnit, UnitDays, defaultRefreshTTL)
 }
 
 // SessionTTL is AuthSessionValidity: how long each challenge session lives.

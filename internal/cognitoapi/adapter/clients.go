@@ -154,16 +154,17 @@ type clientSettingsReq struct {
 // left out keeps its default.
 func clientSettingsIn(in clientSettingsReq) idp.ClientSettings {
 	cs := idp.NewClientSettings()
-	if in.RefreshTokenValidity != nil {
-		// 0 means the default (30 days); the domain fills it in.
-		cs.RefreshTokenValidity = int(*in.RefreshTokenValidity)
-	}
 	cs.AccessTokenValidity = int(api.ToInt32(in.AccessTokenValidity))
 	cs.IDTokenValidity = int(api.ToInt32(in.IdTokenValidity))
 	if u := in.TokenValidityUnits; u != nil {
 		cs.AccessTokenUnit = str(u.AccessToken)
 		cs.IDTokenUnit = str(u.IdToken)
 		cs.RefreshTokenUnit = str(u.RefreshToken)
+	}
+	if in.RefreshTokenValidity != nil || cs.RefreshTokenUnit != "" {
+		// Absent or 0 means the default, 30 days; the domain expresses it
+		// in the client's unit (NewClientSettings has it in days).
+		cs.RefreshTokenValidity = int(api.ToInt32(in.RefreshTokenValidity))
 	}
 	cs.ReadAttributes = in.ReadAttributes
 	cs.WriteAttributes = in.WriteAttributes

@@ -20,7 +20,6 @@ const (
 	defaultUnusedAccountValidityDays = 7 // AdminCreateUserConfig, still reported by AWS
 	defaultDefaultEmailOption        = "CONFIRM_WITH_CODE"
 	defaultWebAuthnUserVerification  = "preferred"
-	firstFactorPassword              = "PASSWORD"
 )
 
 func (h *handlers) registerPools(m map[string]awsjson.Endpoint) {
@@ -34,12 +33,32 @@ func (h *handlers) registerPools(m map[string]awsjson.Endpoint) {
 }
 
 func (h *handlers) createUserPool(ctx context.Context, in *api.CreateUserPoolRequest) (*api.CreateUserPoolResponse, error) {
+	if err := checkLegacyUnusedDays(in.Policies, in.AdminCreateUserConfig); err != nil {
+		return nil, err
+	}
 	ps, schema := createSettings(in)
 	p, err := h.svc.CreatePool(ctx, str(in.PoolName), ps, schema)
 	if err != nil {
 		return nil, err
 	}
 	return &api.CreateUserPoolResponse{UserPool: poolOut(p, 0)}, nil
+}
+
+// checkLegacyUnusedDays refuses a request that sets both
+// PasswordPolicy.TemporaryPasswordValidityDays and the legacy
+// AdminCreateUserConfig.UnusedAccountValidityDays: "When you set
+// TemporaryPasswordValidityDays for a user pool, you can no longer set a
+// value for the legacy UnusedAccountValidityDays parameter" (PasswordPolicyType;
+// 0 counts as not set, as Cognito treats it). A rule about which members a
+// request carries, so it is checked here, where the request is still whole.
+// The message is Cognito's, as hashicorp/terraform-provider-aws matches it
+// before retrying UpdateUserPool without UnusedAccountValidityDays.
+func checkLegacyUnusedDays(p *api.UserPoolPolicyType, a *api.AdminCreateUserConfigType) error {
+	if p == nil || p.PasswordPolicy == nil || api.ToInt32(p.PasswordPolicy.TemporaryPasswordValidityDays) == 0 ||
+		a == nil || api.ToInt32(a.UnusedAccountValidityDays) == 0 {
+		return nil
+	}
+	return idp.Errorf(idp.InvalidParameterException, "Please use TemporaryPasswordValidityDays in PasswordPolicy instead of UnusedAccountValidityDays")
 }
 
 // createSettings is what CreateUserPool asks for: the pool's settings and
@@ -99,14 +118,18 @@ func (h *handlers) describeUserPool(ctx context.Context, in *api.DescribeUserPoo
 }
 
 func (h *handlers) updateUserPool(ctx context.Context, in *api.UpdateUserPoolRequest) (*api.UpdateUserPoolResponse, error) {
-	_, err := h.svc.UpdatePool(ctx, str(in.UserPoolId), func(ps *idp.PoolSettings) error {
+	if err := checkLegacyUnusedDays(in.Policies, in.AdminCreateUserConfig); err != nil {
+		return nil, err
+	}
+	// PoolName, "The updated name of your user pool.", renames it; left
+	// out, the name stays.
+	_, err := h.svc.UpdatePool(ctx, str(in.UserPoolId), str(in.PoolName), func(ps *idp.PoolSettings) error {
 		*ps = updateSettings(ps, in)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	// PoolName is ignored: the domain cannot rename a pool.
 	return &api.UpdateUserPoolResponse{}, nil
 }
 
@@ -190,7 +213,8 @@ func (h *handlers) listUserPools(ctx context.Context, in *api.ListUserPoolsReque
 // setUserPoolMfaConfig replaces the pool's MFA factors: a factor whose
 // configuration the request leaves out is turned off. MfaConfiguration left
 // out keeps the pool's mode (the domain's rule), and WebAuthnConfiguration
-// left out keeps the relying-party settings, which are not an MFA factor.
+// left out keeps the relying-party settings, which are not an MFA factor;
+// its FactorConfiguration, which is, goes back to a single factor.
 func (h *handlers) setUserPoolMfaConfig(ctx context.Context, in *api.SetUserPoolMfaConfigRequest) (*api.SetUserPoolMfaConfigResponse, error) {
 	p, err := h.svc.SetMFAConfig(ctx, str(in.UserPoolId), func(ps *idp.PoolSettings) error {
 		cfg := ps.MFA
@@ -210,9 +234,14 @@ func (h *handlers) setUserPoolMfaConfig(ctx context.Context, in *api.SetUserPool
 		if e := in.EmailMfaConfiguration; e != nil {
 			cfg.EmailMessage, cfg.EmailSubject = str(e.Message), str(e.Subject)
 		}
+		// FactorConfiguration is replaced like the factors: a request
+		// without it leaves passkeys a single factor (measured against
+		// Cognito in go-to-k/cdkd issue #2064).
+		cfg.WebAuthnFactor = ""
 		if w := in.WebAuthnConfiguration; w != nil {
 			cfg.WebAuthnRelyingPartyID = str(w.RelyingPartyId)
 			cfg.WebAuthnUserVerification = str(w.UserVerification)
+			cfg.WebAuthnFactor = str(w.FactorConfiguration)
 		}
 		ps.MFA = cfg
 		return nil
@@ -245,8 +274,9 @@ func mfaOut(p *idp.Pool) *api.GetUserPoolMfaConfigResponse {
 		SoftwareTokenMfaConfiguration: &api.SoftwareTokenMfaConfigType{Enabled: api.Bool(c.TotpEnabled)},
 		MfaConfiguration:              api.String(orElse(c.Mode, idp.MFAOff)),
 		WebAuthnConfiguration: &api.WebAuthnConfigurationType{
-			RelyingPartyId:   strPtr(c.WebAuthnRelyingPartyID),
-			UserVerification: api.String(orElse(c.WebAuthnUserVerification, defaultWebAuthnUserVerification)),
+			RelyingPartyId:      strPtr(c.WebAuthnRelyingPartyID),
+			UserVerification:    api.String(orElse(c.WebAuthnUserVerification, defaultWebAuthnUserVerification)),
+			FactorConfiguration: strPtr(c.WebAuthnFactor),
 		},
 	}
 	if c.SmsEnabled {
@@ -561,7 +591,7 @@ func poolOut(p *idp.Pool, users int64) *api.UserPoolType {
 	}
 	factors := p.AllowedFirstAuthFactors
 	if len(factors) == 0 {
-		factors = []string{firstFactorPassword}
+		factors = []string{idp.FactorPassword}
 	}
 	vt := p.VerificationTemplate
 	out := &api.UserPoolType{
