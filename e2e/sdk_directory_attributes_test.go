@@ -197,3 +197,25 @@ func TestSDKVerificationBeforeUpdate(t *testing.T) {
 	_, err = e.signIn(client, "old@example.com", "Perm#Pass1")
 	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
 }
+
+// TestSDKGetUserReadAttributes: GetUser shows the attributes the access
+// token's app client may read (its ReadAttributes, and sub), all of them
+// for a client that names none.
+func TestSDKGetUserReadAttributes(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	all := *e.client(pool).ClientId
+	narrow := *e.client(pool, func(in *cip.CreateUserPoolClientInput) { in.ReadAttributes = []string{"email"} }).ClientId
+	e.user(pool, "ann", "ann@example.com", "Perm#Pass1")
+	must[*cip.AdminUpdateUserAttributesOutput](t, "AdminUpdateUserAttributes")(e.c.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{
+		UserPoolId: aws.String(pool), Username: aws.String("ann"), UserAttributes: []types.AttributeType{attr("given_name", "Ann")}}))
+
+	everything := e.selfAttrs(*e.tokens(all, "ann", "Perm#Pass1").AccessToken)
+	if everything["given_name"] != "Ann" || everything["email"] != "ann@example.com" {
+		t.Errorf("GetUser through a client without ReadAttributes: %v", everything)
+	}
+	got := e.selfAttrs(*e.tokens(narrow, "ann", "Perm#Pass1").AccessToken)
+	if diff := cmp.Diff(map[string]string{"sub": everything["sub"], "email": "ann@example.com"}, got); diff != "" {
+		t.Errorf("GetUser through a client that reads email (-want +got):\n%s", diff)
+	}
+}

@@ -77,8 +77,7 @@ func readableUser(p *Pool, c *Client, u *store.User) *User {
 }
 
 // userForClient is GetUser's answer for a user and the client of its access
-// token: attributes filtered by the client's ReadAttributes. (For access.go's
-// GetUser, which today shows every attribute.)
+// token: attributes filtered by the client's ReadAttributes.
 func (s *Service) userForClient(tx store.Tx, p *Pool, clientID string, u *store.User) (*User, error) {
 	c, err := getClient(tx, clientID)
 	if err != nil {
