@@ -85,6 +85,10 @@ func TestSDKCustomAttributes(t *testing.T) {
 	wantErr[*types.NotAuthorizedException](t, err, "A client attempted to write unauthorized attribute")
 	_, err = e.updateAttrs(tok, attr("email_verified", "true"))
 	wantErr[*types.NotAuthorizedException](t, err, "A client attempted to write unauthorized attribute")
+	// AdminCreateUser meets the same constraints.
+	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String("cy"),
+		MessageAction: types.MessageActionTypeSuppress, UserAttributes: []types.AttributeType{attr("custom:level", "11")}})
+	wantErr[*types.InvalidParameterException](t, err, "Attributes did not conform to the schema: custom:level: Number must be no greater than 10\n")
 	attrs := e.selfAttrs(tok)
 	if attrs["custom:tier"] != "gold" || attrs["custom:level"] != "7" || attrs["custom:plan"] != "basic" || attrs["given_name"] != "Ann" {
 		t.Errorf("attributes after updates: %v", attrs)

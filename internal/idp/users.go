@@ -205,6 +205,9 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 	if err := checkAttributes(p, in.Attributes, true); err != nil {
 		return nil, err
 	}
+	if err := checkConstraints(p, in.Attributes); err != nil {
+		return nil, err
+	}
 	temp := in.TemporaryPassword
 	if temp != "" {
 		if err := s.policyError(p, temp); err != nil {
