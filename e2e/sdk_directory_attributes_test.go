@@ -95,6 +95,16 @@ func TestSDKCustomAttributes(t *testing.T) {
 	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String("cy"),
 		MessageAction: types.MessageActionTypeSuppress, UserAttributes: []types.AttributeType{attr("custom:level", "11")}})
 	wantErr[*types.InvalidParameterException](t, err, "Attributes did not conform to the schema: custom:level: Number must be no greater than 10\n")
+	// So do the attributes given with a new password (NEW_PASSWORD_REQUIRED).
+	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String("dee"),
+		TemporaryPassword: aws.String("Temp#Pass1"), MessageAction: types.MessageActionTypeSuppress})
+	if err != nil {
+		t.Fatalf("AdminCreateUser dee: %v", err)
+	}
+	first := must[*cip.InitiateAuthOutput](t, "InitiateAuth dee")(e.signIn(client, "dee", "Temp#Pass1"))
+	_, err = e.respond(client, types.ChallengeNameTypeNewPasswordRequired, *first.Session,
+		map[string]string{"USERNAME": "dee", "NEW_PASSWORD": "Perm#Pass1", "userAttributes.custom:tier": "platinum"})
+	wantErr[*types.InvalidParameterException](t, err, "Attributes did not conform to the schema: custom:tier: String must be no longer than 5 characters\n")
 	attrs := e.selfAttrs(tok)
 	if attrs["custom:tier"] != "gold" || attrs["custom:level"] != "7" || attrs["custom:plan"] != "basic" || attrs["given_name"] != "Ann" {
 		t.Errorf("attributes after updates: %v", attrs)
