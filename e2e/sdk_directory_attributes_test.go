@@ -85,6 +85,26 @@ func TestSDKCustomAttributes(t *testing.T) {
 	wantErr[*types.NotAuthorizedException](t, err, "A client attempted to write unauthorized attribute")
 	_, err = e.updateAttrs(tok, attr("email_verified", "true"))
 	wantErr[*types.NotAuthorizedException](t, err, "A client attempted to write unauthorized attribute")
+	// The administrator's writes meet the same constraints.
+	_, err = e.c.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(pool), Username: aws.String("ann"),
+		UserAttributes: []types.AttributeType{attr("custom:tier", "platinum")}})
+	wantErr[*types.InvalidParameterException](t, err, "Attributes did not conform to the schema: custom:tier: String must be no longer than 5 characters\n")
+	_, err = e.c.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(pool), Username: aws.String("ann"),
+		UserAttributes: []types.AttributeType{attr("custom:level", "seven")}})
+	wantErr[*types.InvalidParameterException](t, err, "Attributes did not conform to the schema: custom:level: Number must be a number\n")
+	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String("cy"),
+		MessageAction: types.MessageActionTypeSuppress, UserAttributes: []types.AttributeType{attr("custom:level", "11")}})
+	wantErr[*types.InvalidParameterException](t, err, "Attributes did not conform to the schema: custom:level: Number must be no greater than 10\n")
+	// So do the attributes given with a new password (NEW_PASSWORD_REQUIRED).
+	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String("dee"),
+		TemporaryPassword: aws.String("Temp#Pass1"), MessageAction: types.MessageActionTypeSuppress})
+	if err != nil {
+		t.Fatalf("AdminCreateUser dee: %v", err)
+	}
+	first := must[*cip.InitiateAuthOutput](t, "InitiateAuth dee")(e.signIn(client, "dee", "Temp#Pass1"))
+	_, err = e.respond(client, types.ChallengeNameTypeNewPasswordRequired, *first.Session,
+		map[string]string{"USERNAME": "dee", "NEW_PASSWORD": "Perm#Pass1", "userAttributes.custom:tier": "platinum"})
+	wantErr[*types.InvalidParameterException](t, err, "Attributes did not conform to the schema: custom:tier: String must be no longer than 5 characters\n")
 	attrs := e.selfAttrs(tok)
 	if attrs["custom:tier"] != "gold" || attrs["custom:level"] != "7" || attrs["custom:plan"] != "basic" || attrs["given_name"] != "Ann" {
 		t.Errorf("attributes after updates: %v", attrs)
@@ -196,4 +216,57 @@ func TestSDKVerificationBeforeUpdate(t *testing.T) {
 	e.tokens(client, "new@example.com", "Perm#Pass1")
 	_, err = e.signIn(client, "old@example.com", "Perm#Pass1")
 	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
+}
+
+// TestSDKGetUserReadAttributes: GetUser shows the attributes the access
+// token's app client may read (its ReadAttributes, and sub), all of them
+// for a client that names none.
+func TestSDKGetUserReadAttributes(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	all := *e.client(pool).ClientId
+	narrow := *e.client(pool, func(in *cip.CreateUserPoolClientInput) { in.ReadAttributes = []string{"email"} }).ClientId
+	e.user(pool, "ann", "ann@example.com", "Perm#Pass1")
+	must[*cip.AdminUpdateUserAttributesOutput](t, "AdminUpdateUserAttributes")(e.c.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{
+		UserPoolId: aws.String(pool), Username: aws.String("ann"), UserAttributes: []types.AttributeType{attr("given_name", "Ann")}}))
+
+	everything := e.selfAttrs(*e.tokens(all, "ann", "Perm#Pass1").AccessToken)
+	if everything["given_name"] != "Ann" || everything["email"] != "ann@example.com" {
+		t.Errorf("GetUser through a client without ReadAttributes: %v", everything)
+	}
+	got := e.selfAttrs(*e.tokens(narrow, "ann", "Perm#Pass1").AccessToken)
+	if diff := cmp.Diff(map[string]string{"sub": everything["sub"], "email": "ann@example.com"}, got); diff != "" {
+		t.Errorf("GetUser through a client that reads email (-want +got):\n%s", diff)
+	}
+}
+
+// TestSDKRequiredAttributeKept: a blank value deletes an attribute, but not
+// a required one, in UpdateUserAttributes and AdminUpdateUserAttributes as
+// in DeleteUserAttributes (Cognito's answer quoted in
+// https://github.com/aws-amplify/aws-sdk-ios/issues/4251).
+func TestSDKRequiredAttributeKept(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.Schema = []types.SchemaAttributeType{{Name: aws.String("email"), AttributeDataType: types.AttributeDataTypeString,
+			Required: aws.Bool(true), Mutable: aws.Bool(true)}}
+	})
+	client := *e.client(pool).ClientId
+	e.user(pool, "ann", "ann@example.com", "Perm#Pass1")
+	tok := *e.tokens(client, "ann", "Perm#Pass1").AccessToken
+
+	const msg = "user.email: Required attribute cannot be deleted."
+	_, err := e.updateAttrs(tok, attr("email", ""))
+	wantErr[*types.InvalidParameterException](t, err, msg)
+	_, err = e.c.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(pool), Username: aws.String("ann"),
+		UserAttributes: []types.AttributeType{attr("given_name", "Ann"), attr("email", "")}})
+	wantErr[*types.InvalidParameterException](t, err, msg)
+	if a := e.selfAttrs(tok); a["email"] != "ann@example.com" || a["given_name"] != "" {
+		t.Errorf("after the refused updates: %v", a)
+	}
+	// Blank values of attributes that are not required still delete.
+	must[*cip.UpdateUserAttributesOutput](t, "UpdateUserAttributes")(e.updateAttrs(tok, attr("given_name", "Ann")))
+	must[*cip.UpdateUserAttributesOutput](t, "UpdateUserAttributes")(e.updateAttrs(tok, attr("given_name", "")))
+	if _, ok := e.selfAttrs(tok)["given_name"]; ok {
+		t.Errorf("given_name survived a blank value")
+	}
 }

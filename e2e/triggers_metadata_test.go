@@ -131,6 +131,13 @@ func TestTriggerClientMetadata(t *testing.T) {
 	// Without ClientMetadata, none.
 	must[*cip.ForgotPasswordOutput](t, "ForgotPassword")(e.c.ForgotPassword(e.ctx, &cip.ForgotPasswordInput{ClientId: &clientID, Username: aws.String("ana")}))
 	wantMeta("message", "CustomMessage_ForgotPassword", "clientMetadata", "")
+
+	// AdminUpdateUserAttributes: a new address's code goes through the
+	// custom message function with the request's metadata.
+	must[*cip.AdminUpdateUserAttributesOutput](t, "AdminUpdateUserAttributes")(e.c.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{
+		UserPoolId: &pool, Username: aws.String("ana"), ClientMetadata: md("admin-update"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("ana2@example.com")}}}))
+	wantMeta("message", "CustomMessage_UpdateUserAttribute", "clientMetadata", "admin-update")
 }
 
 // TestClientCredentialsPreTokenGeneration: a version 3 pre token generation

@@ -66,16 +66,18 @@ func (s *Service) authorizeScope(tx store.Tx, accessToken, scope string) (*Pool,
 	return p, u, claims, nil
 }
 
-// GetUser returns the user an access token belongs to.
+// GetUser returns the user an access token belongs to, with the
+// attributes the token's app client may read (its ReadAttributes).
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UserPoolClientType.html
 func (s *Service) GetUser(ctx context.Context, accessToken string) (*User, error) {
 	var out *User
 	err := s.view(ctx, func(tx store.Tx) error {
-		_, u, _, err := s.authorize(tx, accessToken)
+		p, u, claims, err := s.authorize(tx, accessToken)
 		if err != nil {
 			return err
 		}
-		out = userView(u)
-		return nil
+		out, err = s.userForClient(tx, p, claims.ClientID, u)
+		return err
 	})
 	return out, err
 }

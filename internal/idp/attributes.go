@@ -77,8 +77,7 @@ func readableUser(p *Pool, c *Client, u *store.User) *User {
 }
 
 // userForClient is GetUser's answer for a user and the client of its access
-// token: attributes filtered by the client's ReadAttributes. (For access.go's
-// GetUser, which today shows every attribute.)
+// token: attributes filtered by the client's ReadAttributes.
 func (s *Service) userForClient(tx store.Tx, p *Pool, clientID string, u *store.User) (*User, error) {
 	c, err := getClient(tx, clientID)
 	if err != nil {
@@ -193,6 +192,116 @@ func tokenClient(tx store.Tx, clientID string) (*Client, error) {
 // verifiable reports whether attr is one Cognito verifies with a code.
 func verifiable(attr string) bool { return attr == "email" || attr == "phone_number" }
 
+// errRequiredDeleted is Cognito's answer to a blank value for a required
+// attribute, as a real UpdateUserAttributes gave it in
+// https://github.com/aws-amplify/aws-sdk-ios/issues/4251.
+func errRequiredDeleted(name string) error {
+	return Errorf(InvalidParameterException, "user.%s: Required attribute cannot be deleted.", name)
+}
+
+// checkRequiredKept refuses an update that deletes a required attribute by
+// giving it a blank value (DeleteUserAttributes refuses it too).
+func checkRequiredKept(p *Pool, attrs []Attribute) error {
+	for _, a := range attrs {
+		if sa, ok := p.schemaAttr(a.Name); ok && sa.Required && a.Value == "" {
+			return errRequiredDeleted(a.Name)
+		}
+	}
+	return nil
+}
+
+// verifiedFlag is the attribute that says whether addr is verified.
+func verifiedFlag(addr string) string { return addr + "_verified" }
+
+// verifiedInRequest reports whether attrs set addr's verification flag to
+// true: an administrator's AdminUpdateUserAttributes then applies a new
+// address at once, verified, and sends no code.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminUpdateUserAttributes.html
+func verifiedInRequest(attrs []Attribute, addr string) bool {
+	return slices.Contains(attrs, Attribute{Name: verifiedFlag(addr), Value: "true"})
+}
+
+// codeDue reports whether setting a sends a verification code: a new
+// email or phone number the pool auto-verifies, unless the same admin
+// request verifies it.
+func codeDue(p *Pool, u *store.User, a Attribute, verifiedNow bool) bool {
+	return verifiable(a.Name) && a.Value != "" && a.Value != u.Attributes[a.Name] && !verifiedNow &&
+		slices.Contains(p.AutoVerifiedAttributes, a.Name)
+}
+
+// changeAttributes applies an attribute update to u (not saved) and returns
+// the addresses due a verification code. A blank value deletes (with an
+// address, its verification and any pending change). A changed email or
+// phone number is unverified; when the pool requires verification before
+// update, the old value stays (and keeps signing in) until the new one is
+// verified. admin is AdminUpdateUserAttributes, which may also set the
+// verification flags: set to true with a new address, that address applies
+// at once, verified, without a code.
+func changeAttributes(p *Pool, u *store.User, attrs []Attribute, admin bool) []codeTarget {
+	if u.Attributes == nil {
+		u.Attributes = map[string]string{}
+	}
+	x := decodeExtra(u)
+	var sendTo []codeTarget
+	var flags []Attribute
+	for _, a := range attrs {
+		if admin && (a.Name == verifiedFlag("email") || a.Name == verifiedFlag("phone_number")) {
+			flags = append(flags, a) // after the addresses they describe
+			continue
+		}
+		cur, had := u.Attributes[a.Name]
+		if a.Value == "" {
+			delete(u.Attributes, a.Name)
+			if verifiable(a.Name) {
+				delete(u.Attributes, verifiedFlag(a.Name))
+				delete(x.Pending, a.Name)
+			}
+			continue
+		}
+		verifiedNow := admin && verifiedInRequest(attrs, a.Name)
+		if !verifiable(a.Name) || had && cur == a.Value || verifiedNow {
+			u.Attributes[a.Name] = a.Value
+			if verifiable(a.Name) {
+				delete(x.Pending, a.Name) // asking for the current value again cancels a pending change
+			}
+			continue
+		}
+		due := codeDue(p, u, a, false)
+		if due && had && slices.Contains(p.RequireVerificationBeforeUpdate, a.Name) {
+			if x.Pending == nil {
+				x.Pending = map[string]string{}
+			}
+			x.Pending[a.Name] = a.Value
+		} else {
+			u.Attributes[a.Name] = a.Value
+			u.Attributes[verifiedFlag(a.Name)] = "false"
+			delete(x.Pending, a.Name)
+		}
+		if due {
+			sendTo = append(sendTo, codeTarget{a.Name, a.Value})
+		}
+	}
+	for _, f := range flags {
+		addr := strings.TrimSuffix(f.Name, "_verified")
+		_, pending := x.Pending[addr]
+		if slices.ContainsFunc(attrs, func(a Attribute) bool { return a.Name == addr }) && (u.Attributes[addr] == "" || pending) {
+			// The same request deleted the address, or its new value
+			// waits for its code: the current value keeps its own flag.
+			continue
+		}
+		if f.Value == "" {
+			delete(u.Attributes, f.Name)
+		} else {
+			u.Attributes[f.Name] = f.Value
+		}
+	}
+	if len(x.Pending) == 0 {
+		x.Pending = nil
+	}
+	encodeExtra(u, x)
+	return sendTo
+}
+
 // UpdateUserAttributes changes the signed-in user's attributes. A changed
 // email or phone number is unverified and, when the pool auto-verifies it,
 // gets a code; when the pool requires verification before update, the old
@@ -223,57 +332,11 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, accessToken string, 
 		if err := checkConstraints(p, attrs); err != nil {
 			return err
 		}
-		if u.Attributes == nil {
-			u.Attributes = map[string]string{}
+		if err := checkRequiredKept(p, attrs); err != nil {
+			return err
 		}
-		x := decodeExtra(u)
-		var sendTo []codeTarget
-		for _, a := range attrs {
-			cur, had := u.Attributes[a.Name]
-			if a.Value == "" {
-				delete(u.Attributes, a.Name)
-				if verifiable(a.Name) {
-					delete(u.Attributes, a.Name+"_verified")
-					delete(x.Pending, a.Name)
-				}
-				continue
-			}
-			if !verifiable(a.Name) || had && cur == a.Value {
-				u.Attributes[a.Name] = a.Value
-				if verifiable(a.Name) {
-					delete(x.Pending, a.Name) // asking for the current value again cancels a pending change
-				}
-				continue
-			}
-			autoVerified := slices.Contains(p.AutoVerifiedAttributes, a.Name)
-			if autoVerified && had && slices.Contains(p.RequireVerificationBeforeUpdate, a.Name) {
-				if x.Pending == nil {
-					x.Pending = map[string]string{}
-				}
-				x.Pending[a.Name] = a.Value
-			} else {
-				u.Attributes[a.Name] = a.Value
-				u.Attributes[a.Name+"_verified"] = "false"
-				delete(x.Pending, a.Name)
-			}
-			if autoVerified {
-				sendTo = append(sendTo, codeTarget{a.Name, a.Value})
-			}
-		}
-		if len(x.Pending) == 0 {
-			x.Pending = nil
-		}
-		encodeExtra(u, x)
-		for _, t := range sendTo {
-			code, err := s.issueCode(tx, u, purposeVerify+t.attr, t, verifyCodeTTL)
-			if err != nil {
-				return err
-			}
-			d, err := s.sendCode(tx, p, t, code, "attribute_code", cm)
-			if err != nil {
-				return err
-			}
-			out = append(out, *d)
+		if out, err = s.sendVerifyCodes(tx, p, u, changeAttributes(p, u, attrs, false), cm); err != nil {
+			return err
 		}
 		u.UpdatedAt = s.now()
 		return saveUser(tx, p, u)
@@ -282,6 +345,23 @@ func (s *Service) UpdateUserAttributes(ctx context.Context, accessToken string, 
 		return nil, err
 	}
 	s.kick()
+	return out, nil
+}
+
+// sendVerifyCodes sends a code to verify each of u's addresses in sendTo.
+func (s *Service) sendVerifyCodes(tx store.Tx, p *Pool, u *store.User, sendTo []codeTarget, cm *customMessage) ([]CodeDelivery, error) {
+	var out []CodeDelivery
+	for _, t := range sendTo {
+		code, err := s.issueCode(tx, u, purposeVerify+t.attr, t, verifyCodeTTL)
+		if err != nil {
+			return nil, err
+		}
+		d, err := s.sendCode(tx, p, t, code, "attribute_code", cm)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *d)
+	}
 	return out, nil
 }
 

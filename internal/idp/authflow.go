@@ -1044,6 +1044,9 @@ func (s *Service) prepareNewPassword(p *Pool, u *store.User, r map[string]string
 	if err := checkAttributes(p, attrs, false); err != nil {
 		return nil, nil, err
 	}
+	if err := checkConstraints(p, attrs); err != nil {
+		return nil, nil, err
+	}
 	merged := map[string]string{}
 	for k, v := range u.Attributes {
 		merged[k] = v

@@ -786,9 +786,13 @@ func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) (rowRe
 		list = append(list, Attribute{Name: k, Value: v})
 	}
 	// The schema's messages name attributes, never their values.
-	if err := checkAttributes(p, list, true); err != nil {
+	schemaErr := checkAttributes(p, list, true)
+	if schemaErr == nil {
+		schemaErr = checkConstraints(p, list)
+	}
+	if schemaErr != nil {
 		var e *Error
-		if errors.As(err, &e) {
+		if errors.As(schemaErr, &e) {
 			return rowFailed, "The User Record does not match the user pool's schema: " + strings.TrimSpace(e.Message)
 		}
 		return rowFailed, whyInternal

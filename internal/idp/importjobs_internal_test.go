@@ -433,3 +433,66 @@ func TestImportJobExpires(t *testing.T) {
 		t.Errorf("the file of an expired job is still stored: %v", err)
 	}
 }
+
+// A row's custom attributes meet the schema's constraints, as they must in
+// AdminCreateUser and SignUp: a String longer than its MaxLength, a Number
+// out of range or not a number fails the row.
+func TestImportChecksAttributeConstraints(t *testing.T) {
+	svc, _ := testService(t)
+	ctx := context.Background()
+	settings := NewPoolSettings()
+	settings.AutoVerifiedAttributes = []string{"email"}
+	pool, err := svc.CreatePool(ctx, "imports", settings, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.AddCustomAttributes(ctx, pool.ID, []SchemaAttribute{
+		{Name: "tier", DataType: "String", HasString: true, StringMax: "5"},
+		{Name: "level", DataType: "Number", HasNumber: true, NumberMin: "1", NumberMax: "10"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	j, err := svc.CreateUserImportJob(ctx, pool.ID, "j", "arn:aws:iam::111111111111:role/Import")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.GetPool(ctx, pool.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(username, tier, level string) string {
+		return csvLine(p, map[string]string{"cognito:username": username, "email": username + "@example.com",
+			"email_verified": "true", "cognito:mfa_enabled": "false", "custom:tier": tier, "custom:level": level})
+	}
+	body := strings.Join([]string{strings.Join(csvHeader(p), ","),
+		row("ana", "gold", "7"),     // 2: imported
+		row("ben", "platinum", "7"), // 3
+		row("cy", "gold", "11"),     // 4
+		row("dee", "gold", "many"),  // 5
+	}, "\n") + "\n"
+	if err := svc.UploadUserImportCSV(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), strings.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.StartUserImportJob(ctx, p.ID, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.runImport(ctx, jobRow(t, svc, p.ID, j.ID)); err != nil {
+		t.Fatal(err)
+	}
+	const schema = "The User Record does not match the user pool's schema: Attributes did not conform to the schema: "
+	want := []ImportLogLine{
+		{Line: 3, Outcome: "FAILED", Message: schema + "custom:tier: String must be no longer than 5 characters"},
+		{Line: 4, Outcome: "FAILED", Message: schema + "custom:level: Number must be no greater than 10"},
+		{Line: 5, Outcome: "FAILED", Message: schema + "custom:level: Number must be a number"},
+	}
+	got, err := svc.ImportJobLog(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("log:\n%v\nwant:\n%v", got, want)
+	}
+	if !userExists(t, svc, p.ID, "ana") || userExists(t, svc, p.ID, "ben") {
+		t.Errorf("ana imported %v, ben imported %v; want true, false", userExists(t, svc, p.ID, "ana"), userExists(t, svc, p.ID, "ben"))
+	}
+}

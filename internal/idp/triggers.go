@@ -711,8 +711,19 @@ func (s *Service) tokenUserMessage(ctx context.Context, accessToken, source stri
 	if err != nil || p == nil || len(p.Lambda) == 0 {
 		return nil, nil
 	}
-	if source == "CustomMessage_UpdateUserAttribute" && !slices.ContainsFunc(changes, func(a Attribute) bool {
-		return verifiable(a.Name) && a.Value != "" && a.Value != u.Attributes[a.Name] && slices.Contains(p.AutoVerifiedAttributes, a.Name)
+	if source == "CustomMessage_UpdateUserAttribute" {
+		return s.attributeUpdateMessage(ctx, p, clientID, u, changes, false)
+	}
+	return s.customMessageFor(ctx, p, source, clientID, u.Username, u.Sub, u.Status, u.Attributes)
+}
+
+// attributeUpdateMessage runs the custom message trigger
+// (CustomMessage_UpdateUserAttribute) for the code an update of u's
+// attributes (admin: AdminUpdateUserAttributes) is about to send, with the
+// attributes as they will be; nil when no code goes out.
+func (s *Service) attributeUpdateMessage(ctx context.Context, p *Pool, clientID string, u *store.User, changes []Attribute, admin bool) (*customMessage, error) {
+	if !slices.ContainsFunc(changes, func(a Attribute) bool {
+		return codeDue(p, u, a, admin && verifiedInRequest(changes, a.Name))
 	}) {
 		return nil, nil // no code goes out
 	}
@@ -723,5 +734,5 @@ func (s *Service) tokenUserMessage(ctx context.Context, accessToken, source stri
 		}
 		attrs[a.Name] = a.Value
 	}
-	return s.customMessageFor(ctx, p, source, clientID, u.Username, u.Sub, u.Status, attrs)
+	return s.customMessageFor(ctx, p, "CustomMessage_UpdateUserAttribute", clientID, u.Username, u.Sub, u.Status, attrs)
 }
