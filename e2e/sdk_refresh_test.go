@@ -162,3 +162,30 @@ func TestSDKRefreshRotationWithoutRefreshFlow(t *testing.T) {
 	_, err := e.refreshWith(norot, "", *r.RefreshToken)
 	wantErr[*types.InvalidParameterException](t, err, "REFRESH_TOKEN_AUTH is not enabled for the client.")
 }
+
+// TestSDKRefreshRotationDescribed: every client's rotation is described,
+// DISABLED with a grace of 0 unless enabled (terraform-provider-aws#47374,
+// #45646 saw Cognito answer so).
+func TestSDKRefreshRotationDescribed(t *testing.T) {
+	e := newSDKEnv(t)
+	poolID := e.pool()
+	cl := e.client(poolID)
+	want := func(what string, got *types.RefreshTokenRotationType, feature types.FeatureType, grace int32) {
+		t.Helper()
+		if got == nil || got.Feature != feature || aws.ToInt32(got.RetryGracePeriodSeconds) != grace {
+			t.Errorf("%s: RefreshTokenRotation = %+v; want %s, %d", what, got, feature, grace)
+		}
+	}
+	want("CreateUserPoolClient", cl.RefreshTokenRotation, types.FeatureTypeDisabled, 0)
+	up := must[*cip.UpdateUserPoolClientOutput](t, "UpdateUserPoolClient")(e.c.UpdateUserPoolClient(e.ctx, &cip.UpdateUserPoolClientInput{
+		UserPoolId: aws.String(poolID), ClientId: cl.ClientId,
+		RefreshTokenRotation: &types.RefreshTokenRotationType{Feature: types.FeatureTypeDisabled, RetryGracePeriodSeconds: aws.Int32(30)}}))
+	want("UpdateUserPoolClient DISABLED", up.UserPoolClient.RefreshTokenRotation, types.FeatureTypeDisabled, 0)
+	up = must[*cip.UpdateUserPoolClientOutput](t, "UpdateUserPoolClient")(e.c.UpdateUserPoolClient(e.ctx, &cip.UpdateUserPoolClientInput{
+		UserPoolId: aws.String(poolID), ClientId: cl.ClientId,
+		RefreshTokenRotation: &types.RefreshTokenRotationType{Feature: types.FeatureTypeEnabled, RetryGracePeriodSeconds: aws.Int32(30)}}))
+	want("UpdateUserPoolClient ENABLED", up.UserPoolClient.RefreshTokenRotation, types.FeatureTypeEnabled, 30)
+	d := must[*cip.DescribeUserPoolClientOutput](t, "DescribeUserPoolClient")(e.c.DescribeUserPoolClient(e.ctx,
+		&cip.DescribeUserPoolClientInput{UserPoolId: aws.String(poolID), ClientId: cl.ClientId}))
+	want("DescribeUserPoolClient", d.UserPoolClient.RefreshTokenRotation, types.FeatureTypeEnabled, 30)
+}

@@ -190,7 +190,9 @@ func clientSettingsIn(in clientSettingsReq) idp.ClientSettings {
 	if r := in.RefreshTokenRotation; r != nil {
 		cs.HasRefreshRotation = true
 		cs.RefreshRotation = str(r.Feature) == rotationEnabled
-		cs.RefreshRotationGrace = int(api.ToInt32(r.RetryGracePeriodSeconds))
+		if cs.RefreshRotation { // a disabled rotation reads back with 0 (terraform-provider-aws#45646)
+			cs.RefreshRotationGrace = int(api.ToInt32(r.RetryGracePeriodSeconds))
+		}
 	}
 	return cs
 }
@@ -278,15 +280,15 @@ func clientOut(c *idp.Client) *api.UserPoolClientType {
 	if c.IDTokenValidity != 0 {
 		out.IdTokenValidity = api.Int32(int32(c.IDTokenValidity))
 	}
-	if c.HasRefreshRotation {
-		feature := rotationDisabled
-		if c.RefreshRotation {
-			feature = rotationEnabled
-		}
-		out.RefreshTokenRotation = &api.RefreshTokenRotationType{
-			Feature:                 api.String(feature),
-			RetryGracePeriodSeconds: api.Int32(int32(c.RefreshRotationGrace)),
-		}
+	// Cognito describes every client's rotation, DISABLED with a grace of 0
+	// when none was asked for (terraform-provider-aws#47374).
+	feature, grace := rotationDisabled, 0
+	if c.RefreshRotation {
+		feature, grace = rotationEnabled, c.RefreshRotationGrace
+	}
+	out.RefreshTokenRotation = &api.RefreshTokenRotationType{
+		Feature:                 api.String(feature),
+		RetryGracePeriodSeconds: api.Int32(int32(grace)),
 	}
 	return out
 }

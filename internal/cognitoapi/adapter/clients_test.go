@@ -26,7 +26,8 @@ func TestDefaultClientShape(t *testing.T) {
 	want := `{"UserPoolId":"eu-west-1_AbC123xyz","ClientName":"app","ClientId":"1example23456789",` +
 		`"LastModifiedDate":1740830400,"CreationDate":1740830400,"RefreshTokenValidity":30,"TokenValidityUnits":{},` +
 		`"AllowedOAuthFlowsUserPoolClient":false,"PreventUserExistenceErrors":"LEGACY","EnableTokenRevocation":true,` +
-		`"EnablePropagateAdditionalUserContextData":false,"AuthSessionValidity":3}`
+		`"EnablePropagateAdditionalUserContextData":false,"AuthSessionValidity":3,` +
+		`"RefreshTokenRotation":{"Feature":"DISABLED","RetryGracePeriodSeconds":0}}`
 	if string(b) != want {
 		t.Errorf("default client\n got %s\nwant %s", b, want)
 	}
