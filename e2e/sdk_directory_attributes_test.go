@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -58,6 +59,17 @@ func TestSDKCustomAttributes(t *testing.T) {
 	if a := got["custom:plan"]; aws.ToBool(a.Mutable) {
 		t.Errorf("custom:plan is mutable")
 	}
+	// Developer-only attributes are dev:custom:<name>, as CreateUserPool's
+	// sample response names one ("dev:custom:mydev").
+	if a, ok := got["dev:custom:secret"]; !ok || !aws.ToBool(a.DeveloperOnlyAttribute) {
+		t.Errorf("dev:custom:secret = %+v (present %v)", a, ok)
+	}
+	if _, ok := got["custom:secret"]; ok {
+		t.Errorf("a developer-only attribute is also described as custom:secret")
+	}
+	_, err = e.c.AddCustomAttributes(e.ctx, &cip.AddCustomAttributesInput{UserPoolId: aws.String(pool), CustomAttributes: []types.SchemaAttributeType{
+		{Name: aws.String("secret"), AttributeDataType: types.AttributeDataTypeString}}})
+	wantErr[*types.InvalidParameterException](t, err, "Existing attribute already has name custom:secret.")
 	_, err = e.c.AddCustomAttributes(e.ctx, &cip.AddCustomAttributesInput{UserPoolId: aws.String(pool), CustomAttributes: []types.SchemaAttributeType{
 		{Name: aws.String("tier"), AttributeDataType: types.AttributeDataTypeString}}})
 	wantErr[*types.InvalidParameterException](t, err, "Existing attribute already has name custom:tier.")
@@ -81,8 +93,19 @@ func TestSDKCustomAttributes(t *testing.T) {
 	wantErr[*types.InvalidParameterException](t, err, "Cannot modify the non-mutable attribute custom:plan")
 	_, err = e.updateAttrs(tok, attr("custom:nope", "x"))
 	wantErr[*types.InvalidParameterException](t, err, "Attributes did not conform to the schema: custom:nope: Attribute does not exist in the schema.\n")
-	_, err = e.updateAttrs(tok, attr("custom:secret", "x"))
+	_, err = e.updateAttrs(tok, attr("dev:custom:secret", "x"))
 	wantErr[*types.NotAuthorizedException](t, err, "A client attempted to write unauthorized attribute")
+	// Only the administrator writes it.
+	if _, err := e.c.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(pool), Username: aws.String("ann"),
+		UserAttributes: []types.AttributeType{attr("dev:custom:secret", "s3")}}); err != nil {
+		t.Errorf("AdminUpdateUserAttributes dev:custom:secret: %v", err)
+	}
+	if g := must[*cip.AdminGetUserOutput](t, "AdminGetUser")(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool),
+		Username: aws.String("ann")})); !slices.ContainsFunc(g.UserAttributes, func(a types.AttributeType) bool {
+		return *a.Name == "dev:custom:secret" && *a.Value == "s3"
+	}) {
+		t.Errorf("AdminGetUser without dev:custom:secret: %v", g.UserAttributes)
+	}
 	_, err = e.updateAttrs(tok, attr("email_verified", "true"))
 	wantErr[*types.NotAuthorizedException](t, err, "A client attempted to write unauthorized attribute")
 	// The administrator's writes meet the same constraints.

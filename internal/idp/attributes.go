@@ -137,12 +137,12 @@ func (s *Service) AddCustomAttributes(ctx context.Context, poolID string, attrs 
 		}
 		custom := 0
 		for _, a := range p.Schema {
-			if strings.HasPrefix(a.Name, "custom:") {
+			if isCustom(a.Name) {
 				custom++
 			}
 		}
 		for _, d := range attrs {
-			name := strings.TrimPrefix(d.Name, "custom:")
+			name := customBase(d.Name)
 			if name == "" {
 				return Errorf(InvalidParameterException, "Attribute name is required.")
 			}
@@ -150,8 +150,9 @@ func (s *Service) AddCustomAttributes(ctx context.Context, poolID string, attrs 
 				return Errorf(InvalidParameterException, "Custom attribute name must be no longer than 20 characters: %s", name)
 			}
 			a := d
-			a.Name = "custom:" + name
-			if _, exists := p.schemaAttr(a.Name); exists {
+			a.Name = customName(name, d.DeveloperOnly)
+			_, plain := p.schemaAttr(customName(name, false))
+			if _, dev := p.schemaAttr(customName(name, true)); plain || dev {
 				return Errorf(InvalidParameterException, "Existing attribute already has name %s.", a.Name)
 			}
 			if a.Required {

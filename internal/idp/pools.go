@@ -94,7 +94,8 @@ func (s *Service) CreatePool(ctx context.Context, name string, settings PoolSett
 
 // mergeSchema lays the declared attributes over the standard schema: a
 // standard attribute may be redeclared (for Required, Mutable, constraints);
-// any other name becomes custom:<name>.
+// any other name becomes custom:<name>, or dev:custom:<name> when it is
+// developer-only.
 func mergeSchema(declared []SchemaAttribute) ([]SchemaAttribute, error) {
 	out := slices.Clone(standardSchema)
 	for _, d := range declared {
@@ -119,12 +120,12 @@ func mergeSchema(declared []SchemaAttribute) ([]SchemaAttribute, error) {
 			continue
 		}
 		c := d
-		name := strings.TrimPrefix(d.Name, "custom:")
-		c.Name = "custom:" + name
+		name := customBase(d.Name)
+		c.Name = customName(name, d.DeveloperOnly)
 		if c.DataType == "" {
 			c.DataType = "String"
 		}
-		if slices.ContainsFunc(out, func(a SchemaAttribute) bool { return a.Name == c.Name }) {
+		if slices.ContainsFunc(out, func(a SchemaAttribute) bool { return customBase(a.Name) == name && isCustom(a.Name) }) {
 			return nil, Errorf(InvalidParameterException, "Duplicate attribute name: %s", name)
 		}
 		if c.Required {
@@ -456,4 +457,26 @@ func (s *Service) SetMFAConfig(ctx context.Context, poolID string, change func(*
 		return savePool(tx, p)
 	})
 	return p, err
+}
+
+// Custom attributes are named custom:<name>; developer-only ones
+// dev:custom:<name>: "When DeveloperOnlyAttribute is true, Amazon Cognito
+// creates your attribute as dev:MyAttribute", and CreateUserPool's sample
+// response describes one as "dev:custom:mydev"
+// (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPool.html).
+func customName(base string, developerOnly bool) string {
+	if developerOnly {
+		return "dev:custom:" + base
+	}
+	return "custom:" + base
+}
+
+// customBase is a declared name without its custom: or dev:custom: prefix.
+func customBase(name string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(name, "dev:"), "custom:")
+}
+
+// isCustom says whether a schema name is a custom (or developer-only) one.
+func isCustom(name string) bool {
+	return strings.HasPrefix(name, "custom:") || strings.HasPrefix(name, "dev:custom:")
 }

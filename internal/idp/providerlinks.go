@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/ninshou/ninshou/internal/store"
 )
@@ -146,7 +145,7 @@ func (s *Service) AdminLinkProviderForUser(ctx context.Context, poolID string, d
 			return err
 		}
 		for _, sa := range p.Schema {
-			if strings.HasPrefix(sa.Name, "custom:") && !sa.Mutable && u.Attributes[sa.Name] != "" {
+			if isCustom(sa.Name) && !sa.Mutable && u.Attributes[sa.Name] != "" {
 				// "All attributes in the DestinationUser profile must be mutable."
 				return Errorf(InvalidParameterException, "DestinationUser has the immutable attribute %s and cannot be linked.", sa.Name)
 			}
