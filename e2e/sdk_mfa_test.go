@@ -77,7 +77,7 @@ func TestSDKTOTP(t *testing.T) {
 	// Not verified yet: it cannot be enabled.
 	_, err := e.c.SetUserMFAPreference(e.ctx, &cip.SetUserMFAPreferenceInput{AccessToken: aws.String(access),
 		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}})
-	wantErr[*types.InvalidParameterException](t, err, "User has not set up software token mfa")
+	wantErr[*types.InvalidParameterException](t, err, "User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA")
 
 	a := must[*cip.AssociateSoftwareTokenOutput](t, "AssociateSoftwareToken")(
 		e.c.AssociateSoftwareToken(e.ctx, &cip.AssociateSoftwareTokenInput{AccessToken: aws.String(access)}))
@@ -87,7 +87,7 @@ func TestSDKTOTP(t *testing.T) {
 	secret := *a.SecretCode
 	wrong := otherCode(e.totpCode(secret))
 	_, err = e.c.VerifySoftwareToken(e.ctx, &cip.VerifySoftwareTokenInput{AccessToken: aws.String(access), UserCode: aws.String(wrong)})
-	wantErr[*types.EnableSoftwareTokenMFAException](t, err, "Code mismatch")
+	wantErr[*types.EnableSoftwareTokenMFAException](t, err, "Code mismatch and fail enable Software Token MFA")
 	v := must[*cip.VerifySoftwareTokenOutput](t, "VerifySoftwareToken")(e.c.VerifySoftwareToken(e.ctx, &cip.VerifySoftwareTokenInput{
 		AccessToken: aws.String(access), UserCode: aws.String(e.totpCode(secret)), FriendlyDeviceName: aws.String("kim's phone")}))
 	if v.Status != types.VerifySoftwareTokenResponseTypeSuccess {
@@ -157,7 +157,7 @@ func TestSDKMFASetup(t *testing.T) {
 	wantErr[*types.NotAuthorizedException](t, err, "Invalid session for the user.")
 
 	_, err = e.c.VerifySoftwareToken(e.ctx, &cip.VerifySoftwareTokenInput{Session: a.Session, UserCode: aws.String(otherCode(e.totpCode(*a.SecretCode)))})
-	wantErr[*types.EnableSoftwareTokenMFAException](t, err, "Code mismatch")
+	wantErr[*types.EnableSoftwareTokenMFAException](t, err, "Code mismatch and fail enable Software Token MFA")
 	v := must[*cip.VerifySoftwareTokenOutput](t, "VerifySoftwareToken")(e.c.VerifySoftwareToken(e.ctx, &cip.VerifySoftwareTokenInput{
 		Session: a.Session, UserCode: aws.String(e.totpCode(*a.SecretCode)), FriendlyDeviceName: aws.String("app")}))
 	if v.Status != types.VerifySoftwareTokenResponseTypeSuccess || v.Session == nil {
@@ -298,4 +298,50 @@ func TestSDKSelectMFAType(t *testing.T) {
 	if done.AuthenticationResult == nil {
 		t.Fatal("no tokens after SMS_MFA")
 	}
+}
+
+// TestSDKMFAConfigRules: the MFA settings Cognito refuses, with its words
+// (measured against it in go-to-k/cdkd#1923, aws-sdk-js#4186, aws-cdk#32615),
+// and a factor a user has nowhere to receive (aws-sdk-js-v3#4645, amplify-js#618).
+func TestSDKMFAConfigRules(t *testing.T) {
+	e := newSDKEnv(t)
+	poolID := e.pool()
+	set := func(in *cip.SetUserPoolMfaConfigInput) error {
+		in.UserPoolId = aws.String(poolID)
+		_, err := e.c.SetUserPoolMfaConfig(e.ctx, in)
+		return err
+	}
+	err := set(&cip.SetUserPoolMfaConfigInput{MfaConfiguration: types.UserPoolMfaTypeOff,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}})
+	wantErr[*types.InvalidParameterException](t, err, "Invalid MFA configuration given, can't turn off MFA and configure an MFA together.")
+	err = set(&cip.SetUserPoolMfaConfigInput{MfaConfiguration: types.UserPoolMfaTypeOff, EmailMfaConfiguration: &types.EmailMfaConfigType{}})
+	wantErr[*types.InvalidParameterException](t, err, "Invalid MFA configuration given, can't turn off MFA and configure an MFA together.")
+	err = set(&cip.SetUserPoolMfaConfigInput{MfaConfiguration: types.UserPoolMfaTypeOn})
+	wantErr[*types.InvalidParameterException](t, err, "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.")
+	if err := set(&cip.SetUserPoolMfaConfigInput{MfaConfiguration: types.UserPoolMfaTypeOff}); err != nil {
+		t.Errorf("OFF alone: %v", err)
+	}
+	_, err = e.c.CreateUserPool(e.ctx, &cip.CreateUserPoolInput{PoolName: aws.String("mfa-on"), MfaConfiguration: types.UserPoolMfaTypeOn})
+	wantErr[*types.InvalidParameterException](t, err, "SMS configuration and Auto verification for phone_number are required when MFA is required/optional")
+
+	// A user with neither phone nor email cannot turn SMS or email MFA on.
+	if err := set(&cip.SetUserPoolMfaConfigInput{MfaConfiguration: types.UserPoolMfaTypeOptional, EmailMfaConfiguration: &types.EmailMfaConfigType{},
+		SmsMfaConfiguration: &types.SmsMfaConfigType{SmsConfiguration: &types.SmsConfigurationType{SnsCallerArn: aws.String("arn:aws:iam::123456789012:role/sns")}}}); err != nil {
+		t.Fatal(err)
+	}
+	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser")(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(poolID),
+		Username: aws.String("jo"), MessageAction: types.MessageActionTypeSuppress}))
+	for factor, in := range map[string]*cip.AdminSetUserMFAPreferenceInput{
+		"SMS_MFA":   {SMSMfaSettings: &types.SMSMfaSettingsType{Enabled: true}},
+		"EMAIL_OTP": {EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: true}},
+	} {
+		in.UserPoolId, in.Username = aws.String(poolID), aws.String("jo")
+		_, err := e.c.AdminSetUserMFAPreference(e.ctx, in)
+		wantErr[*types.InvalidParameterException](t, err, "User does not have delivery config set to turn on "+factor)
+	}
+	// With a phone number (verified or not) SMS MFA turns on.
+	must[*cip.AdminUpdateUserAttributesOutput](t, "AdminUpdateUserAttributes")(e.c.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{
+		UserPoolId: aws.String(poolID), Username: aws.String("jo"), UserAttributes: []types.AttributeType{attr("phone_number", "+15555550100")}}))
+	must[*cip.AdminSetUserMFAPreferenceOutput](t, "AdminSetUserMFAPreference")(e.c.AdminSetUserMFAPreference(e.ctx, &cip.AdminSetUserMFAPreferenceInput{
+		UserPoolId: aws.String(poolID), Username: aws.String("jo"), SMSMfaSettings: &types.SMSMfaSettingsType{Enabled: true}}))
 }

@@ -439,11 +439,18 @@ func (s *Service) SetMFAConfig(ctx context.Context, poolID string, change func(*
 			return err
 		}
 		cfg := next.MFA
+		factors := cfg.SmsEnabled || cfg.TotpEnabled || cfg.EmailEnabled
+		// Cognito's texts, measured against it (go-to-k/cdkd#1923; the
+		// second also in aws-sdk-js#4186). Passkeys are no MFA factor: OFF
+		// with a WebAuthnConfiguration is accepted.
+		if cfg.Mode == MFAOff && factors {
+			return Errorf(InvalidParameterException, "Invalid MFA configuration given, can't turn off MFA and configure an MFA together.")
+		}
 		if cfg.Mode == "" {
 			cfg.Mode = p.MFA.Mode
 		}
-		if cfg.Mode != MFAOff && !cfg.SmsEnabled && !cfg.TotpEnabled && !cfg.EmailEnabled {
-			return Errorf(InvalidParameterException, "At least one of SMS, TOTP or email MFA must be enabled when MFA is %s.", cfg.Mode)
+		if cfg.Mode != MFAOff && !factors {
+			return Errorf(InvalidParameterException, "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.")
 		}
 		next.MFA = cfg
 		if err := checkTier(&next); err != nil {

@@ -28,7 +28,7 @@ const (
 )
 
 var (
-	errTOTPMismatch = Errorf(EnableSoftwareTokenMFAException, "Code mismatch")
+	errTOTPMismatch = Errorf(EnableSoftwareTokenMFAException, "Code mismatch and fail enable Software Token MFA") // aws-amplify-auth-starters#15 quotes the response
 	errNoTOTP       = Errorf(SoftwareTokenMFANotFoundException, "User has not set up software token mfa")
 	errTokenOrSess  = Errorf(InvalidParameterException, "Either AccessToken or Session must be provided.")
 )

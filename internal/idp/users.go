@@ -536,14 +536,28 @@ func setMFAPreference(p *Pool, u *store.User, prefs map[string]MFAPreference) er
 		}
 		if pref.Enabled != nil {
 			if *pref.Enabled {
+				// A factor needs somewhere to deliver: Cognito answers "User
+				// does not have delivery config set to turn on
+				// SOFTWARE_TOKEN_MFA" (aws-sdk-js-v3#4645) for a user without
+				// a software token, and refuses SMS MFA to a user without a
+				// phone number (amplify-js#618; an unverified one will do,
+				// amplify-js#11259). The same words for each factor.
+				noDelivery := Errorf(InvalidParameterException, "User does not have delivery config set to turn on %s", factor)
 				switch factor {
 				case FactorEmail:
 					if !p.MFA.EmailEnabled {
 						return Errorf(InvalidParameterException, "Email MFA is not enabled for this user pool.")
 					}
+					if u.Attributes["email"] == "" {
+						return noDelivery
+					}
+				case FactorSMS:
+					if u.Attributes["phone_number"] == "" {
+						return noDelivery
+					}
 				case FactorTOTP:
 					if !hasTOTP(u) {
-						return Errorf(InvalidParameterException, "User has not set up software token mfa")
+						return noDelivery
 					}
 				}
 				if !slices.Contains(u.MFAEnabled, factor) {

@@ -36,6 +36,12 @@ func (h *handlers) createUserPool(ctx context.Context, in *api.CreateUserPoolReq
 	if err := checkLegacyUnusedDays(in.Policies, in.AdminCreateUserConfig); err != nil {
 		return nil, err
 	}
+	// A pool created with MFA on can only have SMS MFA (the other factors
+	// come with SetUserPoolMfaConfig), so it needs an SMS configuration.
+	// Cognito's text, from real calls in aws-cdk#32615 and aws-cli#3876.
+	if m := str(in.MfaConfiguration); (m == idp.MFAOn || m == idp.MFAOptional) && in.SmsConfiguration == nil {
+		return nil, idp.Errorf(idp.InvalidParameterException, "SMS configuration and Auto verification for phone_number are required when MFA is required/optional")
+	}
 	ps, schema := createSettings(in)
 	p, err := h.svc.CreatePool(ctx, str(in.PoolName), ps, schema)
 	if err != nil {
