@@ -415,3 +415,38 @@ func TestSDKAdminVerifiedAliasMoves(t *testing.T) {
 	err = e.verifyAttr(kimTok, "email", e.code("kim@example.com", 1))
 	wantErr[*types.AliasExistsException](t, err, "An account with the email already exists.")
 }
+
+// TestSDKAdminUserBySub: in a pool of plain usernames the administrator
+// operations also take a user's sub as Username (API_AdminGetUser:
+// "If username isn't an alias attribute in your user pool, this value must
+// be the sub of a local user"); an unknown sub is an unknown user.
+func TestSDKAdminUserBySub(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	e.user(pool, "sam", "sam@example.com", "Perm#Pass1")
+	sub := attrMap(e.getUser(pool, "sam").UserAttributes)["sub"]
+
+	if got := e.getUser(pool, sub); aws.ToString(got.Username) != "sam" {
+		t.Errorf("AdminGetUser by sub: username %q", aws.ToString(got.Username))
+	}
+	e.group(pool, "staff", nil, "")
+	if err := e.addToGroup(pool, sub, "staff"); err != nil {
+		t.Fatalf("AdminAddUserToGroup by sub: %v", err)
+	}
+	groups := must[*cip.AdminListGroupsForUserOutput](t, "AdminListGroupsForUser")(e.c.AdminListGroupsForUser(e.ctx,
+		&cip.AdminListGroupsForUserInput{UserPoolId: aws.String(pool), Username: aws.String("sam")}))
+	if diff := cmp.Diff([]string{"staff"}, groupNames(groups.Groups)); diff != "" {
+		t.Errorf("groups of sam (-want +got):\n%s", diff)
+	}
+	must[*cip.AdminDisableUserOutput](t, "AdminDisableUser")(e.c.AdminDisableUser(e.ctx,
+		&cip.AdminDisableUserInput{UserPoolId: aws.String(pool), Username: aws.String(sub)}))
+	if e.getUser(pool, "sam").Enabled {
+		t.Errorf("AdminDisableUser by sub left sam enabled")
+	}
+	must[*cip.AdminDeleteUserOutput](t, "AdminDeleteUser")(e.c.AdminDeleteUser(e.ctx,
+		&cip.AdminDeleteUserInput{UserPoolId: aws.String(pool), Username: aws.String(sub)}))
+	_, err := e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool), Username: aws.String("sam")})
+	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
+	_, err = e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool), Username: aws.String(sub)})
+	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
+}

@@ -91,9 +91,18 @@ func findUser(tx store.Tx, p *Pool, name string) (*store.User, error) {
 
 func userNotFound() error { return Errorf(UserNotFoundException, "User does not exist.") }
 
-// mustFindUser is findUser for the admin APIs: unknown users are UserNotFoundException.
+// mustFindUser is findUser for the admin APIs, which also take a user's
+// sub ("If username isn't an alias attribute in your user pool, this value
+// must be the sub of a local user or the username of a user from a
+// third-party IdP"; getmoto/moto#7376 reports AdminGetUser by sub working
+// on AWS in a pool of plain usernames). Sign-in names stay findUser's.
+// Unknown users are UserNotFoundException.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminGetUser.html#CognitoUserPools-AdminGetUser-request-Username
 func mustFindUser(tx store.Tx, p *Pool, name string) (*store.User, error) {
 	u, err := findUser(tx, p, name)
+	if errors.Is(err, store.ErrNotFound) {
+		u, err = tx.Users().Get(p.ID, name)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, userNotFound()
 	}
