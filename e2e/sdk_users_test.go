@@ -450,3 +450,36 @@ func TestSDKAdminUserBySub(t *testing.T) {
 	_, err = e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool), Username: aws.String(sub)})
 	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
 }
+
+// TestSDKAdminCreateUserMediums: a medium named in DesiredDeliveryMediums
+// needs its address, or AdminCreateUser refuses before creating the user;
+// SUPPRESS sends nothing and checks nothing; RESEND checks the stored user.
+func TestSDKAdminCreateUserMediums(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	create := func(name string, action types.MessageActionType, medium types.DeliveryMediumType, attrs ...types.AttributeType) error {
+		_, err := e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String(name),
+			MessageAction: action, DesiredDeliveryMediums: []types.DeliveryMediumType{medium}, UserAttributes: attrs})
+		return err
+	}
+	phone := types.AttributeType{Name: aws.String("phone_number"), Value: aws.String("+14155550142")}
+	email := types.AttributeType{Name: aws.String("email"), Value: aws.String("mia@example.com")}
+
+	err := create("phoneonly", "", types.DeliveryMediumTypeEmail, phone)
+	wantErr[*types.InvalidParameterException](t, err, "No email provided but desired delivery medium was Email")
+	err = create("emailonly", "", types.DeliveryMediumTypeSms, email)
+	wantErr[*types.InvalidParameterException](t, err, "No phone number provided but desired delivery medium was SMS")
+	for _, name := range []string{"phoneonly", "emailonly"} {
+		_, err = e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool), Username: aws.String(name)})
+		wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
+	}
+
+	if err := create("quiet", types.MessageActionTypeSuppress, types.DeliveryMediumTypeEmail, phone); err != nil {
+		t.Fatalf("AdminCreateUser SUPPRESS without an email: %v", err)
+	}
+	err = create("quiet", types.MessageActionTypeResend, types.DeliveryMediumTypeEmail)
+	wantErr[*types.InvalidParameterException](t, err, "No email provided but desired delivery medium was Email")
+	if msgs := outbox(t, e.server, "+14155550142"); len(msgs) != 0 {
+		t.Errorf("messages to quiet's phone: %+v", msgs)
+	}
+}

@@ -269,6 +269,9 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 			if u.Username != srpName {
 				return errConcurrentChange // renamed meanwhile: usernames are immutable, so never
 			}
+			if err := checkInviteMediums(u.Attributes, in.DeliveryMediums); err != nil {
+				return err
+			}
 			if err := s.setPassword(u, rec, now); err != nil {
 				return err
 			}
@@ -298,6 +301,14 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 		}
 		if name := missingRequired(p, attrs); name != "" {
 			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: The attribute is required\n", name)
+		}
+		if in.MessageAction != "SUPPRESS" {
+			// Refused before the user exists. SUPPRESS sends nothing, so no
+			// medium is checked (what AWS does for SUPPRESS with a medium
+			// named is unpublished).
+			if err := checkInviteMediums(attrs, in.DeliveryMediums); err != nil {
+				return err
+			}
 		}
 		u := &store.User{
 			PoolID: p.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
