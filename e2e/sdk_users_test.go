@@ -483,3 +483,31 @@ func TestSDKAdminCreateUserMediums(t *testing.T) {
 		t.Errorf("messages to quiet's phone: %+v", msgs)
 	}
 }
+
+// TestSDKInvitationWithoutPassword: an invitation template without the
+// {####} placeholder is accepted, but the invitation is not delivered
+// (API_AdminCreateUser: "If your template doesn't have this placeholder,
+// Amazon Cognito doesn't deliver the invitation message"); the user is
+// created all the same.
+func TestSDKInvitationWithoutPassword(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.AdminCreateUserConfig = &types.AdminCreateUserConfigType{InviteMessageTemplate: &types.MessageTemplateType{
+			EmailSubject: aws.String("Welcome"), EmailMessage: aws.String("Welcome, {username}."), SMSMessage: aws.String("Welcome, {username}.")}}
+	})
+	_, err := e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String("nia"),
+		DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail, types.DeliveryMediumTypeSms},
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("nia@example.com")},
+			{Name: aws.String("phone_number"), Value: aws.String("+14155550143")}}})
+	if err != nil {
+		t.Fatalf("AdminCreateUser: %v", err)
+	}
+	if got := e.getUser(pool, "nia"); got.UserStatus != types.UserStatusTypeForceChangePassword {
+		t.Errorf("nia is %s", got.UserStatus)
+	}
+	for _, to := range []string{"nia@example.com", "+14155550143"} {
+		if msgs := outbox(t, e.server, to); len(msgs) != 0 {
+			t.Errorf("invitation without {####} delivered to %s: %+v", to, msgs)
+		}
+	}
+}
