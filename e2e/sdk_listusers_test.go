@@ -108,17 +108,30 @@ func TestSDKListUsers(t *testing.T) {
 		t.Errorf("ListUsers user (-want +got):\n%s", diff)
 	}
 	out = must[*cip.ListUsersOutput](t, "ListUsers")(e.c.ListUsers(e.ctx, &cip.ListUsersInput{UserPoolId: aws.String(pool),
-		Filter: aws.String(`email ^= "al"`), AttributesToGet: []string{"given_name", "email", "phone_number"}}))
+		Filter: aws.String(`email ^= "al"`), AttributesToGet: []string{"given_name", "email"}}))
 	var got []map[string]string
 	for _, u := range out.Users {
 		got = append(got, attrMap(u.Attributes))
 	}
 	wantAttrs := []map[string]string{
 		{"email": "albert@example.org", "given_name": "Albert"},
-		{"email": "alice@example.com", "given_name": "Alice", "phone_number": "+14155550100"},
+		{"email": "alice@example.com", "given_name": "Alice"},
 	}
 	if diff := cmp.Diff(wantAttrs, got); diff != "" {
 		t.Errorf("AttributesToGet (-want +got):\n%s", diff)
+	}
+	// Every user listed must have a value for every attribute asked for
+	// (albert has no phone_number), and the attribute must be in the schema.
+	for _, names := range [][]string{{"given_name", "email", "phone_number"}, {"nickname"}, {"no_such_attribute"}} {
+		_, err = e.c.ListUsers(e.ctx, &cip.ListUsersInput{UserPoolId: aws.String(pool),
+			Filter: aws.String(`email ^= "al"`), AttributesToGet: names})
+		wantErr[*types.InvalidParameterException](t, err, "One or more requested attributes do not exist.")
+	}
+	// Only the users listed count: alice alone has a phone_number.
+	out = must[*cip.ListUsersOutput](t, "ListUsers")(e.c.ListUsers(e.ctx, &cip.ListUsersInput{UserPoolId: aws.String(pool),
+		Filter: aws.String(`username = "alice"`), AttributesToGet: []string{"phone_number"}}))
+	if len(out.Users) != 1 || !cmp.Equal(attrMap(out.Users[0].Attributes), map[string]string{"phone_number": "+14155550100"}) {
+		t.Errorf("AttributesToGet phone_number of alice: %+v", out.Users)
 	}
 }
 

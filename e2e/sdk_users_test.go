@@ -415,3 +415,99 @@ func TestSDKAdminVerifiedAliasMoves(t *testing.T) {
 	err = e.verifyAttr(kimTok, "email", e.code("kim@example.com", 1))
 	wantErr[*types.AliasExistsException](t, err, "An account with the email already exists.")
 }
+
+// TestSDKAdminUserBySub: in a pool of plain usernames the administrator
+// operations also take a user's sub as Username (API_AdminGetUser:
+// "If username isn't an alias attribute in your user pool, this value must
+// be the sub of a local user"); an unknown sub is an unknown user.
+func TestSDKAdminUserBySub(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	e.user(pool, "sam", "sam@example.com", "Perm#Pass1")
+	sub := attrMap(e.getUser(pool, "sam").UserAttributes)["sub"]
+
+	if got := e.getUser(pool, sub); aws.ToString(got.Username) != "sam" {
+		t.Errorf("AdminGetUser by sub: username %q", aws.ToString(got.Username))
+	}
+	e.group(pool, "staff", nil, "")
+	if err := e.addToGroup(pool, sub, "staff"); err != nil {
+		t.Fatalf("AdminAddUserToGroup by sub: %v", err)
+	}
+	groups := must[*cip.AdminListGroupsForUserOutput](t, "AdminListGroupsForUser")(e.c.AdminListGroupsForUser(e.ctx,
+		&cip.AdminListGroupsForUserInput{UserPoolId: aws.String(pool), Username: aws.String("sam")}))
+	if diff := cmp.Diff([]string{"staff"}, groupNames(groups.Groups)); diff != "" {
+		t.Errorf("groups of sam (-want +got):\n%s", diff)
+	}
+	must[*cip.AdminDisableUserOutput](t, "AdminDisableUser")(e.c.AdminDisableUser(e.ctx,
+		&cip.AdminDisableUserInput{UserPoolId: aws.String(pool), Username: aws.String(sub)}))
+	if e.getUser(pool, "sam").Enabled {
+		t.Errorf("AdminDisableUser by sub left sam enabled")
+	}
+	must[*cip.AdminDeleteUserOutput](t, "AdminDeleteUser")(e.c.AdminDeleteUser(e.ctx,
+		&cip.AdminDeleteUserInput{UserPoolId: aws.String(pool), Username: aws.String(sub)}))
+	_, err := e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool), Username: aws.String("sam")})
+	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
+	_, err = e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool), Username: aws.String(sub)})
+	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
+}
+
+// TestSDKAdminCreateUserMediums: a medium named in DesiredDeliveryMediums
+// needs its address, or AdminCreateUser refuses before creating the user;
+// SUPPRESS sends nothing and checks nothing; RESEND checks the stored user.
+func TestSDKAdminCreateUserMediums(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	create := func(name string, action types.MessageActionType, medium types.DeliveryMediumType, attrs ...types.AttributeType) error {
+		_, err := e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String(name),
+			MessageAction: action, DesiredDeliveryMediums: []types.DeliveryMediumType{medium}, UserAttributes: attrs})
+		return err
+	}
+	phone := types.AttributeType{Name: aws.String("phone_number"), Value: aws.String("+14155550142")}
+	email := types.AttributeType{Name: aws.String("email"), Value: aws.String("mia@example.com")}
+
+	err := create("phoneonly", "", types.DeliveryMediumTypeEmail, phone)
+	wantErr[*types.InvalidParameterException](t, err, "No email provided but desired delivery medium was Email")
+	err = create("emailonly", "", types.DeliveryMediumTypeSms, email)
+	wantErr[*types.InvalidParameterException](t, err, "No phone number provided but desired delivery medium was SMS")
+	for _, name := range []string{"phoneonly", "emailonly"} {
+		_, err = e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(pool), Username: aws.String(name)})
+		wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
+	}
+
+	if err := create("quiet", types.MessageActionTypeSuppress, types.DeliveryMediumTypeEmail, phone); err != nil {
+		t.Fatalf("AdminCreateUser SUPPRESS without an email: %v", err)
+	}
+	err = create("quiet", types.MessageActionTypeResend, types.DeliveryMediumTypeEmail)
+	wantErr[*types.InvalidParameterException](t, err, "No email provided but desired delivery medium was Email")
+	if msgs := outbox(t, e.server, "+14155550142"); len(msgs) != 0 {
+		t.Errorf("messages to quiet's phone: %+v", msgs)
+	}
+}
+
+// TestSDKInvitationWithoutPassword: an invitation template without the
+// {####} placeholder is accepted, but the invitation is not delivered
+// (API_AdminCreateUser: "If your template doesn't have this placeholder,
+// Amazon Cognito doesn't deliver the invitation message"); the user is
+// created all the same.
+func TestSDKInvitationWithoutPassword(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.AdminCreateUserConfig = &types.AdminCreateUserConfigType{InviteMessageTemplate: &types.MessageTemplateType{
+			EmailSubject: aws.String("Welcome"), EmailMessage: aws.String("Welcome, {username}."), SMSMessage: aws.String("Welcome, {username}.")}}
+	})
+	_, err := e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String("nia"),
+		DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail, types.DeliveryMediumTypeSms},
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("nia@example.com")},
+			{Name: aws.String("phone_number"), Value: aws.String("+14155550143")}}})
+	if err != nil {
+		t.Fatalf("AdminCreateUser: %v", err)
+	}
+	if got := e.getUser(pool, "nia"); got.UserStatus != types.UserStatusTypeForceChangePassword {
+		t.Errorf("nia is %s", got.UserStatus)
+	}
+	for _, to := range []string{"nia@example.com", "+14155550143"} {
+		if msgs := outbox(t, e.server, to); len(msgs) != 0 {
+			t.Errorf("invitation without {####} delivered to %s: %+v", to, msgs)
+		}
+	}
+}

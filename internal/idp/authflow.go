@@ -179,6 +179,15 @@ var (
 	errInvalidRefresh   = Errorf(NotAuthorizedException, "Invalid Refresh Token.") // the period is Cognito's (aws-sdk-cpp#1789 logs the wire body)
 	errRefreshRevoked   = Errorf(NotAuthorizedException, "Refresh Token has been revoked")
 	errRefreshExpired   = Errorf(NotAuthorizedException, "Refresh Token has expired")
+	// errTempPwdExpired: a temporary password older than the pool's
+	// TemporaryPasswordValidityDays. This text is quoted from a real
+	// response on Stack Overflow (question 51109154, 2018) and matched by
+	// client code old and new. Public client code also matches "Temporary
+	// password has expired and must be reset by an administrator." (an
+	// Amplify v6 sign-in page, an aws-sdk v2 login handler, a developer's
+	// notes of errors seen), but none of it is dated or shows the wire
+	// body, so which text Cognito sends today is not settled; the older,
+	// quoted one stays until a dated real response says otherwise.
 	errTempPwdExpired   = Errorf(NotAuthorizedException, "User account has expired, it must be reset by an administrator.")
 	errUserNotConfirm   = Errorf(UserNotConfirmedException, "User is not confirmed.")
 	errResetRequired    = Errorf(PasswordResetRequiredException, "Password reset required for the user")

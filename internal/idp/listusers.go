@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/ninshou/ninshou/internal/store"
@@ -107,11 +108,17 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 	var out []*User
 	var next string
 	err = s.view(ctx, func(tx store.Tx) error {
-		if err := requirePool(tx, in.PoolID); err != nil {
+		var p *Pool
+		var err error
+		if in.AttributesToGet != nil {
+			p, err = getPool(tx, in.PoolID) // its schema
+		} else {
+			err = requirePool(tx, in.PoolID)
+		}
+		if err != nil {
 			return err
 		}
 		var us []*store.User
-		var err error
 		if filtered {
 			us, next, err = tx.Users().Search(in.PoolID, f, listPage(in.Page))
 		} else {
@@ -119,6 +126,11 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 		}
 		if err != nil {
 			return badPage(err)
+		}
+		if in.AttributesToGet != nil {
+			if err := checkAttributesToGet(p, us, in.AttributesToGet); err != nil {
+				return err
+			}
 		}
 		out = make([]*User, 0, len(us))
 		for _, u := range us {
@@ -131,6 +143,33 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 		return nil
 	})
 	return out, next, err
+}
+
+// errNoSuchAttribute is Cognito's answer to an AttributesToGet naming an
+// attribute that is not in the schema or that a user listed has no value
+// for, as reported from real responses in aws/aws-sdk-js#2570 and #3091.
+var errNoSuchAttribute = Errorf(InvalidParameterException, "One or more requested attributes do not exist.")
+
+// checkAttributesToGet refuses names outside the pool's schema and names
+// some user of the page has no value for: "Amazon Cognito returns an error
+// if not all users in the results have set a value for the attribute you
+// request."
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_ListUsers.html#CognitoUserPools-ListUsers-request-AttributesToGet
+func checkAttributesToGet(p *Pool, us []*store.User, names []string) error {
+	for _, n := range names {
+		if !slices.ContainsFunc(p.Schema, func(s SchemaAttribute) bool { return s.Name == n }) {
+			return errNoSuchAttribute
+		}
+		if n == "sub" {
+			continue // every user has one
+		}
+		for _, u := range us {
+			if u.Attributes[n] == "" {
+				return errNoSuchAttribute
+			}
+		}
+	}
+	return nil
 }
 
 // onlyAttributes keeps the attributes named, in their order in attrs.

@@ -73,8 +73,41 @@ func (s *Service) enqueueSMS(tx store.Tx, p *Pool, to, body, kind string) error 
 	})
 }
 
+// Cognito's answers to a DesiredDeliveryMediums medium the user has no
+// address for. The email text is the real one, quoted from responses in
+// rahulpsd18/cognito-backup-restore#25 and awslabs/sagemaker-dashboards-for-ml#2;
+// the SMS text is unpublished, written in the same words.
+var (
+	errNoInviteEmail = Errorf(InvalidParameterException, "No email provided but desired delivery medium was Email")
+	errNoInvitePhone = Errorf(InvalidParameterException, "No phone number provided but desired delivery medium was SMS")
+)
+
+// checkInviteMediums refuses a medium asked for in DesiredDeliveryMediums
+// that the user has no address for: "You must provide a value for email
+// ... if you set EMAIL in the DesiredDeliveryMediums parameter", and
+// likewise phone_number for SMS. Only mediums the caller named count: the
+// default (SMS) goes by whatever address the user has.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminCreateUser.html#CognitoUserPools-AdminCreateUser-request-UserAttributes
+func checkInviteMediums(attrs map[string]string, mediums []string) error {
+	for _, m := range mediums {
+		switch {
+		case m == "EMAIL" && attrs["email"] == "":
+			return errNoInviteEmail
+		case m == "SMS" && attrs["phone_number"] == "":
+			return errNoInvitePhone
+		}
+	}
+	return nil
+}
+
 // sendInvitation sends AdminCreateUser's welcome message with the temporary
 // password by each requested medium the user has an address for (SMS by default).
+// A template without the {####} placeholder is not delivered: "If your
+// template doesn't have this placeholder, Amazon Cognito doesn't deliver the
+// invitation message" (every user made here has a temporary password).
+// CreateUserPool and UpdateUserPool accept such a template, since users
+// without passwords may omit it.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminCreateUser.html
 func (s *Service) sendInvitation(tx store.Tx, p *Pool, u *store.User, temp string, mediums []string, cm *customMessage) error {
 	if len(mediums) == 0 {
 		mediums = []string{"SMS"}
@@ -84,16 +117,16 @@ func (s *Service) sendInvitation(tx store.Tx, p *Pool, u *store.User, temp strin
 	for _, m := range mediums {
 		switch m {
 		case "EMAIL":
-			if to := u.Attributes["email"]; to != "" {
-				body := render(cm.pick(cm.emailMessage(), orDefault(tpl.EmailMessage, defaultInviteBody)), shown, temp)
-				if err := s.enqueueEmail(tx, p, to, cm.subject(orDefault(tpl.EmailSubject, defaultInviteSubject)), body, "invitation"); err != nil {
+			body := cm.pick(cm.emailMessage(), orDefault(tpl.EmailMessage, defaultInviteBody))
+			if to := u.Attributes["email"]; to != "" && strings.Contains(body, "{####}") {
+				if err := s.enqueueEmail(tx, p, to, cm.subject(orDefault(tpl.EmailSubject, defaultInviteSubject)), render(body, shown, temp), "invitation"); err != nil {
 					return err
 				}
 			}
 		case "SMS":
-			if to := u.Attributes["phone_number"]; to != "" {
-				body := render(cm.pick(cm.smsMessage(), orDefault(tpl.SMSMessage, defaultInviteBody)), shown, temp)
-				if err := s.enqueueSMS(tx, p, to, body, "invitation"); err != nil {
+			body := cm.pick(cm.smsMessage(), orDefault(tpl.SMSMessage, defaultInviteBody))
+			if to := u.Attributes["phone_number"]; to != "" && strings.Contains(body, "{####}") {
+				if err := s.enqueueSMS(tx, p, to, render(body, shown, temp), "invitation"); err != nil {
 					return err
 				}
 			}

@@ -91,9 +91,18 @@ func findUser(tx store.Tx, p *Pool, name string) (*store.User, error) {
 
 func userNotFound() error { return Errorf(UserNotFoundException, "User does not exist.") }
 
-// mustFindUser is findUser for the admin APIs: unknown users are UserNotFoundException.
+// mustFindUser is findUser for the admin APIs, which also take a user's
+// sub ("If username isn't an alias attribute in your user pool, this value
+// must be the sub of a local user or the username of a user from a
+// third-party IdP"; getmoto/moto#7376 reports AdminGetUser by sub working
+// on AWS in a pool of plain usernames). Sign-in names stay findUser's.
+// Unknown users are UserNotFoundException.
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminGetUser.html#CognitoUserPools-AdminGetUser-request-Username
 func mustFindUser(tx store.Tx, p *Pool, name string) (*store.User, error) {
 	u, err := findUser(tx, p, name)
+	if errors.Is(err, store.ErrNotFound) {
+		u, err = tx.Users().Get(p.ID, name)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, userNotFound()
 	}
@@ -260,6 +269,9 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 			if u.Username != srpName {
 				return errConcurrentChange // renamed meanwhile: usernames are immutable, so never
 			}
+			if err := checkInviteMediums(u.Attributes, in.DeliveryMediums); err != nil {
+				return err
+			}
 			if err := s.setPassword(u, rec, now); err != nil {
 				return err
 			}
@@ -289,6 +301,14 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 		}
 		if name := missingRequired(p, attrs); name != "" {
 			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: The attribute is required\n", name)
+		}
+		if in.MessageAction != "SUPPRESS" {
+			// Refused before the user exists. SUPPRESS sends nothing, so no
+			// medium is checked (what AWS does for SUPPRESS with a medium
+			// named is unpublished).
+			if err := checkInviteMediums(attrs, in.DeliveryMediums); err != nil {
+				return err
+			}
 		}
 		u := &store.User{
 			PoolID: p.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
