@@ -1,9 +1,14 @@
 package e2e
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -254,23 +259,68 @@ func TestSDKUserAuthUnknownUserSimulated(t *testing.T) {
 	})
 	t.Run("WEB_AUTHN", func(t *testing.T) {
 		name := offered[types.ChallengeNameTypeWebAuthn]
-		var allowed []string
+		var lists []string
+		var last requestOptions
+		var session string
 		for range 2 {
 			out := e.userAuth(clientID, map[string]string{"USERNAME": name, "PREFERRED_CHALLENGE": "WEB_AUTHN"})
-			var opts struct {
-				RPID  string `json:"rpId"`
-				Allow []struct {
-					ID string `json:"id"`
-				} `json:"allowCredentials"`
+			last, session = requestOptionsOf(t, out.ChallengeName, out.ChallengeParameters), *out.Session
+			if last.RPID != "localhost" || len(last.AllowCredentials) == 0 {
+				t.Fatalf("options %+v", last)
 			}
-			if out.ChallengeName != types.ChallengeNameTypeWebAuthn || json.Unmarshal([]byte(out.ChallengeParameters["CREDENTIAL_REQUEST_OPTIONS"]), &opts) != nil ||
-				opts.RPID != "localhost" || len(opts.Allow) != 1 {
-				t.Fatalf("challenge %q %v", out.ChallengeName, out.ChallengeParameters)
-			}
-			allowed = append(allowed, opts.Allow[0].ID)
+			b, _ := json.Marshal(last.AllowCredentials)
+			lists = append(lists, string(b))
 		}
-		if allowed[0] != allowed[1] {
-			t.Errorf("the simulated passkey changed: %v", allowed)
+		if lists[0] != lists[1] {
+			t.Errorf("the simulated passkeys changed: %v", lists)
 		}
+		// A well-formed assertion by a key claiming a listed ID is refused
+		// as a real user's wrong passkey is, and counts toward the limit.
+		id, _ := b64u.DecodeString(last.AllowCredentials[0].ID)
+		priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		forger := &softAuthenticator{t: t, origin: "http://localhost", keys: []*softKey{{id: id, priv: priv, rpID: "localhost", userHandle: []byte("x")}}}
+		for range 5 {
+			_, err := e.respond(clientID, types.ChallengeNameTypeWebAuthn, session, map[string]string{"USERNAME": name, "CREDENTIAL": forger.get(last, 1)})
+			wantErr[*types.NotAuthorizedException](t, err, "Invalid passkey credential.")
+		}
+		_, err := e.respond(clientID, types.ChallengeNameTypeWebAuthn, session, map[string]string{"USERNAME": name, "CREDENTIAL": forger.get(last, 1)})
+		wantErr[*types.NotAuthorizedException](t, err, "Invalid session for the user.")
 	})
+}
+
+// TestSDKUserAuthUnknownAddress: in pools that sign in by email or phone
+// number every user found by the name has that address, so an unknown name
+// shaped like one is offered its one-time password too, masked as a real
+// user's would be.
+func TestSDKUserAuthUnknownAddress(t *testing.T) {
+	e := newSDKEnv(t)
+	for _, tc := range []struct {
+		attr, name, factor, dest string
+	}{
+		{"email", "ghost@example.com", "EMAIL_OTP", "g***@e***"},
+		{"phone_number", "+15551234567", "SMS_OTP", "+*******4567"},
+	} {
+		poolID := e.pool(func(in *cip.CreateUserPoolInput) {
+			in.UsernameAttributes = []types.UsernameAttributeType{types.UsernameAttributeType(tc.attr)}
+			in.Policies = &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+				AllowedFirstAuthFactors: []types.AuthFactorType{"PASSWORD", "EMAIL_OTP", "SMS_OTP"}}}
+		})
+		clientID := *e.client(poolID, func(in *cip.CreateUserPoolClientInput) {
+			in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth}
+			in.PreventUserExistenceErrors = types.PreventUserExistenceErrorTypesEnabled
+		}).ClientId
+		for i := range 8 { // every draw of the seed
+			name := strings.Replace(tc.name, "ghost", fmt.Sprintf("ghost%d", i), 1)
+			if tc.attr == "phone_number" {
+				name = tc.name[:len(tc.name)-1] + fmt.Sprint(i)
+			}
+			if got := e.userAuth(clientID, map[string]string{"USERNAME": name}).AvailableChallenges; !slices.Contains(got, types.ChallengeNameType(tc.factor)) {
+				t.Errorf("%s: %s not offered: %v", name, tc.factor, got)
+			}
+		}
+		out := e.userAuth(clientID, map[string]string{"USERNAME": tc.name, "PREFERRED_CHALLENGE": tc.factor})
+		if got := out.ChallengeParameters["CODE_DELIVERY_DESTINATION"]; got != tc.dest {
+			t.Errorf("%s: destination %q; want %q", tc.name, got, tc.dest)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"errors"
 	"math/big"
 	"slices"
 	"strconv"
@@ -80,8 +81,12 @@ func readableUser(p *Pool, c *Client, u *store.User) *User {
 // token: attributes filtered by the client's ReadAttributes.
 func (s *Service) userForClient(tx store.Tx, p *Pool, clientID string, u *store.User) (*User, error) {
 	c, err := getClient(tx, clientID)
+	var e *Error
+	if errors.As(err, &e) && e.Code == ResourceNotFoundException {
+		return nil, errAccessInvalid // the client is gone: so is its token
+	}
 	if err != nil {
-		return nil, errAccessInvalid
+		return nil, err
 	}
 	return readableUser(p, c, u), nil
 }

@@ -320,9 +320,6 @@ func (s *Service) refreshGrant(tx store.Tx, p *Pool, c *Client, value, deviceKey
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := onFamilyDevice(tx, fam, deviceKey); err != nil {
-		return nil, nil, nil, err
-	}
 	switch {
 	case fam.RevokedAt != nil:
 		return nil, nil, nil, errRefreshRevoked
@@ -330,6 +327,9 @@ func (s *Service) refreshGrant(tx store.Tx, p *Pool, c *Client, value, deviceKey
 		return nil, nil, nil, errRefreshExpired
 	case !u.Enabled:
 		return nil, nil, nil, errUserDisabled
+	}
+	if err := onFamilyDevice(tx, fam, deviceKey); err != nil {
+		return nil, nil, nil, err
 	}
 	return rt, fam, u, nil
 }
@@ -389,7 +389,7 @@ func onFamilyDevice(tx store.Tx, fam *store.TokenFamily, deviceKey string) error
 	if err != nil {
 		return err
 	}
-	if d.Sub != fam.Sub || d.Status == "" { // another user's, or never confirmed
+	if d.Sub != fam.Sub || !confirmed(d) { // another user's, or never confirmed
 		return errInvalidRefresh
 	}
 	return nil

@@ -443,11 +443,11 @@ func (s *Service) SetMFAConfig(ctx context.Context, poolID string, change func(*
 		// Cognito's texts, measured against it (go-to-k/cdkd#1923; the
 		// second also in aws-sdk-js#4186). Passkeys are no MFA factor: OFF
 		// with a WebAuthnConfiguration is accepted.
+		if cfg.Mode == "" {
+			cfg.Mode = orDefault(p.MFA.Mode, MFAOff)
+		}
 		if cfg.Mode == MFAOff && factors {
 			return Errorf(InvalidParameterException, "Invalid MFA configuration given, can't turn off MFA and configure an MFA together.")
-		}
-		if cfg.Mode == "" {
-			cfg.Mode = p.MFA.Mode
 		}
 		if cfg.Mode != MFAOff && !factors {
 			return Errorf(InvalidParameterException, "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.")
@@ -480,7 +480,10 @@ func customName(base string, developerOnly bool) string {
 
 // customBase is a declared name without its custom: or dev:custom: prefix.
 func customBase(name string) string {
-	return strings.TrimPrefix(strings.TrimPrefix(name, "dev:"), "custom:")
+	if base, ok := strings.CutPrefix(name, "dev:custom:"); ok {
+		return base
+	}
+	return strings.TrimPrefix(name, "custom:")
 }
 
 // isCustom says whether a schema name is a custom (or developer-only) one.

@@ -37,8 +37,10 @@ func (s *Service) unknownSeed(p *Pool, key string) []byte {
 
 // simulatedFactors is the first factors offered to the unknown username
 // key: the password factors whenever the pool allows them (as for every
-// user with a password), and each other factor the pool allows by the
-// username's seed, in Cognito's order.
+// user with a password); a one-time password to the address the name is,
+// when the pool signs in by that address (every user found by it has it);
+// and each other factor the pool allows by the username's seed, in
+// Cognito's order.
 func (s *Service) simulatedFactors(p *Pool, key string) []string {
 	allowed := allowedFirstFactors(p)
 	seed := s.unknownSeed(p, key)
@@ -49,8 +51,12 @@ func (s *Service) simulatedFactors(p *Pool, key string) []string {
 			out = append(out, FactorPasswordSRP)
 		}
 	}
+	surely := map[string]bool{
+		FactorEmailOTP: isEmailShaped(key) && signsInBy(p, "email"),
+		FactorSMSOTP:   isPhoneShaped(key) && signsInBy(p, "phone_number"),
+	}
 	for i, f := range []string{FactorEmailOTP, FactorSMSOTP, FactorWebAuthn} {
-		if slices.Contains(allowed, f) && seed[0]>>i&1 == 1 {
+		if slices.Contains(allowed, f) && (surely[f] || seed[0]>>i&1 == 1) {
 			out = append(out, f)
 		}
 	}
@@ -72,11 +78,14 @@ func (s *Service) simulatedCodeChallenge(ctx context.Context, p *Pool, c *Client
 	key := p.usernameKey(username)
 	seed := s.unknownSeed(p, key)
 	medium, dest := "EMAIL", maskEmail(username)
-	if factor == FactorEmailOTP && !strings.Contains(username, "@") {
+	if factor == FactorEmailOTP && !isEmailShaped(username) {
 		dest = string(rune('a'+seed[1]%26)) + "***@" + string(rune('a'+seed[2]%26)) + "***"
 	}
 	if factor == FactorSMSOTP {
-		medium, dest = "SMS", fmt.Sprintf("+*******%04d", (int(seed[3])<<8|int(seed[4]))%10000)
+		medium, dest = "SMS", maskPhone(username)
+		if !isPhoneShaped(username) {
+			dest = maskPhone(fmt.Sprintf("+1555%07d", (int(seed[3])<<16|int(seed[4])<<8|int(seed[5]))%10000000))
+		}
 	}
 	st := sessionState{Unknown: key, Destination: dest, EventID: uuid.New().String(), AuthTime: s.now().Unix()}
 	handle, hash := s.newHandle()
@@ -100,8 +109,19 @@ func (s *Service) simulatedWebAuthnChallenge(ctx context.Context, p *Pool, c *Cl
 		return nil, err
 	}
 	key := p.usernameKey(username)
-	credID := s.unknownSeed(p, "passkey\x00"+key)
-	cer := ceremony{RPID: rpID, UV: uv, Challenge: s.randomBytes(32), Allowed: [][]byte{credID}, Unknown: key,
+	seed := s.unknownSeed(p, "passkey\x00"+key)
+	// One or two passkeys, as users mostly have; IDs of the length
+	// platform authenticators make, with their transports.
+	creds := [][]byte{seed[:16]}
+	if seed[16]&1 == 1 {
+		creds = append(creds, seed[16:])
+	}
+	transports := [][]string{{"internal", "hybrid"}, {"hybrid", "internal"}, {"internal"}, {"usb"}}
+	var allow []CredentialDescriptor
+	for i, id := range creds {
+		allow = append(allow, CredentialDescriptor{Type: "public-key", ID: b64(id), Transports: transports[int(seed[i+17])%len(transports)]})
+	}
+	cer := ceremony{RPID: rpID, UV: uv, Challenge: s.randomBytes(32), Allowed: creds, Unknown: key,
 		EventID: uuid.New().String(), AuthTime: s.now().Unix(), Hosted: hostedFrom(ctx)}
 	state, err := json.Marshal(cer)
 	if err != nil {
@@ -117,7 +137,7 @@ func (s *Service) simulatedWebAuthnChallenge(ctx context.Context, p *Pool, c *Cl
 		return nil, err
 	}
 	opts, err := json.Marshal(RequestOptions{Challenge: b64(cer.Challenge), RPID: rpID,
-		AllowCredentials: []CredentialDescriptor{{Type: "public-key", ID: b64(credID), Transports: []string{"internal", "hybrid"}}},
+		AllowCredentials: allow,
 		UserVerification: uv, Timeout: c.SessionTTL().Milliseconds()})
 	if err != nil {
 		return nil, err
@@ -151,4 +171,20 @@ func simulatedCodeAnswer(tx store.Tx, p *Pool, sess *store.Session, challenge, u
 		return nil, err
 	}
 	return errCodeMismatch, nil
+}
+
+// signsInBy says whether the pool finds users by attr (email or
+// phone_number): as their username or as an alias.
+func signsInBy(p *Pool, attr string) bool {
+	return slices.Contains(p.UsernameAttributes, attr) || slices.Contains(p.AliasAttributes, attr)
+}
+
+func isEmailShaped(name string) bool {
+	local, domain, ok := strings.Cut(name, "@")
+	return ok && local != "" && domain != ""
+}
+
+func isPhoneShaped(name string) bool {
+	digits, ok := strings.CutPrefix(name, "+")
+	return ok && len(digits) >= 7 && len(digits) <= 15 && strings.Trim(digits, "0123456789") == ""
 }
