@@ -348,13 +348,12 @@ func (s *Service) redeem(ctx context.Context, p *Pool, c *Client, in TokenReques
 			refused = oauthError("invalid_grant")
 			return nil
 		}
-		pt, err = s.grantTokens(tx, p, c, u, sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: st.AuthTime})
+		pt, err = s.grantTokens(tx, p, c, u, sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: st.AuthTime,
+			codeScopes: st.Scopes})
 		if err != nil {
 			return err
 		}
-		pt.scope = strings.Join(st.Scopes, " ")
 		pt.nonce, pt.codeGrant = st.Nonce, true
-		pt.withoutID = !slices.Contains(st.Scopes, "openid")
 		return nil
 	})
 	if err != nil {
@@ -367,11 +366,7 @@ func (s *Service) redeem(ctx context.Context, p *Pool, c *Client, in TokenReques
 	if err != nil {
 		return nil, err
 	}
-	out := &OAuthTokens{AccessToken: res.AccessToken, RefreshToken: res.RefreshToken, ExpiresIn: res.ExpiresIn}
-	if !pt.withoutID {
-		out.IDToken = res.IDToken
-	}
-	return out, nil
+	return &OAuthTokens{AccessToken: res.AccessToken, IDToken: res.IDToken, RefreshToken: res.RefreshToken, ExpiresIn: res.ExpiresIn}, nil
 }
 
 // pkceAnswers reports whether verifier answers an S256 challenge (RFC 7636
