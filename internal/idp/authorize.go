@@ -106,6 +106,11 @@ func (s *Service) checkAuthorize(ctx context.Context, in AuthorizeRequest) (*Poo
 		return refuse("unauthorized_client", true)
 	case in.CodeChallenge != "" && in.CodeChallengeMethod != "S256":
 		return refuse("invalid_request", true)
+	case in.CodeChallengeMethod != "" && in.CodeChallenge == "":
+		// code_challenge is "Required only when you specify a
+		// code_challenge_method parameter" (authorization-endpoint.html):
+		// without it the code would redeem without PKCE.
+		return refuse("invalid_request", true)
 	}
 	requested := strings.Fields(in.Scope)
 	if len(requested) == 0 {
