@@ -206,6 +206,9 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 	if got := refusal(func(q url.Values) { q.Set("scope", "openid phone") }); got != callback+"?error=invalid_scope&state=st-42" {
 		t.Errorf("a scope the client lacks: %q", got)
 	}
+	if got := refusal(func(q url.Values) { q.Del("code_challenge") }); got != callback+"?error=invalid_request&state=st-42" {
+		t.Errorf("a code_challenge_method without its code_challenge: %q", got)
+	}
 	if got := refusal(func(q url.Values) { q.Set("response_type", "token") }); got != callback+"?error=unauthorized_client&state=st-42" {
 		t.Errorf("the implicit grant, which the client does not allow: %q", got)
 	}

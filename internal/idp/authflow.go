@@ -161,6 +161,9 @@ type sessionState struct {
 	// message is the custom message function's answer for a code this
 	// step may send, run before the transaction (never stored).
 	message *customMessage
+	// codeScopes are the scopes of the authorization code a grant redeems,
+	// kept with its token family for its refreshes (never stored here).
+	codeScopes []string
 }
 
 var (

@@ -106,6 +106,11 @@ func (s *Service) checkAuthorize(ctx context.Context, in AuthorizeRequest) (*Poo
 		return refuse("unauthorized_client", true)
 	case in.CodeChallenge != "" && in.CodeChallengeMethod != "S256":
 		return refuse("invalid_request", true)
+	case in.CodeChallengeMethod != "" && in.CodeChallenge == "":
+		// code_challenge is "Required only when you specify a
+		// code_challenge_method parameter" (authorization-endpoint.html):
+		// without it the code would redeem without PKCE.
+		return refuse("invalid_request", true)
 	}
 	requested := strings.Fields(in.Scope)
 	if len(requested) == 0 {
@@ -348,13 +353,12 @@ func (s *Service) redeem(ctx context.Context, p *Pool, c *Client, in TokenReques
 			refused = oauthError("invalid_grant")
 			return nil
 		}
-		pt, err = s.grantTokens(tx, p, c, u, sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: st.AuthTime})
+		pt, err = s.grantTokens(tx, p, c, u, sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: st.AuthTime,
+			codeScopes: st.Scopes})
 		if err != nil {
 			return err
 		}
-		pt.scope = strings.Join(st.Scopes, " ")
 		pt.nonce, pt.codeGrant = st.Nonce, true
-		pt.withoutID = !slices.Contains(st.Scopes, "openid")
 		return nil
 	})
 	if err != nil {
@@ -367,11 +371,7 @@ func (s *Service) redeem(ctx context.Context, p *Pool, c *Client, in TokenReques
 	if err != nil {
 		return nil, err
 	}
-	out := &OAuthTokens{AccessToken: res.AccessToken, RefreshToken: res.RefreshToken, ExpiresIn: res.ExpiresIn}
-	if !pt.withoutID {
-		out.IDToken = res.IDToken
-	}
-	return out, nil
+	return &OAuthTokens{AccessToken: res.AccessToken, IDToken: res.IDToken, RefreshToken: res.RefreshToken, ExpiresIn: res.ExpiresIn}, nil
 }
 
 // pkceAnswers reports whether verifier answers an S256 challenge (RFC 7636
@@ -390,15 +390,14 @@ func pkceAnswers(challenge, verifier string) bool {
 // the API's own tokens do).
 var ErrInvalidToken = errors.New("idp: invalid access token for userInfo")
 
-// profileScopeAttributes are what the profile scope shows (custom
-// attributes too). https://docs.aws.amazon.com/cognito/latest/developerguide/userinfo-endpoint.html
-var profileScopeAttributes = []string{"name", "family_name", "given_name", "middle_name", "nickname",
-	"preferred_username", "profile", "picture", "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at"}
-
 // UserInfo answers the userInfo endpoint: the attributes of the token's
-// user that its client may read, within its scopes. openid alone shows all
-// of them; with profile, email or phone it shows those groups. Values are
-// strings as stored (email_verified "true"), with sub and username.
+// user that its client may read, within its scopes. openid alone, or with
+// profile, shows all of them: "The profile scope grants access to all user
+// attributes that are readable by the client"
+// (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-app-idp-settings.html).
+// Without profile, email and phone show their own attributes only
+// (https://docs.aws.amazon.com/cognito/latest/developerguide/userinfo-endpoint.html).
+// Values are strings as stored (email_verified "true"), with sub and username.
 func (s *Service) UserInfo(ctx context.Context, accessToken string) (map[string]string, error) {
 	var out map[string]string
 	err := s.view(ctx, func(tx store.Tx) error {
@@ -415,13 +414,12 @@ func (s *Service) UserInfo(ctx context.Context, accessToken string) (map[string]
 			return ErrInvalidToken
 		}
 		scopes := strings.Fields(claims.Scope)
-		groups := slices.ContainsFunc(scopes, func(sc string) bool { return sc == "profile" || sc == "email" || sc == "phone" })
+		narrowed := !slices.Contains(scopes, "profile") &&
+			slices.ContainsFunc(scopes, func(sc string) bool { return sc == "email" || sc == "phone" })
 		shown := func(name string) bool {
 			switch {
-			case !groups:
+			case !narrowed:
 				return true
-			case slices.Contains(profileScopeAttributes, name) || strings.HasPrefix(name, "custom:"):
-				return slices.Contains(scopes, "profile")
 			case name == "email" || name == "email_verified":
 				return slices.Contains(scopes, "email")
 			case name == "phone_number" || name == "phone_number_verified":

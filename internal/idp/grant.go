@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -91,7 +92,7 @@ func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st
 		return nil, err
 	}
 	fam := &store.TokenFamily{
-		ID: uuid.New().String(), PoolID: p.ID, ClientID: c.ID, Sub: u.Sub, DeviceKey: deviceKey,
+		ID: uuid.New().String(), PoolID: p.ID, ClientID: c.ID, Sub: u.Sub, DeviceKey: deviceKey, Scopes: st.codeScopes,
 		AuthTime: time.Unix(st.AuthTime, 0).UTC(), CreatedAt: now, ExpiresAt: now.Add(c.RefreshTTL()),
 	}
 	if err := tx.TokenFamilies().Create(fam); err != nil {
@@ -108,7 +109,31 @@ func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st
 		return nil, err
 	}
 	pt := &pendingTokens{family: fam, refresh: value, user: u, eventID: st.EventID, authTime: fam.AuthTime, newDevice: newDevice}
+	pt.scope, pt.withoutID = familyScope(fam)
 	return pt, readSigning(tx, pt)
+}
+
+// refreshedGrant is the grant a refresh of fam makes (refresh is the new
+// refresh token under rotation, else "").
+func refreshedGrant(fam *store.TokenFamily, u *store.User, refresh string) *pendingTokens {
+	pt := &pendingTokens{family: fam, refresh: refresh, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime}
+	pt.scope, pt.withoutID = familyScope(fam)
+	return pt
+}
+
+// familyScope is the access token scope of a family's tokens and whether
+// they go without an ID token. A family an authorization code started
+// carries the code's scopes at every refresh, so its refreshed access
+// tokens still open the userInfo endpoint, and, as at the code's
+// redemption, "An ID token is only returned if openid scope is requested"
+// (https://docs.aws.amazon.com/cognito/latest/developerguide/authorization-endpoint.html).
+// A family of an API sign-in (or one stored before families kept scopes)
+// carries the API's own scope and an ID token.
+func familyScope(fam *store.TokenFamily) (scope string, withoutID bool) {
+	if len(fam.Scopes) == 0 {
+		return "", false
+	}
+	return strings.Join(fam.Scopes, " "), !slices.Contains(fam.Scopes, "openid")
 }
 
 // updateGrant is update for a transaction that may grant tokens (*pending
@@ -178,6 +203,9 @@ func (s *Service) sign(ctx context.Context, p *Pool, c *Client, pt *pendingToken
 			return nil, out.err
 		}
 		res.IDToken, res.AccessToken = out.id, out.access
+		if pt.withoutID {
+			res.IDToken = ""
+		}
 		return res, nil
 	}
 	if pt.signing == nil {
@@ -202,6 +230,9 @@ func (s *Service) sign(ctx context.Context, p *Pool, c *Client, pt *pendingToken
 		return nil, err
 	}
 	res.IDToken, res.AccessToken = id, access
+	if pt.withoutID {
+		res.IDToken = ""
+	}
 	return res, nil
 }
 
@@ -296,7 +327,7 @@ func (s *Service) readRefresh(tx store.Tx, p *Pool, c *Client, params map[string
 		r.refreshErr = err
 		return
 	}
-	pt := &pendingTokens{family: fam, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime}
+	pt := refreshedGrant(fam, u, "")
 	if r.refreshErr = readSigning(tx, pt); r.refreshErr == nil {
 		r.refresh = pt
 	}
@@ -308,7 +339,7 @@ func (s *Service) refreshTokens(tx store.Tx, p *Pool, c *Client, value, deviceKe
 	if err != nil {
 		return nil, err
 	}
-	pt := &pendingTokens{family: fam, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime}
+	pt := refreshedGrant(fam, u, "")
 	return pt, readSigning(tx, pt)
 }
 

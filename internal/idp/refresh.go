@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/ninshou/ninshou/internal/idp/tokens"
 	"github.com/ninshou/ninshou/internal/store"
 )
@@ -106,7 +105,7 @@ func (s *Service) GetTokensFromRefreshToken(ctx context.Context, clientID, clien
 		if err := tx.RefreshTokens().Create(&store.RefreshToken{Hash: hash, FamilyID: fam.ID, CreatedAt: now, ExpiresAt: rt.ExpiresAt}); err != nil {
 			return err
 		}
-		pt = &pendingTokens{family: fam, refresh: next, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime}
+		pt = refreshedGrant(fam, u, next)
 		return readSigning(tx, pt)
 	})
 	if err != nil {

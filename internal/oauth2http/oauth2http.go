@@ -41,12 +41,12 @@ var Paths = []string{TokenPath, RevokePath, AuthorizePath, LoginPath, ErrorPath,
 // Handler serves Paths.
 func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(TokenPath, post(tokenHandler(svc, log)))
-	mux.Handle(RevokePath, post(revokeHandler(svc, log)))
+	mux.Handle(TokenPath, crossOrigin("POST", post(tokenHandler(svc, log))))
+	mux.Handle(RevokePath, crossOrigin("POST", post(revokeHandler(svc, log))))
 	mux.Handle(AuthorizePath, authorizeHandler(svc, log))
 	mux.Handle(LoginPath, loginHandler(svc, log))
 	mux.Handle(ErrorPath, errorHandler())
-	mux.Handle(UserInfoPath, userInfoHandler(svc, log))
+	mux.Handle(UserInfoPath, crossOrigin("GET, POST", userInfoHandler(svc, log)))
 	mux.Handle(LogoutPath, logoutHandler(svc, log))
 	mux.Handle(idp.IdPResponsePath, idpResponseHandler(svc, log))
 	mux.Handle(idp.SAMLResponsePath, idpResponseHandler(svc, log))
@@ -57,6 +57,38 @@ func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 		mux.Handle(p, account)
 	}
 	return mux
+}
+
+// crossOrigin lets a browser app on any origin call an endpoint it calls
+// directly (not by navigation): every answer, refusals too, carries
+// Access-Control-Allow-Origin: *, and a CORS preflight (OPTIONS) is
+// answered for methods, with any request headers (userInfo's Authorization,
+// a form's Content-Type). The token endpoint "returns an
+// Access-Control-Allow-Origin: * response header. You can call the token
+// endpoint cross-origin from a browser-based app ... Amazon Cognito doesn't
+// support custom CORS origin policies on this endpoint" (token-endpoint.html);
+// browser OIDC clients (oidc-client-ts) call the revocation and userInfo
+// endpoints the same way, and read Cognito's refusals from them
+// (authts/oidc-client-ts#262), and OpenID Connect Core §5.3 asks the
+// userInfo endpoint to support CORS. No credentials are allowed: these
+// endpoints authenticate by their parameters and bearer tokens, never by
+// cookies.
+func crossOrigin(methods string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Access-Control-Allow-Origin", "*")
+		if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		hd.Set("Access-Control-Allow-Methods", methods)
+		if asked := r.Header.Get("Access-Control-Request-Headers"); asked != "" {
+			hd.Set("Access-Control-Allow-Headers", asked)
+		}
+		hd.Set("Access-Control-Max-Age", "7200")
+		hd.Add("Vary", "Access-Control-Request-Headers")
+		w.WriteHeader(http.StatusNoContent)
+	})
 }
 
 func post(h http.Handler) http.Handler {

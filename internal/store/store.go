@@ -310,6 +310,10 @@ type TokenFamily struct {
 	ClientID  string
 	Sub       string
 	DeviceKey string
+	// Scopes are the OAuth scopes an authorization code granted, which
+	// every refresh of the family carries again; empty for a sign-in
+	// through the API (and for families stored before scopes were).
+	Scopes    []string
 	AuthTime  time.Time
 	CreatedAt time.Time
 	ExpiresAt time.Time

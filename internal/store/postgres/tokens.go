@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -163,12 +164,12 @@ func (r codeRepo) DeleteExpired(t time.Time) (int64, error) {
 
 type familyRepo struct{ t *tx }
 
-var qFamilyGet = locked(`SELECT id, pool_id, client_id, sub, device_key, auth_time, created_at,
+var qFamilyGet = locked(`SELECT id, pool_id, client_id, sub, device_key, scopes, auth_time, created_at,
 	expires_at, revoked_at FROM token_families WHERE id = $1`, forUpdate)
 
 const (
 	qFamilyInsert = `INSERT INTO token_families (id, pool_id, client_id, sub, device_key,
-		auth_time, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+		scopes, auth_time, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 	qFamilyRevoke = `WITH changed AS (
 			UPDATE token_families SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING 1)
 		SELECT EXISTS (SELECT 1 FROM changed), EXISTS (SELECT 1 FROM token_families WHERE id = $1)`
@@ -179,18 +180,20 @@ const (
 
 func (r familyRepo) Create(f *store.TokenFamily) error {
 	return r.t.guard(step{sql: qFamilyInsert, args: []any{f.ID, f.PoolID, f.ClientID, f.Sub, f.DeviceKey,
-		nanos(f.AuthTime), nanos(f.CreatedAt), nanos(f.ExpiresAt), nullNanos(f.RevokedAt)}})
+		strings.Join(f.Scopes, " "), nanos(f.AuthTime), nanos(f.CreatedAt), nanos(f.ExpiresAt), nullNanos(f.RevokedAt)}})
 }
 
 func (r familyRepo) Get(id string) (*store.TokenFamily, error) {
 	var f store.TokenFamily
+	var scopes string
 	var auth, created, expires int64
 	var revoked *int64
 	err := r.t.row(qFamilyGet, id).Scan(&f.ID, &f.PoolID, &f.ClientID, &f.Sub, &f.DeviceKey,
-		&auth, &created, &expires, &revoked)
+		&scopes, &auth, &created, &expires, &revoked)
 	if err != nil {
 		return nil, notFound(err)
 	}
+	f.Scopes = strings.Fields(scopes)
 	f.AuthTime, f.CreatedAt, f.ExpiresAt = fromNanos(auth), fromNanos(created), fromNanos(expires)
 	f.RevokedAt = fromNullNanos(revoked)
 	return &f, nil

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/ninshou/ninshou/internal/store"
@@ -135,8 +136,8 @@ type familyRepo struct{ t *tx }
 
 var (
 	qFamilyInsert = stmtWrite(`INSERT INTO token_families (id, pool_id, client_id, sub, device_key,
-		auth_time, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	qFamilyGet = stmtRead(`SELECT id, pool_id, client_id, sub, device_key, auth_time, created_at,
+		scopes, auth_time, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	qFamilyGet = stmtRead(`SELECT id, pool_id, client_id, sub, device_key, scopes, auth_time, created_at,
 		expires_at, revoked_at FROM token_families WHERE id = ?`)
 	qFamilyRevoke     = stmtWrite(`UPDATE token_families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`)
 	qFamilyExists     = stmtRead(`SELECT 1 FROM token_families WHERE id = ?`)
@@ -146,20 +147,22 @@ var (
 )
 
 func (r familyRepo) Create(f *store.TokenFamily) error {
-	_, err := r.t.exec(qFamilyInsert, f.ID, f.PoolID, f.ClientID, f.Sub, f.DeviceKey, nanos(f.AuthTime),
-		nanos(f.CreatedAt), nanos(f.ExpiresAt), nullNanos(f.RevokedAt))
+	_, err := r.t.exec(qFamilyInsert, f.ID, f.PoolID, f.ClientID, f.Sub, f.DeviceKey, strings.Join(f.Scopes, " "),
+		nanos(f.AuthTime), nanos(f.CreatedAt), nanos(f.ExpiresAt), nullNanos(f.RevokedAt))
 	return uniqueErr(err, "token_family")
 }
 
 func (r familyRepo) Get(id string) (*store.TokenFamily, error) {
 	var f store.TokenFamily
+	var scopes string
 	var auth, created, expires int64
 	var revoked sql.NullInt64
 	err := r.t.queryRow(qFamilyGet, id).Scan(&f.ID, &f.PoolID, &f.ClientID, &f.Sub, &f.DeviceKey,
-		&auth, &created, &expires, &revoked)
+		&scopes, &auth, &created, &expires, &revoked)
 	if err != nil {
 		return nil, notFound(err)
 	}
+	f.Scopes = strings.Fields(scopes)
 	f.AuthTime, f.CreatedAt, f.ExpiresAt = fromNanos(auth), fromNanos(created), fromNanos(expires)
 	f.RevokedAt = fromNullNanos(revoked)
 	return &f, nil

@@ -265,6 +265,14 @@ func testTokenFamilies(t *testing.T, f *fixture) {
 	f.view(func(tx store.Tx) (err error) { got, err = tx.TokenFamilies().Get("fam-1"); return err })
 	same(t, "Get after Create", got, fam)
 
+	// The scopes of an authorization code's family come back in order;
+	// a family without any (an API sign-in) has none.
+	scoped := newFamily("A", "fam-scoped", "sub-scoped")
+	scoped.Scopes = []string{"openid", "email", "https://api.example.com/read"}
+	f.update(func(tx store.Tx) error { return tx.TokenFamilies().Create(scoped) })
+	f.view(func(tx store.Tx) (err error) { got, err = tx.TokenFamilies().Get("fam-scoped"); return err })
+	same(t, "Get after Create with scopes", got, scoped)
+
 	err := f.try(func(tx store.Tx) error { return tx.TokenFamilies().Create(newFamily("A", "fam-1", "x")) })
 	wantErr(t, "Create duplicate", err, store.ErrExists)
 	err = f.try(func(tx store.Tx) error { return tx.TokenFamilies().Create(newFamily("nope", "fam-9", "x")) })
