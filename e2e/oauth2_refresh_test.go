@@ -115,3 +115,31 @@ func TestOAuth2RefreshKeepsScopes(t *testing.T) {
 		t.Errorf("refreshing an API sign-in: %d %v", status, refreshed)
 	}
 }
+
+// TestOAuth2RefreshOnDeviceTrackingPool: managed login and the token
+// endpoint track no devices, so a pool that remembers devices still
+// refreshes the code grant's tokens at the token endpoint, and the tokens
+// carry no device_key.
+func TestOAuth2RefreshOnDeviceTrackingPool(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.DeviceConfiguration = &types.DeviceConfigurationType{ChallengeRequiredOnNewDevice: true}
+	})
+	const callback = "https://app.example/callback"
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid", "email"}, []string{"COGNITO"})).ClientId
+	e.user(pool, "ana", "ana@example.com", "Perm#Pass1")
+	tok := e.pageTokens(clientID, callback, "openid email", "ana", "Perm#Pass1")
+	if dk := jwtClaims(t, tok["access_token"].(string))["device_key"]; dk != nil {
+		t.Errorf("managed login's access token has device_key %v", dk)
+	}
+	status, refreshed := tokenCall(t, e.URL, url.Values{"grant_type": {"refresh_token"}, "client_id": {clientID},
+		"refresh_token": {tok["refresh_token"].(string)}})
+	if status != 200 || refreshed["access_token"] == nil {
+		t.Fatalf("refresh_token grant on a device-tracking pool: %d %v", status, refreshed)
+	}
+	l := must[*cip.AdminListDevicesOutput](t, "AdminListDevices")(e.c.AdminListDevices(e.ctx,
+		&cip.AdminListDevicesInput{UserPoolId: &pool, Username: aws.String("ana")}))
+	if len(l.Devices) != 0 {
+		t.Errorf("managed login made %d devices", len(l.Devices))
+	}
+}

@@ -146,6 +146,9 @@ type sessionState struct {
 	DeviceDone  bool   `json:"dd,omitempty"`
 	SecretBlock string `json:"sb,omitempty"`
 	Admin       bool   `json:"ad,omitempty"`
+	// OAuth: tokens the token endpoint issues for a code; like managed
+	// login's sign-ins (Hosted), they belong to no tracked device.
+	OAuth bool `json:"-"`
 	// Hosted: the sign-in page's authorization request (authorize.go); the
 	// grant at the end of the chain is then an authorization code.
 	Hosted *hostedGrant `json:"h,omitempty"`

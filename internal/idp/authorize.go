@@ -354,7 +354,7 @@ func (s *Service) redeem(ctx context.Context, p *Pool, c *Client, in TokenReques
 			return nil
 		}
 		pt, err = s.grantTokens(tx, p, c, u, sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: st.AuthTime,
-			codeScopes: st.Scopes})
+			codeScopes: st.Scopes, OAuth: true})
 		if err != nil {
 			return err
 		}

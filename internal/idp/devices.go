@@ -156,7 +156,10 @@ func (s *Service) grantDevice(tx store.Tx, p *Pool, u *store.User, st sessionSta
 	switch {
 	case st.DeviceKey != "" && st.DeviceDone:
 		return st.DeviceKey, nil, nil
-	case st.DeviceKey != "" || st.Admin || !tracksDevices(p):
+	// Device tracking is the SDKs' (their sign-in flows confirm the device
+	// and send DEVICE_KEY on refresh): managed login and the token endpoint
+	// track none, so their refresh tokens are bound to no device.
+	case st.DeviceKey != "" || st.Admin || st.Hosted != nil || st.OAuth || !tracksDevices(p):
 		return "", nil, nil
 	}
 	now := s.now()
