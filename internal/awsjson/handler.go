@@ -347,6 +347,20 @@ func typeMessage(te *json.UnmarshalTypeError) string {
 	case "array":
 		return "Start of list found where not expected."
 	}
+	// A scalar where a map or a list belongs: Cognito's own words,
+	// "Expected map or null" (aws-amplify/amplify-js#4738) and "Unexpected
+	// field type" (measured in floci-io/floci#2869).
+	if t := te.Type; t != nil {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch {
+		case t.Kind() == reflect.Map:
+			return "Expected map or null"
+		case t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8:
+			return "Unexpected field type"
+		}
+	}
 	token := map[string]string{"string": "STRING_VALUE", "number": "NUMBER_VALUE", "bool": "BOOLEAN_VALUE"}[kind]
 	if token == "" {
 		token = "Value"
@@ -403,7 +417,7 @@ func fail(c coded) result { return result{err: c} }
 
 func internal(cause error) result {
 	return result{
-		err:   &Error{Code: CodeInternalError, Message: "An internal error occurred.", Status: http.StatusInternalServerError},
+		err:   &Error{Code: CodeInternalError, Message: "Internal server error.", Status: http.StatusInternalServerError}, // Cognito's text (floci-io/floci#2869 measured it)
 		cause: cause,
 	}
 }
@@ -411,6 +425,14 @@ func internal(cause error) result {
 type errorBody struct {
 	Type    string `json:"__type"`
 	Message string `json:"message,omitempty"`
+}
+
+// serializationBody is a SerializationException's: Cognito spells its key
+// "Message" (aws-amplify/amplify-js#4738, floci-io/floci#2869), unlike
+// every other error's "message".
+type serializationBody struct {
+	Type    string `json:"__type"`
+	Message string `json:"Message,omitempty"`
 }
 
 func (h *handler) write(w http.ResponseWriter, res *result) {
@@ -425,7 +447,11 @@ func (h *handler) write(w http.ResponseWriter, res *result) {
 				res.status = h.c.Status(code)
 			}
 		}
-		res.body, _ = json.Marshal(errorBody{Type: code, Message: msg})
+		if code == CodeSerialization {
+			res.body, _ = json.Marshal(serializationBody{Type: code, Message: msg})
+		} else {
+			res.body, _ = json.Marshal(errorBody{Type: code, Message: msg})
+		}
 		hd.Set("x-amzn-ErrorType", code+":")
 		if msg != "" {
 			hd.Set("x-amzn-ErrorMessage", headerSafe(msg))
