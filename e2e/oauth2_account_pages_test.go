@@ -141,3 +141,26 @@ func doJSON(t *testing.T, req *http.Request, v any) int {
 	json.NewDecoder(resp.Body).Decode(v)
 	return resp.StatusCode
 }
+
+// TestManagedLoginAdminOnlyNoSignUp: a pool that lets only administrators
+// create users (AllowAdminCreateUserOnly) offers no sign-up: the sign-in
+// page has no "Sign up" link and /signup leads back to it.
+func TestManagedLoginAdminOnlyNoSignUp(t *testing.T) {
+	s := startServer(t)
+	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.AdminCreateUserConfig = &types.AdminCreateUserConfigType{AllowAdminCreateUserOnly: true}
+	})
+	const callback = "https://app.example/callback"
+	client := e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"COGNITO"}))
+	q := url.Values{"response_type": {"code"}, "client_id": {*client.ClientId}, "redirect_uri": {callback}, "scope": {"openid"}}.Encode()
+	b := newBrowser(t, s.URL)
+	_, page := b.get(s.URL + "/oauth2/authorize?" + q)
+	if !strings.Contains(page, "Forgot your password?") || strings.Contains(page, ">Sign up</a>") {
+		t.Fatalf("the sign-in page of an admin-only pool:\n%s", page)
+	}
+	resp, _ := newBrowser(t).get(s.URL + "/signup?" + q)
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != "/login?"+q {
+		t.Errorf("GET /signup: %d %q; want a redirect to /login", resp.StatusCode, loc)
+	}
+}

@@ -105,7 +105,9 @@ func resolveProvider(tx store.Tx, poolID string, in AuthorizeRequest) (string, e
 // providers by name.
 type SignInChoices struct {
 	Directory, Passkeys bool
-	Providers           []string
+	// SignUp: the page offers sign-up (the pool lets users sign up).
+	SignUp    bool
+	Providers []string
 }
 
 // SignInOptions are the sign-in page's choices for a request, the page seen
@@ -126,6 +128,7 @@ func (s *Service) SignInOptions(ctx context.Context, in AuthorizeRequest, origin
 			out.Providers = append(out.Providers, name)
 		}
 	}
+	out.SignUp = out.Directory && !p.AdminCreateUser.AllowAdminCreateUserOnly
 	if out.Directory && c.AllowsFlow(FlowAllowUserAuth) {
 		rpID, _, err := relyingParty(p)
 		out.Passkeys = err == nil && originAllowed(origin, rpID)

@@ -25,6 +25,9 @@ type SignUpForm struct {
 	// username, "" for a username of its own.
 	UsernameAttribute string
 	Attributes        []string
+	// SelfSignUp: users may sign themselves up (the pool's
+	// AllowAdminCreateUserOnly is false); else the pages offer no sign-up.
+	SelfSignUp bool
 }
 
 // hostedClient checks an authorization request for the pages of the
@@ -55,7 +58,7 @@ func (s *Service) HostedSignUpForm(ctx context.Context, in AuthorizeRequest) (*S
 	if err != nil {
 		return nil, err
 	}
-	f := &SignUpForm{}
+	f := &SignUpForm{SelfSignUp: !p.AdminCreateUser.AllowAdminCreateUserOnly}
 	if len(p.UsernameAttributes) > 0 {
 		f.UsernameAttribute = p.UsernameAttributes[0]
 	}

@@ -86,6 +86,10 @@ func deliveryPrompt(d *idp.CodeDelivery, then string) string {
 	return fmt.Sprintf("We have sent a code %s to %s. %s", how, d.Destination, then)
 }
 
+// errNoSelfSignUp: the pool lets only administrators create users, so the
+// pages offer no sign-up (its link is gone from the sign-in page too).
+var errNoSelfSignUp = errors.New("sign-up is for administrators only")
+
 func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in := authorizeRequest(r.URL.Query())
@@ -105,6 +109,9 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			form, err := svc.HostedSignUpForm(r.Context(), in)
 			if err != nil {
 				return accountView{}, err
+			}
+			if !form.SelfSignUp {
+				return accountView{}, errNoSelfSignUp
 			}
 			v := accountView{Title: "Sign up", Submit: "Sign up", Message: message, Action: SignUpPath + query}
 			user := field{"Username", "username", "text", "username"}
@@ -154,6 +161,10 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			switch r.URL.Path {
 			case SignUpPath:
 				v, err := signUpForm("")
+				if errors.Is(err, errNoSelfSignUp) { // only administrators create users: back to sign-in
+					http.Redirect(w, r, LoginPath+query, http.StatusFound)
+					return
+				}
 				if err != nil {
 					fail(err, nil)
 					return

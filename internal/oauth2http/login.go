@@ -284,7 +284,7 @@ var loginPage = template.Must(template.New("login").Parse(pageTop + `{{if .TOTPS
 })();
 </script>{{end}}{{if and .Directory (not .Challenge)}}
 <p><a class="redirect-customizable" href="{{.ForgotURL}}">Forgot your password?</a></p>
-<p><a class="redirect-customizable" href="{{.SignUpURL}}">Sign up</a></p>{{end}}{{end}}
+{{if .SignUp}}<p><a class="redirect-customizable" href="{{.SignUpURL}}">Sign up</a></p>{{end}}{{end}}{{end}}
 {{if not .Challenge}}{{range .Providers}}<p><a class="idpButton-customizable" href="{{.URL}}">Continue with {{.Name}}</a></p>
 {{end}}{{end}}</main>
 </body></html>
@@ -309,7 +309,7 @@ type loginView struct {
 	// The first page: a password form if the client signs in through the
 	// pool's directory (with a passkey button when passkeys can sign in),
 	// and a link to each of its identity providers.
-	Directory, Passkeys bool
+	Directory, Passkeys, SignUp bool
 	// PasskeyOptions is the WEB_AUTHN step's CREDENTIAL_REQUEST_OPTIONS.
 	PasskeyOptions string
 	Providers      []providerLink
@@ -400,7 +400,7 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 				v.Title = "Sign in"
 			}
 			if v.Challenge == "" {
-				v.Directory, v.Passkeys, v.Providers = signInOptions(r, svc, in)
+				v.Directory, v.Passkeys, v.SignUp, v.Providers = signInOptions(r, svc, in)
 				v.SignUpURL, v.ForgotURL = SignUpPath+"?"+r.URL.RawQuery, ForgotPasswordPath+"?"+r.URL.RawQuery
 			}
 			v.CSSURL, v.LogoURL = branding(r, svc, in.ClientID)
@@ -663,10 +663,10 @@ func userInfoHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 // if the client supports the pool's directory (and passkeys, where they can
 // sign in), and a link per identity provider (the same authorization
 // request, naming it).
-func signInOptions(r *http.Request, svc *idp.Service, in idp.AuthorizeRequest) (directory, passkeys bool, links []providerLink) {
+func signInOptions(r *http.Request, svc *idp.Service, in idp.AuthorizeRequest) (directory, passkeys, signUp bool, links []providerLink) {
 	choices, err := svc.SignInOptions(r.Context(), in, pageOrigin(r, svc))
 	if err != nil {
-		return false, false, nil
+		return false, false, false, nil
 	}
 	for _, name := range choices.Providers {
 		q := r.URL.Query()
@@ -674,7 +674,7 @@ func signInOptions(r *http.Request, svc *idp.Service, in idp.AuthorizeRequest) (
 		q.Set("identity_provider", name)
 		links = append(links, providerLink{Name: name, URL: AuthorizePath + "?" + q.Encode()})
 	}
-	return choices.Directory, choices.Passkeys, links
+	return choices.Directory, choices.Passkeys, choices.SignUp, links
 }
 
 // setCSRF gives the browser a fresh CSRF token (cookie), which the page's
