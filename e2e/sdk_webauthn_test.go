@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -398,7 +399,7 @@ func TestSDKWebAuthn(t *testing.T) {
 		wantErr[*types.InvalidParameterException](t, err, "CREDENTIAL is not a valid AuthenticationResponseJSON.")
 	})
 
-	t.Run("no MFA after a passkey", func(t *testing.T) {
+	t.Run("passkey MFA", func(t *testing.T) {
 		// With WEB_AUTHN a first factor, Cognito turns MFA ON only when
 		// passkeys count as a multi-factor (go-to-k/cdkd#2064).
 		must[*cip.SetUserPoolMfaConfigOutput](t, "SetUserPoolMfaConfig")(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{
@@ -409,12 +410,38 @@ func TestSDKWebAuthn(t *testing.T) {
 		if out, err := e.signIn(clientID, "kim", "Perm#Pass1"); err != nil || out.ChallengeName != types.ChallengeNameTypeEmailOtp {
 			t.Fatalf("password sign-in with MFA on: %v %v", out, err)
 		}
+		// MFA is due, and kim's passkey does not count as MFA yet: it is not offered.
+		if got := e.userAuth(clientID, map[string]string{"USERNAME": "kim"}).AvailableChallenges; slices.Contains(got, "WEB_AUTHN") {
+			t.Fatalf("a passkey offered for a sign-in that needs MFA: %v", got)
+		}
+		// Passkey MFA needs another MFA method of the user's
+		// (API_WebAuthnMfaSettingsType: "to prevent account lockout").
+		passkeyMFA := func() error {
+			_, err := e.c.AdminSetUserMFAPreference(e.ctx, &cip.AdminSetUserMFAPreferenceInput{UserPoolId: aws.String(poolID),
+				Username: aws.String("kim"), WebAuthnMfaSettings: &types.WebAuthnMfaSettingsType{Enabled: true}})
+			return err
+		}
+		wantErr[*types.InvalidParameterException](t, passkeyMFA(),
+			"Passkey MFA requires another MFA method (SMS, TOTP or email) to be enabled for the user.")
+		must[*cip.AdminSetUserMFAPreferenceOutput](t, "AdminSetUserMFAPreference")(e.c.AdminSetUserMFAPreference(e.ctx, &cip.AdminSetUserMFAPreferenceInput{
+			UserPoolId: aws.String(poolID), Username: aws.String("kim"), EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: true}}))
+		if err := passkeyMFA(); err != nil {
+			t.Fatal(err)
+		}
+		// Now it signs in without a further step, and only with user verification.
 		out := e.userAuth(clientID, map[string]string{"USERNAME": "kim", "PREFERRED_CHALLENGE": "WEB_AUTHN"})
 		o := requestOptionsOf(t, out.ChallengeName, out.ChallengeParameters)
+		if o.UserVerification != "required" {
+			t.Errorf("userVerification %q under passkey MFA; want required", o.UserVerification)
+		}
+		a.uv = false
+		_, err := e.respond(clientID, types.ChallengeNameTypeWebAuthn, *out.Session, map[string]string{"USERNAME": "kim", "CREDENTIAL": a.get(o, 1)})
+		wantErr[*types.NotAuthorizedException](t, err, "Invalid passkey credential.")
+		a.uv = true
 		done := must[*cip.RespondToAuthChallengeOutput](t, "WEB_AUTHN")(e.respond(clientID, types.ChallengeNameTypeWebAuthn,
 			*out.Session, map[string]string{"USERNAME": "kim", "CREDENTIAL": a.get(o, 1)}))
 		if done.AuthenticationResult == nil {
-			t.Fatalf("challenge %q after a passkey, want tokens", done.ChallengeName)
+			t.Fatalf("challenge %q after a verified passkey, want tokens", done.ChallengeName)
 		}
 	})
 

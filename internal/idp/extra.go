@@ -29,6 +29,8 @@ type userExtra struct {
 	// Sends holds, per kind of code, when the user was sent one within the
 	// last hour (epoch seconds), for the per-user sending limits (authevents.go).
 	Sends map[string][]int64 `json:"sends,omitempty"`
+	// PasskeyMFA: the user's passkey MFA (WebAuthnMfaSettings) is on.
+	PasskeyMFA bool `json:"passkey_mfa,omitempty"`
 }
 
 func decodeExtra(u *store.User) userExtra {

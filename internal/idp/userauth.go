@@ -65,7 +65,7 @@ func availableFactors(p *Pool, u *store.User, passkeys bool) []string {
 	if slices.Contains(allowed, FactorSMSOTP) && u.Attributes["phone_number"] != "" {
 		out = append(out, FactorSMSOTP)
 	}
-	if slices.Contains(allowed, FactorWebAuthn) && passkeys {
+	if slices.Contains(allowed, FactorWebAuthn) && passkeys && passkeyAllowed(p, u) {
 		out = append(out, FactorWebAuthn)
 	}
 	return out
@@ -275,4 +275,19 @@ func (s *Service) signUpSignIn(ctx context.Context, p *Pool, c *Client, params m
 		return nil, err
 	}
 	return s.finish(ctx, p, c, step, pending)
+}
+
+// passkeyAllowed: a passkey signs u in alone unless the sign-in needs MFA
+// (the pool's MFA is on, or optional and u has a factor). Then only a
+// passkey that counts as MFA may: the pool's FactorConfiguration is
+// MULTI_FACTOR_WITH_USER_VERIFICATION ("passkey authentication with user
+// verification satisfies MFA requirements", API_WebAuthnConfigurationType)
+// and u's passkey MFA is on ("passkey sign-in is available when MFA is
+// required", API_WebAuthnMfaSettingsType); the ceremony then requires
+// user verification (webauthnChallenge).
+func passkeyAllowed(p *Pool, u *store.User) bool {
+	if challenge, _ := mfaFactors(p, u); challenge == "" {
+		return true
+	}
+	return p.MFA.WebAuthnFactor == WebAuthnMultiFactor && decodeExtra(u).PasskeyMFA
 }

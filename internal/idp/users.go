@@ -548,7 +548,28 @@ type MFAPreference struct {
 }
 
 // SetMFAPreference applies Set/AdminSetUserMFAPreference to a stored user.
+// Passkey MFA (prefs[FactorWebAuthn], WebAuthnMfaSettings) is a switch of
+// its own: "When activated, the user's passkey authentication requires user
+// verification, and passkey sign-in is available when MFA is required. The
+// user must also have at least one other MFA method such as SMS, TOTP, or
+// email activated to prevent account lockout." (API_WebAuthnMfaSettingsType)
 func setMFAPreference(p *Pool, u *store.User, prefs map[string]MFAPreference) error {
+	if err := applyMFAPreference(p, u, prefs); err != nil {
+		return err
+	}
+	x := decodeExtra(u)
+	if pk, ok := prefs[FactorWebAuthn]; ok && pk.Enabled != nil {
+		x.PasskeyMFA = *pk.Enabled
+	}
+	if x.PasskeyMFA && len(u.MFAEnabled) == 0 {
+		// The rule is documented; its error text is not.
+		return Errorf(InvalidParameterException, "Passkey MFA requires another MFA method (SMS, TOTP or email) to be enabled for the user.")
+	}
+	encodeExtra(u, x)
+	return nil
+}
+
+func applyMFAPreference(p *Pool, u *store.User, prefs map[string]MFAPreference) error {
 	for _, factor := range []string{FactorSMS, FactorTOTP, FactorEmail} {
 		pref, ok := prefs[factor]
 		if !ok {

@@ -104,7 +104,7 @@ func (h *handlers) globalSignOut(ctx context.Context, in *api.GlobalSignOutReque
 }
 
 func (h *handlers) setUserMFAPreference(ctx context.Context, in *api.SetUserMFAPreferenceRequest) (*api.SetUserMFAPreferenceResponse, error) {
-	prefs := mfaPrefs(in.SMSMfaSettings, in.SoftwareTokenMfaSettings, in.EmailMfaSettings)
+	prefs := mfaPrefs(in.SMSMfaSettings, in.SoftwareTokenMfaSettings, in.EmailMfaSettings, in.WebAuthnMfaSettings)
 	if err := h.svc.SetUserMFAPreference(ctx, str(in.AccessToken), prefs); err != nil {
 		return nil, err
 	}
@@ -137,7 +137,8 @@ func (h *handlers) adminSetUserSettings(ctx context.Context, in *api.AdminSetUse
 // is present, an absent Enabled or PreferredMfa is false: the Smithy model
 // gives both a default of false, so SDKs generated from it (aws-sdk-go-v2)
 // never send a false value, and {} means "disabled, not preferred".
-func mfaPrefs(sms *api.SMSMfaSettingsType, totp *api.SoftwareTokenMfaSettingsType, email *api.EmailMfaSettingsType) map[string]idp.MFAPreference {
+func mfaPrefs(sms *api.SMSMfaSettingsType, totp *api.SoftwareTokenMfaSettingsType, email *api.EmailMfaSettingsType,
+	passkey *api.WebAuthnMfaSettingsType) map[string]idp.MFAPreference {
 	pref := func(enabled, preferred *bool) idp.MFAPreference {
 		return idp.MFAPreference{Enabled: api.Bool(api.ToBool(enabled)), Preferred: api.Bool(api.ToBool(preferred))}
 	}
@@ -150,6 +151,9 @@ func mfaPrefs(sms *api.SMSMfaSettingsType, totp *api.SoftwareTokenMfaSettingsTyp
 	}
 	if email != nil {
 		prefs[idp.FactorEmail] = pref(email.Enabled, email.PreferredMfa)
+	}
+	if passkey != nil { // no PreferredMfa: passkey MFA applies only to a passkey first factor
+		prefs[idp.FactorWebAuthn] = idp.MFAPreference{Enabled: api.Bool(api.ToBool(passkey.Enabled))}
 	}
 	return prefs
 }

@@ -84,7 +84,7 @@ func (h *handlers) adminDeleteUserAttributes(ctx context.Context, in *api.AdminD
 }
 
 func (h *handlers) adminSetUserMFAPreference(ctx context.Context, in *api.AdminSetUserMFAPreferenceRequest) (*api.AdminSetUserMFAPreferenceResponse, error) {
-	prefs := mfaPrefs(in.SMSMfaSettings, in.SoftwareTokenMfaSettings, in.EmailMfaSettings)
+	prefs := mfaPrefs(in.SMSMfaSettings, in.SoftwareTokenMfaSettings, in.EmailMfaSettings, in.WebAuthnMfaSettings)
 	if err := h.svc.AdminSetUserMFAPreference(ctx, str(in.UserPoolId), str(in.Username), prefs); err != nil {
 		return nil, err
 	}
