@@ -103,6 +103,27 @@ func managedLoginVersion(v int) (int, error) {
 	return 0, Errorf(InvalidParameterException, "ManagedLoginVersion must be 1 or 2.")
 }
 
+// checkManagedLoginTier refuses managed login (ManagedLoginVersion 2) on a
+// Lite pool: "Managed login requires that your user pool be configured for
+// any feature plan other than Lite"
+// (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolDomain.html);
+// both domain operations list FeatureUnavailableInTierException.
+func checkManagedLoginTier(tx store.Tx, poolID string, version int) error {
+	if version != 2 {
+		return nil
+	}
+	p, err := getPool(tx, poolID)
+	if err != nil {
+		return err
+	}
+	if p.Tier == TierLite {
+		return errManagedLoginInLite
+	}
+	return nil
+}
+
+var errManagedLoginInLite = notInLite("Managed login")
+
 // poolDomains returns the pool's domains, at most a prefix and a custom one.
 func poolDomains(tx store.Tx, poolID string) ([]*Domain, error) {
 	objs, _, err := tx.PoolObjects().List(poolID, store.GlobalKind, store.Page{Limit: 10})
@@ -154,6 +175,9 @@ func (s *Service) CreateDomain(ctx context.Context, d Domain) (*Domain, error) {
 	}
 	err = s.update(ctx, func(tx store.Tx) error {
 		if err := lockPool(tx, d.PoolID); err != nil {
+			return err
+		}
+		if err := checkManagedLoginTier(tx, d.PoolID, v); err != nil {
 			return err
 		}
 		ds, err := poolDomains(tx, d.PoolID)
@@ -229,6 +253,9 @@ func (s *Service) UpdateDomain(ctx context.Context, in Domain) (*Domain, error) 
 		}
 		if in.ManagedLoginVersion != 0 {
 			if d.ManagedLoginVersion, err = managedLoginVersion(in.ManagedLoginVersion); err != nil {
+				return err
+			}
+			if err := checkManagedLoginTier(tx, in.PoolID, d.ManagedLoginVersion); err != nil {
 				return err
 			}
 		}
