@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -43,4 +45,50 @@ func TestSDKManagedLoginNotInLite(t *testing.T) {
 		&cip.UpdateUserPoolDomainInput{UserPoolId: &essentials, Domain: aws.String("essentials-login"), ManagedLoginVersion: aws.Int32(1)}))
 	must[*cip.UpdateUserPoolOutput](t, "UpdateUserPool to Lite")(e.c.UpdateUserPool(e.ctx,
 		&cip.UpdateUserPoolInput{UserPoolId: &essentials, UserPoolTier: types.UserPoolTierTypeLite}))
+}
+
+// TestSDKCustomDomainCertificateInUSEast1: a custom domain's certificate
+// must be an ACM certificate of US East (N. Virginia), on create and on
+// update (API_CreateUserPoolDomain.html, API_UpdateUserPoolDomain.html);
+// Cognito passes on CloudFront's refusal (aws-amplify/amplify-hosting#2278).
+func TestSDKCustomDomainCertificateInUSEast1(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	const refusal = "The specified SSL certificate doesn't exist, isn't in us-east-1 region, isn't valid, or doesn't include a valid certificate chain."
+	custom := func(arn string) *types.CustomDomainConfigType {
+		return &types.CustomDomainConfigType{CertificateArn: aws.String(arn)}
+	}
+	for _, arn := range []string{
+		"arn:aws:acm:eu-west-1:111111111111:certificate/abc",
+		"arn:aws-cn:acm:cn-north-1:111111111111:certificate/abc",
+		"arn:aws:iam:us-east-1:111111111111:server-certificate/abc",
+	} {
+		_, err := e.c.CreateUserPoolDomain(e.ctx, &cip.CreateUserPoolDomainInput{UserPoolId: &pool, Domain: aws.String("auth.example.com"),
+			CustomDomainConfig: custom(arn)})
+		wantErrPrefix[*types.InvalidParameterException](t, err, refusal)
+	}
+	must[*cip.CreateUserPoolDomainOutput](t, "CreateUserPoolDomain in us-east-1")(e.c.CreateUserPoolDomain(e.ctx,
+		&cip.CreateUserPoolDomainInput{UserPoolId: &pool, Domain: aws.String("auth.example.com"),
+			CustomDomainConfig: custom("arn:aws:acm:us-east-1:111111111111:certificate/abc")}))
+	_, err := e.c.UpdateUserPoolDomain(e.ctx, &cip.UpdateUserPoolDomainInput{UserPoolId: &pool, Domain: aws.String("auth.example.com"),
+		CustomDomainConfig: custom("arn:aws:acm:us-west-2:111111111111:certificate/new")})
+	wantErrPrefix[*types.InvalidParameterException](t, err, refusal)
+	d := must[*cip.DescribeUserPoolDomainOutput](t, "DescribeUserPoolDomain")(e.c.DescribeUserPoolDomain(e.ctx,
+		&cip.DescribeUserPoolDomainInput{Domain: aws.String("auth.example.com")})).DomainDescription
+	if got := aws.ToString(d.CustomDomainConfig.CertificateArn); got != "arn:aws:acm:us-east-1:111111111111:certificate/abc" {
+		t.Errorf("the certificate after the refused update: %s", got)
+	}
+}
+
+// wantErrPrefix is wantErr for a message that ends in something that
+// varies (here the request ID of the service Cognito asked).
+func wantErrPrefix[E apiError](t *testing.T, err error, prefix string) {
+	t.Helper()
+	var e E
+	if !errors.As(err, &e) {
+		t.Fatalf("error = %v; want %T %q...", err, e, prefix)
+	}
+	if got := e.ErrorMessage(); !strings.HasPrefix(got, prefix) {
+		t.Errorf("%s message = %q; want it to begin %q", e.ErrorCode(), got, prefix)
+	}
 }
