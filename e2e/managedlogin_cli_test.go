@@ -37,10 +37,25 @@ func TestManagedLoginBrandingAWSCLI(t *testing.T) {
 		"--use-cognito-provided-values"); !strings.Contains(msg, "ManagedLoginBrandingExistsException") {
 		t.Errorf("a second style for the client: %s", msg)
 	}
-	if msg := cli.fail("update-managed-login-branding", "--user-pool-id", pool, "--managed-login-branding-id", id,
-		"--use-cognito-provided-values", "--settings", `{"components":{}}`); !strings.Contains(msg,
-		"Settings and Assets must be omitted when UseCognitoProvidedValues is true.") {
-		t.Errorf("defaults with settings: %s", msg)
+	// A request names one source of its style, Cognito's defaults or
+	// settings, on create and update alike (measured in floci-io/floci#2869;
+	// the message is also what a real CLI user was answered).
+	const oneSource = "useCognitoProvidedValues or settings should be specified (but not both)"
+	bare := *e.client(pool).ClientId
+	for _, args := range [][]string{
+		{"create-managed-login-branding", "--user-pool-id", pool, "--client-id", bare},
+		{"create-managed-login-branding", "--user-pool-id", pool, "--client-id", bare, "--no-use-cognito-provided-values"},
+		{"create-managed-login-branding", "--user-pool-id", pool, "--client-id", bare, "--use-cognito-provided-values", "--settings", `{"components":{}}`},
+		{"update-managed-login-branding", "--user-pool-id", pool, "--managed-login-branding-id", id},
+		{"update-managed-login-branding", "--user-pool-id", pool, "--managed-login-branding-id", id, "--use-cognito-provided-values", "--settings", `{"components":{}}`},
+	} {
+		if msg := cli.fail(args...); !strings.Contains(msg, "InvalidParameterException") || !strings.Contains(msg, oneSource) {
+			t.Errorf("%s: %s", strings.Join(args, " "), msg)
+		}
+	}
+	// Settings alone, even empty, are a source.
+	if got := branding(cli.run("create-managed-login-branding", "--user-pool-id", pool, "--client-id", bare, "--settings", `{}`)); got["UseCognitoProvidedValues"] != false {
+		t.Errorf("created with empty settings: %v", got)
 	}
 
 	svg := `<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>`
@@ -80,11 +95,14 @@ func TestManagedLoginBrandingAWSCLI(t *testing.T) {
 		t.Errorf("by ID %v; by client %v", byID, got)
 	}
 
+	// An update of assets alone names empty settings: without a source
+	// it would be refused.
+	var noSettings document.Interface = document.NewLazyDocument(map[string]any{})
 	// These two operations take requests up to 2 MB, where others stop at
 	// 1 MiB: a 900 kB image is 1.2 MB of base64.
 	big := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 900_000)...)
 	_, err = e.c.UpdateManagedLoginBranding(e.ctx, &cip.UpdateManagedLoginBrandingInput{UserPoolId: aws.String(pool),
-		ManagedLoginBrandingId: aws.String(id), Assets: []types.AssetType{
+		ManagedLoginBrandingId: aws.String(id), Settings: noSettings, Assets: []types.AssetType{
 			{Category: types.AssetCategoryTypePageBackground, ColorMode: types.ColorSchemeModeTypeLight, Extension: types.AssetExtensionTypePng, Bytes: big},
 		}})
 	if err != nil {
@@ -98,7 +116,7 @@ func TestManagedLoginBrandingAWSCLI(t *testing.T) {
 
 	// An image that is not of its extension.
 	_, err = e.c.UpdateManagedLoginBranding(e.ctx, &cip.UpdateManagedLoginBrandingInput{UserPoolId: aws.String(pool),
-		ManagedLoginBrandingId: aws.String(id), Assets: []types.AssetType{
+		ManagedLoginBrandingId: aws.String(id), Settings: noSettings, Assets: []types.AssetType{
 			{Category: types.AssetCategoryTypeFaviconIco, ColorMode: types.ColorSchemeModeTypeDynamic, Extension: types.AssetExtensionTypeIco, Bytes: png},
 		}})
 	wantErr[*types.InvalidParameterException](t, err, "The FAVICON_ICO asset for color mode DYNAMIC is not a ICO image.")

@@ -112,12 +112,21 @@ func (s *Service) checkAuthorize(ctx context.Context, in AuthorizeRequest) (*Poo
 		// without it the code would redeem without PKCE.
 		return refuse("invalid_request", true)
 	}
-	requested := strings.Fields(in.Scope)
-	if len(requested) == 0 {
-		return p, c, slices.Clone(c.AllowedOAuthScopes), nil
+	// A custom scope its resource server no longer defines is refused as
+	// one the client may not ask for.
+	allowed, err := s.viewLiveScopes(ctx, p.ID, c.AllowedOAuthScopes)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	granted, ok := grantScopes(requested, c.AllowedOAuthScopes)
-	if !ok {
+	granted := allowed
+	if requested := strings.Fields(in.Scope); len(requested) > 0 {
+		var ok bool
+		if granted, ok = grantScopes(requested, allowed); !ok {
+			return refuse("invalid_scope", true)
+		}
+	}
+	if len(granted) == 0 {
+		// Only deleted custom scopes: no grant would be left to make.
 		return refuse("invalid_scope", true)
 	}
 	return p, c, granted, nil
@@ -352,6 +361,16 @@ func (s *Service) redeem(ctx context.Context, p *Pool, c *Client, in TokenReques
 		if !u.Enabled {
 			refused = oauthError("invalid_grant")
 			return nil
+		}
+		// Every scope of the code a custom one deleted since: no grant is
+		// left to make (readSigning would refuse it).
+		live, err := liveScopes(tx, p.ID, st.Scopes)
+		if err != nil {
+			return err
+		}
+		if len(live) == 0 {
+			refused = oauthError("invalid_grant")
+			return nil // the code stays spent
 		}
 		pt, err = s.grantTokens(tx, p, c, u, sessionState{Username: u.Username, EventID: uuid.New().String(), AuthTime: st.AuthTime,
 			codeScopes: st.Scopes, OAuth: true})

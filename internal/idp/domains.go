@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ninshou/ninshou/internal/store"
 )
 
@@ -103,6 +105,51 @@ func managedLoginVersion(v int) (int, error) {
 	return 0, Errorf(InvalidParameterException, "ManagedLoginVersion must be 1 or 2.")
 }
 
+// checkCertificateArn refuses a custom domain's certificate that is not an
+// ACM certificate of US East (N. Virginia), where CloudFront, which serves
+// custom domains, takes its certificates: "you must provide an SSL
+// certificate in the US East (N. Virginia) Amazon Web Services Region"
+// (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolDomain.html;
+// API_UpdateUserPoolDomain.html likewise). The wire layer has checked the
+// ARN's general shape. Cognito passes on CloudFront's refusal, as a
+// CloudFormation deployment of AWS::Cognito::UserPoolDomain logged it
+// (aws-amplify/amplify-hosting#2278): InvalidParameterException "The
+// specified SSL certificate doesn't exist, isn't in us-east-1 region, isn't
+// valid, or doesn't include a valid certificate chain. (Service:
+// AmazonCloudFront; Status Code: 400; Error Code: InvalidViewerCertificate;
+// Request ID: ...; Proxy: null)". That record does not say whether Cognito
+// refuses a region before asking CloudFront; the answer is the same.
+func checkCertificateArn(arn string) error {
+	f := strings.SplitN(arn, ":", 6)
+	if len(f) == 6 && f[0] == "arn" && f[1] == "aws" && f[2] == "acm" && f[3] == "us-east-1" && strings.HasPrefix(f[5], "certificate/") {
+		return nil
+	}
+	return Errorf(InvalidParameterException, "The specified SSL certificate doesn't exist, isn't in us-east-1 region, isn't valid, "+
+		"or doesn't include a valid certificate chain. (Service: AmazonCloudFront; Status Code: 400; "+
+		"Error Code: InvalidViewerCertificate; Request ID: %s; Proxy: null)", uuid.New())
+}
+
+// checkManagedLoginTier refuses managed login (ManagedLoginVersion 2) on a
+// Lite pool: "Managed login requires that your user pool be configured for
+// any feature plan other than Lite"
+// (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolDomain.html);
+// both domain operations list FeatureUnavailableInTierException.
+func checkManagedLoginTier(tx store.Tx, poolID string, version int) error {
+	if version != 2 {
+		return nil
+	}
+	p, err := getPool(tx, poolID)
+	if err != nil {
+		return err
+	}
+	if p.Tier == TierLite {
+		return errManagedLoginInLite
+	}
+	return nil
+}
+
+var errManagedLoginInLite = notInLite("Managed login")
+
 // poolDomains returns the pool's domains, at most a prefix and a custom one.
 func poolDomains(tx store.Tx, poolID string) ([]*Domain, error) {
 	objs, _, err := tx.PoolObjects().List(poolID, store.GlobalKind, store.Page{Limit: 10})
@@ -143,6 +190,11 @@ func (s *Service) CreateDomain(ctx context.Context, d Domain) (*Domain, error) {
 	if err := checkDomainName(d.Name, d.Custom()); err != nil {
 		return nil, err
 	}
+	if d.Custom() {
+		if err := checkCertificateArn(d.CertificateArn); err != nil {
+			return nil, err
+		}
+	}
 	v, err := managedLoginVersion(d.ManagedLoginVersion)
 	if err != nil {
 		return nil, err
@@ -154,6 +206,9 @@ func (s *Service) CreateDomain(ctx context.Context, d Domain) (*Domain, error) {
 	}
 	err = s.update(ctx, func(tx store.Tx) error {
 		if err := lockPool(tx, d.PoolID); err != nil {
+			return err
+		}
+		if err := checkManagedLoginTier(tx, d.PoolID, v); err != nil {
 			return err
 		}
 		ds, err := poolDomains(tx, d.PoolID)
@@ -225,10 +280,16 @@ func (s *Service) UpdateDomain(ctx context.Context, in Domain) (*Domain, error) 
 			if !d.Custom() {
 				return Errorf(InvalidParameterException, "The domain %s is a prefix domain: it takes no certificate.", in.Name)
 			}
+			if err := checkCertificateArn(in.CertificateArn); err != nil {
+				return err
+			}
 			d.CertificateArn = in.CertificateArn
 		}
 		if in.ManagedLoginVersion != 0 {
 			if d.ManagedLoginVersion, err = managedLoginVersion(in.ManagedLoginVersion); err != nil {
+				return err
+			}
+			if err := checkManagedLoginTier(tx, in.PoolID, d.ManagedLoginVersion); err != nil {
 				return err
 			}
 		}

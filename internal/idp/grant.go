@@ -67,8 +67,28 @@ func readSigning(tx store.Tx, pt *pendingTokens) error {
 		return err
 	}
 	pt.signing = &signingMaterial{keys: keys, groups: groups}
+	if len(pt.family.Scopes) == 0 {
+		return nil // the API's own scope
+	}
+	// A grant keeps its custom scopes only while their resource servers
+	// define them, at its first tokens and at every refresh (liveScopes).
+	live, err := liveScopes(tx, pt.family.PoolID, pt.family.Scopes)
+	if err != nil {
+		return err
+	}
+	if len(live) == 0 {
+		return errGrantScopesGone
+	}
+	pt.scope = strings.Join(live, " ")
 	return nil
 }
+
+// errGrantScopesGone refuses tokens to a grant all of whose scopes were
+// custom ones that their resource servers no longer define: its access
+// token would have no scope left (an empty one means the API's own). What
+// Cognito answers then is unpublished; this is its answer to a refresh
+// token that grants nothing.
+var errGrantScopesGone = Errorf(NotAuthorizedException, "Invalid Refresh Token.")
 
 // grantTokens records a new token family and its refresh token.
 func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st sessionState) (*pendingTokens, error) {

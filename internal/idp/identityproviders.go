@@ -288,6 +288,28 @@ func mappingFor(typ string, in map[string]string) map[string]string {
 	return m
 }
 
+// checkAttributeMapping refuses mapping keys that are not attributes of
+// the pool: the keys are "standard and custom user pool attributes"
+// (API_CreateIdentityProvider.html, AttributeMapping), and "username",
+// which Cognito keeps in every mapping itself (mappingFor). Cognito's
+// answer names the bad keys as a list, as aws/aws-cli#9729 quotes it for a
+// custom attribute the pool lacked: InvalidParameterException
+// "AttributeMapping contains invalid mapping: [custom:zen_groups]". How it
+// joins several is unpublished; this joins them as Java prints a list.
+func checkAttributeMapping(p *Pool, mapping map[string]string) error {
+	var bad []string
+	for key := range mapping {
+		if _, ok := p.schemaAttr(key); !ok && key != "username" {
+			bad = append(bad, key)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	slices.Sort(bad)
+	return Errorf(InvalidParameterException, "AttributeMapping contains invalid mapping: [%s]", strings.Join(bad, ", "))
+}
+
 // checkIdentifiers refuses an identifier listed twice or already used by
 // another of the pool's providers: GetIdentityProviderByIdentifier must
 // find one provider.
@@ -346,6 +368,15 @@ func (s *Service) CreateIdentityProvider(ctx context.Context, in IdentityProvide
 		// create one step on every node.
 		if err := lockPool(tx, in.PoolID); err != nil {
 			return err
+		}
+		if len(in.AttributeMapping) > 0 {
+			p, err := getPool(tx, in.PoolID)
+			if err != nil {
+				return err
+			}
+			if err := checkAttributeMapping(p, in.AttributeMapping); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.PoolObjects().Get(in.PoolID, kindIdentityProvider, in.Name); err == nil {
 			return duplicateProvider(in.Name, in.PoolID)
@@ -475,6 +506,13 @@ func (s *Service) UpdateIdentityProvider(ctx context.Context, in IdentityProvide
 			ip.showEncryption(premade)
 		}
 		if in.AttributeMapping != nil {
+			p, err := getPool(tx, in.PoolID)
+			if err != nil {
+				return err
+			}
+			if err := checkAttributeMapping(p, in.AttributeMapping); err != nil {
+				return err
+			}
 			ip.AttributeMapping = mappingFor(ip.Type, in.AttributeMapping)
 		}
 		if in.Identifiers != nil {

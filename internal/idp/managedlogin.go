@@ -93,12 +93,26 @@ func (in *BrandingInput) normalize() {
 	}
 }
 
-// checkBrandingInput applies the request's rules: defaults exclude
-// settings and assets; settings are a JSON object; each asset's bytes are
-// an image of its extension, one per category and color mode.
+// errBrandingSource refuses a request that names neither of a style's
+// sources, Cognito's defaults (UseCognitoProvidedValues true) or Settings
+// (an empty object counts), or names both. Create and update alike, as
+// measured against Cognito (floci-io/floci#2869, which also finds that
+// UseCognitoProvidedValues false or Assets alone name no source); the API
+// reference asks the same of true ("you must also omit values for
+// Settings").
+var errBrandingSource = Errorf(InvalidParameterException, "useCognitoProvidedValues or settings should be specified (but not both)")
+
+// checkBrandingInput applies the request's rules: one source of the style;
+// defaults exclude assets; settings are a JSON object; each asset's bytes
+// are an image of its extension, one per category and color mode.
 func checkBrandingInput(in BrandingInput) error {
-	if in.UseCognitoProvidedValues && (len(in.Settings) > 0 || len(in.Assets) > 0) {
-		return Errorf(InvalidParameterException, "Settings and Assets must be omitted when UseCognitoProvidedValues is true.")
+	if in.UseCognitoProvidedValues == (len(in.Settings) > 0) {
+		return errBrandingSource
+	}
+	if in.UseCognitoProvidedValues && len(in.Assets) > 0 {
+		// The API reference: with true "you must also omit values for ...
+		// Assets"; the text is unpublished.
+		return Errorf(InvalidParameterException, "Assets must be omitted when UseCognitoProvidedValues is true.")
 	}
 	if len(in.Settings) > 0 {
 		var obj map[string]json.RawMessage

@@ -58,9 +58,15 @@ func TestManagedLoginBrandingUpdates(t *testing.T) {
 	if len(got.Assets) != 2 || string(got.Assets[0].Bytes) != string(svg("2")) || got.Assets[1].ColorMode != "DARK" {
 		t.Errorf("assets %+v", got.Assets)
 	}
-	for _, in := range []BrandingInput{{}, {Settings: json.RawMessage("null")}} {
-		if diff := cmp.Diff(want, settingsOf(update(in))); diff != "" {
-			t.Errorf("settings after an update with %q (-want +got):\n%s", in.Settings, diff)
+	if diff := cmp.Diff(want, settingsOf(update(BrandingInput{Settings: json.RawMessage(`{}`)}))); diff != "" {
+		t.Errorf("settings after an update with {} (-want +got):\n%s", diff)
+	}
+	// An update names one source: defaults or settings (floci-io/floci#2869).
+	for _, in := range []BrandingInput{{}, {Settings: json.RawMessage("null")},
+		{Assets: []BrandingAsset{{Category: "FORM_LOGO", ColorMode: "LIGHT", Extension: "SVG", Bytes: svg("4")}}},
+		{UseCognitoProvidedValues: true, Settings: json.RawMessage(`{}`)}} {
+		if _, err := svc.UpdateManagedLoginBranding(ctx, p.ID, m.ID, in); err != errBrandingSource {
+			t.Errorf("an update of %+v: %v; want %v", in, err, errBrandingSource)
 		}
 	}
 	got = update(BrandingInput{UseCognitoProvidedValues: true})

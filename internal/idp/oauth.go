@@ -89,12 +89,19 @@ func (s *Service) Token(ctx context.Context, in TokenRequest) (*OAuthTokens, err
 
 // clientCredentials issues a machine-to-machine access token: its subject
 // is the client, its scopes custom scopes of the pool's resource servers
-// that the client may request (all of them when it names none).
+// that the client may request (all of them when it names none), as long as
+// their resource servers still define them.
 func (s *Service) clientCredentials(ctx context.Context, p *Pool, c *Client, scope string) (*OAuthTokens, error) {
 	if c.Secret == "" || !c.AllowedOAuthFlowsUserPool || !slices.Contains(c.AllowedOAuthFlows, "client_credentials") {
 		return nil, oauthError("unauthorized_client")
 	}
-	allowed := slices.DeleteFunc(slices.Clone(c.AllowedOAuthScopes), func(sc string) bool { return !strings.Contains(sc, "/") })
+	custom := slices.DeleteFunc(slices.Clone(c.AllowedOAuthScopes), func(sc string) bool { return !strings.Contains(sc, "/") })
+	// A scope its resource server no longer defines is refused as one the
+	// client may not ask for.
+	allowed, err := s.viewLiveScopes(ctx, p.ID, custom)
+	if err != nil {
+		return nil, err
+	}
 	granted := allowed
 	if requested := strings.Fields(scope); len(requested) > 0 {
 		var ok bool

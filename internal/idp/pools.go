@@ -326,6 +326,9 @@ func (s *Service) UpdatePool(ctx context.Context, id, name string, change func(*
 			if err := checkClientsInLite(tx, id); err != nil {
 				return err
 			}
+			if err := checkDomainsInLite(tx, id); err != nil {
+				return err
+			}
 		}
 		if name != "" {
 			p.Name = name
@@ -360,6 +363,22 @@ func checkClientsInLite(tx store.Tx, poolID string) error {
 		}
 		page.After = next
 	}
+}
+
+// checkDomainsInLite refuses a move down to the Lite plan while a domain of
+// the pool serves managed login (version 2), which needs Essentials
+// (checkManagedLoginTier).
+func checkDomainsInLite(tx store.Tx, poolID string) error {
+	ds, err := poolDomains(tx, poolID)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		if d.ManagedLoginVersion == 2 {
+			return errManagedLoginInLite
+		}
+	}
+	return nil
 }
 
 func savePool(tx store.Tx, p *Pool) error {

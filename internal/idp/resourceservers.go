@@ -173,16 +173,65 @@ var standardScopes = []string{"phone", "email", "openid", "profile", "aws.cognit
 
 // checkOAuthScopes refuses a client's AllowedOAuthScopes entry that is
 // neither a standard scope nor a custom scope of one of the pool's
-// resource servers ("<identifier>/<scope name>"; an identifier may hold
-// slashes itself, as a URL does).
+// resource servers.
 func checkOAuthScopes(tx store.Tx, poolID string, scopes []string) error {
-	servers := map[string]*ResourceServer{}
+	defined := scopeDefinitions(tx, poolID)
 	for _, scope := range scopes {
-		if slices.Contains(standardScopes, scope) {
-			continue
+		ok, err := defined(scope)
+		if err != nil {
+			return err
 		}
-		found := false
-		for i := strings.LastIndexByte(scope, '/'); i > 0 && !found; i = strings.LastIndexByte(scope[:i], '/') {
+		if !ok {
+			return Errorf(ScopeDoesNotExistException, "Invalid scope requested: %s", scope)
+		}
+	}
+	return nil
+}
+
+// liveScopes is scopes less the custom scopes that no resource server of
+// the pool defines any more. A client keeps such scopes in its
+// AllowedOAuthScopes, but "After you delete a resource server, users can no
+// longer generate access tokens with scopes that are associate with that
+// resource server"
+// (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_DeleteResourceServer.html),
+// and a scope UpdateResourceServer removed is gone the same way.
+func liveScopes(tx store.Tx, poolID string, scopes []string) ([]string, error) {
+	defined := scopeDefinitions(tx, poolID)
+	var live []string
+	for _, scope := range scopes {
+		ok, err := defined(scope)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			live = append(live, scope)
+		}
+	}
+	return live, nil
+}
+
+// viewLiveScopes is liveScopes in a read of its own, skipped when no scope
+// is a custom one.
+func (s *Service) viewLiveScopes(ctx context.Context, poolID string, scopes []string) ([]string, error) {
+	if !slices.ContainsFunc(scopes, func(sc string) bool { return strings.Contains(sc, "/") }) {
+		return slices.Clone(scopes), nil
+	}
+	var live []string
+	err := s.view(ctx, func(tx store.Tx) (err error) { live, err = liveScopes(tx, poolID, scopes); return err })
+	return live, err
+}
+
+// scopeDefinitions returns a test of whether a scope is a standard scope or
+// a custom scope of one of the pool's resource servers
+// ("<identifier>/<scope name>"; an identifier may hold slashes itself, as a
+// URL does), reading each resource server at most once.
+func scopeDefinitions(tx store.Tx, poolID string) func(scope string) (bool, error) {
+	servers := map[string]*ResourceServer{}
+	return func(scope string) (bool, error) {
+		if slices.Contains(standardScopes, scope) {
+			return true, nil
+		}
+		for i := strings.LastIndexByte(scope, '/'); i > 0; i = strings.LastIndexByte(scope[:i], '/') {
 			id, name := scope[:i], scope[i+1:]
 			rs, seen := servers[id]
 			if !seen {
@@ -190,18 +239,17 @@ func checkOAuthScopes(tx store.Tx, poolID string, scopes []string) error {
 				switch {
 				case err == nil:
 					if rs, err = resourceServerFrom(o); err != nil {
-						return err
+						return false, err
 					}
 				case !errors.Is(err, store.ErrNotFound):
-					return err
+					return false, err
 				}
 				servers[id] = rs
 			}
-			found = rs != nil && slices.ContainsFunc(rs.Scopes, func(sc ResourceServerScope) bool { return sc.Name == name })
+			if rs != nil && slices.ContainsFunc(rs.Scopes, func(sc ResourceServerScope) bool { return sc.Name == name }) {
+				return true, nil
+			}
 		}
-		if !found {
-			return Errorf(ScopeDoesNotExistException, "Invalid scope requested: %s", scope)
-		}
+		return false, nil
 	}
-	return nil
 }
