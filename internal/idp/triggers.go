@@ -216,7 +216,23 @@ func (s *Service) preSignUp(ctx context.Context, p *Pool, source, username, clie
 	if (resp.AutoVerifyEmail || resp.AutoVerifyPhone) && !resp.AutoConfirmUser && source == "PreSignUp_SignUp" {
 		// "autoVerifyPhone and autoVerifyEmail ... can be set only if
 		// autoConfirmUser is true" (user-pool-lambda-pre-sign-up.html).
-		return nil, Errorf(InvalidLambdaResponseException, "Invalid lambda response.")
+		// Cognito's words, as users quote them (aws/aws-sdk-java#1049);
+		// the exception's type is not quoted.
+		return nil, Errorf(InvalidLambdaResponseException, "Phone or email cannot be auto verified, when user is not being auto confirmed.")
+	}
+	if source == "PreSignUp_SignUp" {
+		// "If autoVerifyEmail is set to true, the email attribute must have
+		// a valid, non-null value. Otherwise an error will occur and the
+		// user will not be able to complete sign-up" (likewise
+		// autoVerifyPhone and phone_number). The error is not published:
+		// the function's answer does not fit the user, so
+		// InvalidLambdaResponseException, worded like the answer above.
+		switch {
+		case resp.AutoVerifyEmail && attrs["email"] == "":
+			return nil, Errorf(InvalidLambdaResponseException, "Email cannot be auto verified, when user has no email.")
+		case resp.AutoVerifyPhone && attrs["phone_number"] == "":
+			return nil, Errorf(InvalidLambdaResponseException, "Phone cannot be auto verified, when user has no phone_number.")
+		}
 	}
 	return resp, nil
 }
@@ -545,7 +561,7 @@ func (s *Service) adminCreateTriggers(ctx context.Context, p *Pool, in CreateUse
 	for _, a := range in.Attributes {
 		attrs[a.Name] = a.Value
 	}
-	if _, err := s.preSignUp(ctx, p, "PreSignUp_AdminCreateUser", in.Username, adminClientID, attrs, nil); err != nil {
+	if _, err := s.preSignUp(ctx, p, "PreSignUp_AdminCreateUser", in.Username, adminClientID, attrs, in.ValidationData); err != nil {
 		return nil, err
 	}
 	if in.MessageAction == "SUPPRESS" {
