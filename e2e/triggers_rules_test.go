@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -111,5 +112,137 @@ func TestTriggerAdminCreateUserValidationData(t *testing.T) {
 	}
 	if got := evs[0]["request"].(map[string]any)["validationData"]; !cmp.Equal(got, map[string]any{"invite": "X-42"}) {
 		t.Errorf("validationData = %v; want {invite: X-42}", got)
+	}
+}
+
+// TestTriggerPreTokenGenerationSources: the triggerSource of each way to
+// tokens, among them TokenGeneration_NewPasswordChallenge ("This flow is
+// invoked when the user has to change a temporary password"; Ninshou
+// sends it for the sign-in's tokens when MFA follows the new password too)
+// and TokenGeneration_AuthenticateDevice ("Called at the end of the
+// authentication of a user device"), and TokenGeneration_RefreshTokens
+// for a rotating refresh.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+func TestTriggerPreTokenGenerationSources(t *testing.T) {
+	e, lambda := newTriggerEnv(t)
+	var mu sync.Mutex
+	var sources []string
+	lambda.handle("pretoken", func(ev map[string]any) (any, error) {
+		mu.Lock()
+		sources = append(sources, ev["triggerSource"].(string))
+		mu.Unlock()
+		return ev, nil
+	})
+	lastSource := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(sources) == 0 {
+			return ""
+		}
+		return sources[len(sources)-1]
+	}
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.DeviceConfiguration = &types.DeviceConfigurationType{ChallengeRequiredOnNewDevice: true}
+		in.LambdaConfig = &types.LambdaConfigType{PreTokenGeneration: aws.String(fnARN + "pretoken")}
+	})
+	e.emailMFA(pool, types.UserPoolMfaTypeOn)
+	clientID := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = append(append([]types.ExplicitAuthFlowsType{}, passwordFlows...), types.ExplicitAuthFlowsTypeAllowUserSrpAuth)
+	}).ClientId
+
+	// A new password, then the EMAIL_OTP MFA.
+	e.tempUser(pool, "kim", "kim@example.com", "Temp#Pass1")
+	start := must[*cip.InitiateAuthOutput](t, "sign-in")(e.signIn(clientID, "kim", "Temp#Pass1"))
+	otp := must[*cip.RespondToAuthChallengeOutput](t, "NEW_PASSWORD_REQUIRED")(e.respond(clientID,
+		types.ChallengeNameTypeNewPasswordRequired, *start.Session, map[string]string{"USERNAME": "kim", "NEW_PASSWORD": "Perm#Pass1"}))
+	first := e.mfaTokens(clientID, otp.Session, otp.ChallengeName).AuthenticationResult
+	if got := lastSource(); got != "TokenGeneration_NewPasswordChallenge" {
+		t.Errorf("after a new password and MFA: %q; want TokenGeneration_NewPasswordChallenge", got)
+	}
+
+	// The remembered device: its tokens come at the end of its proof.
+	d, _ := e.confirmDevice(first)
+	out := must[*cip.InitiateAuthOutput](t, "sign-in with the device")(e.signInDevice(clientID, d.key))
+	res := must[*cip.RespondToAuthChallengeOutput](t, "device")(e.deviceSRP(clientID, out.Session, d, d.password))
+	if res.AuthenticationResult == nil {
+		t.Fatalf("the device's sign-in: %+v", res)
+	}
+	if got := lastSource(); got != "TokenGeneration_AuthenticateDevice" {
+		t.Errorf("after the device's proof: %q; want TokenGeneration_AuthenticateDevice", got)
+	}
+	// A plain sign-in, with MFA.
+	out = must[*cip.InitiateAuthOutput](t, "sign-in")(e.signIn(clientID, "kim", "Perm#Pass1"))
+	e.mfaTokens(clientID, out.Session, out.ChallengeName)
+	if got := lastSource(); got != "TokenGeneration_Authentication" {
+		t.Errorf("after a sign-in with MFA: %q; want TokenGeneration_Authentication", got)
+	}
+
+	// A new password straight to tokens (no MFA), and a rotating refresh.
+	plain := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{PreTokenGeneration: aws.String(fnARN + "pretoken")}
+	})
+	rotating := *e.client(plain, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth}
+		in.RefreshTokenRotation = &types.RefreshTokenRotationType{Feature: types.FeatureTypeEnabled}
+	}).ClientId
+	e.tempUser(plain, "bo", "bo@example.com", "Temp#Pass1")
+	start = must[*cip.InitiateAuthOutput](t, "sign-in bo")(e.signIn(rotating, "bo", "Temp#Pass1"))
+	done := must[*cip.RespondToAuthChallengeOutput](t, "NEW_PASSWORD_REQUIRED bo")(e.respond(rotating,
+		types.ChallengeNameTypeNewPasswordRequired, *start.Session, map[string]string{"USERNAME": "bo", "NEW_PASSWORD": "Perm#Pass1"}))
+	if got := lastSource(); done.AuthenticationResult == nil || got != "TokenGeneration_NewPasswordChallenge" {
+		t.Errorf("after a new password: %q; want TokenGeneration_NewPasswordChallenge", got)
+	}
+	must[*types.AuthenticationResultType](t, "refresh")(e.refreshWith(rotating, "", *done.AuthenticationResult.RefreshToken))
+	if got := lastSource(); got != "TokenGeneration_RefreshTokens" {
+		t.Errorf("after a rotating refresh: %q; want TokenGeneration_RefreshTokens", got)
+	}
+}
+
+// TestTriggerPreTokenGenerationFixedClaims: "You can not modify the
+// following claims: acr, amr, aud, at_hash, auth_time, azp,
+// cognito:username, exp, iat, identities, iss, jti, nbf, nonce,
+// origin_jti, sub, token_use", in either token; other claims the function
+// adds.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+func TestTriggerPreTokenGenerationFixedClaims(t *testing.T) {
+	e, lambda := newTriggerEnv(t)
+	fixed := map[string]any{"acr": "x", "amr": []string{"x"}, "azp": "x", "at_hash": "x", "nonce": "x", "identities": "x",
+		"cognito:username": "x", "Sub": "x", "tenant": "acme"}
+	lambda.handle("pretoken1", func(ev map[string]any) (any, error) {
+		return respond(ev, map[string]any{"claimsOverrideDetails": map[string]any{"claimsToAddOrOverride": fixed}}), nil
+	})
+	lambda.handle("pretoken2", func(ev map[string]any) (any, error) {
+		return respond(ev, map[string]any{"claimsAndScopeOverrideDetails": map[string]any{
+			"idTokenGeneration": map[string]any{"claimsToAddOrOverride": fixed}, "accessTokenGeneration": map[string]any{"claimsToAddOrOverride": fixed}}}), nil
+	})
+	check := func(what string, claims map[string]any) {
+		t.Helper()
+		for name := range fixed {
+			switch v, ok := claims[name]; {
+			case name == "tenant" || name == "cognito:username" && v != "x":
+			case ok:
+				t.Errorf("%s: the function set %s: %v", what, name, v)
+			}
+		}
+		if claims["tenant"] != "acme" || claims["sub"] == "x" {
+			t.Errorf("%s: tenant %v, sub %v", what, claims["tenant"], claims["sub"])
+		}
+	}
+	for _, version := range []string{"1", "2"} {
+		pool := e.pool(func(in *cip.CreateUserPoolInput) {
+			in.LambdaConfig = &types.LambdaConfigType{PreTokenGenerationConfig: &types.PreTokenGenerationVersionConfigType{
+				LambdaArn: aws.String(fnARN + "pretoken" + version), LambdaVersion: types.PreTokenGenerationLambdaVersionType("V" + version + "_0")}}
+		})
+		clientID := *e.client(pool).ClientId
+		e.user(pool, "kim", "kim@example.com", "Perm#Pass1")
+		res := e.tokens(clientID, "kim", "Perm#Pass1")
+		id := jwtClaims(t, *res.IdToken)
+		check("V"+version+" ID token", id)
+		if id["cognito:username"] != "kim" {
+			t.Errorf("V%s ID token cognito:username = %v", version, id["cognito:username"])
+		}
+		if version == "2" {
+			check("V2 access token", jwtClaims(t, *res.AccessToken))
+		}
 	}
 }

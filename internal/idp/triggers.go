@@ -325,10 +325,10 @@ func (s *Service) preTokenGeneration(ctx context.Context, p *Pool, c *Client, pt
 	}
 	source := "TokenGeneration_Authentication"
 	switch {
-	case pt.refresh == "":
-		source = "TokenGeneration_RefreshTokens"
 	case pt.codeGrant:
 		source = "TokenGeneration_HostedAuth"
+	case pt.source != "":
+		source = pt.source
 	}
 	var preferred *string
 	if tc.preferredRole != "" {
@@ -367,6 +367,9 @@ func (s *Service) preTokenGeneration(ctx context.Context, p *Pool, c *Client, pt
 	if id != nil {
 		tc.idAttributes = maps.Clone(tc.idAttributes)
 		for name, v := range id.ClaimsToAddOrOverride {
+			if unmodifiableClaim(name) {
+				continue
+			}
 			if str, ok := v.(string); ok {
 				tc.idAttributes[name] = str
 				continue
@@ -378,6 +381,9 @@ func (s *Service) preTokenGeneration(ctx context.Context, p *Pool, c *Client, pt
 			tc.idExtra[name] = v
 		}
 		for _, name := range id.ClaimsToSuppress {
+			if unmodifiableClaim(name) {
+				continue
+			}
 			delete(tc.idAttributes, name)
 			delete(tc.idExtra, name)
 		}
@@ -389,11 +395,28 @@ func (s *Service) preTokenGeneration(ctx context.Context, p *Pool, c *Client, pt
 	return nil
 }
 
+// unmodifiableClaims are the claims no answer adds, overrides or
+// suppresses: "You can not modify the following claims: acr, amr, aud,
+// at_hash, auth_time, azp, cognito:username, exp, iat, identities, iss,
+// jti, nbf, nonce, origin_jti, sub, token_use". The access token's other
+// own claims (client_id, scope, username, ...) the token issuer keeps.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+var unmodifiableClaims = map[string]bool{
+	"acr": true, "amr": true, "aud": true, "at_hash": true, "auth_time": true, "azp": true, "cognito:username": true,
+	"exp": true, "iat": true, "identities": true, "iss": true, "jti": true, "nbf": true, "nonce": true,
+	"origin_jti": true, "sub": true, "token_use": true,
+}
+
+// unmodifiableClaim matches whatever the case, as the token issuer's own
+// reserved names do (a JSON decoder may take "Sub" for sub).
+func unmodifiableClaim(name string) bool { return unmodifiableClaims[strings.ToLower(name)] }
+
 // applyToAccess is an answer's access token part applied: the claims it
 // adds (less those it suppresses: suppression wins) and the scopes, less
 // those suppressed, with those added.
 func (g *tokenGeneration) applyToAccess(scopes []string) (map[string]any, []string) {
 	extra := maps.Clone(g.ClaimsToAddOrOverride)
+	maps.DeleteFunc(extra, func(name string, _ any) bool { return unmodifiableClaim(name) })
 	for _, name := range g.ClaimsToSuppress {
 		delete(extra, name)
 	}
