@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -244,5 +247,107 @@ func TestTriggerPreTokenGenerationFixedClaims(t *testing.T) {
 		if version == "2" {
 			check("V2 access token", jwtClaims(t, *res.AccessToken))
 		}
+	}
+}
+
+// TestTriggerCustomMessageInvitation: "A custom message Lambda function
+// with the CustomMessage_AdminCreateUser trigger returns a user name and
+// verification code and so the request must include both
+// request.usernameParameter and request.codeParameter"; "If this is not
+// the case, the default message is used instead"
+// (awsdocs/amazon-cognito-developer-guide#31).
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-custom-message.html
+func TestTriggerCustomMessageInvitation(t *testing.T) {
+	e, lambda := newTriggerEnv(t)
+	lambda.handle("message", func(ev map[string]any) (any, error) {
+		return respond(ev, map[string]any{"emailMessage": "Your password is {####}."}), nil
+	})
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{CustomMessage: aws.String(fnARN + "message")}
+		in.AdminCreateUserConfig = &types.AdminCreateUserConfigType{InviteMessageTemplate: &types.MessageTemplateType{
+			EmailSubject: aws.String("Welcome"), EmailMessage: aws.String("Hello {username}, use {####}.")}}
+	})
+	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser")(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: &pool,
+		Username: aws.String("eve"), TemporaryPassword: aws.String("Temp#Pass9"), DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail},
+		UserAttributes: []types.AttributeType{attr("email", "eve@example.com")}}))
+	if m := e.mailTo(t, "eve@example.com", 1); strings.TrimSpace(m.Body) != "Hello eve, use Temp#Pass9." {
+		t.Errorf("an invitation whose custom message lacks {username}: %q; want the template's", m.Body)
+	}
+}
+
+// TestTriggerUserMigrationAnswer: what the user migration function's
+// answer decides beyond the user. messageAction: "SUPPRESS to suppress the
+// welcome message usually sent by Amazon Cognito to new users. If this
+// attribute is not returned, the welcome message will be sent";
+// desiredDeliveryMediums: "If this attribute is not returned, the welcome
+// message will be sent by SMS"; forceAliasCreation: "If this parameter is
+// set to "true" and the phone number or email address specified in the
+// UserAttributes parameter already exists as an alias with a different
+// user, the API call will migrate the alias from the previous user to the
+// newly created user"; false: "the user will not be migrated, and an error
+// is returned". The welcome message is the pool's invitation ("The
+// template for the welcome message to new users"), sent without a
+// temporary password.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-migrate-user.html
+func TestTriggerUserMigrationAnswer(t *testing.T) {
+	e, lambda := newTriggerEnv(t)
+	lambda.handle("migrate", func(ev map[string]any) (any, error) {
+		name := ev["userName"].(string)
+		resp := map[string]any{"finalUserStatus": "CONFIRMED",
+			"userAttributes": map[string]string{"email": name + "@example.com", "email_verified": "true"}}
+		switch name {
+		case "byemail":
+			resp["desiredDeliveryMediums"] = []string{"EMAIL"}
+		case "bysms":
+			resp["userAttributes"] = map[string]string{"email": name + "@example.com", "email_verified": "true", "phone_number": "+15555550100"}
+		case "quiet":
+			resp["messageAction"] = "SUPPRESS"
+			resp["desiredDeliveryMediums"] = []string{"EMAIL"}
+		case "mover", "blocked":
+			resp["userAttributes"] = map[string]string{"email": "shared@example.com", "email_verified": "true"}
+			resp["messageAction"] = "SUPPRESS"
+			resp["forceAliasCreation"] = name == "mover"
+		}
+		return respond(ev, resp), nil
+	})
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.AliasAttributes = []types.AliasAttributeType{types.AliasAttributeTypeEmail}
+		in.LambdaConfig = &types.LambdaConfigType{UserMigration: aws.String(fnARN + "migrate")}
+		in.AdminCreateUserConfig = &types.AdminCreateUserConfigType{InviteMessageTemplate: &types.MessageTemplateType{
+			EmailSubject: aws.String("Welcome"), EmailMessage: aws.String("Welcome, {username}.{####}"), SMSMessage: aws.String("Hi {username}{####}")}}
+	})
+	clientID := *e.client(pool).ClientId
+	for _, name := range []string{"byemail", "bysms", "quiet"} {
+		e.tokens(clientID, name, "Old#Pass1")
+	}
+	if m := e.mailTo(t, "byemail@example.com", 1); m.Subject != "Welcome" || strings.TrimSpace(m.Body) != "Welcome, byemail." {
+		t.Errorf("the welcome email: %q %q", m.Subject, m.Body)
+	}
+	if sms := outbox(t, e.server, "+15555550100"); len(sms) != 1 || sms[0].Channel != "sms" || strings.TrimSpace(sms[0].Body) != "Hi bysms" {
+		t.Errorf("the welcome SMS (the default medium): %+v", sms)
+	}
+	for _, addr := range []string{"bysms@example.com", "quiet@example.com"} {
+		if msgs := outbox(t, e.server, addr); len(msgs) != 0 {
+			t.Errorf("messages to %s: %+v; want none", addr, msgs)
+		}
+	}
+
+	e.user(pool, "holder", "shared@example.com", "Perm#Pass1")
+	must[*cip.AdminUpdateUserAttributesOutput](t, "verify holder's email")(e.c.AdminUpdateUserAttributes(e.ctx,
+		&cip.AdminUpdateUserAttributesInput{UserPoolId: &pool, Username: aws.String("holder"),
+			UserAttributes: []types.AttributeType{attr("email_verified", "true")}}))
+	// InitiateAuth's model lists no AliasExistsException: the SDK shows
+	// it as a generic API error.
+	_, err := e.signIn(clientID, "blocked", "Old#Pass1")
+	if ae := (smithy.APIError)(nil); !errors.As(err, &ae) || ae.ErrorCode() != "AliasExistsException" ||
+		ae.ErrorMessage() != "An account with the email already exists." {
+		t.Errorf("a migration onto a held alias without forceAliasCreation: %v", err)
+	}
+	e.tokens(clientID, "mover", "Old#Pass1")
+	if got := e.userAttrs(pool, "holder")["email_verified"]; got != "false" {
+		t.Errorf("holder's email_verified = %q; want false", got)
+	}
+	if id := jwtClaims(t, *e.tokens(clientID, "shared@example.com", "Old#Pass1").IdToken); id["cognito:username"] != "mover" {
+		t.Errorf("the alias signs in %v; want mover", id["cognito:username"])
 	}
 }

@@ -497,6 +497,8 @@ type customMessage struct {
 	SMSMessage   *string `json:"smsMessage"`
 	EmailMessage *string `json:"emailMessage"`
 	EmailSubject *string `json:"emailSubject"`
+	// withUsername: the message must keep {username} too (an invitation).
+	withUsername bool
 }
 
 // customMessageFor runs the custom message trigger (source
@@ -513,7 +515,7 @@ func (s *Service) customMessageFor(ctx context.Context, p *Pool, source, clientI
 	if source == "CustomMessage_AdminCreateUser" {
 		req["usernameParameter"] = "{username}"
 	}
-	cm := &customMessage{}
+	cm := &customMessage{withUsername: source == "CustomMessage_AdminCreateUser"}
 	ran, err := s.runTrigger(ctx, p, TriggerCustomMessage, source, username, clientID, req, cm)
 	if err != nil || !ran {
 		return nil, err
@@ -522,9 +524,14 @@ func (s *Service) customMessageFor(ctx context.Context, p *Pool, source, clientI
 }
 
 // pick is the function's message when it keeps the code's placeholder (a
-// message without the code would lose it), else the template's.
+// message without the code would lose it), and for an invitation the
+// username's too: "the request must include both request.usernameParameter
+// and request.codeParameter" (user-pool-lambda-custom-message.html); "If
+// this is not the case, the default message is used instead"
+// (awsdocs/amazon-cognito-developer-guide#31). Else the template's.
 func (cm *customMessage) pick(custom *string, template string) string {
-	if cm == nil || custom == nil || !strings.Contains(*custom, "{####}") {
+	if cm == nil || custom == nil || !strings.Contains(*custom, "{####}") ||
+		cm.withUsername && !strings.Contains(*custom, "{username}") {
 		return template
 	}
 	return *custom
@@ -598,17 +605,24 @@ func (s *Service) adminCreateTriggers(ctx context.Context, p *Pool, in CreateUse
 const TriggerUserMigration = "UserMigration"
 
 type migrationResponse struct {
-	UserAttributes     map[string]string `json:"userAttributes"`
-	FinalUserStatus    string            `json:"finalUserStatus"`
-	MessageAction      string            `json:"messageAction"`
-	ForceAliasCreation bool              `json:"forceAliasCreation"`
+	UserAttributes         map[string]string `json:"userAttributes"`
+	FinalUserStatus        string            `json:"finalUserStatus"`
+	MessageAction          string            `json:"messageAction"`
+	DesiredDeliveryMediums []string          `json:"desiredDeliveryMediums"`
+	ForceAliasCreation     bool              `json:"forceAliasCreation"`
 }
 
 // migrateUser runs the user migration trigger for a username the pool does
 // not know (source UserMigration_Authentication with the password the user
 // gave, or UserMigration_ForgotPassword without one) and creates the user
 // it answers: CONFIRMED with that password, or RESET_REQUIRED. nil, nil
-// when the pool has no such function. A function that throws (the user is
+// when the pool has no such function. As the answer says: the welcome
+// message, "usually sent by Amazon Cognito to new users" unless
+// messageAction is SUPPRESS, by desiredDeliveryMediums (SMS when none);
+// it is the pool's invitation (the "template for the welcome message to
+// new users", InviteMessageTemplate) for a user without a temporary
+// password. forceAliasCreation moves an email or phone alias another user
+// holds to the new user; without it, that is AliasExistsException. A function that throws (the user is
 // not in the other directory either) is UserNotFoundException, or
 // "Incorrect username or password." when the client prevents user
 // existence errors.
@@ -673,11 +687,23 @@ func (s *Service) migrateUser(ctx context.Context, p *Pool, c *Client, source, u
 				return err
 			}
 		}
-		return createUser(tx, p, u)
+		if resp.ForceAliasCreation {
+			if err := takeAliases(tx, p, u, []string{"email", "phone_number"}); err != nil {
+				return err
+			}
+		}
+		if err := createUser(tx, p, u); err != nil {
+			return err
+		}
+		if resp.MessageAction == "SUPPRESS" {
+			return nil
+		}
+		return s.sendInvitation(tx, p, u, "", resp.DesiredDeliveryMediums, nil)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.kick()
 	return u, nil
 }
 
