@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -350,4 +352,56 @@ func TestTriggerUserMigrationAnswer(t *testing.T) {
 	if id := jwtClaims(t, *e.tokens(clientID, "shared@example.com", "Old#Pass1").IdToken); id["cognito:username"] != "mover" {
 		t.Errorf("the alias signs in %v; want mover", id["cognito:username"])
 	}
+}
+
+// TestTriggerCustomSendersNotRun: the custom email and SMS sender
+// functions are stored and shown but never run, even with a Lambda
+// endpoint: Ninshou sends the messages itself and logs, once a pool, that
+// it did not run the function.
+func TestTriggerCustomSendersNotRun(t *testing.T) {
+	e, lambda := newTriggerEnv(t)
+	var logs syncBuffer
+	e.App.Service.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	lambda.handle("sender", func(ev map[string]any) (any, error) { return nil, errors.New("never run") })
+	pool := e.emailVerifyPool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{KMSKeyID: aws.String("arn:aws:kms:us-east-1:123456789012:key/k"),
+			CustomEmailSender: &types.CustomEmailLambdaVersionConfigType{LambdaArn: aws.String(fnARN + "sender"), LambdaVersion: types.CustomEmailSenderLambdaVersionTypeV10},
+			CustomSMSSender:   &types.CustomSMSLambdaVersionConfigType{LambdaArn: aws.String(fnARN + "sender"), LambdaVersion: types.CustomSMSSenderLambdaVersionTypeV10}}
+	})
+	clientID := *e.client(pool).ClientId
+	must[*cip.SignUpOutput](t, "SignUp")(e.signUp(clientID, "ana", "Perm#Pass1", "ana@example.com"))
+	if m := e.mailTo(t, "ana@example.com", 1); !sixDigits.MatchString(m.Body) {
+		t.Errorf("the sign-up code: %q", m.Body)
+	}
+	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser")(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: &pool,
+		Username: aws.String("bo"), UserAttributes: []types.AttributeType{attr("phone_number", "+15555550101")}}))
+	if sms := outbox(t, e.server, "+15555550101"); len(sms) != 1 {
+		t.Errorf("the invitation by SMS: %+v", sms)
+	}
+	if n := len(lambda.events("sender")); n != 0 {
+		t.Errorf("a custom sender ran %d times", n)
+	}
+	for _, trigger := range []string{"CustomEmailSender", "CustomSMSSender"} {
+		if n := strings.Count(logs.String(), `msg="Lambda trigger not run: Ninshou sends the message itself" pool=`+pool+" trigger="+trigger); n != 1 {
+			t.Errorf("%s logged %d times; want once:\n%s", trigger, n, logs.String())
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer that a server's goroutines may write to.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -61,6 +61,7 @@ func (s *Service) fromAddress(p *Pool) string {
 // enqueueEmail puts an email in the outbox inside the caller's transaction,
 // so that the message exists exactly when the state that promised it does.
 func (s *Service) enqueueEmail(tx store.Tx, p *Pool, to, subject, body, kind string) error {
+	s.customSenderNotRun(p, TriggerCustomEmailSender)
 	return tx.Outbox().Enqueue(&store.Message{
 		PoolID: p.ID, Channel: "email", To: to, From: s.fromAddress(p), ReplyTo: p.Email.ReplyToEmailAddress,
 		Subject: subject, Body: body, Kind: kind, CreatedAt: s.now(), NextAttemptAt: s.now(),
@@ -68,6 +69,7 @@ func (s *Service) enqueueEmail(tx store.Tx, p *Pool, to, subject, body, kind str
 }
 
 func (s *Service) enqueueSMS(tx store.Tx, p *Pool, to, body, kind string) error {
+	s.customSenderNotRun(p, TriggerCustomSMSSender)
 	return tx.Outbox().Enqueue(&store.Message{
 		PoolID: p.ID, Channel: "sms", To: to, Body: body, Kind: kind, CreatedAt: s.now(), NextAttemptAt: s.now(),
 	})

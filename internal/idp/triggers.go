@@ -115,9 +115,34 @@ func (s *Service) invokeWithRetry(ctx context.Context, function string, event []
 	return nil, err
 }
 
-// noInvoker remembers the triggers skipped for want of an invoker, so that
-// each is logged once.
-var noInvoker sync.Map
+// notRun remembers the triggers logged as not run, so that each is logged
+// once a pool.
+var notRun sync.Map
+
+// logNotRun logs, once for p and trigger, that p's function for trigger is
+// not run, and why.
+func (s *Service) logNotRun(ctx context.Context, p *Pool, trigger, function, why string) {
+	if _, seen := notRun.LoadOrStore(p.ID+"\n"+trigger, true); !seen {
+		s.log().WarnContext(ctx, "Lambda trigger not run: "+why, "pool", p.ID, "trigger", trigger, "function", function)
+	}
+}
+
+// The custom sender triggers are stored and shown, never run: Ninshou
+// sends the messages they would send (codes KMS-encrypted for them)
+// itself, and says so once a pool when it sends the first.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-custom-sender-triggers.html
+const (
+	TriggerCustomEmailSender = "CustomEmailSender"
+	TriggerCustomSMSSender   = "CustomSMSSender"
+)
+
+// customSenderNotRun logs that p's custom sender for a message about to go
+// out, if it has one, is not run.
+func (s *Service) customSenderNotRun(p *Pool, trigger string) {
+	if function := p.Lambda[trigger+".LambdaArn"]; function != "" {
+		s.logNotRun(context.Background(), p, trigger, function, "Ninshou sends the message itself")
+	}
+}
 
 // runTrigger runs p's function for trigger, if any, with request and the
 // default response, and decodes the function's answer into response. It
@@ -131,9 +156,7 @@ func (s *Service) runTrigger(ctx context.Context, p *Pool, trigger, source, user
 		return false, nil
 	}
 	if s.Invoke == nil {
-		if _, seen := noInvoker.LoadOrStore(p.ID+"\n"+trigger, true); !seen {
-			s.log().WarnContext(ctx, "Lambda trigger not run: no --lambda-endpoint", "pool", p.ID, "trigger", trigger, "function", function)
-		}
+		s.logNotRun(ctx, p, trigger, function, "no --lambda-endpoint")
 		return false, nil
 	}
 	if req, ok := request.(map[string]any); ok {
@@ -155,10 +178,14 @@ func (s *Service) runTrigger(ctx context.Context, p *Pool, trigger, source, user
 		code := "ServiceException"
 		var coded interface{ ErrorCode() string }
 		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			// Three attempts of 5 s. Cognito's words, as a client quotes
+			// them: "PostAuthentication invocation failed due to error
+			// Socket timeout while invoking Lambda function."
+			// (furaiev/amazon-cognito-identity-dart-2#204).
+			code = "Socket timeout while invoking Lambda function"
 		case errors.As(err, &coded) && coded.ErrorCode() != "":
 			code = coded.ErrorCode()
-		case errors.Is(err, context.DeadlineExceeded):
-			code = "TimeoutException" // three attempts of 5 s (Cognito's exact words are not published)
 		}
 		return true, Errorf(UnexpectedLambdaException, "%s invocation failed due to error %s.", trigger, code)
 	}
