@@ -455,7 +455,7 @@ func TestLambdaTriggers(t *testing.T) {
 	})
 	slowClient := *e.client(slow).ClientId
 	_, err = e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: &slowClient, Username: aws.String("z"), Password: aws.String("Perm#Pass1")})
-	wantErr[*types.UnexpectedLambdaException](t, err, "PreSignUp invocation failed due to error TimeoutException.")
+	wantErr[*types.UnexpectedLambdaException](t, err, "PreSignUp invocation failed due to error Socket timeout while invoking Lambda function.")
 	if n := len(lambda.events("slow")); n != 3 {
 		t.Errorf("a function that timed out was tried %d times, want 3", n)
 	}

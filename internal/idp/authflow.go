@@ -146,6 +146,9 @@ type sessionState struct {
 	DeviceDone  bool   `json:"dd,omitempty"`
 	SecretBlock string `json:"sb,omitempty"`
 	Admin       bool   `json:"ad,omitempty"`
+	// NewPassword: the sign-in answered NEW_PASSWORD_REQUIRED (its tokens
+	// come from TokenGeneration_NewPasswordChallenge, even after MFA).
+	NewPassword bool `json:"np,omitempty"`
 	// OAuth: tokens the token endpoint issues for a code; like managed
 	// login's sign-ins (Hosted), they belong to no tracked device.
 	OAuth bool `json:"-"`
@@ -926,6 +929,7 @@ func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 			if err := saveUser(tx, p, u); err != nil {
 				return err
 			}
+			st.NewPassword = true
 			step, pending, err = s.mfaOrTokens(tx, p, c, u, st)
 			return err
 		case ChallengeSoftwareToken:

@@ -39,6 +39,10 @@ type pendingTokens struct {
 	// ahead is the outcome of signing begun while the grant's transaction
 	// committed (updateGrant); nil if signing waits for sign.
 	ahead chan signedTokens
+	// source is the pre token generation trigger's triggerSource for the
+	// grant; "" for TokenGeneration_Authentication (or _HostedAuth, for a
+	// code's tokens).
+	source string
 }
 
 // signedTokens is the outcome of signing a grant's ID and access tokens.
@@ -130,13 +134,26 @@ func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st
 	}
 	pt := &pendingTokens{family: fam, refresh: value, user: u, eventID: st.EventID, authTime: fam.AuthTime, newDevice: newDevice}
 	pt.scope, pt.withoutID = familyScope(fam)
+	// TokenGeneration_AuthenticateDevice: "Called at the end of the
+	// authentication of a user device"; TokenGeneration_NewPasswordChallenge:
+	// "This flow is invoked when the user has to change a temporary
+	// password", so for the sign-in's tokens, whether they came straight
+	// from the new password or after the MFA that followed it.
+	// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+	switch {
+	case st.DeviceDone:
+		pt.source = "TokenGeneration_AuthenticateDevice"
+	case st.NewPassword:
+		pt.source = "TokenGeneration_NewPasswordChallenge"
+	}
 	return pt, readSigning(tx, pt)
 }
 
 // refreshedGrant is the grant a refresh of fam makes (refresh is the new
 // refresh token under rotation, else "").
 func refreshedGrant(fam *store.TokenFamily, u *store.User, refresh string) *pendingTokens {
-	pt := &pendingTokens{family: fam, refresh: refresh, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime}
+	pt := &pendingTokens{family: fam, refresh: refresh, user: u, eventID: uuid.New().String(), authTime: fam.AuthTime,
+		source: "TokenGeneration_RefreshTokens"}
 	pt.scope, pt.withoutID = familyScope(fam)
 	return pt
 }

@@ -61,6 +61,7 @@ func (s *Service) fromAddress(p *Pool) string {
 // enqueueEmail puts an email in the outbox inside the caller's transaction,
 // so that the message exists exactly when the state that promised it does.
 func (s *Service) enqueueEmail(tx store.Tx, p *Pool, to, subject, body, kind string) error {
+	s.customSenderNotRun(p, TriggerCustomEmailSender)
 	return tx.Outbox().Enqueue(&store.Message{
 		PoolID: p.ID, Channel: "email", To: to, From: s.fromAddress(p), ReplyTo: p.Email.ReplyToEmailAddress,
 		Subject: subject, Body: body, Kind: kind, CreatedAt: s.now(), NextAttemptAt: s.now(),
@@ -68,6 +69,7 @@ func (s *Service) enqueueEmail(tx store.Tx, p *Pool, to, subject, body, kind str
 }
 
 func (s *Service) enqueueSMS(tx store.Tx, p *Pool, to, body, kind string) error {
+	s.customSenderNotRun(p, TriggerCustomSMSSender)
 	return tx.Outbox().Enqueue(&store.Message{
 		PoolID: p.ID, Channel: "sms", To: to, Body: body, Kind: kind, CreatedAt: s.now(), NextAttemptAt: s.now(),
 	})
@@ -104,9 +106,12 @@ func checkInviteMediums(attrs map[string]string, mediums []string) error {
 // password by each requested medium the user has an address for (SMS by default).
 // A template without the {####} placeholder is not delivered: "If your
 // template doesn't have this placeholder, Amazon Cognito doesn't deliver the
-// invitation message" (every user made here has a temporary password).
+// invitation message" (every user AdminCreateUser makes here has a temporary password).
 // CreateUserPool and UpdateUserPool accept such a template, since users
-// without passwords may omit it.
+// without passwords may omit it: temp "" is such a user (one the user
+// migration trigger brought over), whose message needs no placeholder and
+// has none filled in ({####} is left empty: no temporary password exists,
+// and the user's own password is never sent).
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminCreateUser.html
 func (s *Service) sendInvitation(tx store.Tx, p *Pool, u *store.User, temp string, mediums []string, cm *customMessage) error {
 	if len(mediums) == 0 {
@@ -118,14 +123,14 @@ func (s *Service) sendInvitation(tx store.Tx, p *Pool, u *store.User, temp strin
 		switch m {
 		case "EMAIL":
 			body := cm.pick(cm.emailMessage(), orDefault(tpl.EmailMessage, defaultInviteBody))
-			if to := u.Attributes["email"]; to != "" && strings.Contains(body, "{####}") {
+			if to := u.Attributes["email"]; to != "" && (temp == "" || strings.Contains(body, "{####}")) {
 				if err := s.enqueueEmail(tx, p, to, cm.subject(orDefault(tpl.EmailSubject, defaultInviteSubject)), render(body, shown, temp), "invitation"); err != nil {
 					return err
 				}
 			}
 		case "SMS":
 			body := cm.pick(cm.smsMessage(), orDefault(tpl.SMSMessage, defaultInviteBody))
-			if to := u.Attributes["phone_number"]; to != "" && strings.Contains(body, "{####}") {
+			if to := u.Attributes["phone_number"]; to != "" && (temp == "" || strings.Contains(body, "{####}")) {
 				if err := s.enqueueSMS(tx, p, to, render(body, shown, temp), "invitation"); err != nil {
 					return err
 				}

@@ -205,7 +205,7 @@ type SignUpInput struct {
 	Username   string
 	Password   string
 	Attributes []Attribute
-	// ValidationData only reaches a PreSignUp trigger; Ninshou has none yet.
+	// ValidationData only reaches the pre sign-up trigger.
 	ValidationData []Attribute
 }
 
@@ -273,6 +273,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 		return nil, err
 	}
 	status := StatusUnconfirmed
+	var verified []string // the addresses the function verified
 	if pre.AutoConfirmUser {
 		status = StatusConfirmed
 		for _, v := range [...]struct {
@@ -281,6 +282,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 		}{{pre.AutoVerifyEmail, "email"}, {pre.AutoVerifyPhone, "phone_number"}} {
 			if v.on && attrs[v.attr] != "" {
 				attrs[v.attr+"_verified"] = "true"
+				verified = append(verified, v.attr)
 			}
 		}
 	}
@@ -302,6 +304,13 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 			if err := s.setPassword(u, rec, now); err != nil {
 				return err
 			}
+		}
+		// "If an alias with that email already exists, the alias will be
+		// moved to the new user and the previous user's email will be
+		// marked as unverified" (likewise the phone number).
+		// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html
+		if err := takeAliases(tx, p, u, verified); err != nil {
+			return err
 		}
 		if err := signUpCreate(tx, p, u); err != nil {
 			return err
@@ -509,13 +518,46 @@ func saveClaimingAliases(tx store.Tx, p *Pool, u *store.User, force bool) error 
 		if !force || a.Kind == "preferred_username" || len(p.UsernameAttributes) > 0 {
 			return Errorf(AliasExistsException, "An account with the %s already exists.", a.Kind)
 		}
-		other.Attributes[a.Kind+"_verified"] = "false"
-		other.UpdatedAt = u.UpdatedAt
-		if err := saveUser(tx, p, other); err != nil {
+		if err := releaseAlias(tx, p, other, a.Kind, u.UpdatedAt); err != nil {
 			return err
 		}
 	}
 	return saveUser(tx, p, u)
+}
+
+// takeAliases moves to the user u, about to be created, the aliases of the
+// given kinds (email, phone_number) that another user holds, as
+// ForceAliasCreation does; aliases of other kinds are left to the
+// creation's own check. In pools whose usernames are addresses, an address
+// is a username and never moves.
+func takeAliases(tx store.Tx, p *Pool, u *store.User, kinds []string) error {
+	if len(kinds) == 0 || len(p.UsernameAttributes) > 0 {
+		return nil
+	}
+	for _, a := range p.aliases(u.Attributes) {
+		if !slices.Contains(kinds, a.Kind) {
+			continue
+		}
+		other, err := tx.Users().GetByAlias(p.ID, a)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := releaseAlias(tx, p, other, a.Kind, u.UpdatedAt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// releaseAlias takes the alias kind from other: its address is no longer
+// verified, so no longer an alias.
+func releaseAlias(tx store.Tx, p *Pool, other *store.User, kind string, now time.Time) error {
+	other.Attributes[kind+"_verified"] = "false"
+	other.UpdatedAt = now
+	return saveUser(tx, p, other)
 }
 
 // ResendConfirmationCode sends a new sign-up code.

@@ -115,9 +115,34 @@ func (s *Service) invokeWithRetry(ctx context.Context, function string, event []
 	return nil, err
 }
 
-// noInvoker remembers the triggers skipped for want of an invoker, so that
-// each is logged once.
-var noInvoker sync.Map
+// notRun remembers the triggers logged as not run, so that each is logged
+// once a pool.
+var notRun sync.Map
+
+// logNotRun logs, once for p and trigger, that p's function for trigger is
+// not run, and why.
+func (s *Service) logNotRun(ctx context.Context, p *Pool, trigger, function, why string) {
+	if _, seen := notRun.LoadOrStore(p.ID+"\n"+trigger, true); !seen {
+		s.log().WarnContext(ctx, "Lambda trigger not run: "+why, "pool", p.ID, "trigger", trigger, "function", function)
+	}
+}
+
+// The custom sender triggers are stored and shown, never run: Ninshou
+// sends the messages they would send (codes KMS-encrypted for them)
+// itself, and says so once a pool when it sends the first.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-custom-sender-triggers.html
+const (
+	TriggerCustomEmailSender = "CustomEmailSender"
+	TriggerCustomSMSSender   = "CustomSMSSender"
+)
+
+// customSenderNotRun logs that p's custom sender for a message about to go
+// out, if it has one, is not run.
+func (s *Service) customSenderNotRun(p *Pool, trigger string) {
+	if function := p.Lambda[trigger+".LambdaArn"]; function != "" {
+		s.logNotRun(context.Background(), p, trigger, function, "Ninshou sends the message itself")
+	}
+}
 
 // runTrigger runs p's function for trigger, if any, with request and the
 // default response, and decodes the function's answer into response. It
@@ -131,9 +156,7 @@ func (s *Service) runTrigger(ctx context.Context, p *Pool, trigger, source, user
 		return false, nil
 	}
 	if s.Invoke == nil {
-		if _, seen := noInvoker.LoadOrStore(p.ID+"\n"+trigger, true); !seen {
-			s.log().WarnContext(ctx, "Lambda trigger not run: no --lambda-endpoint", "pool", p.ID, "trigger", trigger, "function", function)
-		}
+		s.logNotRun(ctx, p, trigger, function, "no --lambda-endpoint")
 		return false, nil
 	}
 	if req, ok := request.(map[string]any); ok {
@@ -155,10 +178,14 @@ func (s *Service) runTrigger(ctx context.Context, p *Pool, trigger, source, user
 		code := "ServiceException"
 		var coded interface{ ErrorCode() string }
 		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			// Three attempts of 5 s. Cognito's words, as a client quotes
+			// them: "PostAuthentication invocation failed due to error
+			// Socket timeout while invoking Lambda function."
+			// (furaiev/amazon-cognito-identity-dart-2#204).
+			code = "Socket timeout while invoking Lambda function"
 		case errors.As(err, &coded) && coded.ErrorCode() != "":
 			code = coded.ErrorCode()
-		case errors.Is(err, context.DeadlineExceeded):
-			code = "TimeoutException" // three attempts of 5 s (Cognito's exact words are not published)
 		}
 		return true, Errorf(UnexpectedLambdaException, "%s invocation failed due to error %s.", trigger, code)
 	}
@@ -216,7 +243,23 @@ func (s *Service) preSignUp(ctx context.Context, p *Pool, source, username, clie
 	if (resp.AutoVerifyEmail || resp.AutoVerifyPhone) && !resp.AutoConfirmUser && source == "PreSignUp_SignUp" {
 		// "autoVerifyPhone and autoVerifyEmail ... can be set only if
 		// autoConfirmUser is true" (user-pool-lambda-pre-sign-up.html).
-		return nil, Errorf(InvalidLambdaResponseException, "Invalid lambda response.")
+		// Cognito's words, as users quote them (aws/aws-sdk-java#1049);
+		// the exception's type is not quoted.
+		return nil, Errorf(InvalidLambdaResponseException, "Phone or email cannot be auto verified, when user is not being auto confirmed.")
+	}
+	if source == "PreSignUp_SignUp" {
+		// "If autoVerifyEmail is set to true, the email attribute must have
+		// a valid, non-null value. Otherwise an error will occur and the
+		// user will not be able to complete sign-up" (likewise
+		// autoVerifyPhone and phone_number). The error is not published:
+		// the function's answer does not fit the user, so
+		// InvalidLambdaResponseException, worded like the answer above.
+		switch {
+		case resp.AutoVerifyEmail && attrs["email"] == "":
+			return nil, Errorf(InvalidLambdaResponseException, "Email cannot be auto verified, when user has no email.")
+		case resp.AutoVerifyPhone && attrs["phone_number"] == "":
+			return nil, Errorf(InvalidLambdaResponseException, "Phone cannot be auto verified, when user has no phone_number.")
+		}
 	}
 	return resp, nil
 }
@@ -309,10 +352,10 @@ func (s *Service) preTokenGeneration(ctx context.Context, p *Pool, c *Client, pt
 	}
 	source := "TokenGeneration_Authentication"
 	switch {
-	case pt.refresh == "":
-		source = "TokenGeneration_RefreshTokens"
 	case pt.codeGrant:
 		source = "TokenGeneration_HostedAuth"
+	case pt.source != "":
+		source = pt.source
 	}
 	var preferred *string
 	if tc.preferredRole != "" {
@@ -351,6 +394,9 @@ func (s *Service) preTokenGeneration(ctx context.Context, p *Pool, c *Client, pt
 	if id != nil {
 		tc.idAttributes = maps.Clone(tc.idAttributes)
 		for name, v := range id.ClaimsToAddOrOverride {
+			if unmodifiableClaim(name) {
+				continue
+			}
 			if str, ok := v.(string); ok {
 				tc.idAttributes[name] = str
 				continue
@@ -362,6 +408,9 @@ func (s *Service) preTokenGeneration(ctx context.Context, p *Pool, c *Client, pt
 			tc.idExtra[name] = v
 		}
 		for _, name := range id.ClaimsToSuppress {
+			if unmodifiableClaim(name) {
+				continue
+			}
 			delete(tc.idAttributes, name)
 			delete(tc.idExtra, name)
 		}
@@ -373,11 +422,28 @@ func (s *Service) preTokenGeneration(ctx context.Context, p *Pool, c *Client, pt
 	return nil
 }
 
+// unmodifiableClaims are the claims no answer adds, overrides or
+// suppresses: "You can not modify the following claims: acr, amr, aud,
+// at_hash, auth_time, azp, cognito:username, exp, iat, identities, iss,
+// jti, nbf, nonce, origin_jti, sub, token_use". The access token's other
+// own claims (client_id, scope, username, ...) the token issuer keeps.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+var unmodifiableClaims = map[string]bool{
+	"acr": true, "amr": true, "aud": true, "at_hash": true, "auth_time": true, "azp": true, "cognito:username": true,
+	"exp": true, "iat": true, "identities": true, "iss": true, "jti": true, "nbf": true, "nonce": true,
+	"origin_jti": true, "sub": true, "token_use": true,
+}
+
+// unmodifiableClaim matches whatever the case, as the token issuer's own
+// reserved names do (a JSON decoder may take "Sub" for sub).
+func unmodifiableClaim(name string) bool { return unmodifiableClaims[strings.ToLower(name)] }
+
 // applyToAccess is an answer's access token part applied: the claims it
 // adds (less those it suppresses: suppression wins) and the scopes, less
 // those suppressed, with those added.
 func (g *tokenGeneration) applyToAccess(scopes []string) (map[string]any, []string) {
 	extra := maps.Clone(g.ClaimsToAddOrOverride)
+	maps.DeleteFunc(extra, func(name string, _ any) bool { return unmodifiableClaim(name) })
 	for _, name := range g.ClaimsToSuppress {
 		delete(extra, name)
 	}
@@ -458,6 +524,8 @@ type customMessage struct {
 	SMSMessage   *string `json:"smsMessage"`
 	EmailMessage *string `json:"emailMessage"`
 	EmailSubject *string `json:"emailSubject"`
+	// withUsername: the message must keep {username} too (an invitation).
+	withUsername bool
 }
 
 // customMessageFor runs the custom message trigger (source
@@ -474,7 +542,7 @@ func (s *Service) customMessageFor(ctx context.Context, p *Pool, source, clientI
 	if source == "CustomMessage_AdminCreateUser" {
 		req["usernameParameter"] = "{username}"
 	}
-	cm := &customMessage{}
+	cm := &customMessage{withUsername: source == "CustomMessage_AdminCreateUser"}
 	ran, err := s.runTrigger(ctx, p, TriggerCustomMessage, source, username, clientID, req, cm)
 	if err != nil || !ran {
 		return nil, err
@@ -483,9 +551,14 @@ func (s *Service) customMessageFor(ctx context.Context, p *Pool, source, clientI
 }
 
 // pick is the function's message when it keeps the code's placeholder (a
-// message without the code would lose it), else the template's.
+// message without the code would lose it), and for an invitation the
+// username's too: "the request must include both request.usernameParameter
+// and request.codeParameter" (user-pool-lambda-custom-message.html); "If
+// this is not the case, the default message is used instead"
+// (awsdocs/amazon-cognito-developer-guide#31). Else the template's.
 func (cm *customMessage) pick(custom *string, template string) string {
-	if cm == nil || custom == nil || !strings.Contains(*custom, "{####}") {
+	if cm == nil || custom == nil || !strings.Contains(*custom, "{####}") ||
+		cm.withUsername && !strings.Contains(*custom, "{username}") {
 		return template
 	}
 	return *custom
@@ -545,7 +618,7 @@ func (s *Service) adminCreateTriggers(ctx context.Context, p *Pool, in CreateUse
 	for _, a := range in.Attributes {
 		attrs[a.Name] = a.Value
 	}
-	if _, err := s.preSignUp(ctx, p, "PreSignUp_AdminCreateUser", in.Username, adminClientID, attrs, nil); err != nil {
+	if _, err := s.preSignUp(ctx, p, "PreSignUp_AdminCreateUser", in.Username, adminClientID, attrs, in.ValidationData); err != nil {
 		return nil, err
 	}
 	if in.MessageAction == "SUPPRESS" {
@@ -559,17 +632,24 @@ func (s *Service) adminCreateTriggers(ctx context.Context, p *Pool, in CreateUse
 const TriggerUserMigration = "UserMigration"
 
 type migrationResponse struct {
-	UserAttributes     map[string]string `json:"userAttributes"`
-	FinalUserStatus    string            `json:"finalUserStatus"`
-	MessageAction      string            `json:"messageAction"`
-	ForceAliasCreation bool              `json:"forceAliasCreation"`
+	UserAttributes         map[string]string `json:"userAttributes"`
+	FinalUserStatus        string            `json:"finalUserStatus"`
+	MessageAction          string            `json:"messageAction"`
+	DesiredDeliveryMediums []string          `json:"desiredDeliveryMediums"`
+	ForceAliasCreation     bool              `json:"forceAliasCreation"`
 }
 
 // migrateUser runs the user migration trigger for a username the pool does
 // not know (source UserMigration_Authentication with the password the user
 // gave, or UserMigration_ForgotPassword without one) and creates the user
 // it answers: CONFIRMED with that password, or RESET_REQUIRED. nil, nil
-// when the pool has no such function. A function that throws (the user is
+// when the pool has no such function. As the answer says: the welcome
+// message, "usually sent by Amazon Cognito to new users" unless
+// messageAction is SUPPRESS, by desiredDeliveryMediums (SMS when none);
+// it is the pool's invitation (the "template for the welcome message to
+// new users", InviteMessageTemplate) for a user without a temporary
+// password. forceAliasCreation moves an email or phone alias another user
+// holds to the new user; without it, that is AliasExistsException. A function that throws (the user is
 // not in the other directory either) is UserNotFoundException, or
 // "Incorrect username or password." when the client prevents user
 // existence errors.
@@ -634,11 +714,23 @@ func (s *Service) migrateUser(ctx context.Context, p *Pool, c *Client, source, u
 				return err
 			}
 		}
-		return createUser(tx, p, u)
+		if resp.ForceAliasCreation {
+			if err := takeAliases(tx, p, u, []string{"email", "phone_number"}); err != nil {
+				return err
+			}
+		}
+		if err := createUser(tx, p, u); err != nil {
+			return err
+		}
+		if resp.MessageAction == "SUPPRESS" {
+			return nil
+		}
+		return s.sendInvitation(tx, p, u, "", resp.DesiredDeliveryMediums, nil)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.kick()
 	return u, nil
 }
 

@@ -201,6 +201,10 @@ type CreateUserInput struct {
 	MessageAction      string   // "", "RESEND" or "SUPPRESS"
 	DeliveryMediums    []string // "EMAIL", "SMS"; default SMS
 	ForceAliasCreation bool
+	// ValidationData only reaches the pre sign-up trigger: "Temporary user
+	// attributes that contribute to the outcomes of your pre sign-up
+	// Lambda trigger".
+	ValidationData []Attribute
 }
 
 // AdminCreateUser creates a user with a temporary password

@@ -33,6 +33,7 @@ func (h *handlers) adminCreateUser(ctx context.Context, in *api.AdminCreateUserR
 		PoolID: str(in.UserPoolId), Username: str(in.Username), Attributes: attributesIn(in.UserAttributes),
 		TemporaryPassword: str(in.TemporaryPassword), MessageAction: str(in.MessageAction),
 		DeliveryMediums: in.DesiredDeliveryMediums, ForceAliasCreation: api.ToBool(in.ForceAliasCreation),
+		ValidationData: attributesIn(in.ValidationData),
 	})
 	if err != nil {
 		return nil, err
