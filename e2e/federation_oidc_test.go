@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -145,7 +146,9 @@ func TestOIDCFederation(t *testing.T) {
 	verify(signIn(s.URL + htmlUnescape(link[1])).Get("code"))
 
 	// An identity linked ahead of its first sign-in signs in as the user
-	// it is linked to.
+	// it is linked to, whose mapped attributes it then writes, as every
+	// federated sign-in does (AdminLinkProviderForUser: "All attributes in
+	// the DestinationUser profile must be mutable"; aws-amplify/amplify-js#7300).
 	e.user(pool, "ana", "ana@example.com", "Perm#Pass1")
 	must[*cip.AdminLinkProviderForUserOutput](t, "AdminLinkProviderForUser")(e.c.AdminLinkProviderForUser(e.ctx, &cip.AdminLinkProviderForUserInput{
 		UserPoolId:      &pool,
@@ -154,8 +157,8 @@ func TestOIDCFederation(t *testing.T) {
 			ProviderAttributeValue: aws.String("u-200")}}))
 	provider.SignIn(map[string]any{"sub": "u-200", "email": "ana@corp.example"})
 	claims = verify(signIn(s.URL + "/oauth2/authorize?" + authorize(url.Values{"identity_provider": {"Corp"}}).Encode()).Get("code"))
-	if claims["cognito:username"] != "ana" || claims["email"] != "ana@example.com" {
-		t.Errorf("a linked identity signed in as %v (email %v); want ana, her own email", claims["cognito:username"], claims["email"])
+	if claims["cognito:username"] != "ana" || claims["email"] != "ana@corp.example" {
+		t.Errorf("a linked identity signed in as %v (email %v); want ana, with the provider's email", claims["cognito:username"], claims["email"])
 	}
 	if _, err := e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("Corp_u-200")}); err == nil {
 		t.Error("a linked identity's sign-in created a federated user of its own")
@@ -231,4 +234,74 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestOIDCFederationMappingRules: how Cognito writes mapped attributes
+// (cognito-user-pools-specifying-attribute-mapping.html): every required
+// attribute the provider does not give is named at the callback; a value
+// too long for its attribute refuses the sign-in; an immutable mapped
+// attribute is set at the first sign-in and refuses every later one ("user.
+// <name>: Attribute cannot be updated."); and the provider's own id_token
+// maps to a custom attribute.
+func TestOIDCFederationMappingRules(t *testing.T) {
+	s := startServer(t)
+	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
+	provider := newOIDCProvider(t)
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.Schema = []types.SchemaAttributeType{
+			{Name: aws.String("given_name"), AttributeDataType: types.AttributeDataTypeString, Required: aws.Bool(true), Mutable: aws.Bool(true)},
+			{Name: aws.String("family_name"), AttributeDataType: types.AttributeDataTypeString, Required: aws.Bool(true), Mutable: aws.Bool(true)},
+			{Name: aws.String("badge"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(false)},
+			{Name: aws.String("short"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(true),
+				StringAttributeConstraints: &types.StringAttributeConstraintsType{MaxLength: aws.String("5")}},
+			{Name: aws.String("idtok"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(true),
+				StringAttributeConstraints: &types.StringAttributeConstraintsType{MaxLength: aws.String("2048")}},
+		}
+	})
+	must[*cip.CreateIdentityProviderOutput](t, "CreateIdentityProvider")(e.c.CreateIdentityProvider(e.ctx, &cip.CreateIdentityProviderInput{
+		UserPoolId: &pool, ProviderName: aws.String("Corp"), ProviderType: types.IdentityProviderTypeTypeOidc,
+		ProviderDetails: map[string]string{"client_id": provider.ClientID, "client_secret": provider.ClientSecret,
+			"attributes_request_method": "GET", "oidc_issuer": provider.URL, "authorize_scopes": "openid"},
+		AttributeMapping: map[string]string{"given_name": "given_name", "family_name": "family_name", "custom:badge": "badge",
+			"custom:short": "short", "custom:idtok": "id_token"}}))
+	const callback = "https://app.example/callback"
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"Corp"})).ClientId
+	b := newBrowser(t, s.URL, provider.URL)
+	signIn := func(claims map[string]any) url.Values {
+		t.Helper()
+		provider.SignIn(claims)
+		resp, page := b.get(s.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
+			"redirect_uri": {callback}, "scope": {"openid"}, "identity_provider": {"Corp"}, "prompt": {"login"}}.Encode())
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusFound || loc == nil || !strings.HasPrefix(loc.String(), callback+"?") {
+			t.Fatalf("federated sign-in: %d at %s, Location %q\n%s", resp.StatusCode, resp.Request.URL, resp.Header.Get("Location"), page)
+		}
+		return loc.Query()
+	}
+	refused := func(back url.Values, description string) {
+		t.Helper()
+		if back.Get("error") != "invalid_request" || back.Get("error_description") != description || back.Has("code") {
+			t.Errorf("callback %v; want invalid_request %q", back, description)
+		}
+	}
+
+	refused(signIn(map[string]any{"sub": "u1", "badge": "b1"}), "attributes required: [given_name, family_name]")
+	full := map[string]any{"sub": "u1", "given_name": "Ann", "family_name": "Lee", "badge": "b1", "short": "abc"}
+	long := maps.Clone(full)
+	long["short"] = "toolong"
+	refused(signIn(long), "Attributes did not conform to the schema: custom:short: String must be no longer than 5 characters")
+
+	if back := signIn(full); !back.Has("code") {
+		t.Fatalf("first sign-in: %v", back)
+	}
+	g := must[*cip.AdminGetUserOutput](t, "AdminGetUser")(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool, Username: aws.String("Corp_u1")}))
+	got := map[string]string{}
+	for _, a := range g.UserAttributes {
+		got[*a.Name] = *a.Value
+	}
+	if got["custom:badge"] != "b1" || strings.Count(got["custom:idtok"], ".") != 2 {
+		t.Errorf("the federated user's attributes: %v", got)
+	}
+	// The next sign-in would update the immutable badge, even to the same value.
+	refused(signIn(full), "user.custom:badge: Attribute cannot be updated.")
 }

@@ -699,6 +699,13 @@ func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonc
 		s.log().InfoContext(ctx, "identity provider ID token refused", "provider", ip.Name, "err", err)
 		return nil, &errFederation{"Bad id_token."}
 	}
+	// The provider's own tokens can be mapped too, to keep them in custom
+	// attributes: "map access_token or id_token from the IdP to the custom
+	// attribute" (repost.aws/knowledge-center/cognito-user-pool-tokens-issued-by-idp).
+	claims["id_token"] = tok.IDToken
+	if tok.AccessToken != "" {
+		claims["access_token"] = tok.AccessToken
+	}
 	if d["attributes_url"] == "" || tok.AccessToken == "" || ip.Type == ProviderGoogle {
 		// Google's attributes are its ID token's claims (see signsIn).
 		return claims, nil
@@ -719,7 +726,7 @@ func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonc
 		return nil, &errFederation{"The identity provider's userInfo is not the ID token's user."}
 	}
 	for k, v := range info {
-		if k != "sub" {
+		if k != "sub" && k != "id_token" && k != "access_token" {
 			claims[k] = v
 		}
 	}
@@ -733,6 +740,17 @@ func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonc
 func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, claims oidcrp.Claims, issuer *string) (*store.User, bool, error) {
 	sub := claims.Subject()
 	mapped := mappedAttributes(ip, claims)
+	// "the maximum value length ... must be large enough for the value that
+	// Amazon Cognito obtains from the identity provider. Otherwise, Amazon
+	// Cognito reports an error when users sign in"
+	// (cognito-user-pools-specifying-attribute-mapping.html).
+	if err := checkConstraints(p, attributeList(mapped)); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, false, &errFederation{strings.TrimSuffix(e.Message, "\n")}
+		}
+		return nil, false, err
+	}
 	if err := lockPool(tx, p.ID); err != nil {
 		return nil, false, err
 	}
@@ -742,8 +760,11 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 	}
 	for _, k := range keys {
 		u, err := linkedUser(tx, p.ID, k)
-		if err != nil || u != nil {
-			return u, false, err
+		if err != nil {
+			return nil, false, err
+		}
+		if u != nil { // the linked user takes the mapped values too
+			return u, false, s.applyMapped(tx, p, u, mapped)
 		}
 	}
 	now := s.now()
@@ -753,8 +774,9 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 	switch {
 	case isNew:
 		attrs := maps.Clone(mapped)
-		if name := missingRequired(p, attrs); name != "" {
-			return nil, false, &errFederation{fmt.Sprintf("attributes required: [%s]", name)}
+		if names := allMissingRequired(p, attrs); len(names) > 0 {
+			// Cognito names them all: "attributes required: [given_name, family_name]".
+			return nil, false, &errFederation{fmt.Sprintf("attributes required: [%s]", strings.Join(names, ", "))}
 		}
 		u = &store.User{PoolID: p.ID, Sub: uuid.New().String(), Username: username, UsernameKey: p.usernameKey(username),
 			Status: StatusExternalProvider, Enabled: true, Attributes: attrs, CreatedAt: now, UpdatedAt: now}
@@ -766,20 +788,8 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 	case err != nil:
 		return nil, false, err
 	default:
-		changed := false
-		for k, v := range mapped {
-			if u.Attributes[k] != v {
-				if u.Attributes == nil {
-					u.Attributes = map[string]string{}
-				}
-				u.Attributes[k], changed = v, true
-			}
-		}
-		if changed {
-			u.UpdatedAt = now
-			if err := tx.Users().Update(u); err != nil {
-				return nil, false, err
-			}
+		if err := s.applyMapped(tx, p, u, mapped); err != nil {
+			return nil, false, err
 		}
 	}
 	group := federatedGroup(p.ID, ip.Name)
@@ -802,13 +812,48 @@ func mappedAttributes(ip *IdentityProvider, claims oidcrp.Claims) map[string]str
 		if attr == "username" {
 			continue
 		}
-		if v, ok := claims.String(claim); ok && len(v) <= maxAttributeValue {
-			// A longer value than an attribute holds is left out rather
-			// than refusing the sign-in.
+		if v, ok := claims.String(claim); ok {
 			mapped[attr] = v
 		}
 	}
 	return mapped
+}
+
+// applyMapped writes the mapped values to an existing user at a later
+// sign-in: "Amazon Cognito updates each mapped attribute, even if its
+// current value already matches the latest information. If Amazon Cognito
+// can't update the attribute, it reports an error"
+// (cognito-user-pools-specifying-attribute-mapping.html), as it cannot an
+// immutable one: "If an attribute is immutable, Amazon Cognito throws an
+// error when it attempts to update the attribute" (SchemaAttributeType
+// Mutable), in the words users see at the callback, "user.email: Attribute
+// cannot be updated." (aws-amplify/amplify-js#3526).
+func (s *Service) applyMapped(tx store.Tx, p *Pool, u *store.User, mapped map[string]string) error {
+	changed := false
+	for _, k := range slices.Sorted(maps.Keys(mapped)) {
+		if sa, ok := p.schemaAttr(k); ok && !sa.Mutable {
+			return &errFederation{"user." + k + ": Attribute cannot be updated."}
+		}
+		if u.Attributes[k] != mapped[k] {
+			if u.Attributes == nil {
+				u.Attributes = map[string]string{}
+			}
+			u.Attributes[k], changed = mapped[k], true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	u.UpdatedAt = s.now()
+	return tx.Users().Update(u)
+}
+
+func attributeList(m map[string]string) []Attribute {
+	out := make([]Attribute, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, Attribute{Name: k, Value: m[k]})
+	}
+	return out
 }
 
 // externalPreSignUp runs the pre sign-up trigger (PreSignUp_ExternalProvider)

@@ -169,6 +169,17 @@ func checkAttributes(p *Pool, attrs []Attribute, creating bool) error {
 }
 
 // missingRequired names the first required schema attribute without a value.
+// allMissingRequired names every required attribute attrs lacks.
+func allMissingRequired(p *Pool, attrs map[string]string) []string {
+	var out []string
+	for _, sa := range p.Schema {
+		if sa.Required && sa.Name != "sub" && attrs[sa.Name] == "" {
+			out = append(out, sa.Name)
+		}
+	}
+	return out
+}
+
 func missingRequired(p *Pool, attrs map[string]string) string {
 	for _, sa := range p.Schema {
 		if sa.Required && sa.Name != "sub" && attrs[sa.Name] == "" {
