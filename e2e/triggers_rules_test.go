@@ -183,8 +183,21 @@ func TestTriggerPreTokenGenerationSources(t *testing.T) {
 	}
 
 	// A new password straight to tokens (no MFA), and a rotating refresh.
+	var postAuths int
+	lambda.handle("postauth", func(ev map[string]any) (any, error) {
+		mu.Lock()
+		postAuths++
+		mu.Unlock()
+		return ev, nil
+	})
+	countPostAuth := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return postAuths
+	}
 	plain := e.pool(func(in *cip.CreateUserPoolInput) {
-		in.LambdaConfig = &types.LambdaConfigType{PreTokenGeneration: aws.String(fnARN + "pretoken")}
+		in.LambdaConfig = &types.LambdaConfigType{PreTokenGeneration: aws.String(fnARN + "pretoken"),
+			PostAuthentication: aws.String(fnARN + "postauth")}
 	})
 	rotating := *e.client(plain, func(in *cip.CreateUserPoolClientInput) {
 		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth}
@@ -197,9 +210,17 @@ func TestTriggerPreTokenGenerationSources(t *testing.T) {
 	if got := lastSource(); done.AuthenticationResult == nil || got != "TokenGeneration_NewPasswordChallenge" {
 		t.Errorf("after a new password: %q; want TokenGeneration_NewPasswordChallenge", got)
 	}
+	signIns := countPostAuth()
+	if signIns != 1 {
+		t.Errorf("post authentication ran %d times for one sign-in", signIns)
+	}
 	must[*types.AuthenticationResultType](t, "refresh")(e.refreshWith(rotating, "", *done.AuthenticationResult.RefreshToken))
 	if got := lastSource(); got != "TokenGeneration_RefreshTokens" {
 		t.Errorf("after a rotating refresh: %q; want TokenGeneration_RefreshTokens", got)
+	}
+	// A refresh is no authentication, though rotation hands out a refresh token.
+	if got := countPostAuth(); got != signIns {
+		t.Errorf("post authentication ran on a rotating refresh (%d calls, %d sign-ins)", got, signIns)
 	}
 }
 

@@ -250,8 +250,9 @@ func (s *Service) sign(ctx context.Context, p *Pool, c *Client, pt *pendingToken
 			return nil, err
 		}
 	}
-	if len(p.Lambda) > 0 && pt.refresh != "" {
-		// A sign-in (not a refresh) is authenticated: post authentication.
+	if len(p.Lambda) > 0 && pt.refresh != "" && pt.source != "TokenGeneration_RefreshTokens" {
+		// A sign-in (not a refresh, whose rotation hands out a refresh
+		// token too) is authenticated: post authentication.
 		if err := s.postAuthentication(ctx, p, c, pt); err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 const (
 	defaultInviteSubject = "Your temporary password"
 	defaultInviteBody    = "Your username is {username} and temporary password is {####}. "
+	defaultWelcomeBody   = "Your username is {username}. "
 	defaultMFAEmailSubj  = "Your verification code"
 	defaultMFAEmailBody  = "Your verification code is {####}. "
 	defaultMFASms        = "Your authentication code is {####}. "
@@ -118,18 +119,27 @@ func (s *Service) sendInvitation(tx store.Tx, p *Pool, u *store.User, temp strin
 		mediums = []string{"SMS"}
 	}
 	tpl := p.AdminCreateUser.Invite
+	// A migrated user's welcome message (temp "") has no password to
+	// give: Cognito's default template says "temporary password is {####}",
+	// so the default gives the username alone (Ninshou's words; Cognito's
+	// are unpublished); a pool's own template is sent as written, its
+	// {####} empty.
+	inviteBody := defaultInviteBody
+	if temp == "" {
+		inviteBody = defaultWelcomeBody
+	}
 	shown := u.Username
 	for _, m := range mediums {
 		switch m {
 		case "EMAIL":
-			body := cm.pick(cm.emailMessage(), orDefault(tpl.EmailMessage, defaultInviteBody))
+			body := cm.pick(cm.emailMessage(), orDefault(tpl.EmailMessage, inviteBody))
 			if to := u.Attributes["email"]; to != "" && (temp == "" || strings.Contains(body, "{####}")) {
 				if err := s.enqueueEmail(tx, p, to, cm.subject(orDefault(tpl.EmailSubject, defaultInviteSubject)), render(body, shown, temp), "invitation"); err != nil {
 					return err
 				}
 			}
 		case "SMS":
-			body := cm.pick(cm.smsMessage(), orDefault(tpl.SMSMessage, defaultInviteBody))
+			body := cm.pick(cm.smsMessage(), orDefault(tpl.SMSMessage, inviteBody))
 			if to := u.Attributes["phone_number"]; to != "" && (temp == "" || strings.Contains(body, "{####}")) {
 				if err := s.enqueueSMS(tx, p, to, render(body, shown, temp), "invitation"); err != nil {
 					return err

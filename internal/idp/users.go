@@ -266,6 +266,18 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 	}
 	var cm *customMessage
 	if len(p.Lambda) > 0 {
+		if in.MessageAction == "" { // a medium without its address is refused before any function runs
+			attrs := map[string]string{}
+			for _, a := range in.Attributes {
+				attrs[a.Name] = a.Value
+			}
+			if kind := p.usernameKind(in.Username); len(p.UsernameAttributes) > 0 && kind != "" && attrs[kind] == "" {
+				attrs[kind] = in.Username
+			}
+			if err := checkInviteMediums(attrs, in.DeliveryMediums); err != nil {
+				return nil, err
+			}
+		}
 		if cm, err = s.adminCreateTriggers(ctx, p, in, sub); err != nil {
 			return nil, err
 		}

@@ -235,6 +235,10 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			}
 			res, step, err := svc.HostedSignUp(r.Context(), in, username, f.Get("password"), attrs)
 			if err != nil {
+				if _, ferr := signUpForm(""); errors.Is(ferr, errNoSelfSignUp) {
+					http.Redirect(w, r, LoginPath+query, http.StatusFound) // no sign-up page to show the refusal on
+					return
+				}
 				fail(err, func(msg string) accountView { v, _ := signUpForm(msg); return v })
 				return
 			}
