@@ -296,7 +296,8 @@ func (s *Service) DescribeManagedLoginBrandingByClient(ctx context.Context, pool
 }
 
 // UpdateManagedLoginBranding changes a style: back to Cognito's defaults,
-// or merged with new settings and assets.
+// or merged with new settings (and the assets that come with them: a
+// request naming neither source is refused by checkBrandingInput).
 func (s *Service) UpdateManagedLoginBranding(ctx context.Context, poolID, id string, in BrandingInput) (*ManagedLoginBranding, error) {
 	in.normalize()
 	if err := checkBrandingInput(in); err != nil {
@@ -314,9 +315,7 @@ func (s *Service) UpdateManagedLoginBranding(ctx context.Context, poolID, id str
 		if in.UseCognitoProvidedValues {
 			m.UseCognitoProvidedValues, m.Settings, m.Assets = true, nil, nil
 		} else {
-			if len(in.Settings) > 0 || len(in.Assets) > 0 {
-				m.UseCognitoProvidedValues = false
-			}
+			m.UseCognitoProvidedValues = false // Settings were given (checkBrandingInput)
 			if m.Settings, err = mergeSettings(m.Settings, in.Settings); err != nil {
 				return internal(err)
 			}

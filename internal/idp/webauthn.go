@@ -28,11 +28,12 @@ import (
 // DeleteWebAuthnCredential manage them; USER_AUTH offers WEB_AUTHN as a first
 // factor to users who have one, asking with CREDENTIAL_REQUEST_OPTIONS and
 // answered with CREDENTIAL (an AuthenticationResponseJSON). No MFA follows a
-// passkey: it is possession and, with user verification, inherence.
+// passkey: a sign-in that needs MFA offers one only when it counts as MFA
+// (passkeyAllowed), with user verification.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-authentication-flow-methods.html#amazon-cognito-user-pools-authentication-flow-methods-passkey
 //
 // The pool's WebAuthnConfiguration gives the relying party: RelyingPartyId
-// (Cognito's default is the pool's domain; Ninshou has no pool domains, so
+// (Cognito's default is the pool's domain; Ninshou does not derive one, so
 // a pool without one answers WebAuthnConfigurationMissingException) and
 // UserVerification (preferred, or required). Passkeys are enabled when the
 // pool's SignInPolicy allows the WEB_AUTHN first factor.
