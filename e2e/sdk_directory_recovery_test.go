@@ -186,6 +186,11 @@ func TestSDKChangePasswordAndHistory(t *testing.T) {
 	e.tokens(client, "ann", "Pass#Two2")
 	// History 2: the current password and the one before it.
 	wantErr[*types.PasswordHistoryPolicyViolationException](t, change("Pass#Two2", "Pass#One1"), "The password was used previously.")
+	// Five calls an hour per user ("Maximum number of ChangePassword calls
+	// per user: 5 attempts per hour", quotas.html): the sixth waits.
+	wantErr[*types.LimitExceededException](t, change("Pass#Two2", "Pass#Three3"), "Attempt limit exceeded, please try after some time.")
+	e.Clock.Advance(time.Hour)
+	tok = *e.tokens(client, "ann", "Pass#Two2").AccessToken
 	if err := change("Pass#Two2", "Pass#Three3"); err != nil {
 		t.Fatalf("ChangePassword: %v", err)
 	}

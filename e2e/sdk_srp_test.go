@@ -124,6 +124,23 @@ func TestSDKSRPSignIn(t *testing.T) {
 		_, err = e.verifier(clientID, srpProof(t, poolID, cl, cp, "Perm#Pass1", e.Clock.Now()))
 		wantErr[*types.NotAuthorizedException](t, err, "Invalid session for the user, session can only be used once.")
 	})
+	t.Run("a SECRET_BLOCK never issued", func(t *testing.T) {
+		// A failed proof to Cognito (measured in ministackorg/ministack#1758).
+		cl, cp, _ := e.srpChallenge(poolID, clientID, "kim", false, nil)
+		r := srpProof(t, poolID, cl, cp, "Perm#Pass1", e.Clock.Now())
+		r["PASSWORD_CLAIM_SECRET_BLOCK"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+		_, err := e.verifier(clientID, r)
+		wantErr[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
+	})
+	t.Run("CUSTOM_AUTH without its functions", func(t *testing.T) {
+		custom := *e.client(poolID, func(in *cip.CreateUserPoolClientInput) {
+			in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowCustomAuth}
+		}).ClientId
+		_, err := e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &custom, AuthFlow: types.AuthFlowTypeCustomAuth,
+			AuthParameters: map[string]string{"USERNAME": "kim"}})
+		// InvalidParameterException, as Amplify's sign-in code expects (aws-amplify/amplify-js#7401).
+		wantErr[*types.InvalidParameterException](t, err, "Custom auth lambda trigger is not configured for the user pool.")
+	})
 	t.Run("a session echoed back is ignored", func(t *testing.T) {
 		cl, cp, _ := e.srpChallenge(poolID, clientID, "kim", false, nil)
 		out, err := e.respond(clientID, types.ChallengeNameTypePasswordVerifier, "some-session-value-echoed-by-a-client",

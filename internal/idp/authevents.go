@@ -191,6 +191,9 @@ const (
 	sendKindForgot      = "forgot"
 	sendKindResend      = "resend"
 	sendKindVerify      = "verify"
+	// ChangePassword's calls share the mechanism (quotas.html: 5 an hour).
+	sendKindChange = "change"
+	changesPerHour = 5
 )
 
 // countSend admits one more code of kind for u within the hourly limit, or

@@ -151,7 +151,9 @@ func (s *Service) customStep(ctx context.Context, p *Pool, c *Client, u *store.U
 // customStart is InitiateAuth's CUSTOM_AUTH.
 func (s *Service) customStart(ctx context.Context, p *Pool, c *Client, params map[string]string) (*Step, error) {
 	if f, _ := triggerFunction(p, TriggerDefineAuthChallenge); f == "" || s.Invoke == nil {
-		return nil, Errorf(NotAuthorizedException, "Custom auth lambda trigger is not configured for the user pool.")
+		// InvalidParameterException, as Amplify's sign-in code expects of
+		// Cognito (aws-amplify/amplify-js#7401).
+		return nil, Errorf(InvalidParameterException, "Custom auth lambda trigger is not configured for the user pool.")
 	}
 	username := params["USERNAME"]
 	if username == "" {

@@ -280,10 +280,17 @@ func (s *Service) AdminResetUserPassword(ctx context.Context, poolID, username s
 func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, proposed string) error {
 	var p *Pool
 	var u *store.User
-	err := s.view(ctx, func(tx store.Tx) error {
+	// Each call counts toward the user's hourly quota, "Maximum number of
+	// ChangePassword calls per user: 5 attempts per hour" (quotas.html).
+	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
-		p, u, _, err = s.authorize(tx, accessToken)
-		return err
+		if p, u, _, err = s.authorize(tx, accessToken); err != nil {
+			return err
+		}
+		if err := s.countSend(u, sendKindChange, changesPerHour); err != nil {
+			return err
+		}
+		return saveUser(tx, p, u)
 	})
 	if err != nil {
 		return err

@@ -148,6 +148,12 @@ func (s *Service) srpVerify(ctx context.Context, p *Pool, c *Client, r map[strin
 	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
 		sess, err = s.liveSession(tx, p, c, hash, ChallengePasswordSRP)
+		if errors.Is(err, errSessionInvalid) {
+			// A SECRET_BLOCK Cognito never issued (or another client's) is
+			// a failed proof to it: "Incorrect username or password."
+			// (measured against Cognito in ministackorg/ministack#1758).
+			return errIncorrect
+		}
 		if err != nil {
 			return err
 		}
