@@ -298,6 +298,10 @@ type Assertion struct {
 	NameIDFormat, NameQualifier, SPNameQualifier string
 }
 
+// ErrSignature is a Response whose XML signature (the Response's or its
+// Assertion's) does not verify with a certificate of the IdP.
+var ErrSignature = errors.New("samlsp: signature invalid")
+
 // Verify checks a Response (base64, as posted in SAMLResponse): a
 // successful status, an XML signature by a certificate of the IdP over the
 // Response or its Assertion, the IdP as issuer, the audience, a bearer
@@ -322,7 +326,7 @@ func Verify(samlResponse string, c Check) (*Assertion, error) {
 	if responseSigned {
 		signed, err := vc.Validate(resp)
 		if err != nil {
-			return nil, fmt.Errorf("samlsp: the Response's signature: %w", err)
+			return nil, fmt.Errorf("%w: the Response's: %w", ErrSignature, err)
 		}
 		resp = signed
 	}
@@ -349,7 +353,7 @@ func Verify(samlResponse string, c Check) (*Assertion, error) {
 	case candidate == nil:
 	case len(children(candidate, nsDSig, "Signature")) > 0:
 		if assertion, err = vc.Validate(candidate); err != nil {
-			return nil, fmt.Errorf("samlsp: the Assertion's signature: %w", err)
+			return nil, fmt.Errorf("%w: the Assertion's: %w", ErrSignature, err)
 		}
 	case responseSigned:
 		assertion = candidate
@@ -360,7 +364,14 @@ func Verify(samlResponse string, c Check) (*Assertion, error) {
 	if v := attr(first(first(resp, nsProtocol, "Status"), nsProtocol, "StatusCode"), "Value"); v != statusSuccess {
 		return nil, fmt.Errorf("samlsp: the IdP answered status %q", v)
 	}
-	if id := resp.SelectAttrValue("InResponseTo", ""); id != "" && id != c.RequestID {
+	// A solicited Response must name its request: AWS requires "An
+	// InResponseTo element in the Response attribute that matches the ID
+	// sent in the original authentication request" (its notice to
+	// customers, quoted in c6fc/npk#87). An unsolicited one has none.
+	switch id := resp.SelectAttrValue("InResponseTo", ""); {
+	case id == "" && c.RequestID != "":
+		return nil, errors.New("samlsp: the Response does not say which request it answers (no InResponseTo)")
+	case id != "" && id != c.RequestID:
 		return nil, errors.New("samlsp: the Response answers another request")
 	}
 	if iss := first(resp, nsAssertion, "Issuer"); iss != nil && strings.TrimSpace(iss.Text()) != c.IdP.EntityID {

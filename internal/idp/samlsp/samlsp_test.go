@@ -97,6 +97,13 @@ func TestVerify(t *testing.T) {
 			m2.SSORedirect = other.URL + "/sso"
 			_, err = Verify(signIn(t, other, &m2, req), check)
 		},
+		"no InResponseTo on the Response to a request": func() {
+			idp.Tamper = func(x string) string { // the Response's (unsigned here), not the Assertion's
+				return strings.Replace(x, ` InResponseTo="`+req.ID+`"`, "", 1)
+			}
+			defer func() { idp.Tamper = nil }()
+			_, err = Verify(signIn(t, idp, meta, req), check)
+		},
 		"not base64": func() { _, err = Verify("%%%", check) },
 		"no Status (the Response itself is not signed)": func() {
 			idp.Tamper = func(x string) string {
