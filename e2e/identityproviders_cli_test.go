@@ -1,26 +1,56 @@
 package e2e
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// samlMetadataDoc is an IdP's SAML metadata with both redirect endpoints.
-const samlMetadataDoc = `<?xml version="1.0"?>
+// samlMetadataDoc is an IdP's SAML metadata with both redirect endpoints
+// and a signing certificate valid for a year.
+var samlMetadataDoc = samlMetadataWith(samlTestCertificate(time.Now().AddDate(1, 0, 0)))
+
+// samlMetadataWith is samlMetadataDoc with the signing certificate cert
+// (base64 DER, as metadata carries it).
+func samlMetadataWith(cert string) string {
+	return `<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.test/saml">
   <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>` + cert + `</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
     <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/slo"/>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example.test/sso-post"/>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.test/sso"/>
   </md:IDPSSODescriptor>
 </md:EntityDescriptor>`
+}
+
+// samlTestCertificate is a self-signed certificate valid until notAfter,
+// base64 DER.
+func samlTestCertificate(notAfter time.Time) string {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "idp.example.test"},
+		NotBefore: notAfter.AddDate(-2, 0, 0), NotAfter: notAfter}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	return base64.StdEncoding.EncodeToString(der)
+}
 
 // TestIdentityProvidersAWSCLI sets up federation as a Terraform or CDK
 // stack does (aws_cognito_identity_provider, UserPoolIdentityProvider*),

@@ -2,8 +2,12 @@ package idp
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/xml"
 	"errors"
+	"strings"
+	"time"
 )
 
 // SAML providers are described by their metadata document, given inline
@@ -19,9 +23,15 @@ type samlEndpoint struct {
 	Location string `xml:"Location,attr"`
 }
 
+type samlKeyDescriptor struct {
+	Use          string   `xml:"use,attr"`
+	Certificates []string `xml:"KeyInfo>X509Data>X509Certificate"`
+}
+
 type samlIDPDescriptor struct {
-	SingleSignOn []samlEndpoint `xml:"SingleSignOnService"`
-	SingleLogout []samlEndpoint `xml:"SingleLogoutService"`
+	SingleSignOn []samlEndpoint      `xml:"SingleSignOnService"`
+	SingleLogout []samlEndpoint      `xml:"SingleLogoutService"`
+	Keys         []samlKeyDescriptor `xml:"KeyDescriptor"`
 }
 
 type samlEntity struct {
@@ -36,17 +46,18 @@ type samlMetadata struct {
 }
 
 // redirectEndpoints returns the IdP's HTTP-Redirect sign-in and sign-out
-// endpoints (sign-out may be absent).
-func redirectEndpoints(doc []byte) (sso, slo string, err error) {
+// endpoints (sign-out may be absent), and the descriptor that names them.
+func redirectEndpoints(doc []byte) (sso, slo string, idp *samlIDPDescriptor, err error) {
 	var md samlMetadata
 	if err := xml.Unmarshal(doc, &md); err != nil {
-		return "", "", err
+		return "", "", nil, err
 	}
 	idps := md.IDPs
 	for _, e := range md.Entities {
 		idps = append(idps, e.IDPs...)
 	}
-	for _, d := range idps {
+	for i := range idps {
+		d := &idps[i]
 		for _, ep := range d.SingleSignOn {
 			if ep.Binding == redirectBinding && ep.Location != "" && sso == "" {
 				sso = ep.Location
@@ -58,17 +69,22 @@ func redirectEndpoints(doc []byte) (sso, slo string, err error) {
 			}
 		}
 		if sso != "" {
-			return sso, slo, nil
+			return sso, slo, d, nil
 		}
 	}
-	return "", "", errors.New("no IDPSSODescriptor with an HTTP-Redirect SingleSignOnService")
+	return "", "", nil, errors.New("no IDPSSODescriptor with an HTTP-Redirect SingleSignOnService")
 }
 
 // completeSAML checks a SAML provider's details and adds the endpoints its
 // metadata names.
 func (s *Service) completeSAML(ctx context.Context, d map[string]string) error {
 	file, url := d["MetadataFile"], d["MetadataURL"]
-	if (file == "") == (url == "") {
+	switch {
+	case file == "" && url == "":
+		// Cognito's text (hashicorp/terraform-provider-aws#4815).
+		return Errorf(InvalidParameterException, "At least one of the MetadataURL or MetadataFile should be provided.")
+	case file != "" && url != "":
+		// Text unpublished.
 		return Errorf(InvalidParameterException, "Either MetadataFile or MetadataURL must be given, not both.")
 	}
 	for _, k := range []string{"IDPSignout", "IDPInit", "EncryptedResponses"} {
@@ -87,14 +103,55 @@ func (s *Service) completeSAML(ctx context.Context, d map[string]string) error {
 			return Errorf(InvalidParameterException, "Unable to read the SAML metadata at %s.", url)
 		}
 	}
-	sso, slo, err := redirectEndpoints(doc)
+	sso, slo, idp, err := redirectEndpoints(doc)
 	if err != nil {
 		return Errorf(InvalidParameterException, "The SAML metadata is not valid: %v.", err)
+	}
+	if err := checkSigningCertificates(idp, s.now()); err != nil {
+		return err
 	}
 	d["SSORedirectBindingURI"] = sso
 	delete(d, "SLORedirectBindingURI")
 	if slo != "" {
 		d["SLORedirectBindingURI"] = slo
+	}
+	return nil
+}
+
+// checkSigningCertificates refuses metadata whose IdP has no signing
+// certificate (use="signing", or no use), one that is not an X.509
+// certificate, or only expired ones: "The signing certificate in your SAML
+// provider metadata must not be expired when you configure the SAML IdP in
+// your user pool" (cognito-user-pools-saml-idp-things-to-know.html). One
+// still valid is enough, as an IdP rolling its key over lists the old
+// certificate beside the new.
+func checkSigningCertificates(idp *samlIDPDescriptor, now time.Time) error {
+	valid, found := false, false
+	for _, kd := range idp.Keys {
+		if kd.Use != "" && kd.Use != "signing" {
+			continue
+		}
+		for _, b64 := range kd.Certificates {
+			found = true
+			der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(b64), ""))
+			var cert *x509.Certificate
+			if err == nil {
+				cert, err = x509.ParseCertificate(der)
+			}
+			if err != nil {
+				// Text unpublished.
+				return Errorf(InvalidParameterException, "The SAML metadata's signing certificate is not a valid X.509 certificate.")
+			}
+			valid = valid || now.Before(cert.NotAfter)
+		}
+	}
+	switch {
+	case !found:
+		// Text unpublished.
+		return Errorf(InvalidParameterException, "The SAML metadata has no signing certificate.")
+	case !valid:
+		// Cognito's text (hashicorp/terraform-provider-aws#36912).
+		return Errorf(InvalidParameterException, "Signing certificates are expired")
 	}
 	return nil
 }
