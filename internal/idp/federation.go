@@ -267,6 +267,31 @@ type errFederation struct{ Description string }
 
 func (e *errFederation) Error() string { return "idp: federated sign-in: " + e.Description }
 
+// errSAMLResponse refuses a SAML provider's Response. Cognito sends these
+// back as error=server_error, not invalid_request: "error_description=
+// Invalid SAML response received: SAML Assertion signature is invalid.
+// &error=server_error" (aws/aws-sdk-js-v3#6201), "server_error: Error in
+// SAML response processing: Invalid user attributes: ..."
+// (aws-samples/cloudfront-authorization-at-edge#153).
+type errSAMLResponse struct{ Description string }
+
+func (e *errSAMLResponse) Error() string { return "idp: SAML sign-in: " + e.Description }
+
+// Descriptions of refused SAML Responses. The signature's and the missing
+// attribute's are Cognito's (aws/aws-sdk-js-v3#6201;
+// repost.aws/knowledge-center/cognito-invalid-saml-response-errors:
+// "Invalid SAML response received: Invalid user attributes:
+// <attribute_name>: The attribute is required"); Cognito's texts for the
+// other failures are unpublished, so they say it plainly in its form.
+const (
+	samlBadSignature   = "Invalid SAML response received: SAML Assertion signature is invalid."
+	samlInvalid        = "Invalid SAML response received: The response failed verification."
+	samlMissingAttr    = "Invalid SAML response received: Invalid user attributes: %s: The attribute is required"
+	samlNameIDCase     = "Invalid SAML response received: NameID must be an exact case match."
+	samlMetadataUnread = "The identity provider's metadata could not be read."
+	samlMetadataBad    = "The identity provider's metadata is not usable."
+)
+
 // FederatedCallback ends a federated sign-in at /oauth2/idpresponse.
 func (s *Service) FederatedCallback(ctx context.Context, in IdPResponse) (*FederatedOutcome, error) {
 	if in.State == "" {
@@ -346,10 +371,14 @@ func (s *Service) finishFederated(ctx context.Context, sess *store.Session, st f
 	}
 	code, signIn, err := s.federatedSignIn(ctx, sess, st, in)
 	var fe *errFederation
+	var se *errSAMLResponse
 	switch {
 	case errors.As(err, &fe):
 		s.log().InfoContext(ctx, "federated sign-in refused", "pool", sess.PoolID, "provider", st.Provider, "reason", fe.Description)
 		return back(url.Values{"error": {"invalid_request"}, "error_description": {fe.Description}}), nil
+	case errors.As(err, &se):
+		s.log().InfoContext(ctx, "SAML sign-in refused", "pool", sess.PoolID, "provider", st.Provider, "reason", se.Description)
+		return back(url.Values{"error": {"server_error"}, "error_description": {se.Description}}), nil
 	case err != nil:
 		return nil, err
 	}
@@ -775,6 +804,10 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 	case isNew:
 		attrs := maps.Clone(mapped)
 		if names := allMissingRequired(p, attrs); len(names) > 0 {
+			if ip.Type == ProviderSAML {
+				// Cognito's SAML text names one attribute (see samlMissingAttr).
+				return nil, false, &errSAMLResponse{fmt.Sprintf(samlMissingAttr, names[0])}
+			}
 			// Cognito names them all: "attributes required: [given_name, family_name]".
 			return nil, false, &errFederation{fmt.Sprintf("attributes required: [%s]", strings.Join(names, ", "))}
 		}
@@ -787,6 +820,10 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 		}
 	case err != nil:
 		return nil, false, err
+	case otherNameID(ip, u, username):
+		// Carlos@example.com's user, and carlos@example.com signs in: "the
+		// sign-in doesn't succeed" (see otherNameID).
+		return nil, false, &errSAMLResponse{samlNameIDCase}
 	default:
 		if err := s.applyMapped(tx, p, u, mapped); err != nil {
 			return nil, false, err
@@ -802,6 +839,17 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 		return nil, false, err
 	}
 	return u, isNew, tx.Groups().AddMember(p.ID, group, u.Sub)
+}
+
+// otherNameID reports whether u, found by a SAML identity's username
+// "<provider>_<NameID>" where names fold case (or by an alias), is not
+// that identity's user: "Regardless of the case sensitivity settings of
+// your user pool, Amazon Cognito requires that a federated user from a
+// SAML IdP pass a unique and case-sensitive NameId claim"
+// (cognito-user-pools-saml-idp-authentication.html, "Case sensitivity of
+// SAML user names"). Other providers' subjects fold with the pool.
+func otherNameID(ip *IdentityProvider, u *store.User, username string) bool {
+	return ip.Type == ProviderSAML && u.Username != username
 }
 
 // mappedAttributes are the pool attributes the provider's attribute
@@ -871,6 +919,8 @@ func (s *Service) externalPreSignUp(ctx context.Context, sess *store.Session, ip
 		if u, err := linkedUser(tx, p.ID, ProviderUser{ProviderName: ip.Name, AttributeName: subjectAttribute, AttributeValue: claims.Subject()}); err != nil || u != nil {
 			return err
 		}
+		// A SAML user whose NameID differs in case only is found, so that
+		// nothing runs for a sign-in federatedUser refuses (otherNameID).
 		_, err = tx.Users().GetByUsername(p.ID, p.usernameKey(username))
 		if errors.Is(err, store.ErrNotFound) {
 			isNew, err = true, nil
@@ -943,7 +993,7 @@ func (s *Service) samlIdP(ctx context.Context, ip *IdentityProvider) (*samlsp.Id
 		doc, err := s.fetch(context.WithoutCancel(ctx), u)
 		if err != nil {
 			s.log().InfoContext(ctx, "SAML metadata unavailable", "provider", ip.Name, "err", err)
-			f.err = &errFederation{"The identity provider's metadata could not be read."}
+			f.err = &errSAMLResponse{samlMetadataUnread}
 		} else {
 			f.idp, f.err = s.parseSAMLMetadata(ctx, ip, doc)
 		}
@@ -959,7 +1009,7 @@ func (s *Service) parseSAMLMetadata(ctx context.Context, ip *IdentityProvider, d
 	idp, err := samlsp.ParseMetadata(doc)
 	if err != nil {
 		s.log().InfoContext(ctx, "SAML metadata not usable", "provider", ip.Name, "err", err)
-		return nil, &errFederation{"The identity provider's metadata is not usable."}
+		return nil, &errSAMLResponse{samlMetadataBad}
 	}
 	return idp, nil
 }
@@ -990,7 +1040,8 @@ func (s *Service) spendAssertion(ctx context.Context, poolID, issuer, id string)
 
 // samlClaims checks a provider's Response to the request the sign-in sent
 // and returns what it says of the user as claims: sub the NameID, each
-// attribute by name (several values as "[a, b]"), and the IdP's entity ID.
+// attribute by name (several values as "[a, b]", each form-encoded, see
+// formEncode), and the IdP's entity ID.
 func (s *Service) samlClaims(ctx context.Context, ip *IdentityProvider, poolID string, st federationState, response string) (oidcrp.Claims, *string, *samlSignIn, error) {
 	idp, err := s.samlIdP(ctx, ip)
 	if err != nil {
@@ -1007,7 +1058,10 @@ func (s *Service) samlClaims(ctx context.Context, ip *IdentityProvider, poolID s
 	}
 	if err != nil {
 		s.log().InfoContext(ctx, "SAML response refused", "provider", ip.Name, "err", err)
-		return nil, nil, nil, &errFederation{"Error in SAML response processing: Invalid SAML response received."}
+		if errors.Is(err, samlsp.ErrSignature) {
+			return nil, nil, nil, &errSAMLResponse{samlBadSignature}
+		}
+		return nil, nil, nil, &errSAMLResponse{samlInvalid}
 	}
 	claims := oidcrp.Claims{"sub": a.NameID}
 	for name, vals := range a.Attributes {
@@ -1016,9 +1070,36 @@ func (s *Service) samlClaims(ctx context.Context, ip *IdentityProvider, poolID s
 		case 1:
 			claims[name] = vals[0]
 		default:
-			claims[name] = "[" + strings.Join(vals, ", ") + "]"
+			enc := make([]string, len(vals))
+			for i, v := range vals {
+				enc[i] = formEncode(v)
+			}
+			claims[name] = "[" + strings.Join(enc, ", ") + "]"
 		}
 	}
 	return claims, &idp.EntityID, &samlSignIn{Provider: ip.Name, NameID: a.NameID, NameIDFormat: a.NameIDFormat,
 		NameQualifier: a.NameQualifier, SPNameQualifier: a.SPNameQualifier, SessionIndex: a.SessionIndex}, nil
+}
+
+// formEncode is v as Java's URLEncoder writes it (UTF-8): letters, digits
+// and ".-*_" as they are, a space as "+", every other byte as %XX. "When
+// IdP attributes contain multiple values, Amazon Cognito URL form encodes
+// the values containing non-alphanumeric characters (excluding the '.',
+// '-', '*', and '_' characters). You must decode the values before you use
+// them in your application."
+// (cognito-user-pools-specifying-attribute-mapping.html)
+func formEncode(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '-', c == '*', c == '_':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }

@@ -151,10 +151,14 @@ func (s *Service) AdminLinkProviderForUser(ctx context.Context, poolID string, d
 			}
 		}
 		if src.AttributeName == subjectAttribute {
-			if _, err := findUser(tx, p, federatedUsername(src)); err == nil {
+			// A SAML user of another NameID's case is another identity's
+			// (otherNameID): this one has not signed up.
+			fed, err := findUser(tx, p, federatedUsername(src))
+			switch {
+			case err == nil && !otherNameID(ip, fed, federatedUsername(src)):
 				// Text as Cognito has answered it (aws/aws-sdk-net#1000).
 				return Errorf(InvalidParameterException, "Merging is not currently supported, provide a SourceUser that has not been signed up in order to link")
-			} else if !errors.Is(err, store.ErrNotFound) {
+			case err != nil && !errors.Is(err, store.ErrNotFound):
 				return err
 			}
 		}
@@ -246,6 +250,8 @@ func (s *Service) AdminDisableProviderForUser(ctx context.Context, poolID string
 		if pu.AttributeName == subjectAttribute {
 			fed, err := findUser(tx, p, federatedUsername(pu))
 			switch {
+			case err == nil && otherNameID(ip, fed, federatedUsername(pu)):
+				// Another NameID's user, of another case: not this identity's.
 			case err == nil:
 				found = true
 				if fed.Enabled {
