@@ -222,3 +222,28 @@ func TestSAMLMetadataChecks(t *testing.T) {
 		ProviderName: aws.String("Corp"), ProviderDetails: map[string]string{"MetadataFile": expired}})
 	wantErr[*types.InvalidParameterException](t, err, "Signing certificates are expired")
 }
+
+// TestSAMLAttributeRefusals: the attributes a SAML sign-in would write are
+// refused as the rest of its Response is, error=server_error with
+// "Invalid SAML response received: Invalid user attributes: ...": a value
+// too long for its attribute, and an immutable mapped attribute at the
+// sign-in after the first.
+func TestSAMLAttributeRefusals(t *testing.T) {
+	s := startServer(t)
+	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.Schema = []types.SchemaAttributeType{
+			{Name: aws.String("badge"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(false)},
+			{Name: aws.String("short"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(true),
+				StringAttributeConstraints: &types.StringAttributeConstraintsType{MaxLength: aws.String("5")}},
+		}
+	})
+	c := newSAMLSignIns(t, s, e, samlidp.Start(t), pool, "Corp", map[string]string{"custom:badge": "badge", "custom:short": "short"})
+	wantRefused(t, "a value too long", c.signIn("jo@corp.example", map[string][]string{"badge": {"b1"}, "short": {"toolong"}}),
+		"Invalid SAML response received: Invalid user attributes: custom:short: String must be no longer than 5 characters")
+	if q := c.signIn("jo@corp.example", map[string][]string{"badge": {"b1"}, "short": {"ok"}}); !q.Has("code") {
+		t.Fatalf("first sign-in: %v", q)
+	}
+	wantRefused(t, "an immutable attribute again", c.signIn("jo@corp.example", map[string][]string{"badge": {"b1"}, "short": {"ok"}}),
+		"Invalid SAML response received: Invalid user attributes: custom:badge: Attribute cannot be updated.")
+}

@@ -196,9 +196,9 @@ const (
 	changesPerHour = 5
 )
 
-// countSend admits one more code of kind for u within the hourly limit, or
-// answers LimitExceededException. It changes u's Extra: the caller saves u
-// in the transaction that sends the code.
+// countSend admits one more code (or ChangePassword call) of kind for u
+// within the hourly limit, or answers LimitExceededException. It changes
+// u's Extra: the caller saves u in the transaction that sends the code.
 func (s *Service) countSend(u *store.User, kind string, limit int) error {
 	now := s.now()
 	x := decodeExtra(u)

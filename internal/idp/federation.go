@@ -277,6 +277,17 @@ type errSAMLResponse struct{ Description string }
 
 func (e *errSAMLResponse) Error() string { return "idp: SAML sign-in: " + e.Description }
 
+// attributeRefusal refuses a federated sign-in for the attributes it would
+// write: in the OIDC and social providers' words (desc), or, for a SAML
+// provider, as a refused Response, "Invalid SAML response received: Invalid
+// user attributes: <samlDetail>" (the form of samlMissingAttr).
+func attributeRefusal(ip *IdentityProvider, desc, samlDetail string) error {
+	if ip.Type == ProviderSAML {
+		return &errSAMLResponse{"Invalid SAML response received: Invalid user attributes: " + samlDetail}
+	}
+	return &errFederation{desc}
+}
+
 // Descriptions of refused SAML Responses. The signature's and the missing
 // attribute's are Cognito's (aws/aws-sdk-js-v3#6201;
 // repost.aws/knowledge-center/cognito-invalid-saml-response-errors:
@@ -776,7 +787,8 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 	if err := checkConstraints(p, attributeList(mapped)); err != nil {
 		var e *Error
 		if errors.As(err, &e) {
-			return nil, false, &errFederation{strings.TrimSuffix(e.Message, "\n")}
+			msg := strings.TrimSuffix(e.Message, "\n")
+			return nil, false, attributeRefusal(ip, msg, strings.TrimPrefix(msg, "Attributes did not conform to the schema: "))
 		}
 		return nil, false, err
 	}
@@ -793,7 +805,7 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 			return nil, false, err
 		}
 		if u != nil { // the linked user takes the mapped values too
-			return u, false, s.applyMapped(tx, p, u, mapped)
+			return u, false, s.applyMapped(tx, p, ip, u, mapped)
 		}
 	}
 	now := s.now()
@@ -825,7 +837,7 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 		// sign-in doesn't succeed" (see otherNameID).
 		return nil, false, &errSAMLResponse{samlNameIDCase}
 	default:
-		if err := s.applyMapped(tx, p, u, mapped); err != nil {
+		if err := s.applyMapped(tx, p, ip, u, mapped); err != nil {
 			return nil, false, err
 		}
 	}
@@ -876,11 +888,11 @@ func mappedAttributes(ip *IdentityProvider, claims oidcrp.Claims) map[string]str
 // error when it attempts to update the attribute" (SchemaAttributeType
 // Mutable), in the words users see at the callback, "user.email: Attribute
 // cannot be updated." (aws-amplify/amplify-js#3526).
-func (s *Service) applyMapped(tx store.Tx, p *Pool, u *store.User, mapped map[string]string) error {
+func (s *Service) applyMapped(tx store.Tx, p *Pool, ip *IdentityProvider, u *store.User, mapped map[string]string) error {
 	changed := false
 	for _, k := range slices.Sorted(maps.Keys(mapped)) {
 		if sa, ok := p.schemaAttr(k); ok && !sa.Mutable {
-			return &errFederation{"user." + k + ": Attribute cannot be updated."}
+			return attributeRefusal(ip, "user."+k+": Attribute cannot be updated.", k+": Attribute cannot be updated.")
 		}
 		if u.Attributes[k] != mapped[k] {
 			if u.Attributes == nil {

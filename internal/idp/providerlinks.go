@@ -153,7 +153,8 @@ func (s *Service) AdminLinkProviderForUser(ctx context.Context, poolID string, d
 		if src.AttributeName == subjectAttribute {
 			// A SAML user of another NameID's case is another identity's
 			// (otherNameID): this one has not signed up.
-			fed, err := findUser(tx, p, federatedUsername(src))
+			// By username only: a federated username is never an alias.
+			fed, err := tx.Users().GetByUsername(p.ID, p.usernameKey(federatedUsername(src)))
 			switch {
 			case err == nil && !otherNameID(ip, fed, federatedUsername(src)):
 				// Text as Cognito has answered it (aws/aws-sdk-net#1000).
@@ -248,7 +249,9 @@ func (s *Service) AdminDisableProviderForUser(ctx context.Context, poolID string
 			}
 		}
 		if pu.AttributeName == subjectAttribute {
-			fed, err := findUser(tx, p, federatedUsername(pu))
+			// By username only: a federated username is never an alias (a
+			// native user's email might read "<provider>_<sub>").
+			fed, err := tx.Users().GetByUsername(p.ID, p.usernameKey(federatedUsername(pu)))
 			switch {
 			case err == nil && otherNameID(ip, fed, federatedUsername(pu)):
 				// Another NameID's user, of another case: not this identity's.

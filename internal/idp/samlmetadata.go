@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
+	"github.com/ninshou/ninshou/internal/idp/samlsp"
 	"strings"
 	"time"
 )
@@ -110,6 +111,11 @@ func (s *Service) completeSAML(ctx context.Context, d map[string]string) error {
 	if err := checkSigningCertificates(idp, s.now()); err != nil {
 		return err
 	}
+	// Sign-in reads the metadata with samlsp.ParseMetadata: what it cannot
+	// use is refused now rather than at every sign-in.
+	if _, err := samlsp.ParseMetadata(doc); err != nil {
+		return Errorf(InvalidParameterException, "The SAML metadata is not valid: %v.", strings.TrimPrefix(err.Error(), "samlsp: metadata: "))
+	}
 	d["SSORedirectBindingURI"] = sso
 	delete(d, "SLORedirectBindingURI")
 	if slo != "" {
@@ -120,7 +126,7 @@ func (s *Service) completeSAML(ctx context.Context, d map[string]string) error {
 
 // checkSigningCertificates refuses metadata whose IdP has no signing
 // certificate (use="signing", or no use), one that is not an X.509
-// certificate, or only expired ones: "The signing certificate in your SAML
+// certificate, or only expired (or not yet valid) ones: "The signing certificate in your SAML
 // provider metadata must not be expired when you configure the SAML IdP in
 // your user pool" (cognito-user-pools-saml-idp-things-to-know.html). One
 // still valid is enough, as an IdP rolling its key over lists the old
@@ -142,7 +148,7 @@ func checkSigningCertificates(idp *samlIDPDescriptor, now time.Time) error {
 				// Text unpublished.
 				return Errorf(InvalidParameterException, "The SAML metadata's signing certificate is not a valid X.509 certificate.")
 			}
-			valid = valid || now.Before(cert.NotAfter)
+			valid = valid || now.Before(cert.NotAfter) && !now.Before(cert.NotBefore)
 		}
 	}
 	switch {
