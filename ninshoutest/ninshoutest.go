@@ -22,6 +22,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -119,14 +120,14 @@ type Message struct {
 	SentAt  time.Time
 }
 
-// Messages are the messages to to (every message when to is ""), oldest
-// first.
+// Messages are the messages to to (every message when to is ""; addresses
+// compared without regard to case), oldest first.
 func (s *Server) Messages(tb testing.TB, to string) []Message {
 	tb.Helper()
 	var msgs []*store.Message
 	err := s.app.Store.View(context.Background(), func(tx store.Tx) error {
 		var err error
-		msgs, err = store.Messages(tx, func(m *store.Message) bool { return to == "" || m.To == to })
+		msgs, err = store.Messages(tx, func(m *store.Message) bool { return to == "" || strings.EqualFold(m.To, to) })
 		return err
 	})
 	if err != nil {

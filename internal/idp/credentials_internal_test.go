@@ -80,3 +80,28 @@ func TestTOTPStepsAreSingleUse(t *testing.T) {
 		}
 	}
 }
+
+// TestTOTPUnderAnotherServerKey: an authenticator-app secret sealed under
+// another server key (a store restored without its server.key) matches no
+// code, as an SRP verifier sealed so answers no password; it is no
+// internal error.
+func TestTOTPUnderAnotherServerKey(t *testing.T) {
+	svc, _ := testService(t)
+	old, err := srp.NewSealer(make([]byte, srp.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Sealer = old
+	u := &store.User{PoolID: "us-east-1_AbCdEf123", Sub: "sub-kim"}
+	sealed := svc.sealSecret("totp", u.PoolID, u.Sub, []byte("12345678901234567890"))
+	encodeExtra(u, userExtra{TOTPKey: sealed, TOTPVerified: true})
+	other, err := srp.NewSealer(append(make([]byte, srp.KeySize-1), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Sealer = other
+	code, _ := hotp.GenerateCodeCustom("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", uint64(svc.now().Unix()/30), hotp.ValidateOpts{Digits: otp.DigitsSix})
+	if _, ok, err := svc.checkTOTP(u, code); ok || err != nil {
+		t.Errorf("checkTOTP under another key = %v, %v; want no match and no error", ok, err)
+	}
+}

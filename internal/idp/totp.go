@@ -75,6 +75,13 @@ func (s *Service) totpKey(u *store.User) ([]byte, error) {
 // checkTOTP answers SOFTWARE_TOKEN_MFA: the matching step, if any.
 func (s *Service) checkTOTP(u *store.User, code string) (int64, bool, error) {
 	key, err := s.totpKey(u)
+	if err != nil && !errors.Is(err, errNoTOTP) {
+		// A secret sealed under another server key (a store restored without
+		// its server.key) opens for no one: no code matches, as an SRP
+		// verifier sealed so answers no password; the operator reads why.
+		s.log().Warn("totp: unusable secret", "pool_id", u.PoolID, "err", err)
+		return 0, false, nil
+	}
 	if err != nil {
 		return 0, false, err
 	}
