@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -157,11 +159,12 @@ func (c *command) split(args []string) (own map[string]string, rest []string, er
 
 func (c *command) usage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: ninshou %s [flags]\n\n%s.\n\n", c.name, c.summary)
-	for name, u := range c.flags {
-		fmt.Fprintf(w, "  --%s\n    \t%s\n", name, u)
+	// Sorted, as the flag package prints the server's: a map's order changes from run to run.
+	for _, name := range slices.Sorted(maps.Keys(c.flags)) {
+		fmt.Fprintf(w, "  --%s\n    \t%s\n", name, c.flags[name])
 	}
-	for name, u := range c.bools {
-		fmt.Fprintf(w, "  --%s\n    \t%s\n", name, u)
+	for _, name := range slices.Sorted(maps.Keys(c.bools)) {
+		fmt.Fprintf(w, "  --%s\n    \t%s\n", name, c.bools[name])
 	}
 	if c.noStore {
 		fmt.Fprintf(w, "\nThe server's flags (--region, --public-url) give the defaults; see `ninshou -h`.\n")
