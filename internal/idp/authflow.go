@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -313,12 +314,20 @@ func checkSecretHash(c *Client, usernames []string, given string) error {
 func (s *Service) Start(ctx context.Context, in StartInput) (*Step, error) {
 	ctx = withAdminFlow(ctx, in.Admin)
 	ahead := &readAheadResult{}
+	var blocked []netip.Prefix
 	p, c, err := s.clientForThen(ctx, in.Admin, in.PoolID, in.ClientID, func(tx store.Tx, p *Pool, c *Client) error {
 		s.readAhead(tx, p, c, in, ahead)
-		return nil
+		var err error
+		blocked, err = blockedRanges(tx, p, c)
+		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if in.AuthFlow != "REFRESH_TOKEN_AUTH" && in.AuthFlow != "REFRESH_TOKEN" { // a refresh is no sign-in
+		if err := checkBlocked(ctx, c, in.Admin, blocked); err != nil {
+			return nil, err
+		}
 	}
 	notEnabled := func(flow string) error {
 		if in.Admin {

@@ -15,7 +15,7 @@ import (
 // credentials and risky sign-ins, for a pool and, overriding it, for an
 // app client (Set/DescribeRiskConfiguration). Ninshou keeps and shows it
 // as Cognito does; it assesses no risk, so no sign-in is blocked or
-// challenged by it.
+// challenged for risk; only the always-block list is enforced (riskblock.go).
 // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-threat-protection.html
 
 // RiskConfiguration is a pool's (ClientID "") or a client's configuration.

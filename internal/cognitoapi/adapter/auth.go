@@ -45,6 +45,11 @@ func params(s *idp.Step) map[string]string {
 
 func (h *handlers) initiateAuth(ctx context.Context, in *api.InitiateAuthRequest) (*api.InitiateAuthResponse, error) {
 	ctx = idp.WithInitiateMetadata(ctx, in.ClientMetadata)
+	var stated string
+	if in.UserContextData != nil {
+		stated = str(in.UserContextData.IpAddress)
+	}
+	ctx = withSource(ctx, stated)
 	step, err := h.svc.Start(ctx, idp.StartInput{ClientID: str(in.ClientId), AuthFlow: str(in.AuthFlow), Params: in.AuthParameters,
 		Session: str(in.Session)})
 	if err != nil {
@@ -56,6 +61,11 @@ func (h *handlers) initiateAuth(ctx context.Context, in *api.InitiateAuthRequest
 
 func (h *handlers) adminInitiateAuth(ctx context.Context, in *api.AdminInitiateAuthRequest) (*api.AdminInitiateAuthResponse, error) {
 	ctx = idp.WithInitiateMetadata(ctx, in.ClientMetadata)
+	var stated string
+	if in.ContextData != nil {
+		stated = str(in.ContextData.IpAddress)
+	}
+	ctx = withSource(ctx, stated)
 	step, err := h.svc.Start(ctx, idp.StartInput{Admin: true, PoolID: str(in.UserPoolId), ClientID: str(in.ClientId),
 		AuthFlow: str(in.AuthFlow), Params: in.AuthParameters, Session: str(in.Session)})
 	if err != nil {
@@ -166,4 +176,15 @@ func mfaOptions(u *idp.User) []api.MFAOptionType {
 		}
 	}
 	return nil
+}
+
+// withSource tells the domain where a sign-in comes from: the HTTP peer,
+// and the end user's address the request states (threat protection's
+// always-block list reads it).
+func withSource(ctx context.Context, stated string) context.Context {
+	a := idp.SourceAddress{Stated: stated}
+	if info := awsjson.Info(ctx); info != nil {
+		a.Peer = info.RemoteAddr
+	}
+	return idp.WithSourceAddress(ctx, a)
 }
