@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -62,6 +65,18 @@ func TestSDKAlwaysBlockedAddresses(t *testing.T) {
 		t.Errorf("a client whose own list does not block the address: %v", err)
 	}
 	wantErr[*types.NotAuthorizedException](t, adminSignIn(other, "10.1.2.3"), "Request not allowed due to security reasons.")
+
+	// The sign-in page too: its browser's address is blocked.
+	const callback = "https://app.example/callback"
+	pageClient := *e.client(poolID, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"COGNITO"})).ClientId
+	setBlocked(nil, "127.0.0.0/8")
+	b := newBrowser(t, e.URL)
+	_, page := b.get(e.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {pageClient},
+		"redirect_uri": {callback}, "scope": {"openid"}}.Encode())
+	resp, page := b.submit(e.URL, page, url.Values{"username": {"kim"}, "password": {"Perm#Pass1"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Request not allowed due to security reasons.") {
+		t.Errorf("the sign-in page from a blocked address: %d, Location %q\n%s", resp.StatusCode, resp.Header.Get("Location"), page)
+	}
 
 	// Audit mode gathers metrics and blocks nothing.
 	must[*cip.UpdateUserPoolOutput](t, "UpdateUserPool")(e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(poolID),

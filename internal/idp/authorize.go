@@ -198,6 +198,9 @@ func (s *Service) HostedSignIn(ctx context.Context, in AuthorizeRequest, usernam
 	if username == "" || password == "" {
 		return nil, errIncorrect
 	}
+	if err := s.refuseBlocked(ctx, p, c); err != nil {
+		return nil, err
+	}
 	sub, err := s.verifyPassword(ctx, p, c, username, password, nil)
 	if err != nil {
 		return nil, err
@@ -225,6 +228,9 @@ func (s *Service) HostedPasskeySignIn(ctx context.Context, in AuthorizeRequest, 
 	}
 	if username == "" {
 		return nil, missing("USERNAME")
+	}
+	if err := s.refuseBlocked(ctx, p, c); err != nil {
+		return nil, err
 	}
 	h := hostedGrantOf(in, scopes)
 	ctx = withHosted(ctx, &h)

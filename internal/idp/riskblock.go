@@ -103,3 +103,17 @@ func checkBlocked(ctx context.Context, c *Client, admin bool, blocked []netip.Pr
 	}
 	return nil
 }
+
+// refuseBlocked is checkBlocked for the sign-in page, which has read the
+// pool and the client without the risk configuration: read only when the
+// pool enforces.
+func (s *Service) refuseBlocked(ctx context.Context, p *Pool, c *Client) error {
+	if p.AdvancedSecurityMode != "ENFORCED" {
+		return nil
+	}
+	var blocked []netip.Prefix
+	if err := s.view(ctx, func(tx store.Tx) (err error) { blocked, err = blockedRanges(tx, p, c); return err }); err != nil {
+		return err
+	}
+	return checkBlocked(ctx, c, false, blocked)
+}

@@ -445,9 +445,9 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 					step, err = svc.HostedRespond(r.Context(), in, challenge, f.Get("session"), username, responses)
 				}
 			} else if f.Get("passkey") != "" {
-				step, err = svc.HostedPasskeySignIn(r.Context(), in, username)
+				step, err = svc.HostedPasskeySignIn(idp.WithSourceAddress(r.Context(), idp.SourceAddress{Peer: r.RemoteAddr}), in, username)
 			} else {
-				step, err = svc.HostedSignIn(r.Context(), in, username, f.Get("password"))
+				step, err = svc.HostedSignIn(idp.WithSourceAddress(r.Context(), idp.SourceAddress{Peer: r.RemoteAddr}), in, username, f.Get("password"))
 			}
 			var ae *idp.AuthorizeError
 			var e *idp.Error
