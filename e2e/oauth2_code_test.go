@@ -151,16 +151,7 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 	// userInfo: the openid token's user, within its scopes.
 	userInfo := func(bearer string) (int, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, s.URL+"/oauth2/userInfo", nil)
-		req.Header.Set("Authorization", "Bearer "+bearer)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body map[string]any
-		json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, body
+		return userInfoCall(t, s.URL, bearer)
 	}
 	status, info := userInfo(tok["access_token"].(string))
 	if status != 200 || info["email"] != "ana@example.com" || info["email_verified"] != "true" || info["username"] != "ana" ||

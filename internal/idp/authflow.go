@@ -731,6 +731,18 @@ func (s *Service) codeChallenge(tx store.Tx, p *Pool, c *Client, u *store.User, 
 	}}, nil
 }
 
+// codeAnswer is the response key that carries a code challenge's code,
+// and the attribute a right code proves.
+func codeAnswer(challenge string) (key, verified string) {
+	switch challenge {
+	case ChallengeSMSMFA:
+		return "SMS_MFA_CODE", "phone_number_verified"
+	case ChallengeSMSOTP:
+		return "SMS_OTP_CODE", "phone_number_verified"
+	}
+	return "EMAIL_OTP_CODE", "email_verified"
+}
+
 // codeHash binds a code to its session, so a stored hash is useless elsewhere.
 func codeHash(sessionHash []byte, code string) []byte {
 	m := hmac.New(sha256.New, sessionHash)
@@ -871,13 +883,7 @@ func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 		now := s.now()
 		switch in.ChallengeName {
 		case ChallengeEmailOTP, ChallengeSMSMFA, ChallengeSMSOTP:
-			key, attr := "EMAIL_OTP_CODE", "email_verified"
-			switch in.ChallengeName {
-			case ChallengeSMSMFA:
-				key, attr = "SMS_MFA_CODE", "phone_number_verified"
-			case ChallengeSMSOTP:
-				key, attr = "SMS_OTP_CODE", "phone_number_verified"
-			}
+			key, attr := codeAnswer(in.ChallengeName)
 			code := r[key]
 			if code == "" {
 				return missing(key)

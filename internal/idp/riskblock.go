@@ -2,7 +2,6 @@ package idp
 
 import (
 	"context"
-	"errors"
 	"net/netip"
 
 	"github.com/ninshou/ninshou/internal/store"
@@ -61,30 +60,17 @@ func blockedRanges(tx store.Tx, p *Pool, c *Client) ([]netip.Prefix, error) {
 	if p.AdvancedSecurityMode != "ENFORCED" {
 		return nil, nil
 	}
-	for _, key := range []string{c.ID, poolLevel} {
-		o, err := tx.PoolObjects().Get(p.ID, kindRiskConfiguration, key)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		rc, err := riskFrom(o, "")
-		if err != nil {
-			return nil, err
-		}
-		if rc.Exceptions == nil {
-			return nil, nil
-		}
-		var out []netip.Prefix
-		for _, r := range rc.Exceptions.Blocked {
-			if pfx, err := netip.ParsePrefix(r); err == nil { // checked when set
-				out = append(out, pfx)
-			}
-		}
-		return out, nil
+	rc, err := effectiveRisk(tx, p.ID, c.ID)
+	if err != nil || rc == nil || rc.Exceptions == nil {
+		return nil, err
 	}
-	return nil, nil
+	var out []netip.Prefix
+	for _, r := range rc.Exceptions.Blocked {
+		if pfx, err := netip.ParsePrefix(r); err == nil { // checked when set
+			out = append(out, pfx)
+		}
+	}
+	return out, nil
 }
 
 // checkBlocked refuses a sign-in from an always-blocked address.

@@ -177,26 +177,35 @@ func (s *Service) DescribeRiskConfiguration(ctx context.Context, poolID, clientI
 		if err := riskPool(tx, poolID, clientID); err != nil {
 			return err
 		}
-		keys := []string{poolLevel}
-		if clientID != "" {
-			keys = []string{clientID, poolLevel}
+		rc, err := effectiveRisk(tx, poolID, clientID)
+		if rc != nil {
+			out = rc
 		}
-		for _, key := range keys {
-			o, err := tx.PoolObjects().Get(poolID, kindRiskConfiguration, key)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			owner := ""
-			if key != poolLevel {
-				owner = key
-			}
-			out, err = riskFrom(o, owner)
-			return err
-		}
-		return nil
+		return err
 	})
 	return out, err
+}
+
+// effectiveRisk is the configuration in force for clientID ("" for the
+// pool): the client's own, else the pool's; nil when neither is set.
+func effectiveRisk(tx store.Tx, poolID, clientID string) (*RiskConfiguration, error) {
+	keys := []string{poolLevel}
+	if clientID != "" {
+		keys = []string{clientID, poolLevel}
+	}
+	for _, key := range keys {
+		o, err := tx.PoolObjects().Get(poolID, kindRiskConfiguration, key)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		owner := ""
+		if key != poolLevel {
+			owner = key
+		}
+		return riskFrom(o, owner)
+	}
+	return nil, nil
 }

@@ -51,9 +51,10 @@ func (s *Service) simulatedFactors(p *Pool, key string) []string {
 			out = append(out, FactorPasswordSRP)
 		}
 	}
+	kinds := p.aliasKinds()
 	surely := map[string]bool{
-		FactorEmailOTP: isEmailShaped(key) && signsInBy(p, "email"),
-		FactorSMSOTP:   isPhoneShaped(key) && signsInBy(p, "phone_number"),
+		FactorEmailOTP: slices.Contains(kinds, "email") && aliasShaped("email", key),
+		FactorSMSOTP:   slices.Contains(kinds, "phone_number") && aliasShaped("phone_number", key),
 	}
 	for i, f := range []string{FactorEmailOTP, FactorSMSOTP, FactorWebAuthn} {
 		if slices.Contains(allowed, f) && (surely[f] || seed[0]>>i&1 == 1) {
@@ -78,12 +79,12 @@ func (s *Service) simulatedCodeChallenge(ctx context.Context, p *Pool, c *Client
 	key := p.usernameKey(username)
 	seed := s.unknownSeed(p, key)
 	medium, dest := "EMAIL", maskEmail(username)
-	if factor == FactorEmailOTP && !isEmailShaped(username) {
+	if factor == FactorEmailOTP && !strings.Contains(username, "@") {
 		dest = string(rune('a'+seed[1]%26)) + "***@" + string(rune('a'+seed[2]%26)) + "***"
 	}
 	if factor == FactorSMSOTP {
 		medium, dest = "SMS", maskPhone(username)
-		if !isPhoneShaped(username) {
+		if !phonePattern.MatchString(username) {
 			dest = maskPhone(fmt.Sprintf("+1555%07d", (int(seed[3])<<16|int(seed[4])<<8|int(seed[5]))%10000000))
 		}
 	}
@@ -156,14 +157,10 @@ func simulatedCodeAnswer(tx store.Tx, p *Pool, sess *store.Session, challenge, u
 	if json.Unmarshal(sess.State, &st) != nil || st.Unknown == "" || p.usernameKey(username) != st.Unknown {
 		return nil, errSessionInvalid
 	}
-	key := "EMAIL_OTP_CODE"
-	switch challenge {
-	case ChallengeEmailOTP:
-	case ChallengeSMSOTP:
-		key = "SMS_OTP_CODE"
-	default:
+	if challenge != ChallengeEmailOTP && challenge != ChallengeSMSOTP {
 		return nil, errSessionInvalid
 	}
+	key, _ := codeAnswer(challenge)
 	if r[key] == "" {
 		return nil, missing(key)
 	}
@@ -171,20 +168,4 @@ func simulatedCodeAnswer(tx store.Tx, p *Pool, sess *store.Session, challenge, u
 		return nil, err
 	}
 	return errCodeMismatch, nil
-}
-
-// signsInBy says whether the pool finds users by attr (email or
-// phone_number): as their username or as an alias.
-func signsInBy(p *Pool, attr string) bool {
-	return slices.Contains(p.UsernameAttributes, attr) || slices.Contains(p.AliasAttributes, attr)
-}
-
-func isEmailShaped(name string) bool {
-	local, domain, ok := strings.Cut(name, "@")
-	return ok && local != "" && domain != ""
-}
-
-func isPhoneShaped(name string) bool {
-	digits, ok := strings.CutPrefix(name, "+")
-	return ok && len(digits) >= 7 && len(digits) <= 15 && strings.Trim(digits, "0123456789") == ""
 }

@@ -71,6 +71,18 @@ func (p *Pool) usernameKind(username string) string {
 	return ""
 }
 
+// aliasShaped says whether name could be an alias of kind: an email
+// address has an @, a phone number a leading +.
+func aliasShaped(kind, name string) bool {
+	switch kind {
+	case "email":
+		return strings.Contains(name, "@")
+	case "phone_number":
+		return strings.HasPrefix(name, "+")
+	}
+	return true
+}
+
 // findUser resolves a username or alias to a user of the pool.
 func findUser(tx store.Tx, p *Pool, name string) (*store.User, error) {
 	u, err := tx.Users().GetByUsername(p.ID, p.usernameKey(name))
@@ -78,7 +90,7 @@ func findUser(tx store.Tx, p *Pool, name string) (*store.User, error) {
 		return u, err
 	}
 	for _, kind := range p.aliasKinds() {
-		if kind == "email" && !strings.Contains(name, "@") || kind == "phone_number" && !strings.HasPrefix(name, "+") {
+		if !aliasShaped(kind, name) {
 			continue
 		}
 		u, err = tx.Users().GetByAlias(p.ID, store.Alias{Kind: kind, Key: p.aliasKey(kind, name)})
@@ -180,11 +192,10 @@ func allMissingRequired(p *Pool, attrs map[string]string) []string {
 	return out
 }
 
+// missingRequired names the first required attribute attrs lacks.
 func missingRequired(p *Pool, attrs map[string]string) string {
-	for _, sa := range p.Schema {
-		if sa.Required && sa.Name != "sub" && attrs[sa.Name] == "" {
-			return sa.Name
-		}
+	if names := allMissingRequired(p, attrs); len(names) > 0 {
+		return names[0]
 	}
 	return ""
 }
@@ -216,6 +227,20 @@ type CreateUserInput struct {
 	// attributes that contribute to the outcomes of your pre sign-up
 	// Lambda trigger".
 	ValidationData []Attribute
+}
+
+// newUserAttributes are the attributes AdminCreateUser gives a new user:
+// the request's, and in a pool whose usernames are addresses the username
+// as that address unless the request gives one.
+func newUserAttributes(p *Pool, in CreateUserInput) map[string]string {
+	attrs := map[string]string{}
+	for _, a := range in.Attributes {
+		attrs[a.Name] = a.Value
+	}
+	if kind := p.usernameKind(in.Username); len(p.UsernameAttributes) > 0 && kind != "" && attrs[kind] == "" {
+		attrs[kind] = in.Username
+	}
+	return attrs
 }
 
 // AdminCreateUser creates a user with a temporary password
@@ -267,14 +292,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 	var cm *customMessage
 	if len(p.Lambda) > 0 {
 		if in.MessageAction == "" { // a medium without its address is refused before any function runs
-			attrs := map[string]string{}
-			for _, a := range in.Attributes {
-				attrs[a.Name] = a.Value
-			}
-			if kind := p.usernameKind(in.Username); len(p.UsernameAttributes) > 0 && kind != "" && attrs[kind] == "" {
-				attrs[kind] = in.Username
-			}
-			if err := checkInviteMediums(attrs, in.DeliveryMediums); err != nil {
+			if err := checkInviteMediums(newUserAttributes(p, in), in.DeliveryMediums); err != nil {
 				return nil, err
 			}
 		}
@@ -309,18 +327,11 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 			out = u
 			return s.sendInvitation(tx, p, u, temp, in.DeliveryMediums, cm)
 		}
-		attrs := map[string]string{}
-		for _, a := range in.Attributes {
-			attrs[a.Name] = a.Value
-		}
+		attrs := newUserAttributes(p, in)
 		username := in.Username
 		if len(p.UsernameAttributes) > 0 {
-			kind := p.usernameKind(username)
-			if kind == "" {
+			if p.usernameKind(username) == "" {
 				return Errorf(InvalidParameterException, "Username should be either an email or a phone number.")
-			}
-			if attrs[kind] == "" {
-				attrs[kind] = username
 			}
 			username = sub
 		} else if slices.Contains(p.AliasAttributes, "email") && strings.Contains(username, "@") {
