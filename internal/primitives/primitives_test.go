@@ -398,3 +398,13 @@ func BenchmarkSignSHA256Parallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkArgon2IDParallel hashes at OWASP's cost on every core at once.
+func BenchmarkArgon2IDParallel(b *testing.B) {
+	salt := []byte("0123456789abcdef")
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			Argon2ID([]byte("password"), salt, 2, 19456, 1, 32)
+		}
+	})
+}
