@@ -40,10 +40,14 @@ type GroupInput struct {
 	Precedence  *int
 }
 
-// maxGroupsPerUser is Cognito's quota of groups a user may belong to; it
-// also bounds what a token issue reads.
+// Cognito's non-adjustable quotas on groups: "Maximum number of groups
+// that each user can belong to" and "Maximum number of groups per user
+// pool". Their error texts are not published.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html#resource-quotas
-const maxGroupsPerUser = 100
+const (
+	maxGroupsPerUser = 100
+	maxGroupsPerPool = 10000
+)
 
 func groupView(g *store.Group) *Group {
 	return &Group{PoolID: g.PoolID, Name: g.Name, Description: g.Description, RoleArn: g.RoleArn,
@@ -66,7 +70,9 @@ func getGroup(tx store.Tx, poolID, name string) (*store.Group, error) {
 func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (*Group, error) {
 	var out *Group
 	err := s.update(ctx, func(tx store.Tx) error {
-		if err := requirePool(tx, in.PoolID); err != nil {
+		// The pool's lock makes the count and the create one step on every
+		// node.
+		if err := lockPool(tx, in.PoolID); err != nil {
 			return err
 		}
 		now := s.now()
@@ -83,6 +89,13 @@ func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (*Group, error
 		}
 		if err != nil {
 			return err
+		}
+		// Counted after the insert, which the error rolls back: the new
+		// group is in the count exactly when the quota would be passed.
+		if n, err := tx.Groups().Count(in.PoolID); err != nil {
+			return err
+		} else if n > maxGroupsPerPool {
+			return Errorf(LimitExceededException, "A user pool has at most %d groups.", maxGroupsPerPool)
 		}
 		out = groupView(g)
 		return nil
@@ -209,6 +222,10 @@ func membership(tx store.Tx, poolID, group, username string) (*Pool, *store.User
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminAddUserToGroup.html
 func (s *Service) AdminAddUserToGroup(ctx context.Context, poolID, username, group string) error {
 	return s.update(ctx, func(tx store.Tx) error {
+		// The pool's lock makes the count and the add one step on every node.
+		if err := lockPool(tx, poolID); err != nil {
+			return err
+		}
 		_, u, err := membership(tx, poolID, group, username)
 		if err != nil {
 			return err
@@ -217,7 +234,17 @@ func (s *Service) AdminAddUserToGroup(ctx context.Context, poolID, username, gro
 		if errors.Is(err, store.ErrNotFound) {
 			return errConcurrentChange
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		// Counted after the add (a member added again is counted once), which
+		// the error rolls back.
+		if n, err := tx.Groups().CountForUser(poolID, u.Sub); err != nil {
+			return err
+		} else if n > maxGroupsPerUser {
+			return Errorf(LimitExceededException, "A user can belong to at most %d groups.", maxGroupsPerUser)
+		}
+		return nil
 	})
 }
 
@@ -280,8 +307,11 @@ func (s *Service) ListUsersInGroup(ctx context.Context, poolID, group string, pa
 	return out, next, err
 }
 
-// userGroups reads every group of a user (at most maxGroupsPerUser) in
-// token order: by precedence, groups without one last, then by name.
+// userGroups reads the groups of a user in token order: by precedence,
+// groups without one last, then by name. A user has at most
+// maxGroupsPerUser, but one loaded by ninshou import may have more: the
+// first maxGroupsPerUser in token order are kept, so that the claims name
+// the groups that take precedence.
 func userGroups(tx store.Tx, poolID, sub string) ([]*store.Group, error) {
 	var all []*store.Group
 	page := store.Page{Limit: maxGroupsPerUser}
@@ -291,13 +321,13 @@ func userGroups(tx store.Tx, poolID, sub string) ([]*store.Group, error) {
 			return nil, err
 		}
 		all = append(all, gs...)
-		if next == "" || len(all) >= maxGroupsPerUser {
+		if next == "" {
 			break
 		}
 		page.After = next
 	}
 	sortGroups(all)
-	return all, nil
+	return all[:min(len(all), maxGroupsPerUser)], nil
 }
 
 // sortGroups puts groups in token order.

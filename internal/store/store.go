@@ -430,12 +430,16 @@ type GroupRepo interface {
 	Delete(poolID, name string) error
 	// List orders by name.
 	List(poolID string, page Page) (groups []*Group, next string, err error)
+	// Count is the number of the pool's groups.
+	Count(poolID string) (int, error)
 	// AddMember is idempotent; ErrNotFound if the group or user is missing.
 	AddMember(poolID, name, sub string) error
 	// RemoveMember is idempotent.
 	RemoveMember(poolID, name, sub string) error
 	// ListForUser orders by name.
 	ListForUser(poolID, sub string, page Page) (groups []*Group, next string, err error)
+	// CountForUser is the number of groups sub belongs to.
+	CountForUser(poolID, sub string) (int, error)
 	// ListMembers orders by UsernameKey.
 	ListMembers(poolID, name string, page Page) (users []*User, next string, err error)
 }

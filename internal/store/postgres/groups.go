@@ -19,6 +19,8 @@ const groupColumns = `g.pool_id, g.name, g.description, g.role_arn, g.precedence
 var (
 	qGroupGet = locked(`SELECT `+groupColumns+` FROM groups g WHERE g.pool_id = $1 AND g.name = $2`,
 		forShare)
+	qGroupCount     = plain(`SELECT count(*) FROM groups WHERE pool_id = $1`)
+	qGroupCountUser = plain(`SELECT count(*) FROM group_members WHERE pool_id = $1 AND sub = $2`)
 	qGroupListFirst = locked(`SELECT `+groupColumns+` FROM groups g WHERE g.pool_id = $1
 		ORDER BY g.name LIMIT $2`, forShare)
 	qGroupListAfter = locked(`SELECT `+groupColumns+` FROM groups g WHERE g.pool_id = $1 AND g.name > $2
@@ -85,6 +87,18 @@ func (r groupRepo) Delete(poolID, name string) error {
 func (r groupRepo) List(poolID string, page store.Page) ([]*store.Group, string, error) {
 	return keyPage(r.t, page, qGroupListFirst, qGroupListAfter, []any{poolID}, scanGroup,
 		func(g *store.Group) string { return g.Name })
+}
+
+func (r groupRepo) Count(poolID string) (int, error) {
+	var n int
+	err := r.t.row(qGroupCount, poolID).Scan(&n)
+	return n, err
+}
+
+func (r groupRepo) CountForUser(poolID, sub string) (int, error) {
+	var n int
+	err := r.t.row(qGroupCountUser, poolID, sub).Scan(&n)
+	return n, err
 }
 
 // AddMember adds sub to the group; adding a member again changes nothing.

@@ -23,7 +23,9 @@ var (
 		ORDER BY g.name LIMIT ?`)
 	qGroupListAfter = stmtRead(`SELECT ` + groupColumns + ` FROM groups g WHERE g.pool_id = ? AND g.name > ?
 		ORDER BY g.name LIMIT ?`)
-	qMemberAdd = stmtWrite(`INSERT INTO group_members (pool_id, group_name, sub) VALUES (?, ?, ?)
+	qGroupCount     = stmtRead(`SELECT count(*) FROM groups WHERE pool_id = ?`)
+	qGroupCountUser = stmtRead(`SELECT count(*) FROM group_members WHERE pool_id = ? AND sub = ?`)
+	qMemberAdd      = stmtWrite(`INSERT INTO group_members (pool_id, group_name, sub) VALUES (?, ?, ?)
 		ON CONFLICT DO NOTHING`)
 	qMemberRemove    = stmtWrite(`DELETE FROM group_members WHERE pool_id = ? AND group_name = ? AND sub = ?`)
 	qGroupsUserFirst = stmtRead(`SELECT ` + groupColumns + ` FROM group_members m
@@ -92,6 +94,18 @@ func (r groupRepo) Delete(poolID, name string) error {
 func (r groupRepo) List(poolID string, page store.Page) ([]*store.Group, string, error) {
 	return keyPage(r.t, page, qGroupListFirst, qGroupListAfter, []any{poolID}, scanGroup,
 		func(g *store.Group) string { return g.Name })
+}
+
+func (r groupRepo) Count(poolID string) (int, error) {
+	var n int
+	err := r.t.queryRow(qGroupCount, poolID).Scan(&n)
+	return n, err
+}
+
+func (r groupRepo) CountForUser(poolID, sub string) (int, error) {
+	var n int
+	err := r.t.queryRow(qGroupCountUser, poolID, sub).Scan(&n)
+	return n, err
 }
 
 // AddMember adds sub to the group; adding a member again changes nothing.

@@ -127,12 +127,37 @@ func testGroups(t *testing.T, f *fixture) {
 	same(t, "ListMembers of the same name in pool B", members("B", "admins"), []*store.User{})
 	same(t, "ListForUser of the same sub in pool B", groupsOf("B", "sub-1"), []*store.Group{})
 
+	// Count and CountForUser: pool A has admins, none and zero, B admins;
+	// sub-1 belongs to one group of A (added twice), sub-b to none.
+	counts := func() (a, b, sub1, subB int) {
+		f.view(func(tx store.Tx) (err error) {
+			if a, err = tx.Groups().Count("A"); err != nil {
+				return err
+			}
+			if b, err = tx.Groups().Count("B"); err != nil {
+				return err
+			}
+			if sub1, err = tx.Groups().CountForUser("A", "sub-1"); err != nil {
+				return err
+			}
+			subB, err = tx.Groups().CountForUser("B", "sub-b")
+			return err
+		})
+		return
+	}
+	if a, b, sub1, subB := counts(); a != 3 || b != 1 || sub1 != 1 || subB != 0 {
+		t.Errorf("Count A, B, CountForUser sub-1, sub-b = %d, %d, %d, %d; want 3, 1, 1, 0", a, b, sub1, subB)
+	}
+
 	for range 2 {
 		f.update(func(tx store.Tx) error { return tx.Groups().RemoveMember("A", "admins", "sub-1") })
 	}
 	f.update(func(tx store.Tx) error { return tx.Groups().RemoveMember("A", "nope", "nope") })
 	same(t, "ListMembers after RemoveMember", members("A", "admins"), []*store.User{})
 	same(t, "ListForUser after RemoveMember", groupsOf("A", "sub-1"), []*store.Group{})
+	if _, _, sub1, _ := counts(); sub1 != 0 {
+		t.Errorf("CountForUser after RemoveMember = %d, want 0", sub1)
+	}
 
 	// Deleting a group removes its memberships: a new group of the same
 	// name starts empty.
