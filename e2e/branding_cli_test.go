@@ -82,6 +82,17 @@ func TestUICustomizationAWSCLI(t *testing.T) {
 		"--css", "@import url(https://example.com/x.css); .label-customizable {color: red;}"); !strings.Contains(msg, "InvalidParameterException") {
 		t.Errorf("CSS with @import: %s", msg)
 	}
+	// Only the customizable classes of hosted-ui-classic-branding.html, two
+	// of them with a state; comments are not rules.
+	for _, css := range []string{"body {color: red;}", ".foo {color: red;}", ".label-customizable, h1 {color: red;}",
+		".label-customizable:hover {color: red;}", ".label-customizable .inner {color: red;}", "color: red;"} {
+		if msg := aws.fail("set-ui-customization", "--user-pool-id", poolID, "--client-id", "ALL",
+			"--css", css); !strings.Contains(msg, "InvalidParameterException") {
+			t.Errorf("CSS %q: %s", css, msg)
+		}
+	}
+	aws.run("set-ui-customization", "--user-pool-id", poolID, "--client-id", "ALL", "--css",
+		"/* brand */ .idpButton-customizable:hover, .inputField-customizable:focus {color: #111;}\n.submitButton-customizable:hover{color:#222}")
 	if msg := aws.fail("get-ui-customization", "--user-pool-id", poolID, "--client-id", "nosuchclient"); !strings.Contains(msg, "ResourceNotFoundException") {
 		t.Errorf("an unknown client: %s", msg)
 	}

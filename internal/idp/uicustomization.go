@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ninshou/ninshou/internal/store"
@@ -45,9 +46,51 @@ type uiBody struct {
 // @supports, @page, @media statements, and JavaScript.
 var forbiddenCSS = regexp.MustCompile(`(?i)@import|@supports|@page|@media|javascript:|expression\s*\(|<\s*script`)
 
+// customizableSelectors are the selectors the page lets CSS style, each a
+// class of the classic pages, two with a state ("You can use any of the
+// following CSS class names").
+// https://docs.aws.amazon.com/cognito/latest/developerguide/hosted-ui-classic-branding.html
+var customizableSelectors = map[string]bool{
+	".background-customizable": true, ".banner-customizable": true, ".errorMessage-customizable": true,
+	".idpButton-customizable": true, ".idpButton-customizable:hover": true, ".idpDescription-customizable": true,
+	".inputField-customizable": true, ".inputField-customizable:focus": true, ".label-customizable": true,
+	".legalText-customizable": true, ".logo-customizable": true, ".passwordCheck-valid-customizable": true,
+	".passwordCheck-notValid-customizable": true, ".redirect-customizable": true,
+	".socialButton-customizable": true, ".submitButton-customizable": true,
+	".submitButton-customizable:hover": true, ".textDescription-customizable": true,
+}
+
+var cssComment = regexp.MustCompile(`(?s)/\*.*?\*/`)
+
+// checkCSSSelectors reads css as rules "selector, ... { declarations }"
+// and refuses a selector that is not one of customizableSelectors, or text
+// that is not a rule. (Cognito's texts for these refusals are not
+// published.)
+func checkCSSSelectors(css string) error {
+	rest := cssComment.ReplaceAllString(css, " ")
+	for strings.TrimSpace(rest) != "" {
+		open := strings.IndexByte(rest, '{')
+		end := strings.IndexByte(rest, '}')
+		if open < 0 || end < open {
+			return Errorf(InvalidParameterException, "The CSS is not a list of rules: %q.", strings.TrimSpace(rest))
+		}
+		for sel := range strings.SplitSeq(rest[:open], ",") {
+			if sel = strings.TrimSpace(sel); !customizableSelectors[sel] {
+				return Errorf(InvalidParameterException,
+					"The CSS may style only the customizable classes of the hosted UI; %q is not one of them.", sel)
+			}
+		}
+		rest = rest[end+1:]
+	}
+	return nil
+}
+
 func checkUICustomization(css string, image []byte) error {
 	if m := forbiddenCSS.FindString(css); m != "" {
 		return Errorf(InvalidParameterException, "The CSS may not contain %s.", m)
+	}
+	if err := checkCSSSelectors(css); err != nil {
+		return err
 	}
 	if len(image) > 0 {
 		if len(image) > maxLogoBytes {
