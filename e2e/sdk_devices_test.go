@@ -3,6 +3,7 @@ package e2e
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,10 +159,23 @@ func TestSDKDevices(t *testing.T) {
 	wantErr[*types.DeviceKeyExistsException](t, err, "Device key already exists.")
 
 	g := must[*cip.GetDeviceOutput](t, "GetDevice")(e.c.GetDevice(e.ctx, &cip.GetDeviceInput{AccessToken: first.AccessToken, DeviceKey: md.DeviceKey}))
-	wantAttrs := map[string]string{"device_status": "valid", "device_name": "kim's laptop", "dev:device_remembered_status": "remembered"}
+	// The attributes of awscli's admin-get-device example, in its order: the
+	// owner is "<username>.<pool>", last_ip_used the sign-in's address.
+	owner := "kim." + poolID
+	wantAttrs := map[string]string{"device_status": "valid", "device_name": "kim's laptop",
+		"dev:device_arn":   "arn:aws:cognito-idp:us-east-1:000000000000:owner/" + owner + "/device/" + d.key,
+		"dev:device_owner": owner, "last_ip_used": "127.0.0.1", "dev:device_remembered_status": "remembered"}
 	if *g.Device.DeviceKey != d.key || !cmp.Equal(deviceAttrs(g.Device), wantAttrs) || g.Device.DeviceCreateDate == nil ||
 		g.Device.DeviceLastModifiedDate == nil || g.Device.DeviceLastAuthenticatedDate == nil {
 		t.Errorf("GetDevice = %+v %v", g.Device, deviceAttrs(g.Device))
+	}
+	var names []string
+	for _, a := range g.Device.DeviceAttributes {
+		names = append(names, *a.Name)
+	}
+	if want := []string{"device_status", "device_name", "dev:device_arn", "dev:device_owner", "last_ip_used",
+		"dev:device_remembered_status"}; !slices.Equal(names, want) {
+		t.Errorf("GetDevice attributes in order %v; want %v", names, want)
 	}
 	al := must[*cip.AdminListDevicesOutput](t, "AdminListDevices")(e.c.AdminListDevices(e.ctx,
 		&cip.AdminListDevicesInput{UserPoolId: aws.String(poolID), Username: aws.String("kim")}))

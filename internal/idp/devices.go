@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -362,12 +364,49 @@ func (s *Service) deviceSRPVerify(ctx context.Context, p *Pool, c *Client, hash 
 	return s.finish(ctx, p, c, nil, pending)
 }
 
-// deviceView is a device as DeviceType shows it. Cognito lists these
-// attributes (last_ip_used too, which Ninshou does not record).
-func deviceView(d *store.Device) *Device {
+// AccountID stands in for the AWS account in ARNs: Ninshou has no accounts,
+// and 000000000000 is the placeholder local AWS emulators agree on.
+const AccountID = "000000000000"
+
+// lastIPUsed is the device attribute of the address a device last signed
+// in from.
+const lastIPUsed = "last_ip_used"
+
+// noteDeviceAddress records, in a grant's transaction, the address the
+// sign-in of the device key came from, when it changed.
+func noteDeviceAddress(ctx context.Context, tx store.Tx, p *Pool, c *Client, key string) error {
+	ip, ok := sourceAddress(ctx, c, false) // admin sign-ins mint no devices
+	if !ok {
+		return nil
+	}
+	d, err := tx.Devices().Get(p.ID, key)
+	if err != nil || d.Attributes[lastIPUsed] == ip.String() {
+		return err
+	}
+	attrs := maps.Clone(d.Attributes)
+	if attrs == nil {
+		attrs = map[string]string{}
+	}
+	attrs[lastIPUsed] = ip.String()
+	d.Attributes = attrs
+	return tx.Devices().Update(d)
+}
+
+// deviceView is a device of u as DeviceType shows it, its attributes in the
+// order of AWS's examples (awscli's admin-get-device and list-devices);
+// dev:device_sdk, which names the SDK that signed in, is not known here.
+func deviceView(p *Pool, u *store.User, d *store.Device) *Device {
+	owner := u.Username + "." + p.ID
+	region, _, _ := strings.Cut(p.ID, "_")
 	attrs := []Attribute{{Name: "device_status", Value: "valid"}}
 	if name := d.Attributes["device_name"]; name != "" {
 		attrs = append(attrs, Attribute{Name: "device_name", Value: name})
+	}
+	attrs = append(attrs,
+		Attribute{Name: "dev:device_arn", Value: "arn:aws:cognito-idp:" + region + ":" + AccountID + ":owner/" + owner + "/device/" + d.Key},
+		Attribute{Name: "dev:device_owner", Value: owner})
+	if ip := d.Attributes[lastIPUsed]; ip != "" {
+		attrs = append(attrs, Attribute{Name: lastIPUsed, Value: ip})
 	}
 	if d.Status != "" {
 		attrs = append(attrs, Attribute{Name: "dev:device_remembered_status", Value: d.Status})
@@ -475,7 +514,7 @@ func (s *Service) GetDevice(ctx context.Context, o DeviceOwner, key string) (*De
 		if err != nil {
 			return err
 		}
-		out = deviceView(d)
+		out = deviceView(p, u, d)
 		return nil
 	})
 	return out, err
@@ -506,7 +545,7 @@ func (s *Service) ListDevices(ctx context.Context, o DeviceOwner, page store.Pag
 			next = n
 			for _, d := range ds {
 				if confirmed(d) {
-					out = append(out, deviceView(d))
+					out = append(out, deviceView(p, u, d))
 				}
 			}
 			if next == "" || len(out) >= limit {

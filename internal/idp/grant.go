@@ -191,6 +191,11 @@ func (s *Service) updateGrant(ctx context.Context, p *Pool, c *Client, pending *
 		if err := fn(tx); err != nil {
 			return err
 		}
+		if pt := *pending; pt != nil && pt.family != nil && pt.family.DeviceKey != "" && pt.refresh != "" {
+			if err := noteDeviceAddress(ctx, tx, p, c, pt.family.DeviceKey); err != nil {
+				return err
+			}
+		}
 		if pt := *pending; pt != nil && pt.family != nil && pt.signing != nil && len(p.Lambda) == 0 {
 			ch := make(chan signedTokens, 1)
 			pt.ahead = ch

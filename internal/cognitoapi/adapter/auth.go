@@ -77,6 +77,11 @@ func (h *handlers) adminInitiateAuth(ctx context.Context, in *api.AdminInitiateA
 
 func (h *handlers) respondToAuthChallenge(ctx context.Context, in *api.RespondToAuthChallengeRequest) (*api.RespondToAuthChallengeResponse, error) {
 	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
+	var stated string
+	if in.UserContextData != nil {
+		stated = str(in.UserContextData.IpAddress)
+	}
+	ctx = withSource(ctx, stated) // the device's last_ip_used
 	step, err := h.svc.Respond(ctx, idp.RespondInput{ClientID: str(in.ClientId), ChallengeName: str(in.ChallengeName),
 		Session: str(in.Session), Responses: in.ChallengeResponses})
 	if err != nil {
@@ -88,6 +93,11 @@ func (h *handlers) respondToAuthChallenge(ctx context.Context, in *api.RespondTo
 
 func (h *handlers) adminRespondToAuthChallenge(ctx context.Context, in *api.AdminRespondToAuthChallengeRequest) (*api.AdminRespondToAuthChallengeResponse, error) {
 	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
+	var stated string
+	if in.ContextData != nil {
+		stated = str(in.ContextData.IpAddress)
+	}
+	ctx = withSource(ctx, stated)
 	step, err := h.svc.Respond(ctx, idp.RespondInput{Admin: true, PoolID: str(in.UserPoolId), ClientID: str(in.ClientId),
 		ChallengeName: str(in.ChallengeName), Session: str(in.Session), Responses: in.ChallengeResponses})
 	if err != nil {
@@ -180,7 +190,7 @@ func mfaOptions(u *idp.User) []api.MFAOptionType {
 
 // withSource tells the domain where a sign-in comes from: the HTTP peer,
 // and the end user's address the request states (threat protection's
-// always-block list reads it).
+// always-block list reads it, and a device's last_ip_used records it).
 func withSource(ctx context.Context, stated string) context.Context {
 	a := idp.SourceAddress{Stated: stated}
 	if info := awsjson.Info(ctx); info != nil {

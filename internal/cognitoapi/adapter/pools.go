@@ -11,9 +11,7 @@ import (
 	"github.com/ninshou/ninshou/internal/store"
 )
 
-// accountID stands in for the AWS account in ARNs: Ninshou has no accounts,
-// and 000000000000 is the placeholder local AWS emulators agree on.
-const accountID = "000000000000"
+const accountID = idp.AccountID
 
 // Defaults DescribeUserPool reports for settings a pool never set.
 const (
