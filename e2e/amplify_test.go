@@ -91,6 +91,39 @@ func TestAmplifyEmailCode(t *testing.T) {
 	}
 }
 
+// TestAmplifyEmailSetup: a user who must set up MFA and has no email
+// chooses EMAIL (CONTINUE_SIGN_IN_WITH_MFA_SETUP_SELECTION), gives an
+// address (CONTINUE_SIGN_IN_WITH_EMAIL_SETUP, which Amplify sends as
+// MFA_SETUP's EMAIL) and answers the code sent there.
+func TestAmplifyEmailSetup(t *testing.T) {
+	t.Parallel()
+	e := newSDKEnv(t)
+	poolID := e.pool()
+	must[*cip.SetUserPoolMfaConfigOutput](t, "SetUserPoolMfaConfig")(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{
+		UserPoolId: aws.String(poolID), MfaConfiguration: types.UserPoolMfaTypeOn,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true},
+		EmailMfaConfiguration:         &types.EmailMfaConfigType{}}))
+	clientID := e.jsClient(poolID)
+	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser")(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(poolID), Username: aws.String("kim"), MessageAction: types.MessageActionTypeSuppress}))
+	e.setPassword(poolID, "kim", "Perm#Pass1", true)
+	events := e.amplify(t, poolID, clientID, nil, func(ev jsEvent) string {
+		switch ev.str("event") {
+		case "CONTINUE_SIGN_IN_WITH_MFA_SETUP_SELECTION":
+			return "EMAIL"
+		case "CONTINUE_SIGN_IN_WITH_EMAIL_SETUP":
+			return "kim@example.com"
+		}
+		return e.lastCode("kim@example.com")
+	}, "CONTINUE_SIGN_IN_WITH_MFA_SETUP_SELECTION", "CONTINUE_SIGN_IN_WITH_EMAIL_SETUP", "CONFIRM_SIGN_IN_WITH_EMAIL_CODE", "success")
+	if events[2].str("destination") != "k***@e***" {
+		t.Errorf("codeDeliveryDetails.destination = %q", events[2].str("destination"))
+	}
+	// The next sign-in asks for the email code at once.
+	e.amplify(t, poolID, clientID, nil, func(jsEvent) string { return e.lastCode("kim@example.com") },
+		"CONFIRM_SIGN_IN_WITH_EMAIL_CODE", "success")
+}
+
 func TestAmplifyMFASelection(t *testing.T) {
 	t.Parallel()
 	e := newSDKEnv(t)

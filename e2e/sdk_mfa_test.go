@@ -345,3 +345,92 @@ func TestSDKMFAConfigRules(t *testing.T) {
 	must[*cip.AdminSetUserMFAPreferenceOutput](t, "AdminSetUserMFAPreference")(e.c.AdminSetUserMFAPreference(e.ctx, &cip.AdminSetUserMFAPreferenceInput{
 		UserPoolId: aws.String(poolID), Username: aws.String("jo"), SMSMfaSettings: &types.SMSMfaSettingsType{Enabled: true}}))
 }
+
+// TestSDKMFASetupEmail sets up email MFA during sign-in as Amplify's
+// CONTINUE_SIGN_IN_WITH_EMAIL_SETUP step does: a user who must set up MFA
+// and has no email answers MFA_SETUP with USERNAME and EMAIL, receives
+// EMAIL_OTP at that address, and its code signs in, the address then the
+// user's verified email and email MFA on.
+// https://aws-amplify.github.io/amplify-js/api/interfaces/aws_amplify.auth._Reference_Types_.ContinueSignInWithEmailSetup.html
+func TestSDKMFASetupEmail(t *testing.T) {
+	e := newSDKEnv(t)
+	poolID := e.pool()
+	must[*cip.SetUserPoolMfaConfigOutput](t, "SetUserPoolMfaConfig")(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{
+		UserPoolId: aws.String(poolID), MfaConfiguration: types.UserPoolMfaTypeOn,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true},
+		EmailMfaConfiguration:         &types.EmailMfaConfigType{}}))
+	clientID := *e.client(poolID).ClientId
+	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser")(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(poolID), Username: aws.String("kim"), MessageAction: types.MessageActionTypeSuppress}))
+	e.setPassword(poolID, "kim", "Perm#Pass1", true)
+
+	setup := func() *cip.InitiateAuthOutput {
+		out := must[*cip.InitiateAuthOutput](t, "sign-in")(e.signIn(clientID, "kim", "Perm#Pass1"))
+		if out.ChallengeName != types.ChallengeNameTypeMfaSetup || out.ChallengeParameters["MFAS_CAN_SETUP"] != `["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]` {
+			t.Fatalf("challenge %q %v; want MFA_SETUP with EMAIL_OTP", out.ChallengeName, out.ChallengeParameters)
+		}
+		return out
+	}
+	// A malformed address is refused; the session stays usable.
+	out := setup()
+	_, err := e.respond(clientID, types.ChallengeNameTypeMfaSetup, *out.Session, map[string]string{"USERNAME": "kim", "EMAIL": "not an address"})
+	wantErr[*types.InvalidParameterException](t, err, "Invalid email address format.")
+
+	ch := must[*cip.RespondToAuthChallengeOutput](t, "MFA_SETUP with EMAIL")(e.respond(clientID, types.ChallengeNameTypeMfaSetup,
+		*out.Session, map[string]string{"USERNAME": "kim", "EMAIL": "kim@gmail.com"}))
+	if ch.ChallengeName != types.ChallengeNameTypeEmailOtp || ch.ChallengeParameters["CODE_DELIVERY_DELIVERY_MEDIUM"] != "EMAIL" ||
+		ch.ChallengeParameters["CODE_DELIVERY_DESTINATION"] != "k***@g***" {
+		t.Fatalf("after MFA_SETUP with EMAIL: %q %v; want EMAIL_OTP to k***@g***", ch.ChallengeName, ch.ChallengeParameters)
+	}
+	// The setup session is used up.
+	_, err = e.respond(clientID, types.ChallengeNameTypeMfaSetup, *out.Session, map[string]string{"USERNAME": "kim", "EMAIL": "kim@gmail.com"})
+	wantErr[*types.NotAuthorizedException](t, err, "Invalid session for the user, session can only be used once.")
+	// Until the code comes back the address is not the user's.
+	g := must[*cip.AdminGetUserOutput](t, "AdminGetUser")(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String("kim")}))
+	for _, a := range g.UserAttributes {
+		if *a.Name == "email" {
+			t.Errorf("email %s set before its code came back", *a.Value)
+		}
+	}
+	msgs := outbox(t, e.server, "kim@gmail.com")
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages to kim@gmail.com; want the code", len(msgs))
+	}
+	code := sixDigits.FindStringSubmatch(msgs[0].Body)[1]
+	done := must[*cip.RespondToAuthChallengeOutput](t, "EMAIL_OTP")(e.respond(clientID, types.ChallengeNameTypeEmailOtp, *ch.Session,
+		map[string]string{"USERNAME": "kim", "EMAIL_OTP_CODE": code}))
+	if done.AuthenticationResult == nil {
+		t.Fatal("no tokens after the set-up code")
+	}
+	u := must[*cip.GetUserOutput](t, "GetUser")(e.c.GetUser(e.ctx, &cip.GetUserInput{AccessToken: done.AuthenticationResult.AccessToken}))
+	attrs := map[string]string{}
+	for _, a := range u.UserAttributes {
+		attrs[*a.Name] = *a.Value
+	}
+	if attrs["email"] != "kim@gmail.com" || attrs["email_verified"] != "true" || !cmp.Equal(u.UserMFASettingList, []string{"EMAIL_OTP"}) ||
+		aws.ToString(u.PreferredMfaSetting) != "EMAIL_OTP" {
+		t.Errorf("after email MFA set-up: attributes %v, MFA %v preferred %v", attrs, u.UserMFASettingList, aws.ToString(u.PreferredMfaSetting))
+	}
+	// The next sign-in asks for an email code.
+	out = must[*cip.InitiateAuthOutput](t, "sign-in")(e.signIn(clientID, "kim", "Perm#Pass1"))
+	if out.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Errorf("second sign-in: %q, want EMAIL_OTP", out.ChallengeName)
+	}
+}
+
+// A pool that cannot send email MFA offers no email set-up: MFA_SETUP
+// with EMAIL is then no answer.
+func TestSDKMFASetupEmailNotOffered(t *testing.T) {
+	e := newSDKEnv(t)
+	poolID := e.mfaPool(types.UserPoolMfaTypeOn, true, false)
+	clientID := *e.client(poolID).ClientId
+	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser")(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(poolID), Username: aws.String("kim"), MessageAction: types.MessageActionTypeSuppress}))
+	e.setPassword(poolID, "kim", "Perm#Pass1", true)
+	out := must[*cip.InitiateAuthOutput](t, "sign-in")(e.signIn(clientID, "kim", "Perm#Pass1"))
+	_, err := e.respond(clientID, types.ChallengeNameTypeMfaSetup, *out.Session, map[string]string{"USERNAME": "kim", "EMAIL": "kim@gmail.com"})
+	wantErr[*types.NotAuthorizedException](t, err, "Invalid session for the user.")
+	if msgs := outbox(t, e.server, "kim@gmail.com"); len(msgs) != 0 {
+		t.Errorf("%d messages sent for a set-up the pool does not offer", len(msgs))
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -140,6 +141,9 @@ type sessionState struct {
 	NoVerifier bool   `json:"nv,omitempty"`
 	// Setup: MFA_SETUP whose software token was verified (VerifySoftwareToken).
 	Setup bool `json:"s,omitempty"`
+	// SetupEmail: the address MFA_SETUP was answered with to set up email
+	// MFA, which the EMAIL_OTP code that went there proves.
+	SetupEmail string `json:"se,omitempty"`
 	// Devices (devices.go): the confirmed device the sign-in presented,
 	// whether it proved itself, the DEVICE_PASSWORD_VERIFIER's SECRET_BLOCK,
 	// and whether an admin API started the sign-in (no new devices).
@@ -898,8 +902,14 @@ func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 			if err := consume(tx, hash, now); err != nil {
 				return err
 			}
+			if st.SetupEmail != "" {
+				// Email MFA set up at sign-in: the proven address becomes the
+				// user's email and email MFA one of its factors.
+				u.Attributes["email"] = st.SetupEmail
+				enableFactor(u, FactorEmail)
+			}
 			// A code that arrived proves the address (Cognito marks it verified).
-			if u.Attributes[attr] != "true" {
+			if u.Attributes[attr] != "true" || st.SetupEmail != "" {
 				u.Attributes[attr] = "true"
 				u.UpdatedAt = now
 				if err := saveUser(tx, p, u); err != nil {
@@ -972,6 +982,10 @@ func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 			step, pending, err = s.deviceOrTokens(tx, p, c, u, st)
 			return err
 		case ChallengeMFASetup:
+			if email := r["EMAIL"]; email != "" && !st.Setup {
+				step, err = s.setUpEmailMFA(tx, p, c, u, st, hash, email)
+				return err
+			}
 			if !st.Setup {
 				return errSessionInvalid
 			}
@@ -980,12 +994,7 @@ func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 			}
 			// The verified token becomes the user's MFA factor, preferred
 			// unless the user already prefers another.
-			if !slices.Contains(u.MFAEnabled, FactorTOTP) {
-				u.MFAEnabled = append(u.MFAEnabled, FactorTOTP)
-			}
-			if u.MFAPreferred == "" {
-				u.MFAPreferred = FactorTOTP
-			}
+			enableFactor(u, FactorTOTP)
 			u.UpdatedAt = now
 			if err := saveUser(tx, p, u); err != nil {
 				return err
@@ -1002,6 +1011,41 @@ func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 		return nil, failure
 	}
 	return s.finish(ctx, p, c, step, pending)
+}
+
+// enableFactor turns MFA factor f on for u, preferred unless u already
+// prefers another.
+func enableFactor(u *store.User, f string) {
+	if !slices.Contains(u.MFAEnabled, f) {
+		u.MFAEnabled = append(u.MFAEnabled, f)
+	}
+	if u.MFAPreferred == "" {
+		u.MFAPreferred = f
+	}
+}
+
+// setUpEmailMFA answers MFA_SETUP with an EMAIL address, as Amplify does
+// for a user who must set up MFA, may choose email MFA and has no email
+// (its CONTINUE_SIGN_IN_WITH_EMAIL_SETUP step sends ChallengeResponses
+// USERNAME and EMAIL, then answers the EMAIL_OTP challenge that follows):
+// a code goes to the address, and the right code makes it the user's
+// verified email and email MFA a factor of the user.
+// https://aws-amplify.github.io/amplify-js/api/interfaces/aws_amplify.auth._Reference_Types_.ContinueSignInWithEmailSetup.html
+func (s *Service) setUpEmailMFA(tx store.Tx, p *Pool, c *Client, u *store.User, st sessionState, hash []byte, email string) (*Step, error) {
+	if !slices.Contains(st.Options, FactorEmail) {
+		return nil, errSessionInvalid
+	}
+	if err := checkAttributes(p, []Attribute{{Name: "email", Value: email}}, false); err != nil {
+		return nil, err
+	}
+	if err := consume(tx, hash, s.now()); err != nil {
+		return nil, err
+	}
+	st.Options, st.SetupEmail = nil, email
+	to := *u
+	to.Attributes = maps.Clone(u.Attributes)
+	to.Attributes["email"] = email
+	return s.codeChallenge(tx, p, c, &to, ChallengeEmailOTP, st, 6)
 }
 
 // totpChallenge asks for a code of the user's software token.
