@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -58,6 +58,12 @@ const (
 // be started." (UserImportJobType). The janitor writes the status and drops
 // the file; until it passes, the job already reads and acts as Expired.
 const ImportJobLifetime = 24 * time.Hour
+
+// ImportUploadWindow is how long a job's PreSignedUrl takes a file: "The
+// PRE_SIGNED_URL returned in the response is valid for 15 minutes. After
+// that time, it will expire and you must create a new user import job to
+// get a new URL." (cognito-user-pools-creating-import-job.html)
+const ImportUploadWindow = 15 * time.Minute
 
 // expired tells a Created job past ImportJobLifetime (as the janitor's
 // ExpireCreated(now - ImportJobLifetime) does).
@@ -209,7 +215,7 @@ func (s *Service) UploadUserImportCSV(ctx context.Context, poolID, id, secret st
 		if err != nil {
 			return err
 		}
-		if j == nil || j.Status != ImportCreated || s.expired(j) {
+		if j == nil || j.Status != ImportCreated || s.expired(j) || s.now().Sub(j.CreatedAt) > ImportUploadWindow {
 			return ErrImportUploadDenied // the file of a started job is final
 		}
 		return nil
@@ -536,25 +542,84 @@ func (s *Service) runImport(ctx context.Context, j *store.ImportJob) error {
 	return s.finishImport(ctx, j, ImportSucceeded, "Import Job Completed Successfully.")
 }
 
-// csvRow is a row of an import file with the line it starts on (the
-// header is line 1); fields is nil when the row has another number of
-// fields than the header.
+// csvRow is a row of an import file with its line (the header is line
+// 1); fields is nil when the row has another number of fields than the
+// header; tooLong when it passes maxImportRowChars.
 type csvRow struct {
-	line   int64
-	fields []string
+	line    int64
+	fields  []string
+	tooLong bool
 }
 
-// readRows reads up to n rows after skipping *skip of them. A file that is
-// not CSV past this point is an error.
-func readRows(r *csv.Reader, fields, n int, skip *int64) ([]csvRow, error) {
+// maxImportRowChars: "The maximum row length is 16,000 characters."
+// (cognito-user-pools-using-import-tool-csv-header.html)
+const maxImportRowChars = 16000
+
+// importReader reads an import file as Cognito's guide writes one
+// (cognito-user-pools-using-import-tool-csv-header.html): a user a line,
+// fields separated by commas, "If an attribute value contains a comma, you
+// must put a backslash (\) before the comma", and "Attribute values that
+// are strings should not be in quotation marks", so a quote is part of its
+// value rather than CSV quoting. Empty lines are skipped.
+type importReader struct {
+	br   *bufio.Reader
+	line int64 // the line of the last row read
+}
+
+func newImportReader(file io.Reader) *importReader {
+	return &importReader{br: bufio.NewReaderSize(file, 64<<10)}
+}
+
+// Read returns the next row's fields and its length in characters; io.EOF
+// after the last.
+func (r *importReader) Read() (fields []string, chars int, err error) {
+	for {
+		text, err := r.br.ReadString('\n')
+		if err != nil && err != io.EOF {
+			return nil, 0, err
+		}
+		if text == "" && err == io.EOF {
+			return nil, 0, io.EOF
+		}
+		r.line++
+		text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
+		if text == "" {
+			continue
+		}
+		return splitImportRow(text), utf8.RuneCountInString(text), nil
+	}
+}
+
+// splitImportRow splits a line at its commas but those escaped with a
+// backslash, which become part of the value.
+func splitImportRow(text string) []string {
+	var fields []string
+	var b strings.Builder
+	for i := 0; i < len(text); i++ {
+		switch {
+		case text[i] == '\\' && i+1 < len(text) && text[i+1] == ',':
+			b.WriteByte(',')
+			i++
+		case text[i] == ',':
+			fields = append(fields, b.String())
+			b.Reset()
+		default:
+			b.WriteByte(text[i])
+		}
+	}
+	return append(fields, b.String())
+}
+
+// readRows reads up to n rows after skipping *skip of them.
+func readRows(r *importReader, fields, n int, skip *int64) ([]csvRow, error) {
 	var rows []csvRow
 	for len(rows) < n {
-		rec, err := r.Read()
+		rec, chars, err := r.Read()
 		if err == io.EOF {
 			break
 		}
-		if err != nil && !errors.Is(err, csv.ErrFieldCount) {
-			return nil, fileErr(err)
+		if err != nil {
+			return nil, err
 		}
 		if *skip > 0 {
 			*skip--
@@ -563,8 +628,7 @@ func readRows(r *csv.Reader, fields, n int, skip *int64) ([]csvRow, error) {
 		if len(rec) != fields {
 			rec = nil
 		}
-		line, _ := r.FieldPos(0)
-		rows = append(rows, csvRow{line: int64(line), fields: rec})
+		rows = append(rows, csvRow{line: r.line, fields: rec, tooLong: chars > maxImportRowChars})
 	}
 	return rows, nil
 }
@@ -591,7 +655,10 @@ func (s *Service) importBatch(ctx context.Context, p *Pool, j *store.ImportJob, 
 		}
 		var log []store.ImportLogLine
 		for _, row := range rows {
-			res, why := importRow(tx, p, header, row.fields, now)
+			res, why := rowFailed, whyTooLong
+			if !row.tooLong {
+				res, why = importRow(tx, p, header, row.fields, now)
+			}
 			switch res {
 			case rowImported:
 				cur.Imported++
@@ -649,18 +716,17 @@ func (s *Service) finishImport(ctx context.Context, j *store.ImportJob, status, 
 // openImportCSV reads the file's header and checks it against the pool's:
 // every column of GetCSVHeader must be there, in any order, and no other.
 // It returns the reader positioned at the first row.
-func openImportCSV(p *Pool, file io.Reader) (r *csv.Reader, header []string, err error) {
+func openImportCSV(p *Pool, file io.Reader) (r *importReader, header []string, err error) {
 	if len(p.AutoVerifiedAttributes) == 0 {
 		return nil, nil, &badFile{"The user pool has no auto-verified attributes: email or phone_number must be auto-verified to import users."}
 	}
-	r = csv.NewReader(bufio.NewReaderSize(file, 64<<10))
-	r.FieldsPerRecord = 0 // every row as long as the header
-	header, err = r.Read()
+	r = newImportReader(file)
+	header, _, err = r.Read()
 	if err == io.EOF {
 		return nil, nil, &badFile{"The CSV file is empty."}
 	}
 	if err != nil {
-		return nil, nil, fileErr(err)
+		return nil, nil, err
 	}
 	want := csvHeader(p)
 	for i, h := range header {
@@ -668,7 +734,7 @@ func openImportCSV(p *Pool, file io.Reader) (r *csv.Reader, header []string, err
 	}
 	for _, h := range header {
 		if !slices.Contains(want, h) {
-			return nil, nil, &badFile{fmt.Sprintf("The CSV header has a column that is not in the user pool: %s.", h)}
+			return nil, nil, &badFile{fmt.Sprintf("The CSV header has a column that is not in the user pool: %s.", shortColumn(h))}
 		}
 	}
 	for _, w := range want {
@@ -685,14 +751,20 @@ type badFile struct{ msg string }
 
 func (e *badFile) Error() string { return e.msg }
 
-// fileErr is a CSV reader's error: a *badFile when the file is at fault,
-// else the error of reading it (the store's, a shutdown's) as it is.
-func fileErr(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &badFile{fmt.Sprintf("The CSV file could not be read: %v", pe)}
+// shortColumn is a header column as a CompletionMessage may quote it: the
+// model allows at most 128 characters in all, so a long or unprintable
+// column is cut and its unprintable characters replaced.
+func shortColumn(h string) string {
+	h = strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) {
+			return '?'
+		}
+		return r
+	}, h)
+	if r := []rune(h); len(r) > 40 {
+		h = string(r[:40]) + "..."
 	}
-	return err
+	return h
 }
 
 func countOf(xs []string, x string) int {
@@ -738,6 +810,9 @@ const (
 	whyBadUsername  = "The cognito:username is not a valid username."
 	whyBadMFA       = "The cognito:mfa_enabled value must be true or false."
 	whyMFANoPhone   = "The User Record enables MFA but has no phone_number."
+	whyMFAOn        = "The user pool requires MFA: cognito:mfa_enabled must be true."
+	whyMFAOff       = "The user pool has MFA off: cognito:mfa_enabled must be false."
+	whyTooLong      = "The row is longer than 16,000 characters."
 	whyVerifiedNone = "The User Record sets %s to true but has no %s."
 	whyAliasTaken   = "Another user already has this %s as an alias."
 	whyInternal     = "The user could not be imported due to an internal error."
@@ -756,15 +831,27 @@ func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) (rowRe
 	var username string
 	mfa := false
 	for i, h := range header {
-		v := row[i]
+		// "Any leading or trailing white space in an attribute value will be
+		// trimmed." (cognito-user-pools-using-import-tool-csv-header.html)
+		v := strings.TrimSpace(row[i])
 		switch h {
 		case csvUsername:
 			username = v
 		case csvMFAEnabled:
+			// "The cognito:mfa_enabled field is required. If you've set MFA
+			// to be required in your user pool, this field must be true for
+			// all users. If you've set MFA to be off, this field must be
+			// false for all users. ... it can't be empty." (the same page)
 			switch strings.ToLower(v) {
 			case "true":
+				if p.MFA.Mode != MFAOn && p.MFA.Mode != MFAOptional {
+					return rowFailed, whyMFAOff
+				}
 				mfa = true
-			case "false", "":
+			case "false":
+				if p.MFA.Mode == MFAOn {
+					return rowFailed, whyMFAOn
+				}
 			default:
 				return rowFailed, whyBadMFA
 			}

@@ -5,9 +5,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ninshou/ninshou/internal/store"
 )
@@ -277,17 +279,13 @@ func TestPoolChangesWaitForImports(t *testing.T) {
 	}
 }
 
-// csvLine is one row of csvHeader(p) with the given fields set, quoted
-// where CSV needs it.
+// csvLine is one row of csvHeader(p) with the given fields set, commas
+// escaped with a backslash as Cognito's guide writes them.
 func csvLine(p *Pool, fields map[string]string) string {
 	h := csvHeader(p)
 	row := make([]string, len(h))
 	for i, name := range h {
-		v := fields[name]
-		if strings.ContainsAny(v, ",\"\n") {
-			v = `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
-		}
-		row[i] = v
+		row[i] = strings.ReplaceAll(fields[name], ",", `\,`)
 	}
 	return strings.Join(row, ",")
 }
@@ -297,9 +295,13 @@ func jobSecret(t *testing.T, svc *Service, poolID, jobID string) string {
 	return base64.RawURLEncoding.EncodeToString(jobRow(t, svc, poolID, jobID).UploadSecret)
 }
 
-// The job's result log names each skipped or failed row by the line it
-// starts on (a quoted field may span lines) and says why, in Cognito's
-// words where its guide quotes them, never with the row's data.
+// The job's result log names each skipped or failed row by its line and
+// says why, in Cognito's words where its guide quotes them, never with the
+// row's data. The rows follow the guide's format
+// (cognito-user-pools-using-import-tool-csv-header.html): a comma escaped
+// with a backslash is part of its value, quotes are no CSV quoting, values
+// are trimmed, cognito:mfa_enabled is required and agrees with the pool's
+// MFA (off here), and a row has at most 16,000 characters.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-using-import-tool-cloudwatch.html
 func TestImportLogNamesRowsByLine(t *testing.T) {
 	svc, _ := testService(t)
@@ -315,14 +317,18 @@ func TestImportLogNamesRowsByLine(t *testing.T) {
 		csvLine(p, ok("ana")),                                  // 2
 		csvLine(p, ok("ana")),                                  // 3: exists
 		csvLine(p, with(ok("ben"), "email_verified", "false")), // 4
-		csvLine(p, with(ok("cy"), "name", "Cy\nSecond line")),  // 5-6: imported
+		csvLine(p, with(ok("cy"), "name", "Cy, the second")),   // 5: imported
+		"",            // 6: empty, skipped over
 		"dee,too,few", // 7
 		csvLine(p, with(ok("eve"), "cognito:mfa_enabled", "yes")),     // 8
 		csvLine(p, with(ok("fay"), "email", "fay-secret-at-nowhere")), // 9
 		csvLine(p, with(ok("gus"), "email_verified", "maybe")),        // 10
 		csvLine(p, with(ok(""), "email", "x@example.com")),            // 11
-		csvLine(p, with(ok("hal"), "cognito:mfa_enabled", "true")),    // 12: no phone
+		csvLine(p, with(ok("hal"), "cognito:mfa_enabled", "true")),    // 12: MFA is off
 		csvLine(p, ok("ivy")), // 13
+		csvLine(p, with(ok("jon"), "cognito:mfa_enabled", "")),                                      // 14
+		csvLine(p, with(ok("kit"), "name", strings.Repeat("k", 16001))),                             // 15
+		csvLine(p, with(with(ok("lee"), "cognito:username", "  lee "), "nickname", `5'11" "tall"`)), // 16: imported
 	}
 	body := strings.Join(lines, "\n") + "\n"
 	if err := svc.UploadUserImportCSV(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), strings.NewReader(body)); err != nil {
@@ -335,8 +341,8 @@ func TestImportLogNamesRowsByLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	row := jobRow(t, svc, p.ID, j.ID)
-	if row.Status != ImportSucceeded || row.Imported != 3 || row.Skipped != 1 || row.Failed != 7 {
-		t.Fatalf("job %s with %d/%d/%d imported/skipped/failed, want Succeeded with 3/1/7",
+	if row.Status != ImportSucceeded || row.Imported != 4 || row.Skipped != 1 || row.Failed != 9 {
+		t.Fatalf("job %s with %d/%d/%d imported/skipped/failed, want Succeeded with 4/1/9",
 			row.Status, row.Imported, row.Skipped, row.Failed)
 	}
 	want := []ImportLogLine{
@@ -347,7 +353,9 @@ func TestImportLogNamesRowsByLine(t *testing.T) {
 		{Line: 9, Outcome: "FAILED", Message: "The User Record does not match the user pool's schema: Invalid email address format."},
 		{Line: 10, Outcome: "FAILED", Message: "The User Record does not match the user pool's schema: Attributes did not conform to the schema: email_verified: The attribute value is not a valid Boolean."},
 		{Line: 11, Outcome: "FAILED", Message: whyNoUsername},
-		{Line: 12, Outcome: "FAILED", Message: whyMFANoPhone},
+		{Line: 12, Outcome: "FAILED", Message: whyMFAOff},
+		{Line: 14, Outcome: "FAILED", Message: whyBadMFA},
+		{Line: 15, Outcome: "FAILED", Message: whyTooLong},
 	}
 	secret := jobSecret(t, svc, p.ID, j.ID)
 	got, err := svc.ImportJobLog(ctx, p.ID, j.ID, secret, 0, 100)
@@ -356,6 +364,16 @@ func TestImportLogNamesRowsByLine(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("log:\n%v\nwant:\n%v", got, want)
+	}
+	for name, want := range map[string][2]string{"cy": {"name", "Cy, the second"}, "lee": {"nickname", `5'11" "tall"`}} {
+		u, err := svc.AdminGetUser(ctx, p.ID, name)
+		if err != nil {
+			t.Errorf("AdminGetUser %s: %v", name, err)
+			continue
+		}
+		if i := slices.IndexFunc(u.Attributes, func(a Attribute) bool { return a.Name == want[0] }); i < 0 || u.Attributes[i].Value != want[1] {
+			t.Errorf("%s's %s: %v; want %q", name, want[0], u.Attributes, want[1])
+		}
 	}
 	for _, l := range got {
 		for _, data := range []string{"fay-secret", "maybe", "yes", "dee"} {
@@ -494,5 +512,57 @@ func TestImportChecksAttributeConstraints(t *testing.T) {
 	}
 	if !userExists(t, svc, p.ID, "ana") || userExists(t, svc, p.ID, "ben") {
 		t.Errorf("ana imported %v, ben imported %v; want true, false", userExists(t, svc, p.ID, "ana"), userExists(t, svc, p.ID, "ben"))
+	}
+}
+
+// The upload URL takes a file for 15 minutes only
+// (cognito-user-pools-creating-import-job.html); a pool that requires MFA
+// takes only rows with cognito:mfa_enabled true; a CompletionMessage that
+// quotes a bad header column stays within the model's 128 characters.
+func TestImportUploadWindowMFAOnAndLongColumn(t *testing.T) {
+	svc, now := testService(t)
+	ctx := context.Background()
+	settings := NewPoolSettings()
+	settings.MFA = MFAConfig{Mode: MFAOn, SmsEnabled: true}
+	p, j := importPool(t, svc, settings)
+	*now = now.Add(ImportUploadWindow + time.Second)
+	if err := svc.UploadUserImportCSV(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), strings.NewReader("a\n")); !errors.Is(err, ErrImportUploadDenied) {
+		t.Errorf("upload 15 minutes and a second on: %v, want ErrImportUploadDenied", err)
+	}
+
+	row := func(username, mfa string) string {
+		return csvLine(p, map[string]string{"cognito:username": username, "email": username + "@example.com", "email_verified": "true",
+			"phone_number": "+14155550123", "phone_number_verified": "true", "cognito:mfa_enabled": mfa})
+	}
+	run := func(body string) (*store.ImportJob, []ImportLogLine) {
+		t.Helper()
+		j, err := svc.CreateUserImportJob(ctx, p.ID, "j", "arn:aws:iam::111111111111:role/Import")
+		if err != nil {
+			t.Fatal(err)
+		}
+		*now = now.Add(14 * time.Minute) // still in the window
+		if err := svc.UploadUserImportCSV(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), strings.NewReader(body)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.StartUserImportJob(ctx, p.ID, j.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.runImport(ctx, jobRow(t, svc, p.ID, j.ID)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := svc.ImportJobLog(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return jobRow(t, svc, p.ID, j.ID), got
+	}
+	header := strings.Join(csvHeader(p), ",")
+	done, log := run(header + "\n" + row("ana", "true") + "\n" + row("ben", "false") + "\n")
+	if done.Imported != 1 || fmt.Sprint(log) != fmt.Sprint([]ImportLogLine{{Line: 3, Outcome: "FAILED", Message: whyMFAOn}}) {
+		t.Errorf("MFA required: %d imported, log %v; want ana imported and ben failed (%s)", done.Imported, log, whyMFAOn)
+	}
+	done, _ = run(header + "," + strings.Repeat("x", 300) + "\x00\n")
+	if done.Status != ImportFailed || utf8.RuneCountInString(done.CompletionMessage) > 128 || strings.ContainsRune(done.CompletionMessage, 0) {
+		t.Errorf("a long, unprintable column: %s %q; want Failed within 128 printable characters", done.Status, done.CompletionMessage)
 	}
 }
