@@ -196,9 +196,18 @@ func TestSDKSignUpSettings(t *testing.T) {
 		ConfirmationCode: aws.String(codeIn(t, m)), SecretHash: aws.String("bad")})
 	wantErr[*types.NotAuthorizedException](t, err, "Unable to verify secret hash for client "+*secret.ClientId)
 
+	// An auto-verified phone needs SMS configuration, in Cognito's words
+	// (hashicorp/terraform-provider-aws#28294).
+	_, err = e.c.CreateUserPool(e.ctx, &cip.CreateUserPoolInput{PoolName: aws.String("nosms"),
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypePhoneNumber}})
+	wantErr[*types.InvalidParameterException](t, err, "SMS configuration is required when phone_number is selected for auto verification")
+	_, err = e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(e.pool()),
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypePhoneNumber}})
+	wantErr[*types.InvalidParameterException](t, err, "SMS configuration is required when phone_number is selected for auto verification")
 	// Both addresses auto-verified: Cognito verifies the phone only.
 	both := e.pool(func(in *cip.CreateUserPoolInput) {
 		in.AutoVerifiedAttributes = []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail, types.VerifiedAttributeTypePhoneNumber}
+		in.SmsConfiguration = &types.SmsConfigurationType{SnsCallerArn: aws.String("arn:aws:iam::123456789012:role/sns")}
 	})
 	out, err := e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: e.client(both).ClientId, Username: aws.String("pat"), Password: aws.String("Perm#Pass1"),
 		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("pat@example.com")},
@@ -240,7 +249,8 @@ func TestSDKUsernamesAndAliases(t *testing.T) {
 	})
 	c1 := *e.client(byEmail).ClientId
 	_, err := e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(c1), Username: aws.String("ann"), Password: aws.String("Perm#Pass1")})
-	wantErr[*types.InvalidParameterException](t, err, "Username should be either an email or a phone number.")
+	// In Cognito's words for an email-only pool, which apps match.
+	wantErr[*types.InvalidParameterException](t, err, "Username should be an email.")
 	out, err := e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(c1), Username: aws.String("ann@example.com"), Password: aws.String("Perm#Pass1")})
 	if err != nil {
 		t.Fatalf("SignUp by email: %v", err)
@@ -264,17 +274,35 @@ func TestSDKUsernamesAndAliases(t *testing.T) {
 	c2 := *e.client(aliases).ClientId
 	_, err = e.signUp(c2, "kim@example.com", "Perm#Pass1", "kim@example.com")
 	wantErr[*types.InvalidParameterException](t, err, "Username cannot be of email format, since user pool is configured for email alias.")
+	// A preferred_username alias waits for the confirmed account
+	// (user-pool-settings-attributes.html; the text is Cognito's,
+	// aws-amplify/amplify-js#1669).
+	const noPreferred = "Preferred username cannot be provided for unconfirmed account, since user pool is configured for preferred username alias."
 	_, err = e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(c2), Username: aws.String("Kim"), Password: aws.String("Perm#Pass1"),
 		UserAttributes: append(emailAttr("kim@example.com"), types.AttributeType{Name: aws.String("preferred_username"), Value: aws.String("kimmy")})})
-	if err != nil {
-		t.Fatalf("SignUp Kim: %v", err)
-	}
+	wantErr[*types.InvalidParameterException](t, err, noPreferred)
+	must[*cip.SignUpOutput](t, "SignUp Kim")(e.signUp(c2, "Kim", "Perm#Pass1", "kim@example.com"))
+	_, err = e.c.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(aliases), Username: aws.String("Kim"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("preferred_username"), Value: aws.String("kimmy")}}})
+	wantErr[*types.InvalidParameterException](t, err, noPreferred)
+	// A phone-shaped username where phone_number is an alias.
+	phoneAlias := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.AliasAttributes = []types.AliasAttributeType{types.AliasAttributeTypePhoneNumber}
+	})
+	_, err = e.signUp(*e.client(phoneAlias).ClientId, "+14155550123", "Perm#Pass1", "pat@example.com")
+	wantErr[*types.InvalidParameterException](t, err, "Username cannot be of phone number format, since user pool is configured for phone number alias.")
+	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(phoneAlias), Username: aws.String("+14155550123"),
+		MessageAction: types.MessageActionTypeSuppress})
+	wantErr[*types.InvalidParameterException](t, err, "Username cannot be of phone number format, since user pool is configured for phone number alias.")
 	// An unverified email is no alias yet.
 	_, err = e.signIn(c2, "kim@example.com", "Perm#Pass1")
 	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
 	if err := e.confirm(c2, "KIM", e.code("kim@example.com", 1)); err != nil {
 		t.Fatalf("ConfirmSignUp KIM: %v", err)
 	}
+	must[*cip.AdminUpdateUserAttributesOutput](t, "preferred_username once confirmed")(e.c.AdminUpdateUserAttributes(e.ctx,
+		&cip.AdminUpdateUserAttributesInput{UserPoolId: aws.String(aliases), Username: aws.String("Kim"),
+			UserAttributes: []types.AttributeType{{Name: aws.String("preferred_username"), Value: aws.String("kimmy")}}}))
 	for _, name := range []string{"Kim", "kim", "KIM@example.com", "kimmy"} {
 		e.tokens(c2, name, "Perm#Pass1")
 	}

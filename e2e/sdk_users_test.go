@@ -501,7 +501,20 @@ func TestSDKInvitationWithoutPassword(t *testing.T) {
 		in.AdminCreateUserConfig = &types.AdminCreateUserConfigType{InviteMessageTemplate: &types.MessageTemplateType{
 			EmailSubject: aws.String("Welcome"), EmailMessage: aws.String("Welcome, {username}."), SMSMessage: aws.String("Welcome, {username}.")}}
 	})
+	// An SMS invitation needs the pool's SMS configuration first, in
+	// Cognito's words (as rahulpsd18/cognito-backup-restore matches them).
+	attrs := []types.AttributeType{{Name: aws.String("email"), Value: aws.String("nia@example.com")},
+		{Name: aws.String("phone_number"), Value: aws.String("+14155550143")}}
 	_, err := e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String("nia"),
+		DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeSms}, UserAttributes: attrs})
+	wantErr[*types.InvalidParameterException](t, err, "User pool does not have SMS configuration to send messages.")
+	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String("nia"), UserAttributes: attrs})
+	wantErr[*types.InvalidParameterException](t, err, "User pool does not have SMS configuration to send messages.")
+	must[*cip.UpdateUserPoolOutput](t, "UpdateUserPool")(e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(pool),
+		AdminCreateUserConfig: &types.AdminCreateUserConfigType{InviteMessageTemplate: &types.MessageTemplateType{
+			EmailSubject: aws.String("Welcome"), EmailMessage: aws.String("Welcome, {username}."), SMSMessage: aws.String("Welcome, {username}.")}},
+		SmsConfiguration: &types.SmsConfigurationType{SnsCallerArn: aws.String("arn:aws:iam::123456789012:role/sns")}}))
+	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String("nia"),
 		DesiredDeliveryMediums: []types.DeliveryMediumType{types.DeliveryMediumTypeEmail, types.DeliveryMediumTypeSms},
 		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("nia@example.com")},
 			{Name: aws.String("phone_number"), Value: aws.String("+14155550143")}}})

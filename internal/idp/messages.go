@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/ninshou/ninshou/internal/store"
@@ -91,7 +92,7 @@ var (
 // likewise phone_number for SMS. Only mediums the caller named count: the
 // default (SMS) goes by whatever address the user has.
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminCreateUser.html#CognitoUserPools-AdminCreateUser-request-UserAttributes
-func checkInviteMediums(attrs map[string]string, mediums []string) error {
+func checkInviteMediums(p *Pool, attrs map[string]string, mediums []string) error {
 	for _, m := range mediums {
 		switch {
 		case m == "EMAIL" && attrs["email"] == "":
@@ -100,8 +101,16 @@ func checkInviteMediums(attrs map[string]string, mediums []string) error {
 			return errNoInvitePhone
 		}
 	}
+	// An invitation due by SMS (the default medium) in a pool that cannot
+	// send SMS: Cognito's answer, as tools that restore pools match it
+	// (rahulpsd18/cognito-backup-restore).
+	if (len(mediums) == 0 || slices.Contains(mediums, "SMS")) && attrs["phone_number"] != "" && p.Sms == nil {
+		return errNoSMSConfig
+	}
 	return nil
 }
+
+var errNoSMSConfig = Errorf(InvalidParameterException, "User pool does not have SMS configuration to send messages.")
 
 // sendInvitation sends AdminCreateUser's welcome message with the temporary
 // password by each requested medium the user has an address for (SMS by default).

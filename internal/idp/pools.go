@@ -220,6 +220,11 @@ func checkPoolSettings(ps *PoolSettings, creating bool) error {
 			return Errorf(InvalidParameterException, "All attributes in AttributesRequireVerificationBeforeUpdate must exist in AutoVerifiedAttributes")
 		}
 	}
+	// Cognito's words as deployments quote its refusal
+	// (hashicorp/terraform-provider-aws#28294, aws-amplify/amplify-backend#1523).
+	if slices.Contains(ps.AutoVerifiedAttributes, "phone_number") && ps.Sms == nil {
+		return Errorf(InvalidParameterException, "SMS configuration is required when phone_number is selected for auto verification")
+	}
 	if err := checkTier(ps); err != nil {
 		return err
 	}

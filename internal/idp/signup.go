@@ -242,6 +242,9 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 	if err := checkConstraints(p, in.Attributes); err != nil {
 		return nil, err
 	}
+	if err := checkPreferredUsernameAlias(p, in.Attributes); err != nil {
+		return nil, err
+	}
 	attrs := map[string]string{}
 	for _, a := range in.Attributes {
 		if a.Value != "" {
@@ -372,20 +375,46 @@ func passwordlessSignUp(p *Pool, c *Client, attrs map[string]string) bool {
 	return false
 }
 
+// checkAliasShapedUsername refuses a username shaped like an alias of the
+// pool: "if email is selected as an alias, a username can't be in a valid
+// email format. Similarly, if phone number is selected as an alias, a
+// username that matches a valid phone number pattern is not accepted"
+// (user-pool-settings-attributes.html, Aliases).
+func checkAliasShapedUsername(p *Pool, name string) error {
+	if slices.Contains(p.AliasAttributes, "email") && strings.Contains(name, "@") {
+		return Errorf(InvalidParameterException, "Username cannot be of email format, since user pool is configured for email alias.")
+	}
+	if slices.Contains(p.AliasAttributes, "phone_number") && phonePattern.MatchString(name) {
+		return Errorf(InvalidParameterException, "Username cannot be of phone number format, since user pool is configured for phone number alias.")
+	}
+	return nil
+}
+
+// errUsernameKind refuses a username that is none of the pool's
+// UsernameAttributes, in Cognito's words for each: "Username should be an
+// email." (apps match the text), "Username should be a phone number." and,
+// with both, "Username should be either an email or a phone number.".
+func errUsernameKind(p *Pool) error {
+	switch {
+	case len(p.UsernameAttributes) == 1 && p.UsernameAttributes[0] == "email":
+		return Errorf(InvalidParameterException, "Username should be an email.")
+	case len(p.UsernameAttributes) == 1:
+		return Errorf(InvalidParameterException, "Username should be a phone number.")
+	}
+	return Errorf(InvalidParameterException, "Username should be either an email or a phone number.")
+}
+
 // poolUsername is the username a new user gets: in pools whose usernames
 // are email or phone, the name must be one and the user is named by its
 // sub; in pools with an email alias, the name must not look like an email.
 func poolUsername(p *Pool, name, sub string, attrs map[string]string) (string, error) {
 	if len(p.UsernameAttributes) == 0 {
-		if slices.Contains(p.AliasAttributes, "email") && strings.Contains(name, "@") {
-			return "", Errorf(InvalidParameterException, "Username cannot be of email format, since user pool is configured for email alias.")
-		}
-		return name, nil
+		return name, checkAliasShapedUsername(p, name)
 	}
 	kind := p.usernameKind(name)
 	switch kind {
 	case "":
-		return "", Errorf(InvalidParameterException, "Username should be either an email or a phone number.")
+		return "", errUsernameKind(p)
 	case "email":
 		if err := checkAttributes(p, []Attribute{{Name: "email", Value: name}}, true); err != nil {
 			return "", err

@@ -292,7 +292,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 	var cm *customMessage
 	if len(p.Lambda) > 0 {
 		if in.MessageAction == "" { // a medium without its address is refused before any function runs
-			if err := checkInviteMediums(newUserAttributes(p, in), in.DeliveryMediums); err != nil {
+			if err := checkInviteMediums(p, newUserAttributes(p, in), in.DeliveryMediums); err != nil {
 				return nil, err
 			}
 		}
@@ -314,7 +314,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 			if u.Username != srpName {
 				return errConcurrentChange // renamed meanwhile: usernames are immutable, so never
 			}
-			if err := checkInviteMediums(u.Attributes, in.DeliveryMediums); err != nil {
+			if err := checkInviteMediums(p, u.Attributes, in.DeliveryMediums); err != nil {
 				return err
 			}
 			if err := s.setPassword(u, rec, now); err != nil {
@@ -331,11 +331,11 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 		username := in.Username
 		if len(p.UsernameAttributes) > 0 {
 			if p.usernameKind(username) == "" {
-				return Errorf(InvalidParameterException, "Username should be either an email or a phone number.")
+				return errUsernameKind(p)
 			}
 			username = sub
-		} else if slices.Contains(p.AliasAttributes, "email") && strings.Contains(username, "@") {
-			return Errorf(InvalidParameterException, "Username cannot be of email format, since user pool is configured for email alias.")
+		} else if err := checkAliasShapedUsername(p, username); err != nil {
+			return err
 		}
 		if name := missingRequired(p, attrs); name != "" {
 			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: The attribute is required\n", name)
@@ -344,7 +344,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 			// Refused before the user exists. SUPPRESS sends nothing, so no
 			// medium is checked (what AWS does for SUPPRESS with a medium
 			// named is unpublished).
-			if err := checkInviteMediums(attrs, in.DeliveryMediums); err != nil {
+			if err := checkInviteMediums(p, attrs, in.DeliveryMediums); err != nil {
 				return err
 			}
 		}
@@ -568,7 +568,31 @@ func adminAttributeUpdate(tx store.Tx, poolID, username string, attrs []Attribut
 	if err := checkRequiredKept(p, attrs); err != nil {
 		return nil, nil, err
 	}
+	if u.Status == StatusUnconfirmed {
+		if err := checkPreferredUsernameAlias(p, attrs); err != nil {
+			return nil, nil, err
+		}
+	}
 	return p, u, nil
+}
+
+// checkPreferredUsernameAlias refuses a preferred_username for an
+// unconfirmed account where it is an alias: "If preferred_username is
+// selected as an alias, the value can be provided only when an account is
+// confirmed. The value cannot be provided during registration."
+// (user-pool-settings-attributes.html, Aliases; the text is Cognito's
+// answer to SignUp, quoted in aws-amplify/amplify-js#1669).
+func checkPreferredUsernameAlias(p *Pool, attrs []Attribute) error {
+	if !slices.Contains(p.AliasAttributes, "preferred_username") {
+		return nil
+	}
+	for _, a := range attrs {
+		if a.Name == "preferred_username" && a.Value != "" {
+			return Errorf(InvalidParameterException,
+				"Preferred username cannot be provided for unconfirmed account, since user pool is configured for preferred username alias.")
+		}
+	}
+	return nil
 }
 
 // AdminDeleteUserAttributes removes attributes, as DeleteUserAttributes
