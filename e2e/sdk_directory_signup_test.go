@@ -330,3 +330,44 @@ func TestSDKUsernamesAndAliases(t *testing.T) {
 	}
 	e.tokens(c2, "kim", "Perm#Pass1") // still signs in by username
 }
+
+// TestSDKPasswordShape: a space inside a password is a symbol, at either
+// end it is refused with the pattern Cognito checks (^[\S]+.*[\S]+$, not
+// the model's [\S]+; user-pool-settings-policies.html: "The space character
+// is also treated as a special character"); NEW_PASSWORD meets the same
+// shape and length as every password member; AdminCreateUser words a
+// policy failure its own way (data-dot-all/dataall#690 quotes it).
+func TestSDKPasswordShape(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	client := *e.client(pool).ClientId
+	if _, err := e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(client), Username: aws.String("sam"),
+		Password: aws.String("Abcdef g1")}); err != nil {
+		t.Errorf("a space inside the password: %v", err)
+	}
+	_, err := e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(client), Username: aws.String("sal"), Password: aws.String(" Abcdef#g1")})
+	wantErr[*types.InvalidParameterException](t, err,
+		`1 validation error detected: Value at 'password' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[\S]+.*[\S]+$`)
+
+	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String("ada"),
+		TemporaryPassword: aws.String("abcdefg1!"), MessageAction: types.MessageActionTypeSuppress})
+	wantErr[*types.InvalidPasswordException](t, err, "Password did not conform with password policy: Password must have uppercase characters")
+
+	e.tempUser(pool, "kim", "kim@example.com", "Temp#Pass1")
+	out := must[*cip.InitiateAuthOutput](t, "sign-in")(e.signIn(client, "kim", "Temp#Pass1"))
+	for pw, msg := range map[string]string{
+		"Ab1!" + strings.Repeat("x", 300): "Password does not conform to policy: Password must be at most 256 characters long",
+		" Abcdef#g1":                      "Password does not conform to policy: Password must not begin or end with white space",
+		"Abcdef#g1\t":                     "Password does not conform to policy: Password must not begin or end with white space",
+	} {
+		_, err := e.respond(client, types.ChallengeNameTypeNewPasswordRequired, *out.Session,
+			map[string]string{"USERNAME": "kim", "NEW_PASSWORD": pw})
+		wantErr[*types.InvalidPasswordException](t, err, msg)
+	}
+	done := must[*cip.RespondToAuthChallengeOutput](t, "NEW_PASSWORD_REQUIRED")(e.respond(client, types.ChallengeNameTypeNewPasswordRequired,
+		*out.Session, map[string]string{"USERNAME": "kim", "NEW_PASSWORD": "New pass 1"}))
+	if done.AuthenticationResult == nil {
+		t.Fatal("no tokens after a new password with a space inside")
+	}
+	e.tokens(client, "kim", "New pass 1")
+}

@@ -26,22 +26,23 @@ var (
 	pattern19 = mustPattern(`^(?:^cognito:(default|dutch|english|french|spanish|german|bahasa-indonesia|italian|japanese|korean|portuguese-brazil|chinese-(simplified|traditional))$)$`)
 	pattern20 = mustPattern(`^(?:^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$)$`)
 	pattern21 = mustPattern(`^(?:^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$)$`)
-	pattern22 = mustPattern(`^(?:[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+)$`)
-	pattern23 = mustPattern(`^(?:[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+)$`)
-	pattern24 = mustPattern(`^(?:^[\w\- ]+$)$`)
-	pattern25 = mustPattern(`^(?:[\x21\x23-\x5B\x5D-\x7E]+)$`)
-	pattern26 = mustPattern(`^(?:[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+)$`)
-	pattern27 = mustPattern(`^(?:arn:[\w+=/,.@-]+:[\w+=/,.@-]+:::[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?)$`)
-	pattern28 = mustPattern(`^(?:^(?:[0-9A-Za-z.\-_]*[0-9A-Za-z\-_])?$)$`) // translated from ^[0-9A-Za-z\.\-_]*(?<!\.)$
-	pattern29 = mustPattern(`^(?:^[a-zA-Z0-9_-]+$)$`)
-	pattern30 = mustPattern(`^(?:[A-Za-z0-9]+)$`)
-	pattern31 = mustPattern(`^(?:[\w+=/]+)$`)
-	pattern32 = mustPattern(`^(?:(?s).*)$`)
-	pattern33 = mustPattern(`^(?:.*\{####\}.*)$`)
-	pattern34 = mustPattern(`^(?:^(terms-of-use|privacy-policy)$)$`)
-	pattern35 = mustPattern(`^(?:[A-Za-z0-9-_=.]+)$`)
-	pattern36 = mustPattern(`^(?:import-[0-9a-zA-Z-]+)$`)
-	pattern37 = mustPattern(`^(?:[\w-]+_[0-9a-zA-Z]+)$`)
+	pattern22 = mustPattern(`^(?:^[\S]+.*[\S]+$)$`)
+	pattern23 = mustPattern(`^(?:[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+)$`)
+	pattern24 = mustPattern(`^(?:[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+)$`)
+	pattern25 = mustPattern(`^(?:^[\w\- ]+$)$`)
+	pattern26 = mustPattern(`^(?:[\x21\x23-\x5B\x5D-\x7E]+)$`)
+	pattern27 = mustPattern(`^(?:[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+)$`)
+	pattern28 = mustPattern(`^(?:arn:[\w+=/,.@-]+:[\w+=/,.@-]+:::[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?)$`)
+	pattern29 = mustPattern(`^(?:^(?:[0-9A-Za-z.\-_]*[0-9A-Za-z\-_])?$)$`) // translated from ^[0-9A-Za-z\.\-_]*(?<!\.)$
+	pattern30 = mustPattern(`^(?:^[a-zA-Z0-9_-]+$)$`)
+	pattern31 = mustPattern(`^(?:[A-Za-z0-9]+)$`)
+	pattern32 = mustPattern(`^(?:[\w+=/]+)$`)
+	pattern33 = mustPattern(`^(?:(?s).*)$`)
+	pattern34 = mustPattern(`^(?:.*\{####\}.*)$`)
+	pattern35 = mustPattern(`^(?:^(terms-of-use|privacy-policy)$)$`)
+	pattern36 = mustPattern(`^(?:[A-Za-z0-9-_=.]+)$`)
+	pattern37 = mustPattern(`^(?:import-[0-9a-zA-Z-]+)$`)
+	pattern38 = mustPattern(`^(?:[\w-]+_[0-9a-zA-Z]+)$`)
 )
 
 func checkAccessTokenValidityType(x int32) []string {
@@ -817,8 +818,8 @@ func checkPasswordPolicyMinLengthType(x int32) []string {
 
 func checkPasswordType(x string) []string {
 	var f []string
-	if !pattern6.MatchString(x) {
-		f = append(f, patternText(`[\S]+`))
+	if !pattern22.MatchString(x) {
+		f = append(f, patternText(`^[\S]+.*[\S]+$`))
 	}
 	if javaLen(x) > 256 {
 		f = append(f, lenMax(256))
@@ -874,7 +875,7 @@ func checkPriorityType(x int32) []string {
 
 func checkProviderNameType(x string) []string {
 	var f []string
-	if !pattern22.MatchString(x) {
+	if !pattern23.MatchString(x) {
 		f = append(f, patternText(`[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+`))
 	}
 	if javaLen(x) < 1 {
@@ -888,7 +889,7 @@ func checkProviderNameType(x string) []string {
 
 func checkProviderNameTypeV2(x string) []string {
 	var f []string
-	if !pattern23.MatchString(x) {
+	if !pattern24.MatchString(x) {
 		f = append(f, patternText(`[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+`))
 	}
 	if javaLen(x) < 1 {
@@ -979,7 +980,7 @@ func checkRelyingPartyIdType(x string) []string {
 
 func checkResourceIdType(x string) []string {
 	var f []string
-	if !pattern24.MatchString(x) {
+	if !pattern25.MatchString(x) {
 		f = append(f, patternText(`^[\w\- ]+$`))
 	}
 	if javaLen(x) < 1 {
@@ -993,7 +994,7 @@ func checkResourceIdType(x string) []string {
 
 func checkResourceServerIdentifierType(x string) []string {
 	var f []string
-	if !pattern25.MatchString(x) {
+	if !pattern26.MatchString(x) {
 		f = append(f, patternText(`[\x21\x23-\x5B\x5D-\x7E]+`))
 	}
 	if javaLen(x) < 1 {
@@ -1032,7 +1033,7 @@ func checkResourceServerScopeDescriptionType(x string) []string {
 
 func checkResourceServerScopeNameType(x string) []string {
 	var f []string
-	if !pattern26.MatchString(x) {
+	if !pattern27.MatchString(x) {
 		f = append(f, patternText(`[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+`))
 	}
 	if javaLen(x) < 1 {
@@ -1057,7 +1058,7 @@ func checkRetryGracePeriodSecondsType(x int32) []string {
 
 func checkS3ArnType(x string) []string {
 	var f []string
-	if !pattern27.MatchString(x) {
+	if !pattern28.MatchString(x) {
 		f = append(f, patternText(`arn:[\w+=/,.@-]+:[\w+=/,.@-]+:::[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?`))
 	}
 	if javaLen(x) < 3 {
@@ -1071,7 +1072,7 @@ func checkS3ArnType(x string) []string {
 
 func checkSESConfigurationSet(x string) []string {
 	var f []string
-	if !pattern29.MatchString(x) {
+	if !pattern30.MatchString(x) {
 		f = append(f, patternText(`^[a-zA-Z0-9_-]+$`))
 	}
 	if javaLen(x) < 1 {
@@ -1085,7 +1086,7 @@ func checkSESConfigurationSet(x string) []string {
 
 func checkScopeType(x string) []string {
 	var f []string
-	if !pattern25.MatchString(x) {
+	if !pattern26.MatchString(x) {
 		f = append(f, patternText(`[\x21\x23-\x5B\x5D-\x7E]+`))
 	}
 	if javaLen(x) < 1 {
@@ -1110,7 +1111,7 @@ func checkSearchPaginationTokenType(x string) []string {
 
 func checkSecretHashType(x string) []string {
 	var f []string
-	if !pattern31.MatchString(x) {
+	if !pattern32.MatchString(x) {
 		f = append(f, patternText(`[\w+=/]+`))
 	}
 	if javaLen(x) < 1 {
@@ -1135,7 +1136,7 @@ func checkSessionType(x string) []string {
 
 func checkSmsInviteMessageType(x string) []string {
 	var f []string
-	if !pattern32.MatchString(x) {
+	if !pattern33.MatchString(x) {
 		f = append(f, patternText(`(?s).*`))
 	}
 	if javaLen(x) < 6 {
@@ -1149,7 +1150,7 @@ func checkSmsInviteMessageType(x string) []string {
 
 func checkSmsVerificationMessageType(x string) []string {
 	var f []string
-	if !pattern33.MatchString(x) {
+	if !pattern34.MatchString(x) {
 		f = append(f, patternText(`.*\{####\}.*`))
 	}
 	if javaLen(x) < 6 {
@@ -1231,7 +1232,7 @@ func checkTermsIdType(x string) []string {
 
 func checkTermsNameType(x string) []string {
 	var f []string
-	if !pattern34.MatchString(x) {
+	if !pattern35.MatchString(x) {
 		f = append(f, patternText(`^(terms-of-use|privacy-policy)$`))
 	}
 	return f
@@ -1255,7 +1256,7 @@ func checkTimeUnitsType(x string) []string {
 
 func checkTokenModelType(x string) []string {
 	var f []string
-	if !pattern35.MatchString(x) {
+	if !pattern36.MatchString(x) {
 		f = append(f, patternText(`[A-Za-z0-9-_=.]+`))
 	}
 	return f
@@ -1271,7 +1272,7 @@ func checkUserFilterType(x string) []string {
 
 func checkUserImportJobIdType(x string) []string {
 	var f []string
-	if !pattern36.MatchString(x) {
+	if !pattern37.MatchString(x) {
 		f = append(f, patternText(`import-[0-9a-zA-Z-]+`))
 	}
 	if javaLen(x) < 1 {
@@ -1299,7 +1300,7 @@ func checkUserImportJobNameType(x string) []string {
 
 func checkUserPoolIdType(x string) []string {
 	var f []string
-	if !pattern37.MatchString(x) {
+	if !pattern38.MatchString(x) {
 		f = append(f, patternText(`[\w-]+_[0-9a-zA-Z]+`))
 	}
 	if javaLen(x) < 1 {

@@ -1135,6 +1135,9 @@ func (s *Service) prepareNewPassword(p *Pool, u *store.User, r map[string]string
 	if name := missingRequired(p, merged); name != "" {
 		return nil, nil, Errorf(InvalidParameterException, "Invalid attributes given, %s is missing", name)
 	}
+	if err := checkPasswordShape(pw); err != nil {
+		return nil, nil, err
+	}
 	if err := s.policyError(p, pw); err != nil {
 		return nil, nil, err
 	}

@@ -263,9 +263,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (*SignUpResult, er
 	if in.Password != "" || !passwordlessSignUp(p, c, attrs) {
 		if err := s.policyError(p, in.Password); err != nil {
 			// SignUp words the same policy failure differently (observed).
-			e := *err.(*Error)
-			e.Message = strings.Replace(e.Message, "does not conform to policy", "did not conform with policy", 1)
-			return nil, &e
+			return nil, reworded(err, "does not conform to policy", "did not conform with policy")
 		}
 		if rec, err = s.passwordRecord(p, username, in.Password); err != nil {
 			return nil, err

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"time"
+	"unicode/utf16"
 
 	"github.com/google/uuid"
 	"github.com/ninshou/ninshou/internal/idp/password"
@@ -214,6 +215,38 @@ func (s *Service) policyError(p *Pool, pw string) error {
 	return nil
 }
 
+// reworded is the *Error err with old replaced by new in its message.
+func reworded(err error, old, new string) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	c := *e
+	c.Message = strings.Replace(c.Message, old, new, 1)
+	return &c
+}
+
+// maxPasswordChars and passwordShape are what the API checks of every
+// password member (PasswordType: at most 256 characters, no white space
+// at either end), which a password given in ChallengeResponses must meet
+// too: "Amazon Cognito passwords can be up to 256 characters in length"
+// (user-pool-settings-policies.html).
+const maxPasswordChars = 256
+
+var passwordShape = regexp.MustCompile(`^[\S]+.*[\S]+$`)
+
+// checkPasswordShape refuses a NEW_PASSWORD that no password operation
+// would take (Cognito's texts for it are unpublished).
+func checkPasswordShape(pw string) error {
+	if len(utf16.Encode([]rune(pw))) > maxPasswordChars {
+		return Errorf(InvalidPasswordException, "Password does not conform to policy: Password must be at most %d characters long", maxPasswordChars)
+	}
+	if !passwordShape.MatchString(pw) {
+		return Errorf(InvalidPasswordException, "Password does not conform to policy: Password must not begin or end with white space")
+	}
+	return nil
+}
+
 // CreateUserInput is AdminCreateUser's input.
 type CreateUserInput struct {
 	PoolID             string
@@ -260,7 +293,9 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 	temp := in.TemporaryPassword
 	if temp != "" {
 		if err := s.policyError(p, temp); err != nil {
-			return nil, err
+			// AdminCreateUser's own words for it, as a deployment log quotes
+			// them (data-dot-all/dataall#690).
+			return nil, reworded(err, "does not conform to policy", "did not conform with password policy")
 		}
 	} else {
 		temp = password.Generate(password.Policy{

@@ -33,6 +33,15 @@ var patternFixes = map[string]string{
 	`^[0-9A-Za-z\.\-_]*(?<!\.)$`: `^(?:[0-9A-Za-z.\-_]*[0-9A-Za-z\-_])?$`,
 }
 
+// servicePatterns are the patterns the service enforces where they differ
+// from the model's. PasswordType's model pattern, [\S]+, refuses every
+// space, but Cognito takes a space inside a password and counts it as a
+// symbol ("The space character is also treated as a special character",
+// user-pool-settings-policies.html); its validation message names the
+// pattern it checks, ^[\S]+.*[\S]+$ (quoted from the wire in public client
+// code): no leading or trailing white space.
+var servicePatterns = map[string]string{"PasswordType": `^[\S]+.*[\S]+$`}
+
 // ownPatternCheck are the shapes whose pattern the service does not check
 // as a model constraint (Coral's "failed to satisfy constraint" message)
 // but in the operation, with a message of its own: DomainType's pattern
@@ -141,6 +150,13 @@ func load(path string) (*model, error) {
 	}
 	if len(m.Operations) == 0 || len(m.Shapes) == 0 {
 		return nil, fmt.Errorf("%s: no operations or shapes", path)
+	}
+	for name, p := range servicePatterns {
+		s, ok := m.Shapes[name]
+		if !ok || s.Pattern == nil {
+			return nil, fmt.Errorf("servicePatterns: the model has no pattern for %s", name)
+		}
+		s.Pattern = &p
 	}
 	return &m, nil
 }
