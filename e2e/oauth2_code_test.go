@@ -226,4 +226,19 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 	if resp.Request.URL.Path != "/login" || !strings.Contains(page, `name="password"`) {
 		t.Errorf("logout and sign in again: %d at %s", resp.StatusCode, resp.Request.URL)
 	}
+	// With logout_uri and client_id every other parameter is ignored, and
+	// only GET is served (logout-endpoint.html).
+	both := url.Values{"client_id": {clientID}, "logout_uri": {"http://localhost:3000/bye"}, "response_type": {"code"}, "redirect_uri": {callback}}
+	resp, _ = get(s.URL + "/logout?" + both.Encode())
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "http://localhost:3000/bye" {
+		t.Errorf("logout with logout_uri and response_type: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	post, err := http.Post(s.URL+"/logout?"+url.Values{"client_id": {clientID}, "logout_uri": {"http://localhost:3000/bye"}}.Encode(), "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post.Body.Close()
+	if post.StatusCode != http.StatusMethodNotAllowed || post.Header.Get("Allow") != http.MethodGet {
+		t.Errorf("POST /logout: %d, Allow %q", post.StatusCode, post.Header.Get("Allow"))
+	}
 }

@@ -499,9 +499,19 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 // or, given response_type, back to the sign-in page for a new request.
 func logoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// "The /logout endpoint only supports HTTPS GET." (logout-endpoint.html)
+		if r.Method != http.MethodGet {
+			w.Header().Set("Allow", http.MethodGet)
+			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
 		q := r.URL.Query()
 		var again *idp.AuthorizeRequest
-		if q.Get("response_type") != "" {
+		// With logout_uri and client_id, Cognito "redirects user sessions to
+		// the URL in the value of logout_uri, ignoring all other request
+		// parameters" (logout-endpoint.html); only without logout_uri does
+		// response_type ask for the sign-in page again.
+		if q.Get("response_type") != "" && q.Get("logout_uri") == "" {
 			in := authorizeRequest(q)
 			again = &in
 		}
