@@ -144,6 +144,9 @@ func TestSDKGroups(t *testing.T) {
 	if diff := cmp.Diff([]string{"ann", "bob", "cy"}, append(userNames(first.Users), userNames(rest.Users)...)); diff != "" || rest.NextToken != nil {
 		t.Errorf("ListUsersInGroup (-want +got):\n%s", diff)
 	}
+	// The token is the group's: another group's listing refuses it.
+	_, err = e.c.ListUsersInGroup(e.ctx, &cip.ListUsersInGroupInput{UserPoolId: aws.String(pool), GroupName: aws.String("admins"), NextToken: first.NextToken})
+	wantErr[*types.InvalidParameterException](t, err, "Invalid pagination token.")
 	if u := first.Users[0]; !u.Enabled || u.UserStatus != types.UserStatusTypeConfirmed || attrMap(u.Attributes)["email"] != "ann@example.com" || u.UserCreateDate == nil {
 		t.Errorf("ListUsersInGroup user = %+v", u)
 	}

@@ -169,6 +169,25 @@ func TestSDKListUsersPaging(t *testing.T) {
 		}
 	}
 
+	// A token continues the request that made it: another filter, none, a
+	// pool of another request or a token Ninshou never made is refused
+	// (aws/aws-sdk-js#3705: "Paging marker ... is invalid for request").
+	filtered := must[*cip.ListUsersOutput](t, "ListUsers")(e.c.ListUsers(e.ctx, &cip.ListUsersInput{UserPoolId: aws.String(pool),
+		Limit: aws.Int32(3), Filter: aws.String(`email ^= "user"`)}))
+	other := e.pool()
+	for what, in := range map[string]*cip.ListUsersInput{
+		"without its filter":  {UserPoolId: aws.String(pool), PaginationToken: filtered.PaginationToken},
+		"with another filter": {UserPoolId: aws.String(pool), PaginationToken: filtered.PaginationToken, Filter: aws.String(`email ^= "u"`)},
+		"in another pool":     {UserPoolId: aws.String(other), PaginationToken: filtered.PaginationToken, Filter: aws.String(`email ^= "user"`)},
+		"made up from a name": {UserPoolId: aws.String(pool), PaginationToken: aws.String("dXNlcjIw")},
+		"made up with a dot":  {UserPoolId: aws.String(pool), PaginationToken: aws.String("dXNlcjIw.AAAAAAAAAAAA")},
+	} {
+		t.Run(what, func(t *testing.T) {
+			_, err := e.c.ListUsers(e.ctx, in)
+			wantErr[*types.InvalidParameterException](t, err, "Invalid pagination token.")
+		})
+	}
+
 	// Mid-listing: a user added before the cursor is not shown (it sorts
 	// before the page already read), one added after it is; a removed user
 	// is not; no user that stayed is missed or repeated.

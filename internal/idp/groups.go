@@ -285,9 +285,14 @@ func (s *Service) AdminListGroupsForUser(ctx context.Context, poolID, username s
 
 // ListUsersInGroup lists a group's members by username.
 func (s *Service) ListUsersInGroup(ctx context.Context, poolID, group string, page store.Page) ([]*User, string, error) {
+	scope := "ListUsersInGroup\x00" + poolID + "\x00" + group
+	page, err := boundPage(scope, page)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []*User
 	var next string
-	err := s.view(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		if err := requirePool(tx, poolID); err != nil {
 			return err
 		}
@@ -304,7 +309,7 @@ func (s *Service) ListUsersInGroup(ctx context.Context, poolID, group string, pa
 		}
 		return nil
 	})
-	return out, next, err
+	return out, boundToken(scope, next), err
 }
 
 // userGroups reads the groups of a user in token order: by precedence,

@@ -105,6 +105,11 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 	if err != nil {
 		return nil, "", err
 	}
+	scope := "ListUsers\x00" + in.PoolID + "\x00" + in.Filter
+	page, err := boundPage(scope, in.Page)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []*User
 	var next string
 	err = s.view(ctx, func(tx store.Tx) error {
@@ -120,9 +125,9 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 		}
 		var us []*store.User
 		if filtered {
-			us, next, err = tx.Users().Search(in.PoolID, f, listPage(in.Page))
+			us, next, err = tx.Users().Search(in.PoolID, f, listPage(page))
 		} else {
-			us, next, err = tx.Users().List(in.PoolID, listPage(in.Page))
+			us, next, err = tx.Users().List(in.PoolID, listPage(page))
 		}
 		if err != nil {
 			return badPage(err)
@@ -142,7 +147,7 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 		}
 		return nil
 	})
-	return out, next, err
+	return out, boundToken(scope, next), err
 }
 
 // errNoSuchAttribute is Cognito's answer to an AttributesToGet naming an
