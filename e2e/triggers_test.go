@@ -360,6 +360,45 @@ func TestLambdaTriggers(t *testing.T) {
 		t.Errorf("ninshou login CUSTOM_AUTH: %v", res)
 	}
 
+	// A name nobody has, where the client prevents user existence errors:
+	// the functions run with userNotFound true and may play challenges on,
+	// but the sign-in never ends in tokens (cognito-user-pool-managing-errors.html).
+	hiding := *e.client(custom, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowCustomAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}
+		in.PreventUserExistenceErrors = types.PreventUserExistenceErrorTypesEnabled
+	}).ClientId
+	ghost := must[*cip.InitiateAuthOutput](t, "CUSTOM_AUTH for nobody")(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &hiding,
+		AuthFlow: types.AuthFlowTypeCustomAuth, AuthParameters: map[string]string{"USERNAME": "ghost"}}))
+	if ghost.ChallengeName != types.ChallengeNameTypeCustomChallenge || ghost.ChallengeParameters["question"] != "6 x 7" ||
+		ghost.ChallengeParameters["USERNAME"] != "ghost" {
+		t.Fatalf("CUSTOM_AUTH for nobody: %+v", ghost)
+	}
+	respondGhost := func(session *string, a string) (*cip.RespondToAuthChallengeOutput, error) {
+		return e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: &hiding,
+			ChallengeName: types.ChallengeNameTypeCustomChallenge, Session: session,
+			ChallengeResponses: map[string]string{"USERNAME": "ghost", "ANSWER": a}})
+	}
+	_, err = e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: &hiding,
+		ChallengeName: types.ChallengeNameTypeCustomChallenge, Session: ghost.Session,
+		ChallengeResponses: map[string]string{"USERNAME": "cy", "ANSWER": "42"}})
+	wantErr[*types.NotAuthorizedException](t, err, "Invalid session for the user.")
+	again := must[*cip.RespondToAuthChallengeOutput](t, "a wrong answer for nobody")(respondGhost(ghost.Session, "41"))
+	if again.ChallengeName != types.ChallengeNameTypeCustomChallenge || again.Session == nil {
+		t.Fatalf("after a wrong answer for nobody: %+v", again)
+	}
+	_, err = respondGhost(again.Session, "42")
+	wantErr[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
+	for _, fn := range []string{"define", "create", "verify"} {
+		evs := lambda.events(fn)
+		req := evs[len(evs)-1]["request"].(map[string]any)
+		if req["userNotFound"] != true || evs[len(evs)-1]["userName"] != "ghost" || len(req["userAttributes"].(map[string]any)) != 0 {
+			t.Errorf("%s's event for nobody: %v", fn, evs[len(evs)-1])
+		}
+	}
+	if evs := lambda.events("verify"); evs[0]["request"].(map[string]any)["userNotFound"] != false {
+		t.Errorf("verify's event for cy: %v", evs[0])
+	}
+
 	// Custom messages: the function's templates, with the code put in.
 	lambda.handle("message", func(ev map[string]any) (any, error) {
 		switch ev["triggerSource"] {

@@ -42,6 +42,25 @@ type customState struct {
 	Results []challengeResult `json:"r"`
 	Private map[string]string `json:"p,omitempty"`
 	Meta    string            `json:"m,omitempty"`
+	// NotFound: the sign-in names no user (PreventUserExistenceErrors
+	// ENABLED), and the functions play it on with userNotFound true.
+	NotFound bool `json:"nf,omitempty"`
+}
+
+// The custom challenge functions of a sign-in for a user that does not
+// exist, where the client prevents user existence errors: "LambdaChallenge
+// returns a boolean parameter named UserNotFound. Then it's passed in the
+// request of DefineAuthChallenge, VerifyAuthChallenge, and
+// CreateAuthChallenge Lambda triggers. You can use this trigger to simulate
+// custom authorization challenges for a user that doesn't exist."
+// (cognito-user-pool-managing-errors.html). Such a sign-in runs under a
+// stand-in user with the name asked for and no sub (its sessions belong to
+// nobody), and never ends in tokens.
+
+// phantomUser stands in for the user a custom sign-in names but that does
+// not exist.
+func phantomUser(username string) *store.User {
+	return &store.User{Username: username, Attributes: map[string]string{}}
 }
 
 var errCustomAuthFailed = Errorf(NotAuthorizedException, "Incorrect username or password.")
@@ -53,19 +72,23 @@ func (s *Service) customNext(ctx context.Context, p *Pool, c *Client, u *store.U
 	if results == nil {
 		results = []challengeResult{}
 	}
-	attrs := triggerAttributes(p, u.Sub, u.Status, u.Attributes)
+	notFound := u.Sub == ""
+	attrs := map[string]string{}
+	if !notFound {
+		attrs = triggerAttributes(p, u.Sub, u.Status, u.Attributes)
+	}
 	var def struct {
 		ChallengeName      string `json:"challengeName"`
 		IssueTokens        bool   `json:"issueTokens"`
 		FailAuthentication bool   `json:"failAuthentication"`
 	}
 	if _, err := s.runTrigger(ctx, p, TriggerDefineAuthChallenge, "DefineAuthChallenge_Authentication", u.Username, c.ID,
-		map[string]any{"userAttributes": attrs, "session": results, "userNotFound": false}, &def); err != nil {
+		map[string]any{"userAttributes": attrs, "session": results, "userNotFound": notFound}, &def); err != nil {
 		return nil, err
 	}
 	var cs customState
 	switch {
-	case def.FailAuthentication:
+	case def.FailAuthentication, notFound && def.IssueTokens: // no tokens for nobody
 		if consumeHash != nil {
 			if err := s.update(ctx, func(tx store.Tx) error { return consume(tx, consumeHash, s.now()) }); err != nil && !errors.Is(err, errSessionUsed) {
 				return nil, err
@@ -83,12 +106,12 @@ func (s *Service) customNext(ctx context.Context, p *Pool, c *Client, u *store.U
 			Meta    string            `json:"challengeMetadata"`
 		}
 		if _, err := s.runTrigger(ctx, p, TriggerCreateAuthChallenge, "CreateAuthChallenge_Authentication", u.Username, c.ID,
-			map[string]any{"userAttributes": attrs, "challengeName": ChallengeCustom, "session": results, "userNotFound": false}, &created); err != nil {
+			map[string]any{"userAttributes": attrs, "challengeName": ChallengeCustom, "session": results, "userNotFound": notFound}, &created); err != nil {
 			return nil, err
 		}
-		cs = customState{Results: results, Private: created.Private, Meta: created.Meta}
+		cs = customState{Results: results, Private: created.Private, Meta: created.Meta, NotFound: notFound}
 		return s.customStep(ctx, p, c, u, st, cs, created.Public, consumeHash)
-	case def.ChallengeName == ChallengePasswordSRP && customSRPFrom(ctx) != nil && consumeHash == nil:
+	case def.ChallengeName == ChallengePasswordSRP && customSRPFrom(ctx) != nil && consumeHash == nil && !notFound:
 		// SRP's own challenge, its state marked as custom: srpVerify
 		// returns to Define with the verifier's result.
 		return s.srpStart(withCustomState(ctx, &customState{Results: results}), p, c, customSRPFrom(ctx), nil)
@@ -170,7 +193,13 @@ func (s *Service) customStart(ctx context.Context, p *Pool, c *Client, params ma
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		if c.PreventUserExistenceErrors == "ENABLED" {
-			return nil, errIncorrect
+			if params["SRP_A"] != "" {
+				// CUSTOM_WITH_SRP: the SRP start plays an unknown name on
+				// by itself.
+				return nil, errIncorrect
+			}
+			st := sessionState{Username: username, EventID: uuid.New().String(), AuthTime: s.now().Unix(), Admin: isAdminFlow(ctx)}
+			return s.customNext(ctx, p, c, phantomUser(username), st, nil, nil)
 		}
 		return nil, errUserNotFoundAuth
 	}
@@ -219,6 +248,17 @@ func (s *Service) respondCustom(ctx context.Context, p *Pool, c *Client, hash []
 	var st sessionState
 	err := s.view(ctx, func(tx store.Tx) error {
 		sess, su, err := s.loadSession(tx, p, c, hash, ChallengeCustom, username)
+		if errors.Is(err, errSimulatedSession) {
+			// A sign-in for nobody: only under the name it began with.
+			if err := json.Unmarshal(sess.State, &st); err != nil {
+				return err
+			}
+			if st.Custom == nil || !st.Custom.NotFound || st.Username != username {
+				return errSessionInvalid
+			}
+			u = phantomUser(username)
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -231,12 +271,16 @@ func (s *Service) respondCustom(ctx context.Context, p *Pool, c *Client, hash []
 	if st.Custom == nil {
 		return nil, fmt.Errorf("idp: custom challenge session without its state")
 	}
+	attrs := map[string]string{}
+	if !st.Custom.NotFound {
+		attrs = triggerAttributes(p, u.Sub, u.Status, u.Attributes)
+	}
 	var verdict struct {
 		AnswerCorrect bool `json:"answerCorrect"`
 	}
 	if _, err := s.runTrigger(ctx, p, TriggerVerifyAuthChallenge, "VerifyAuthChallengeResponse_Authentication", u.Username, c.ID,
-		map[string]any{"userAttributes": triggerAttributes(p, u.Sub, u.Status, u.Attributes),
-			"privateChallengeParameters": nonNilMap(st.Custom.Private), "challengeAnswer": answer, "userNotFound": false}, &verdict); err != nil {
+		map[string]any{"userAttributes": attrs, "privateChallengeParameters": nonNilMap(st.Custom.Private),
+			"challengeAnswer": answer, "userNotFound": st.Custom.NotFound}, &verdict); err != nil {
 		return nil, err
 	}
 	results := append(st.Custom.Results, challengeResult{ChallengeName: ChallengeCustom, ChallengeResult: verdict.AnswerCorrect,
