@@ -47,3 +47,34 @@ func TestSDKIdentityProviderMappingKeys(t *testing.T) {
 		t.Errorf("the mapping after a refused update: %v", ip.AttributeMapping)
 	}
 }
+
+// TestSDKSocialProviderRequiredDetails: a Google, Facebook or Login with
+// Amazon provider needs client_id, client_secret and authorize_scopes, and
+// Cognito names all three in one text whichever is missing, on create and
+// on update (Amplify's deployments quote it: aws-amplify/amplify-cli#9384,
+// #12417).
+func TestSDKSocialProviderRequiredDetails(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	const text = "client_id, client_secret and authorize_scopes are all required idp details."
+	full := map[string]string{"client_id": "a", "client_secret": "b", "authorize_scopes": "email"}
+	for _, typ := range []types.IdentityProviderTypeType{types.IdentityProviderTypeTypeGoogle, types.IdentityProviderTypeTypeFacebook,
+		types.IdentityProviderTypeTypeLoginWithAmazon} {
+		for _, drop := range []string{"client_id", "client_secret", "authorize_scopes"} {
+			details := map[string]string{}
+			for k, v := range full {
+				if k != drop {
+					details[k] = v
+				}
+			}
+			_, err := e.c.CreateIdentityProvider(e.ctx, &cip.CreateIdentityProviderInput{UserPoolId: &pool, ProviderName: aws.String(string(typ)),
+				ProviderType: typ, ProviderDetails: details})
+			wantErr[*types.InvalidParameterException](t, err, text)
+		}
+		must[*cip.CreateIdentityProviderOutput](t, "CreateIdentityProvider")(e.c.CreateIdentityProvider(e.ctx, &cip.CreateIdentityProviderInput{
+			UserPoolId: &pool, ProviderName: aws.String(string(typ)), ProviderType: typ, ProviderDetails: full}))
+		_, err := e.c.UpdateIdentityProvider(e.ctx, &cip.UpdateIdentityProviderInput{UserPoolId: &pool, ProviderName: aws.String(string(typ)),
+			ProviderDetails: map[string]string{"client_id": "a", "client_secret": "", "authorize_scopes": "email"}})
+		wantErr[*types.InvalidParameterException](t, err, text)
+	}
+}

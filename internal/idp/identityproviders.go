@@ -152,6 +152,12 @@ func (s *Service) completeDetails(ctx context.Context, typ string, in, old map[s
 	}
 	for _, k := range requiredDetails[typ] {
 		if strings.TrimSpace(d[k]) == "" {
+			if typ == ProviderGoogle || typ == ProviderFacebook || typ == ProviderAmazon {
+				// One text for all three keys, as Cognito answers (Amplify's
+				// deployments quote it: aws-amplify/amplify-cli#9384, #12417).
+				return nil, Errorf(InvalidParameterException, "client_id, client_secret and authorize_scopes are all required idp details.")
+			}
+			// Apple's and OIDC's texts are unpublished.
 			return nil, Errorf(InvalidParameterException, "ProviderDetails must contain %s for provider type %s.", k, typ)
 		}
 	}
