@@ -147,6 +147,15 @@ func TestOAuth2AuthorizationCode(t *testing.T) {
 		verified["cognito_access"]["scope"] != "openid email" || verified["cognito_access"]["username"] != "ana" {
 		t.Errorf("verified claims: %v", verified)
 	}
+	// An OAuth access token carries "version": 2 after iss, as real ones do
+	// (a token quoted in GeoscienceAustralia/geodesy-web-services).
+	if claims := jwtClaims(t, tok["access_token"].(string)); claims["version"] != float64(2) {
+		t.Errorf("the OAuth access token's version: %v", claims["version"])
+	}
+	if raw, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok["access_token"].(string), ".")[1]); !strings.Contains(string(raw), `"iss":"`) ||
+		!regexp.MustCompile(`"iss":"[^"]*","version":2,"client_id"`).Match(raw) {
+		t.Errorf("the OAuth access token's claim order: %s", raw)
+	}
 
 	// userInfo: the openid token's user, within its scopes.
 	userInfo := func(bearer string) (int, map[string]any) {

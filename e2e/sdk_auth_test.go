@@ -126,6 +126,10 @@ func TestSDKUserAuthFlow(t *testing.T) {
 		t.Errorf("GetUser: %s %v", *me.Username, got)
 	}
 	access := verifyJWT(t, e.server, pool, *second.AuthenticationResult.AccessToken)
+	// An API sign-in's access token has no "version" (aws-amplify-identity-broker#376 quotes one).
+	if _, has := access["version"]; has {
+		t.Errorf("the API sign-in's access token has a version: %v", access["version"])
+	}
 	if access["username"] != "kim" || access["client_id"] != client || access["scope"] != "aws.cognito.signin.user.admin" || access["sub"] != got["sub"] {
 		t.Errorf("access token: %v", access)
 	}

@@ -299,7 +299,8 @@ func (s *Service) signJWTs(p *Pool, c *Client, pt *pendingTokens, tc *tokenClaim
 	idTok, accessTok, err := s.Tokens.IssueWithKeys(pt.signing.keys,
 		tokens.IDTokenInput{Claims: claims, Roles: tc.roles, PreferredRole: tc.preferredRole, Attributes: tc.idAttributes,
 			Extra: tc.idExtra, Validity: c.IDTTL(), Nonce: pt.nonce, HashAccessToken: pt.codeGrant},
-		tokens.AccessTokenInput{Claims: claims, DeviceKey: pt.family.DeviceKey, Validity: c.AccessTTL(), Scope: tc.scope, Extra: tc.accessExtra},
+		tokens.AccessTokenInput{Claims: claims, DeviceKey: pt.family.DeviceKey, Validity: c.AccessTTL(), Scope: tc.scope, Extra: tc.accessExtra,
+			OAuth: pt.scope != ""},
 		issueTime(s.now(), pt.user.TokensRevokedAt))
 	if err != nil {
 		return "", "", err

@@ -81,6 +81,12 @@ type AccessTokenInput struct {
 	Scope string
 	// DeviceKey is set when a remembered device authenticated.
 	DeviceKey string
+	// OAuth: the token carries OAuth scopes (an authorization code's or
+	// an implicit grant's), and then Cognito's "version": 2, which a real
+	// OAuth access token shows after iss (quoted in
+	// GeoscienceAustralia/geodesy-web-services' ResourceServerConfig.java)
+	// and API sign-ins' tokens lack (aws-amplify-identity-broker#376).
+	OAuth bool
 	// Validity is exp - iat (the client's AccessTokenValidity); zero means
 	// DefaultValidity. Rounded down to whole seconds.
 	Validity time.Duration
@@ -294,6 +300,9 @@ func (s *Service) issueAccess(keys []*store.SigningKey, in AccessTokenInput, now
 		o.str("device_key", in.DeviceKey)
 	}
 	o.str("iss", s.Issuer(in.PoolID))
+	if in.OAuth {
+		o.num("version", 2)
+	}
 	o.str("client_id", in.ClientID)
 	if !in.DisableRevocation {
 		o.str("origin_jti", in.OriginJTI)
