@@ -42,13 +42,31 @@ type Domain struct {
 func (d *Domain) Custom() bool { return d.CertificateArn != "" }
 
 // CloudFrontDomain is the distribution a custom domain's DNS record points
-// at ("<id>.cloudfront.net"), stable for the domain; "" for a prefix.
+// at ("<id>.cloudfront.net"), stable for the domain; "" for a prefix, as
+// CreateUserPoolDomain answers one.
 func (d *Domain) CloudFrontDomain() string {
 	if !d.Custom() {
 		return ""
 	}
+	return d.Distribution()
+}
+
+// Distribution is the CloudFront distribution that serves the domain,
+// which DescribeUserPoolDomain names for prefix domains too (real
+// responses quoted in localstack/localstack#9242 and aws/aws-cdk#6787).
+func (d *Domain) Distribution() string {
 	h := sha256.Sum256([]byte(d.PoolID + "/" + d.Name))
 	return "d" + hex.EncodeToString(h[:])[:13] + ".cloudfront.net"
+}
+
+// AssetsBucket is DescribeUserPoolDomain's S3Bucket, Cognito's bucket of
+// page assets: "aws-cognito-prod-iad-assets" in us-east-1, as the same
+// responses show; "" in regions whose bucket name is not published.
+func (d *Domain) AssetsBucket() string {
+	if region, _, _ := strings.Cut(d.PoolID, "_"); region == "us-east-1" {
+		return "aws-cognito-prod-iad-assets"
+	}
+	return ""
 }
 
 // domainBody is what the store keeps of a domain.
@@ -89,7 +107,9 @@ func checkDomainName(name string, custom bool) error {
 	}
 	for _, w := range reservedInPrefix {
 		if strings.Contains(name, w) {
-			return Errorf(InvalidParameterException, "The domain prefix %s holds the reserved word %s.", name, w)
+			// Cognito's words, as CloudTrail records them
+			// (aws-solutions/content-analysis-on-aws#8).
+			return Errorf(InvalidParameterException, "Domain cannot contain reserved word: %s", w)
 		}
 	}
 	return nil
@@ -275,6 +295,12 @@ func (s *Service) UpdateDomain(ctx context.Context, in Domain) (*Domain, error) 
 		d, err := domainFrom(o)
 		if err != nil {
 			return err
+		}
+		if in.CertificateArn == "" && d.Custom() {
+			// An update without CustomDomainConfig would make it a prefix
+			// domain; Cognito's refusal, quoted in
+			// hashicorp/terraform-provider-aws#43248.
+			return Errorf(InvalidParameterException, "Cannot convert custom domain to prefix domain.")
 		}
 		if in.CertificateArn != "" {
 			if !d.Custom() {

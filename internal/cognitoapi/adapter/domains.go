@@ -45,8 +45,9 @@ func (h *handlers) describeUserPoolDomain(ctx context.Context, in *api.DescribeU
 	if d != nil {
 		out = &api.DomainDescriptionType{
 			UserPoolId: api.String(d.PoolID), AWSAccountId: api.String(accountID), Domain: api.String(d.Name),
-			CloudFrontDistribution: strPtr(d.CloudFrontDomain()), Version: api.String(d.CreatedAt.UTC().Format("20060102150405")),
-			Status: api.String("ACTIVE"), ManagedLoginVersion: api.Int32(int32(d.ManagedLoginVersion)),
+			CloudFrontDistribution: strPtr(d.Distribution()), S3Bucket: strPtr(d.AssetsBucket()),
+			Version: api.String(d.CreatedAt.UTC().Format("20060102150405")),
+			Status:  api.String("ACTIVE"), ManagedLoginVersion: api.Int32(int32(d.ManagedLoginVersion)),
 		}
 		if d.Custom() {
 			out.CustomDomainConfig = &api.CustomDomainConfigType{CertificateArn: api.String(d.CertificateArn)}
