@@ -517,6 +517,24 @@ func TestSDKWebAuthnRegistrationErrors(t *testing.T) {
 		wantErr[*types.WebAuthnConfigurationMissingException](t, err,
 			"The user pool has no relying party ID (WebAuthnConfiguration.RelyingPartyId) and no domain.")
 	})
+	// Without a RelyingPartyId the pool's domain is the RP ID: the prefix
+	// domain's host, or a custom domain ("the passkey RP ID defaults to the
+	// custom domain", CreateUserPoolDomain's CustomDomainConfig).
+	t.Run("the pool's domain", func(t *testing.T) {
+		e, poolID, clientID := passkeyEnv(t, "", "")
+		token := *e.tokens(clientID, "kim", "Perm#Pass1").AccessToken
+		must[*cip.CreateUserPoolDomainOutput](t, "CreateUserPoolDomain")(e.c.CreateUserPoolDomain(e.ctx,
+			&cip.CreateUserPoolDomainInput{UserPoolId: aws.String(poolID), Domain: aws.String("kims-app")}))
+		if o := e.startPasskey(token); o.RP.ID != "kims-app.auth.us-east-1.amazoncognito.com" {
+			t.Errorf("the RP ID of a pool with a prefix domain: %q", o.RP.ID)
+		}
+		must[*cip.CreateUserPoolDomainOutput](t, "CreateUserPoolDomain")(e.c.CreateUserPoolDomain(e.ctx,
+			&cip.CreateUserPoolDomainInput{UserPoolId: aws.String(poolID), Domain: aws.String("login.kims-app.example"),
+				CustomDomainConfig: &types.CustomDomainConfigType{CertificateArn: aws.String("arn:aws:acm:us-east-1:111111111111:certificate/abc")}}))
+		if o := e.startPasskey(token); o.RP.ID != "login.kims-app.example" {
+			t.Errorf("the RP ID of a pool with a custom domain: %q", o.RP.ID)
+		}
+	})
 
 	e, poolID, clientID := passkeyEnv(t, "localhost", "required")
 	token := *e.tokens(clientID, "kim", "Perm#Pass1").AccessToken
@@ -562,7 +580,7 @@ func TestSDKWebAuthnRegistrationErrors(t *testing.T) {
 	})
 	t.Run("malformed", func(t *testing.T) {
 		wantErr[*types.InvalidParameterException](t, e.completePasskey(token, map[string]any{"id": "x"}),
-			"Credential is not a valid RegistrationResponseJSON.")
+			"Credential data is not valid")
 	})
 	t.Run("bad token", func(t *testing.T) {
 		_, err := e.c.StartWebAuthnRegistration(e.ctx, &cip.StartWebAuthnRegistrationInput{AccessToken: aws.String("not.a.token")})

@@ -43,7 +43,8 @@ func (s *Service) checkAddPasskey(ctx context.Context, in AddPasskeyRequest) (*P
 		// The client has no managed login to sign in through.
 		return nil, nil, &AuthorizeError{Code: "unauthorized_client"}
 	}
-	rpID, _, err := relyingParty(p)
+	var rpID string
+	err = s.view(ctx, func(tx store.Tx) (err error) { rpID, _, err = relyingParty(tx, p); return err })
 	if err != nil {
 		return nil, nil, err
 	}

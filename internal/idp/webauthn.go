@@ -150,12 +150,38 @@ type ceremony struct {
 }
 
 // relyingParty is the pool's passkey configuration: its RP ID and
-// user-verification requirement, or why passkeys cannot be used.
-func relyingParty(p *Pool) (rpID, uv string, err error) {
+// user-verification requirement, or why passkeys cannot be used. Without
+// a RelyingPartyId of its own the pool's domain is the RP ID: "When you
+// create a custom domain, the passkey RP ID defaults to the custom domain"
+// (CreateUserPoolDomain's CustomDomainConfig), else the prefix domain's
+// host; WebAuthnConfigurationMissingException is for "a user pool
+// [that] doesn't have a configured relying party id or a user pool domain".
+func relyingParty(tx store.Tx, p *Pool) (rpID, uv string, err error) {
+	var domains []*Domain
+	if p.MFA.WebAuthnRelyingPartyID == "" && slices.Contains(allowedFirstFactors(p), FactorWebAuthn) {
+		if domains, err = poolDomains(tx, p.ID); err != nil {
+			return "", "", err
+		}
+	}
+	return relyingPartyOf(p, domains)
+}
+
+// relyingPartyOf is relyingParty for a pool with the given domains.
+func relyingPartyOf(p *Pool, domains []*Domain) (rpID, uv string, err error) {
 	if !slices.Contains(allowedFirstFactors(p), FactorWebAuthn) {
 		return "", "", Errorf(WebAuthnNotEnabledException, "Passkeys are not enabled for this user pool.")
 	}
 	rpID = p.MFA.WebAuthnRelyingPartyID
+	if rpID == "" {
+		for _, d := range domains { // a custom domain wins over a prefix
+			if d.Custom() {
+				rpID = d.Name
+				break
+			}
+			region, _, _ := strings.Cut(p.ID, "_")
+			rpID = d.Name + ".auth." + region + ".amazoncognito.com"
+		}
+	}
 	if rpID == "" {
 		return "", "", Errorf(WebAuthnConfigurationMissingException,
 			"The user pool has no relying party ID (WebAuthnConfiguration.RelyingPartyId) and no domain.")
@@ -233,7 +259,7 @@ func (s *Service) StartWebAuthnRegistration(ctx context.Context, accessToken str
 // newRegistration issues creation options for a new passkey of u, asked
 // for through app client clientID, and remembers their challenge.
 func (s *Service) newRegistration(tx store.Tx, p *Pool, u *store.User, clientID string) (*CreationOptions, error) {
-	rpID, uv, err := relyingParty(p)
+	rpID, uv, err := relyingParty(tx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -302,13 +328,14 @@ func (s *Service) CompleteWebAuthnRegistration(ctx context.Context, accessToken 
 func (s *Service) finishRegistration(ctx context.Context, p *Pool, sub, clientID string, credential []byte, stillAllowed func(store.Tx) error) error {
 	// The pool's relying party now, not when the challenge was issued: a
 	// credential for an RP the pool has since left is a mismatch.
-	rpID, uv, err := relyingParty(p)
+	var rpID, uv string
+	err := s.view(ctx, func(tx store.Tx) (err error) { rpID, uv, err = relyingParty(tx, p); return err })
 	if err != nil {
 		return err
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBytes(credential)
 	if err != nil {
-		return &Error{Code: InvalidParameterException, Message: "Credential is not a valid RegistrationResponseJSON.", Err: err}
+		return &Error{Code: InvalidParameterException, Message: "Credential data is not valid", Err: err}
 	}
 	cd := parsed.Response.CollectedClientData
 	if cd.Type != protocol.CreateCeremony {
@@ -462,7 +489,7 @@ func (s *Service) DeleteWebAuthnCredential(ctx context.Context, accessToken, cre
 func (s *Service) webauthnChallenge(ctx context.Context, p *Pool, c *Client, u *store.User, avail []string) (*Step, error) {
 	var step *Step
 	err := s.update(ctx, func(tx store.Tx) error {
-		rpID, uv, err := relyingParty(p)
+		rpID, uv, err := relyingParty(tx, p)
 		if err != nil {
 			return err
 		}

@@ -69,7 +69,7 @@ func TestCounterAdvances(t *testing.T) {
 
 func TestRelyingParty(t *testing.T) {
 	pool := func(factors []string, rpID, uv string) *Pool {
-		p := &Pool{}
+		p := &Pool{ID: "us-west-2_x"}
 		p.AllowedFirstAuthFactors = factors
 		p.MFA.WebAuthnRelyingPartyID, p.MFA.WebAuthnUserVerification = rpID, uv
 		return p
@@ -77,16 +77,24 @@ func TestRelyingParty(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		p        *Pool
+		domains  []*Domain
 		rpID, uv string
 		code     Code
 	}{
-		{"enabled", pool([]string{FactorPassword, FactorWebAuthn}, "example.com", ""), "example.com", uvPreferred, ""},
-		{"required", pool([]string{FactorWebAuthn}, "example.com", uvRequired), "example.com", uvRequired, ""},
-		{"not a first factor", pool([]string{FactorPassword}, "example.com", ""), "", "", WebAuthnNotEnabledException},
-		{"default factors", pool(nil, "example.com", ""), "", "", WebAuthnNotEnabledException},
-		{"no relying party", pool([]string{FactorWebAuthn}, "", ""), "", "", WebAuthnConfigurationMissingException},
+		{"enabled", pool([]string{FactorPassword, FactorWebAuthn}, "example.com", ""), nil, "example.com", uvPreferred, ""},
+		{"required", pool([]string{FactorWebAuthn}, "example.com", uvRequired), nil, "example.com", uvRequired, ""},
+		{"not a first factor", pool([]string{FactorPassword}, "example.com", ""), nil, "", "", WebAuthnNotEnabledException},
+		{"default factors", pool(nil, "example.com", ""), nil, "", "", WebAuthnNotEnabledException},
+		{"no relying party", pool([]string{FactorWebAuthn}, "", ""), nil, "", "", WebAuthnConfigurationMissingException},
+		{"its own over a domain", pool([]string{FactorWebAuthn}, "example.com", ""), []*Domain{{PoolID: "us-west-2_x", Name: "login.example.org", CertificateArn: "arn"}},
+			"example.com", uvPreferred, ""},
+		{"a prefix domain", pool([]string{FactorWebAuthn}, "", ""), []*Domain{{PoolID: "us-west-2_x", Name: "my-app"}},
+			"my-app.auth.us-west-2.amazoncognito.com", uvPreferred, ""},
+		{"a custom domain over a prefix", pool([]string{FactorWebAuthn}, "", ""),
+			[]*Domain{{PoolID: "us-west-2_x", Name: "my-app"}, {PoolID: "us-west-2_x", Name: "login.example.org", CertificateArn: "arn"}},
+			"login.example.org", uvPreferred, ""},
 	} {
-		rpID, uv, err := relyingParty(tc.p)
+		rpID, uv, err := relyingPartyOf(tc.p, tc.domains)
 		if tc.code != "" {
 			if !IsCode(err, tc.code) {
 				t.Errorf("%s: error %v, want %s", tc.name, err, tc.code)
