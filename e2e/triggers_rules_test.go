@@ -388,6 +388,7 @@ func TestTriggerCustomSendersNotRun(t *testing.T) {
 		in.LambdaConfig = &types.LambdaConfigType{KMSKeyID: aws.String("arn:aws:kms:us-east-1:123456789012:key/k"),
 			CustomEmailSender: &types.CustomEmailLambdaVersionConfigType{LambdaArn: aws.String(fnARN + "sender"), LambdaVersion: types.CustomEmailSenderLambdaVersionTypeV10},
 			CustomSMSSender:   &types.CustomSMSLambdaVersionConfigType{LambdaArn: aws.String(fnARN + "sender"), LambdaVersion: types.CustomSMSSenderLambdaVersionTypeV10}}
+		in.SmsConfiguration = &types.SmsConfigurationType{SnsCallerArn: aws.String("arn:aws:iam::123456789012:role/sns")}
 	})
 	clientID := *e.client(pool).ClientId
 	must[*cip.SignUpOutput](t, "SignUp")(e.signUp(clientID, "ana", "Perm#Pass1", "ana@example.com"))
