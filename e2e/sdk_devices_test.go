@@ -238,6 +238,44 @@ func TestSDKDevices(t *testing.T) {
 			t.Errorf("DeviceLastAuthenticatedDate %v not after %v", g.Device.DeviceLastAuthenticatedDate, lastAuth)
 		}
 	})
+	// An admin sign-in proving the device records the end user's address
+	// its ContextData states as the device's last_ip_used.
+	t.Run("admin sign-in with the device", func(t *testing.T) {
+		e.Clock.Advance(time.Minute)
+		ctxData := &types.ContextDataType{IpAddress: aws.String("203.0.113.7"), ServerName: aws.String("app.example.com"),
+			ServerPath: aws.String("/login"), HttpHeaders: []types.HttpHeader{{HeaderName: aws.String("User-Agent"), HeaderValue: aws.String("e2e")}}}
+		a := must[*cip.AdminInitiateAuthOutput](t, "AdminInitiateAuth")(e.c.AdminInitiateAuth(e.ctx, &cip.AdminInitiateAuthInput{
+			UserPoolId: aws.String(poolID), ClientId: aws.String(clientID), AuthFlow: types.AuthFlowTypeAdminUserPasswordAuth,
+			AuthParameters: map[string]string{"USERNAME": "kim", "PASSWORD": "Perm#Pass1", "DEVICE_KEY": d.key}, ContextData: ctxData}))
+		if a.ChallengeName != types.ChallengeNameTypeDeviceSrpAuth {
+			t.Fatalf("admin sign-in with a remembered device: %q", a.ChallengeName)
+		}
+		cl, err := srp.NewClient(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		adminRespond := func(name types.ChallengeNameType, session *string, r map[string]string) *cip.AdminRespondToAuthChallengeOutput {
+			return must[*cip.AdminRespondToAuthChallengeOutput](t, string(name))(e.c.AdminRespondToAuthChallenge(e.ctx,
+				&cip.AdminRespondToAuthChallengeInput{UserPoolId: aws.String(poolID), ClientId: aws.String(clientID), ChallengeName: name,
+					Session: session, ChallengeResponses: r, ContextData: ctxData}))
+		}
+		pv := adminRespond(types.ChallengeNameTypeDeviceSrpAuth, a.Session, map[string]string{"USERNAME": "kim", "DEVICE_KEY": d.key, "SRP_A": cl.A()})
+		cp := pv.ChallengeParameters
+		ts, sig, err := cl.Claim(d.group, d.key, d.password, cp["SALT"], cp["SRP_B"], cp["SECRET_BLOCK"], e.Clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := adminRespond(types.ChallengeNameTypeDevicePasswordVerifier, pv.Session, map[string]string{"USERNAME": cp["USERNAME"],
+			"DEVICE_KEY": d.key, "PASSWORD_CLAIM_SECRET_BLOCK": cp["SECRET_BLOCK"], "PASSWORD_CLAIM_SIGNATURE": sig, "TIMESTAMP": ts})
+		if done.AuthenticationResult == nil {
+			t.Fatalf("admin DEVICE_PASSWORD_VERIFIER: %+v", done)
+		}
+		g := must[*cip.AdminGetDeviceOutput](t, "AdminGetDevice")(e.c.AdminGetDevice(e.ctx, &cip.AdminGetDeviceInput{
+			UserPoolId: aws.String(poolID), Username: aws.String("kim"), DeviceKey: aws.String(d.key)}))
+		if got := deviceAttrs(g.Device)["last_ip_used"]; got != "203.0.113.7" {
+			t.Errorf("last_ip_used after an admin sign-in stating 203.0.113.7: %q", got)
+		}
+	})
 	t.Run("wrong device password", func(t *testing.T) {
 		out := must[*cip.InitiateAuthOutput](t, "sign-in")(e.signInDevice(clientID, d.key))
 		_, err := e.deviceSRP(clientID, out.Session, d, d.password+"x")

@@ -434,3 +434,33 @@ func TestSDKMFASetupEmailNotOffered(t *testing.T) {
 		t.Errorf("%d messages sent for a set-up the pool does not offer", len(msgs))
 	}
 }
+
+// Where email is an alias, MFA set-up cannot take another user's verified
+// address: refused before any code goes out.
+func TestSDKMFASetupEmailAliasTaken(t *testing.T) {
+	e := newSDKEnv(t)
+	poolID := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.AliasAttributes = []types.AliasAttributeType{types.AliasAttributeTypeEmail}
+	})
+	must[*cip.SetUserPoolMfaConfigOutput](t, "SetUserPoolMfaConfig")(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{
+		UserPoolId: aws.String(poolID), MfaConfiguration: types.UserPoolMfaTypeOn, EmailMfaConfiguration: &types.EmailMfaConfigType{}}))
+	clientID := *e.client(poolID).ClientId
+	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser ana")(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(poolID), Username: aws.String("ana"), MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("taken@example.com")},
+			{Name: aws.String("email_verified"), Value: aws.String("true")}}}))
+	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser kim")(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(poolID), Username: aws.String("kim"), MessageAction: types.MessageActionTypeSuppress}))
+	e.setPassword(poolID, "kim", "Perm#Pass1", true)
+	out := must[*cip.InitiateAuthOutput](t, "sign-in")(e.signIn(clientID, "kim", "Perm#Pass1"))
+	_, err := e.respond(clientID, types.ChallengeNameTypeMfaSetup, *out.Session, map[string]string{"USERNAME": "kim", "EMAIL": "taken@example.com"})
+	wantErr[*types.AliasExistsException](t, err, "An account with the email already exists.")
+	if msgs := outbox(t, e.server, "taken@example.com"); len(msgs) != 0 {
+		t.Errorf("a code went to another user's address: %+v", msgs)
+	}
+	ch := must[*cip.RespondToAuthChallengeOutput](t, "MFA_SETUP with a free address")(e.respond(clientID, types.ChallengeNameTypeMfaSetup,
+		*out.Session, map[string]string{"USERNAME": "kim", "EMAIL": "kim@example.com"}))
+	if ch.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Errorf("after a free address: %q", ch.ChallengeName)
+	}
+}

@@ -7,14 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// modelPatterns are the generated patterns, read back from the variables.
-func modelPatterns() []*pattern {
-	return []*pattern{pattern0, pattern1, pattern2, pattern3, pattern4, pattern5, pattern6, pattern7,
-		pattern8, pattern9, pattern10, pattern11, pattern12, pattern13, pattern14, pattern15, pattern16,
-		pattern17, pattern18, pattern19, pattern20, pattern21, pattern22, pattern23, pattern24, pattern25,
-		pattern26, pattern27, pattern28, pattern29, pattern30, pattern31, pattern32, pattern33, pattern34,
-		pattern35, pattern36, pattern37, pattern38}
-}
+// modelPatterns are the generated patterns (the generator lists them).
+func modelPatterns() []*pattern { return allPatterns }
 
 // modelPattern is the generated pattern compiled from the model's src
 // (their numbers change as the model does).

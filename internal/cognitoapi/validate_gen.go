@@ -45,6 +45,9 @@ var (
 	pattern38 = mustPattern(`^(?:[\w-]+_[0-9a-zA-Z]+)$`)
 )
 
+// allPatterns are the model patterns above, for tests that check every one.
+var allPatterns = []*pattern{pattern0, pattern1, pattern2, pattern3, pattern4, pattern5, pattern6, pattern7, pattern8, pattern9, pattern10, pattern11, pattern12, pattern13, pattern14, pattern15, pattern16, pattern17, pattern18, pattern19, pattern20, pattern21, pattern22, pattern23, pattern24, pattern25, pattern26, pattern27, pattern28, pattern29, pattern30, pattern31, pattern32, pattern33, pattern34, pattern35, pattern36, pattern37, pattern38}
+
 func checkAccessTokenValidityType(x int32) []string {
 	var f []string
 	if x < 1 {

@@ -861,6 +861,10 @@ func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 		cm, err = s.authMessage(ctx, p, c, u.Sub, ChallengeNewPassword)
 	case ChallengeSelectMFA:
 		cm, err = s.authMessage(ctx, p, c, u.Sub, r["ANSWER"])
+	case ChallengeMFASetup:
+		if r["EMAIL"] != "" { // email MFA set up at sign-in sends a code
+			cm, err = s.authMessage(ctx, p, c, u.Sub, ChallengeEmailOTP)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -1037,6 +1041,16 @@ func (s *Service) setUpEmailMFA(tx store.Tx, p *Pool, c *Client, u *store.User, 
 	}
 	if err := checkAttributes(p, []Attribute{{Name: "email", Value: email}}, false); err != nil {
 		return nil, err
+	}
+	// Where email is an alias, another user's verified address cannot
+	// become this user's: refused before a code goes out (its right answer
+	// could never be saved).
+	for _, a := range p.aliases(map[string]string{"email": email, "email_verified": "true"}) {
+		if other, err := tx.Users().GetByAlias(p.ID, a); err == nil && other.Sub != u.Sub {
+			return nil, Errorf(AliasExistsException, "An account with the email already exists.")
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
 	}
 	if err := consume(tx, hash, s.now()); err != nil {
 		return nil, err

@@ -194,8 +194,10 @@ func (s *Service) customStart(ctx context.Context, p *Pool, c *Client, params ma
 	if errors.Is(err, store.ErrNotFound) {
 		if c.PreventUserExistenceErrors == "ENABLED" {
 			if params["SRP_A"] != "" {
-				// CUSTOM_WITH_SRP: the SRP start plays an unknown name on
-				// by itself.
+				// CUSTOM_WITH_SRP for nobody is refused at once, not played
+				// on: an existing user's sign-in gets a challenge first, so
+				// this answer tells the two apart. Playing it on would need
+				// Define's SRP steps against the fake verifier (not built).
 				return nil, errIncorrect
 			}
 			st := sessionState{Username: username, EventID: uuid.New().String(), AuthTime: s.now().Unix(), Admin: isAdminFlow(ctx)}

@@ -374,8 +374,8 @@ const lastIPUsed = "last_ip_used"
 
 // noteDeviceAddress records, in a grant's transaction, the address the
 // sign-in of the device key came from, when it changed.
-func noteDeviceAddress(ctx context.Context, tx store.Tx, p *Pool, c *Client, key string) error {
-	ip, ok := sourceAddress(ctx, c, false) // admin sign-ins mint no devices
+func noteDeviceAddress(ctx context.Context, tx store.Tx, p *Pool, c *Client, key string, admin bool) error {
+	ip, ok := sourceAddress(ctx, c, admin)
 	if !ok {
 		return nil
 	}

@@ -22,6 +22,9 @@ type pendingTokens struct {
 	authTime time.Time
 	// newDevice is NewDeviceMetadata of a sign-in on a tracking pool.
 	newDevice *NewDeviceMetadata
+	// admin: an admin API signed the user in (its stated address is the
+	// end user's, for the device's last_ip_used).
+	admin bool
 	// signing is what signing needs, read in the grant's transaction; nil
 	// if it was not, and sign reads it.
 	signing *signingMaterial
@@ -132,7 +135,8 @@ func (s *Service) grantTokens(tx store.Tx, p *Pool, c *Client, u *store.User, st
 	if err := s.recordSignIn(tx, p, u, st.EventID); err != nil {
 		return nil, err
 	}
-	pt := &pendingTokens{family: fam, refresh: value, user: u, eventID: st.EventID, authTime: fam.AuthTime, newDevice: newDevice}
+	pt := &pendingTokens{family: fam, refresh: value, user: u, eventID: st.EventID, authTime: fam.AuthTime, newDevice: newDevice,
+		admin: st.Admin}
 	pt.scope, pt.withoutID = familyScope(fam)
 	// TokenGeneration_AuthenticateDevice: "Called at the end of the
 	// authentication of a user device"; TokenGeneration_NewPasswordChallenge:
@@ -192,7 +196,7 @@ func (s *Service) updateGrant(ctx context.Context, p *Pool, c *Client, pending *
 			return err
 		}
 		if pt := *pending; pt != nil && pt.family != nil && pt.family.DeviceKey != "" && pt.refresh != "" {
-			if err := noteDeviceAddress(ctx, tx, p, c, pt.family.DeviceKey); err != nil {
+			if err := noteDeviceAddress(ctx, tx, p, c, pt.family.DeviceKey, pt.admin); err != nil {
 				return err
 			}
 		}

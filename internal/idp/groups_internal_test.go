@@ -120,6 +120,14 @@ func TestUserGroupsKeepsPrecedence(t *testing.T) {
 		t.Errorf("userGroups: %d groups, first %s, last %s; want %d, g104 .. g005",
 			len(gs), gs[0].Name, gs[len(gs)-1].Name, maxGroupsPerUser)
 	}
+	// Over the quota, a group the user is in may be added again; a new one not.
+	if err := svc.AdminAddUserToGroup(ctx, p.ID, "kim", "g000"); err != nil {
+		t.Errorf("an existing membership of a user over the quota: %v", err)
+	}
+	if _, err := svc.CreateGroup(ctx, GroupInput{PoolID: p.ID, Name: "new"}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "a new membership over the quota", svc.AdminAddUserToGroup(ctx, p.ID, "kim", "new"), LimitExceededException)
 }
 
 func mustPool(t *testing.T, tx store.Tx, id string) *Pool {

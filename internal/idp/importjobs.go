@@ -210,12 +210,15 @@ func (s *Service) ListUserImportJobs(ctx context.Context, poolID string, page st
 // ErrImportTooLarge. The file replaces an earlier upload only once it has
 // been read whole.
 func (s *Service) UploadUserImportCSV(ctx context.Context, poolID, id, secret string, body io.Reader) error {
+	// The URL's 15 minutes count when the upload starts, as a pre-signed
+	// URL's do: an upload under way finishes.
+	start := true
 	check := func(tx store.Tx) error {
 		j, err := jobBySecret(tx, poolID, id, secret)
 		if err != nil {
 			return err
 		}
-		if j == nil || j.Status != ImportCreated || s.expired(j) || s.now().Sub(j.CreatedAt) > ImportUploadWindow {
+		if j == nil || j.Status != ImportCreated || s.expired(j) || (start && s.now().Sub(j.CreatedAt) > ImportUploadWindow) {
 			return ErrImportUploadDenied // the file of a started job is final
 		}
 		return nil
@@ -223,6 +226,7 @@ func (s *Service) UploadUserImportCSV(ctx context.Context, poolID, id, secret st
 	if err := s.Store.View(ctx, check); err != nil {
 		return err
 	}
+	start = false
 	upload := s.randomString(alnum, 16)
 	buf := make([]byte, importChunkBytes)
 	total := 0
@@ -925,7 +929,10 @@ func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) (rowRe
 		Status: StatusResetRequired, Enabled: true, Attributes: attrs, Aliases: p.aliases(attrs),
 		CreatedAt: now, UpdatedAt: now,
 	}
-	if mfa {
+	// MFA on is SMS MFA (the column predates the other factors) where the
+	// pool offers it; in a pool with only other factors the user sets one
+	// up at the first sign-in (MFA_SETUP), as any user without a factor.
+	if mfa && p.MFA.SmsEnabled {
 		if attrs["phone_number"] == "" {
 			return rowFailed, whyMFANoPhone
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -540,9 +541,10 @@ func TestImportUploadWindowMFAOnAndLongColumn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		*now = now.Add(14 * time.Minute) // still in the window
-		if err := svc.UploadUserImportCSV(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), strings.NewReader(body)); err != nil {
-			t.Fatal(err)
+		*now = now.Add(14 * time.Minute) // in the window when the upload starts, past it when it ends
+		slow := &clockReader{r: strings.NewReader(body), tick: func() { *now = now.Add(2 * time.Minute) }}
+		if err := svc.UploadUserImportCSV(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), slow); err != nil {
+			t.Fatalf("an upload begun in the window: %v", err)
 		}
 		if _, err := svc.StartUserImportJob(ctx, p.ID, j.ID); err != nil {
 			t.Fatal(err)
@@ -564,5 +566,49 @@ func TestImportUploadWindowMFAOnAndLongColumn(t *testing.T) {
 	done, _ = run(header + "," + strings.Repeat("x", 300) + "\x00\n")
 	if done.Status != ImportFailed || utf8.RuneCountInString(done.CompletionMessage) > 128 || strings.ContainsRune(done.CompletionMessage, 0) {
 		t.Errorf("a long, unprintable column: %s %q; want Failed within 128 printable characters", done.Status, done.CompletionMessage)
+	}
+}
+
+// clockReader calls tick before its first read: an upload that takes time.
+type clockReader struct {
+	r    io.Reader
+	tick func()
+}
+
+func (c *clockReader) Read(b []byte) (int, error) {
+	if c.tick != nil {
+		c.tick()
+		c.tick = nil
+	}
+	return c.r.Read(b)
+}
+
+// In a pool that requires MFA without SMS MFA, cognito:mfa_enabled true
+// imports a user without a phone and without a factor: the first sign-in
+// sets one up (MFA_SETUP).
+func TestImportMFAOnWithoutSMS(t *testing.T) {
+	svc, _ := testService(t)
+	ctx := context.Background()
+	settings := NewPoolSettings()
+	settings.MFA = MFAConfig{Mode: MFAOn, TotpEnabled: true}
+	p, j := importPool(t, svc, settings)
+	body := strings.Join(csvHeader(p), ",") + "\n" + csvLine(p, map[string]string{"cognito:username": "ana",
+		"email": "ana@example.com", "email_verified": "true", "cognito:mfa_enabled": "true"}) + "\n"
+	if err := svc.UploadUserImportCSV(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), strings.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.StartUserImportJob(ctx, p.ID, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.runImport(ctx, jobRow(t, svc, p.ID, j.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if row := jobRow(t, svc, p.ID, j.ID); row.Imported != 1 {
+		log, _ := svc.ImportJobLog(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), 0, 10)
+		t.Fatalf("imported %d, log %v; want ana", row.Imported, log)
+	}
+	u, err := svc.AdminGetUser(ctx, p.ID, "ana")
+	if err != nil || len(u.MFAEnabled) != 0 {
+		t.Errorf("ana: %+v, %v; want no MFA factor", u, err)
 	}
 }

@@ -106,7 +106,7 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 		return nil, "", err
 	}
 	scope := "ListUsers\x00" + in.PoolID + "\x00" + in.Filter
-	page, err := boundPage(scope, in.Page)
+	page, err := s.boundPage(scope, in.Page)
 	if err != nil {
 		return nil, "", err
 	}
@@ -147,7 +147,7 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 		}
 		return nil
 	})
-	return out, boundToken(scope, next), err
+	return out, s.boundToken(scope, next), err
 }
 
 // errNoSuchAttribute is Cognito's answer to an AttributesToGet naming an

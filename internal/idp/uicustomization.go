@@ -72,17 +72,26 @@ func checkCSSSelectors(css string) error {
 		open := strings.IndexByte(rest, '{')
 		end := strings.IndexByte(rest, '}')
 		if open < 0 || end < open {
-			return Errorf(InvalidParameterException, "The CSS is not a list of rules: %q.", strings.TrimSpace(rest))
+			return Errorf(InvalidParameterException, "The CSS is not a list of rules: %q.", shortCSS(strings.TrimSpace(rest)))
 		}
 		for sel := range strings.SplitSeq(rest[:open], ",") {
 			if sel = strings.TrimSpace(sel); !customizableSelectors[sel] {
 				return Errorf(InvalidParameterException,
-					"The CSS may style only the customizable classes of the hosted UI; %q is not one of them.", sel)
+					"The CSS may style only the customizable classes of the hosted UI; %q is not one of them.", shortCSS(sel))
 			}
 		}
 		rest = rest[end+1:]
 	}
 	return nil
+}
+
+// shortCSS is a piece of CSS as an error message quotes it: at most 60
+// characters.
+func shortCSS(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:60]) + "..."
+	}
+	return s
 }
 
 func checkUICustomization(css string, image []byte) error {

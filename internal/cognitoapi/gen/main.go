@@ -591,6 +591,14 @@ func (g *gen) validators() []byte {
 		b.WriteString("\n")
 	}
 	b.WriteString(")\n\n")
+	b.WriteString("// allPatterns are the model patterns above, for tests that check every one.\nvar allPatterns = []*pattern{")
+	for i := range byVar {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "pattern%d", i)
+	}
+	b.WriteString("}\n\n")
 
 	// Scalar checkers: one per constrained scalar shape that is used.
 	used := map[string]bool{}
