@@ -332,15 +332,7 @@ func TestImportLogNamesRowsByLine(t *testing.T) {
 		csvLine(p, with(with(ok("lee"), "cognito:username", "  lee "), "nickname", `5'11" "tall"`)), // 16: imported
 	}
 	body := strings.Join(lines, "\n") + "\n"
-	if err := svc.UploadUserImportCSV(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), strings.NewReader(body)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.StartUserImportJob(ctx, p.ID, j.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.runImport(ctx, jobRow(t, svc, p.ID, j.ID)); err != nil {
-		t.Fatal(err)
-	}
+	importNow(t, svc, p.ID, j.ID, strings.NewReader(body))
 	row := jobRow(t, svc, p.ID, j.ID)
 	if row.Status != ImportSucceeded || row.Imported != 4 || row.Skipped != 1 || row.Failed != 9 {
 		t.Fatalf("job %s with %d/%d/%d imported/skipped/failed, want Succeeded with 4/1/9",
@@ -489,15 +481,7 @@ func TestImportChecksAttributeConstraints(t *testing.T) {
 		row("cy", "gold", "11"),     // 4
 		row("dee", "gold", "many"),  // 5
 	}, "\n") + "\n"
-	if err := svc.UploadUserImportCSV(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), strings.NewReader(body)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.StartUserImportJob(ctx, p.ID, j.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.runImport(ctx, jobRow(t, svc, p.ID, j.ID)); err != nil {
-		t.Fatal(err)
-	}
+	importNow(t, svc, p.ID, j.ID, strings.NewReader(body))
 	const schema = "The User Record does not match the user pool's schema: Attributes did not conform to the schema: "
 	want := []ImportLogLine{
 		{Line: 3, Outcome: "FAILED", Message: schema + "custom:tier: String must be no longer than 5 characters"},
@@ -543,15 +527,7 @@ func TestImportUploadWindowMFAOnAndLongColumn(t *testing.T) {
 		}
 		*now = now.Add(14 * time.Minute) // in the window when the upload starts, past it when it ends
 		slow := &clockReader{r: strings.NewReader(body), tick: func() { *now = now.Add(2 * time.Minute) }}
-		if err := svc.UploadUserImportCSV(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), slow); err != nil {
-			t.Fatalf("an upload begun in the window: %v", err)
-		}
-		if _, err := svc.StartUserImportJob(ctx, p.ID, j.ID); err != nil {
-			t.Fatal(err)
-		}
-		if err := svc.runImport(ctx, jobRow(t, svc, p.ID, j.ID)); err != nil {
-			t.Fatal(err)
-		}
+		importNow(t, svc, p.ID, j.ID, slow)
 		got, err := svc.ImportJobLog(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), 0, 100)
 		if err != nil {
 			t.Fatal(err)
@@ -594,15 +570,7 @@ func TestImportMFAOnWithoutSMS(t *testing.T) {
 	p, j := importPool(t, svc, settings)
 	body := strings.Join(csvHeader(p), ",") + "\n" + csvLine(p, map[string]string{"cognito:username": "ana",
 		"email": "ana@example.com", "email_verified": "true", "cognito:mfa_enabled": "true"}) + "\n"
-	if err := svc.UploadUserImportCSV(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), strings.NewReader(body)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.StartUserImportJob(ctx, p.ID, j.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.runImport(ctx, jobRow(t, svc, p.ID, j.ID)); err != nil {
-		t.Fatal(err)
-	}
+	importNow(t, svc, p.ID, j.ID, strings.NewReader(body))
 	if row := jobRow(t, svc, p.ID, j.ID); row.Imported != 1 {
 		log, _ := svc.ImportJobLog(ctx, p.ID, j.ID, jobSecret(t, svc, p.ID, j.ID), 0, 10)
 		t.Fatalf("imported %d, log %v; want ana", row.Imported, log)
@@ -610,5 +578,21 @@ func TestImportMFAOnWithoutSMS(t *testing.T) {
 	u, err := svc.AdminGetUser(ctx, p.ID, "ana")
 	if err != nil || len(u.MFAEnabled) != 0 {
 		t.Errorf("ana: %+v, %v; want no MFA factor", u, err)
+	}
+}
+
+// importNow uploads body to job jobID of the pool, starts the job and runs
+// it to its end.
+func importNow(t *testing.T, svc *Service, poolID, jobID string, body io.Reader) {
+	t.Helper()
+	ctx := context.Background()
+	if err := svc.UploadUserImportCSV(ctx, poolID, jobID, jobSecret(t, svc, poolID, jobID), body); err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	if _, err := svc.StartUserImportJob(ctx, poolID, jobID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.runImport(ctx, jobRow(t, svc, poolID, jobID)); err != nil {
+		t.Fatal(err)
 	}
 }
