@@ -77,4 +77,17 @@ func TestSDKSocialProviderRequiredDetails(t *testing.T) {
 			ProviderDetails: map[string]string{"client_id": "a", "client_secret": "", "authorize_scopes": "email"}})
 		wantErr[*types.InvalidParameterException](t, err, text)
 	}
+	// A token Ninshou did not make (here a provider's name, which the
+	// store's cursor is) is refused, not read as a position.
+	for _, token := range []string{"Google", "garbage"} {
+		_, err := e.c.ListIdentityProviders(e.ctx, &cip.ListIdentityProvidersInput{UserPoolId: &pool, NextToken: aws.String(token)})
+		wantErr[*types.InvalidParameterException](t, err, "Invalid pagination token.")
+	}
+	first := must[*cip.ListIdentityProvidersOutput](t, "ListIdentityProviders")(e.c.ListIdentityProviders(e.ctx,
+		&cip.ListIdentityProvidersInput{UserPoolId: &pool, MaxResults: aws.Int32(1)}))
+	rest := must[*cip.ListIdentityProvidersOutput](t, "ListIdentityProviders, next page")(e.c.ListIdentityProviders(e.ctx,
+		&cip.ListIdentityProvidersInput{UserPoolId: &pool, NextToken: first.NextToken}))
+	if len(first.Providers)+len(rest.Providers) != 3 || rest.NextToken != nil {
+		t.Errorf("ListIdentityProviders pages: %d + %d providers", len(first.Providers), len(rest.Providers))
+	}
 }

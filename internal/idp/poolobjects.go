@@ -62,9 +62,16 @@ func listPoolObjects[T any](s *Service, ctx context.Context, poolID, kind string
 	if page.Limit <= 0 || page.Limit > max {
 		page.Limit = max
 	}
+	// The store's cursor is the last key read, which a made-up token would
+	// pass for: tokens are bound to their list (pagetokens.go).
+	scope := "PoolObjects\x00" + kind + "\x00" + poolID
+	page, err := s.boundPage(scope, page)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []T
 	var next string
-	err := s.view(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		if err := requirePool(tx, poolID); err != nil {
 			return err
 		}
@@ -82,7 +89,7 @@ func listPoolObjects[T any](s *Service, ctx context.Context, poolID, kind string
 		next = n
 		return nil
 	})
-	return out, next, err
+	return out, s.boundToken(scope, next), err
 }
 
 // eachPoolObject calls fn for each object of a kind in a pool, a page at a
