@@ -45,6 +45,9 @@ type Verifier struct {
 
 // Verify checks r (whose body was read into body) and returns the access
 // key ID that signed it.
+// basicISO is SigV4's request time, ISO 8601 basic format.
+const basicISO = "20060102T150405Z"
+
 func (v *Verifier) Verify(r *http.Request, body []byte) (string, error) {
 	// 1. The Authorization header: algorithm, credential scope, signed
 	// headers, signature.
@@ -75,8 +78,13 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (string, error) {
 	}
 	// 2. The request's time, within the skew, and the scope's day, region
 	// and service.
+	// "If the Date header is specified in the ISO 8601 basic format,
+	// X-Amz-Date is not required." (the API references' Common Parameters)
 	amzDate := r.Header.Get("X-Amz-Date")
-	at, err := time.Parse("20060102T150405Z", amzDate)
+	if amzDate == "" {
+		amzDate = r.Header.Get("Date")
+	}
+	at, err := time.Parse(basicISO, amzDate)
 	if err != nil {
 		return "", &Error{"IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."}
 	}
@@ -84,11 +92,27 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (string, error) {
 	if v.Now != nil {
 		now = v.Now()
 	}
-	if d := now.Sub(at); d > Skew || d < -Skew {
-		return "", &Error{"InvalidSignatureException", "Signature expired: " + amzDate + " is now earlier or later than the server's time by more than 5 min."}
+	// AWS's words for a signature outside the window, as SDK issues quote
+	// them (aws/aws-sdk-php#1780, aws/aws-sdk-go#2194); Cognito's own are
+	// unpublished.
+	now = now.UTC()
+	switch d := now.Sub(at); {
+	case d > Skew:
+		return "", &Error{"InvalidSignatureException", "Signature expired: " + amzDate + " is now earlier than " +
+			now.Add(-Skew).Format(basicISO) + " (" + now.Format(basicISO) + " - 5 min.)"}
+	case d < -Skew:
+		return "", &Error{"InvalidSignatureException", "Signature not yet current: " + amzDate + " is still later than " +
+			now.Add(Skew).Format(basicISO) + " (" + now.Format(basicISO) + " + 5 min.)"}
 	}
-	if day != amzDate[:8] || region != v.Region || service != v.Service {
-		return "", &Error{"InvalidSignatureException", "Credential should be scoped to a valid region and service, and to the request's date."}
+	switch {
+	case day != amzDate[:8]:
+		return "", &Error{"InvalidSignatureException", "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '" +
+			day + "' != '" + amzDate[:8] + "', from '" + amzDate + "'."}
+	case region != v.Region:
+		// The trailing space is AWS's (aws/aws-sdk-ruby#508 quotes it).
+		return "", &Error{"InvalidSignatureException", "Credential should be scoped to a valid region, not '" + region + "'. "}
+	case service != v.Service:
+		return "", &Error{"InvalidSignatureException", "Credential should be scoped to correct service: '" + service + "'. "}
 	}
 	headers := strings.Split(signed, ";")
 	if !slices.Contains(headers, "host") || !slices.IsSorted(headers) ||

@@ -85,6 +85,47 @@ func TestVerify(t *testing.T) {
 	if _, err := v.Verify(swapped, []byte(`{"UserPoolId":"us-east-1_x","Username":"admin"}`)); code(err) != "InvalidSignatureException" {
 		t.Errorf("another body under the original's hash header: %v", err)
 	}
+	// The refusals' texts, in AWS's words (SDK issues quote them).
+	message := func(err error) string {
+		var e *Error
+		if errors.As(err, &e) {
+			return e.Message
+		}
+		return ""
+	}
+	for _, c := range []struct {
+		name, want string
+		req        *http.Request
+	}{
+		{"signed 20 minutes ago", "Signature expired: 20261126T114000Z is now earlier than 20261126T115500Z (20261126T120000Z - 5 min.)",
+			sign(t, "AKIDNINSHOU", "s3cret/key+1", "us-east-1", now.Add(-20*time.Minute), body)},
+		{"signed 20 minutes ahead", "Signature not yet current: 20261126T122000Z is still later than 20261126T120500Z (20261126T120000Z + 5 min.)",
+			sign(t, "AKIDNINSHOU", "s3cret/key+1", "us-east-1", now.Add(20*time.Minute), body)},
+		{"scoped to another region", "Credential should be scoped to a valid region, not 'eu-west-1'. ",
+			sign(t, "AKIDNINSHOU", "s3cret/key+1", "eu-west-1", now, body)},
+	} {
+		if _, err := v.Verify(c.req, []byte(body)); message(err) != c.want {
+			t.Errorf("%s: %q, want %q", c.name, message(err), c.want)
+		}
+	}
+	// A Date header in the ISO 8601 basic format dates the request when
+	// there is no X-Amz-Date (the API references' Common Parameters).
+	dated, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:9229/", bytes.NewReader([]byte(body)))
+	dated.Host = dated.URL.Host
+	dated.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.AdminGetUser")
+	dated.Header.Set("Date", "20261126T120000Z")
+	headers := []string{"date", "host", "x-amz-target"}
+	canon := sha256.Sum256([]byte(canonicalRequest(dated, headers, []byte(body))))
+	scope := "20261126/us-east-1/cognito-idp/aws4_request"
+	key := hmacSHA256([]byte("AWS4s3cret/key+1"), "20261126")
+	for _, part := range []string{"us-east-1", "cognito-idp", "aws4_request"} {
+		key = hmacSHA256(key, part)
+	}
+	sig := hex.EncodeToString(hmacSHA256(key, "AWS4-HMAC-SHA256\n20261126T120000Z\n"+scope+"\n"+hex.EncodeToString(canon[:])))
+	dated.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDNINSHOU/"+scope+", SignedHeaders=date;host;x-amz-target, Signature="+sig)
+	if id, err := v.Verify(dated, []byte(body)); err != nil || id != "AKIDNINSHOU" {
+		t.Errorf("a request dated by its Date header: %q %v", id, err)
+	}
 	unsigned, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:9229/", nil)
 	if _, err := v.Verify(unsigned, nil); code(err) != "MissingAuthenticationTokenException" {
 		t.Errorf("no signature: %v", err)
