@@ -49,10 +49,18 @@ type Server struct {
 
 // Start starts a server for tb, stopped when tb ends. flags are any of
 // ninshou's flags (later ones win), for example "--password-cost",
-// "standard" or "--region", "eu-west-1". Set NINSHOU_TEST_LOG to see the
-// server's log on stderr.
+// "standard" or "--region", "eu-west-1", but for those Start sets itself
+// to serve at URL: "--addr", "--data" and "--public-url" fail the test.
+// "--crypto" chooses the backend of the whole test binary, not of one
+// server. Set NINSHOU_TEST_LOG to see the server's log on stderr.
 func Start(tb testing.TB, flags ...string) *Server {
 	tb.Helper()
+	for _, f := range flags {
+		name, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		if strings.HasPrefix(f, "-") && (name == "addr" || name == "data" || name == "public-url") {
+			tb.Fatalf("ninshoutest: Start sets %s itself (the server is at its URL, its store in the test's directory)", f)
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -94,8 +102,14 @@ func Start(tb testing.TB, flags ...string) *Server {
 func (s *Server) Now() time.Time { return time.Now().Add(time.Duration(s.offset.Load())) }
 
 // Advance moves the server's clock forward by d: codes, sessions and
-// tokens expire as they would d later.
-func (s *Server) Advance(d time.Duration) { s.offset.Add(int64(d)) }
+// tokens expire as they would d later. Tokens then carry the moved clock's
+// times: check them against Now, not time.Now. d must not be negative.
+func (s *Server) Advance(d time.Duration) {
+	if d < 0 {
+		panic("ninshoutest: Advance moves the clock forward only")
+	}
+	s.offset.Add(int64(d))
+}
 
 // AWSConfig is an AWS SDK configuration for the server: its endpoint and
 // region, and static credentials (Ninshou checks no signature).
@@ -141,18 +155,26 @@ func (s *Server) Messages(tb testing.TB, to string) []Message {
 	return out
 }
 
-var sixDigits = regexp.MustCompile(`\b([0-9]{6})\b`)
+// codePattern finds a code in a message: six digits (confirmation,
+// verification, MFA codes) or eight (USER_AUTH's passwordless codes).
+var codePattern = regexp.MustCompile(`\b([0-9]{8}|[0-9]{6})\b`)
 
-// Code is the six-digit code of the latest message to to (an email
-// address or a phone number); the test fails if there is none.
+// Code is the code of the latest message to to (an email address or a
+// phone number): six digits, or eight for a passwordless sign-in code. The
+// test fails if there is no message to to, or if the latest has no code
+// (an older message's code is never returned in its place).
 func (s *Server) Code(tb testing.TB, to string) string {
 	tb.Helper()
 	msgs := s.Messages(tb, to)
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if m := sixDigits.FindStringSubmatch(msgs[i].Body); m != nil {
-			return m[1]
-		}
+	if len(msgs) == 0 {
+		tb.Fatalf("ninshoutest: no message to %s", to)
+		return ""
 	}
-	tb.Fatalf("ninshoutest: no message with a code to %s", to)
-	return ""
+	last := msgs[len(msgs)-1]
+	m := codePattern.FindStringSubmatch(last.Body)
+	if m == nil {
+		tb.Fatalf("ninshoutest: the latest message to %s (%s) has no code", to, last.Kind)
+		return ""
+	}
+	return m[1]
 }

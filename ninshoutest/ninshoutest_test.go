@@ -58,3 +58,46 @@ func TestServer(t *testing.T) {
 		t.Fatalf("GetUser an hour later: %v; want NotAuthorizedException", err)
 	}
 }
+
+// TestCodeOfPasswordlessSignIn: Code reads the latest message's code, the
+// eight digits of a passwordless sign-in too, not an older message's six.
+func TestCodeOfPasswordlessSignIn(t *testing.T) {
+	srv := ninshoutest.Start(t)
+	ctx := t.Context()
+	c := cip.NewFromConfig(srv.AWSConfig())
+	pool, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("app"),
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: pool.UserPool.Id, ClientName: aws.String("web"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := client.UserPoolClient.ClientId
+	if _, err := c.SignUp(ctx, &cip.SignUpInput{ClientId: id, Username: aws.String("kim"), Password: aws.String("Perm#Pass1"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("kim@example.com")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: id, Username: aws.String("kim"),
+		ConfirmationCode: aws.String(srv.Code(t, "kim@example.com"))}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.InitiateAuth(ctx, &cip.InitiateAuthInput{ClientId: id, AuthFlow: types.AuthFlowTypeUserAuth,
+		AuthParameters: map[string]string{"USERNAME": "kim", "PREFERRED_CHALLENGE": "EMAIL_OTP"}})
+	if err != nil || out.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Fatalf("USER_AUTH with EMAIL_OTP: %+v, %v", out, err)
+	}
+	code := srv.Code(t, "kim@example.com")
+	if len(code) != 8 {
+		t.Fatalf("Code = %q; want the sign-in's eight digits", code)
+	}
+	done, err := c.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{ClientId: id, ChallengeName: types.ChallengeNameTypeEmailOtp,
+		Session: out.Session, ChallengeResponses: map[string]string{"USERNAME": "kim", "EMAIL_OTP_CODE": code}})
+	if err != nil || done.AuthenticationResult == nil {
+		t.Fatalf("EMAIL_OTP with Code: %+v, %v", done, err)
+	}
+}
