@@ -19,23 +19,11 @@ func TestServer(t *testing.T) {
 	srv := ninshoutest.Start(t)
 	ctx := t.Context()
 	c := cip.NewFromConfig(srv.AWSConfig())
-	pool, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("app"),
-		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: pool.UserPool.Id, ClientName: aws.String("web"),
-		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := client.UserPoolClient.ClientId
-	if _, err := c.SignUp(ctx, &cip.SignUpInput{ClientId: id, Username: aws.String("kim"), Password: aws.String("Perm#Pass1"),
-		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("kim@example.com")}}}); err != nil {
-		t.Fatal(err)
-	}
+	pool, id := signUpKim(t, c, &cip.CreateUserPoolInput{PoolName: aws.String("app"),
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail}},
+		types.ExplicitAuthFlowsTypeAllowUserPasswordAuth)
 	msgs := srv.Messages(t, "kim@example.com")
-	if len(msgs) != 1 || msgs[0].Channel != "email" || msgs[0].PoolID != *pool.UserPool.Id {
+	if len(msgs) != 1 || msgs[0].Channel != "email" || msgs[0].PoolID != pool {
 		t.Fatalf("messages to kim: %+v", msgs)
 	}
 	if _, err := c.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: id, Username: aws.String("kim"),
@@ -65,23 +53,11 @@ func TestCodeOfPasswordlessSignIn(t *testing.T) {
 	srv := ninshoutest.Start(t)
 	ctx := t.Context()
 	c := cip.NewFromConfig(srv.AWSConfig())
-	pool, err := c.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("app"),
+	_, id := signUpKim(t, c, &cip.CreateUserPoolInput{PoolName: aws.String("app"),
 		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
 		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
-			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: pool.UserPool.Id, ClientName: aws.String("web"),
-		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := client.UserPoolClient.ClientId
-	if _, err := c.SignUp(ctx, &cip.SignUpInput{ClientId: id, Username: aws.String("kim"), Password: aws.String("Perm#Pass1"),
-		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("kim@example.com")}}}); err != nil {
-		t.Fatal(err)
-	}
+			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}},
+		types.ExplicitAuthFlowsTypeAllowUserAuth)
 	if _, err := c.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: id, Username: aws.String("kim"),
 		ConfirmationCode: aws.String(srv.Code(t, "kim@example.com"))}); err != nil {
 		t.Fatal(err)
@@ -100,4 +76,26 @@ func TestCodeOfPasswordlessSignIn(t *testing.T) {
 	if err != nil || done.AuthenticationResult == nil {
 		t.Fatalf("EMAIL_OTP with Code: %+v, %v", done, err)
 	}
+}
+
+// signUpKim creates the pool and a client with flow (and refresh), and
+// signs kim up (kim@example.com) through it.
+func signUpKim(t *testing.T, c *cip.Client, in *cip.CreateUserPoolInput, flow types.ExplicitAuthFlowsType) (poolID string, clientID *string) {
+	t.Helper()
+	ctx := t.Context()
+	pool, err := c.CreateUserPool(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := c.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{UserPoolId: pool.UserPool.Id, ClientName: aws.String("web"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{flow, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := client.UserPoolClient.ClientId
+	if _, err := c.SignUp(ctx, &cip.SignUpInput{ClientId: id, Username: aws.String("kim"), Password: aws.String("Perm#Pass1"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("kim@example.com")}}}); err != nil {
+		t.Fatal(err)
+	}
+	return *pool.UserPool.Id, id
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"maps"
 	"math/big"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -397,13 +396,12 @@ func noteDeviceAddress(ctx context.Context, tx store.Tx, p *Pool, c *Client, key
 // dev:device_sdk, which names the SDK that signed in, is not known here.
 func deviceView(p *Pool, u *store.User, d *store.Device) *Device {
 	owner := u.Username + "." + p.ID
-	region, _, _ := strings.Cut(p.ID, "_")
 	attrs := []Attribute{{Name: "device_status", Value: "valid"}}
 	if name := d.Attributes["device_name"]; name != "" {
 		attrs = append(attrs, Attribute{Name: "device_name", Value: name})
 	}
 	attrs = append(attrs,
-		Attribute{Name: "dev:device_arn", Value: "arn:aws:cognito-idp:" + region + ":" + AccountID + ":owner/" + owner + "/device/" + d.Key},
+		Attribute{Name: "dev:device_arn", Value: "arn:aws:cognito-idp:" + PoolRegion(p.ID) + ":" + AccountID + ":owner/" + owner + "/device/" + d.Key},
 		Attribute{Name: "dev:device_owner", Value: owner})
 	if ip := d.Attributes[lastIPUsed]; ip != "" {
 		attrs = append(attrs, Attribute{Name: lastIPUsed, Value: ip})

@@ -59,11 +59,20 @@ func (d *Domain) Distribution() string {
 	return "d" + hex.EncodeToString(h[:])[:13] + ".cloudfront.net"
 }
 
+// Host is the domain's host name: a custom domain's own, a prefix's under
+// Cognito's "<prefix>.auth.<region>.amazoncognito.com".
+func (d *Domain) Host() string {
+	if d.Custom() {
+		return d.Name
+	}
+	return d.Name + ".auth." + PoolRegion(d.PoolID) + ".amazoncognito.com"
+}
+
 // AssetsBucket is DescribeUserPoolDomain's S3Bucket, Cognito's bucket of
 // page assets: "aws-cognito-prod-iad-assets" in us-east-1, as the same
 // responses show; "" in regions whose bucket name is not published.
 func (d *Domain) AssetsBucket() string {
-	if region, _, _ := strings.Cut(d.PoolID, "_"); region == "us-east-1" {
+	if PoolRegion(d.PoolID) == "us-east-1" {
 		return "aws-cognito-prod-iad-assets"
 	}
 	return ""

@@ -130,8 +130,7 @@ func (s *Service) SignInOptions(ctx context.Context, in AuthorizeRequest, origin
 	}
 	out.SignUp = out.Directory && !p.AdminCreateUser.AllowAdminCreateUserOnly
 	if out.Directory && c.AllowsFlow(FlowAllowUserAuth) {
-		var rpID string
-		err := s.view(ctx, func(tx store.Tx) (err error) { rpID, _, err = relyingParty(tx, p); return err })
+		rpID, _, err := s.viewRelyingParty(ctx, p)
 		out.Passkeys = err == nil && originAllowed(origin, rpID)
 	}
 	return out, nil

@@ -43,8 +43,7 @@ func (s *Service) checkAddPasskey(ctx context.Context, in AddPasskeyRequest) (*P
 		// The client has no managed login to sign in through.
 		return nil, nil, &AuthorizeError{Code: "unauthorized_client"}
 	}
-	var rpID string
-	err = s.view(ctx, func(tx store.Tx) (err error) { rpID, _, err = relyingParty(tx, p); return err })
+	rpID, _, err := s.viewRelyingParty(ctx, p)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -212,13 +212,13 @@ func (s *Service) ListUserImportJobs(ctx context.Context, poolID string, page st
 func (s *Service) UploadUserImportCSV(ctx context.Context, poolID, id, secret string, body io.Reader) error {
 	// The URL's 15 minutes count when the upload starts, as a pre-signed
 	// URL's do: an upload under way finishes.
-	start := true
+	started := s.now()
 	check := func(tx store.Tx) error {
 		j, err := jobBySecret(tx, poolID, id, secret)
 		if err != nil {
 			return err
 		}
-		if j == nil || j.Status != ImportCreated || s.expired(j) || (start && s.now().Sub(j.CreatedAt) > ImportUploadWindow) {
+		if j == nil || j.Status != ImportCreated || s.expired(j) || started.Sub(j.CreatedAt) > ImportUploadWindow {
 			return ErrImportUploadDenied // the file of a started job is final
 		}
 		return nil
@@ -226,7 +226,6 @@ func (s *Service) UploadUserImportCSV(ctx context.Context, poolID, id, secret st
 	if err := s.Store.View(ctx, check); err != nil {
 		return err
 	}
-	start = false
 	upload := s.randomString(alnum, 16)
 	buf := make([]byte, importChunkBytes)
 	total := 0

@@ -269,6 +269,12 @@ func requirePool(tx store.Tx, id string) error {
 	return err
 }
 
+// PoolRegion is the region of a pool, its ID's prefix ("us-east-1_AbC").
+func PoolRegion(poolID string) string {
+	region, _, _ := strings.Cut(poolID, "_")
+	return region
+}
+
 // poolRow reads the pool's row, a missing pool as Cognito reports it.
 func poolRow(tx store.Tx, id string) (*store.Pool, error) {
 	r, err := tx.Pools().Get(id)

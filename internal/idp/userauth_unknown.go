@@ -105,8 +105,7 @@ func (s *Service) simulatedCodeChallenge(ctx context.Context, p *Pool, c *Client
 // username: request options naming one credential, stable for the
 // username, that no authenticator holds.
 func (s *Service) simulatedWebAuthnChallenge(ctx context.Context, p *Pool, c *Client, username string, avail []string) (*Step, error) {
-	var rpID, uv string
-	err := s.view(ctx, func(tx store.Tx) (err error) { rpID, uv, err = relyingParty(tx, p); return err })
+	rpID, uv, err := s.viewRelyingParty(ctx, p)
 	if err != nil {
 		return nil, err
 	}

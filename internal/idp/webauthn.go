@@ -33,9 +33,9 @@ import (
 // https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-authentication-flow-methods.html#amazon-cognito-user-pools-authentication-flow-methods-passkey
 //
 // The pool's WebAuthnConfiguration gives the relying party: RelyingPartyId
-// (Cognito's default is the pool's domain; Ninshou does not derive one, so
-// a pool without one answers WebAuthnConfigurationMissingException) and
-// UserVerification (preferred, or required). Passkeys are enabled when the
+// (by default the pool's domain, see relyingParty; a pool with neither
+// answers WebAuthnConfigurationMissingException) and UserVerification
+// (preferred, or required). Passkeys are enabled when the
 // pool's SignInPolicy allows the WEB_AUTHN first factor.
 //
 // Every challenge is single-use and server-side: a registration challenge
@@ -166,6 +166,12 @@ func relyingParty(tx store.Tx, p *Pool) (rpID, uv string, err error) {
 	return relyingPartyOf(p, domains)
 }
 
+// viewRelyingParty is relyingParty in a read of its own.
+func (s *Service) viewRelyingParty(ctx context.Context, p *Pool) (rpID, uv string, err error) {
+	err = s.view(ctx, func(tx store.Tx) (err error) { rpID, uv, err = relyingParty(tx, p); return err })
+	return rpID, uv, err
+}
+
 // relyingPartyOf is relyingParty for a pool with the given domains.
 func relyingPartyOf(p *Pool, domains []*Domain) (rpID, uv string, err error) {
 	if !slices.Contains(allowedFirstFactors(p), FactorWebAuthn) {
@@ -174,12 +180,9 @@ func relyingPartyOf(p *Pool, domains []*Domain) (rpID, uv string, err error) {
 	rpID = p.MFA.WebAuthnRelyingPartyID
 	if rpID == "" {
 		for _, d := range domains { // a custom domain wins over a prefix
-			if d.Custom() {
-				rpID = d.Name
+			if rpID = d.Host(); d.Custom() {
 				break
 			}
-			region, _, _ := strings.Cut(p.ID, "_")
-			rpID = d.Name + ".auth." + region + ".amazoncognito.com"
 		}
 	}
 	if rpID == "" {
@@ -328,8 +331,7 @@ func (s *Service) CompleteWebAuthnRegistration(ctx context.Context, accessToken 
 func (s *Service) finishRegistration(ctx context.Context, p *Pool, sub, clientID string, credential []byte, stillAllowed func(store.Tx) error) error {
 	// The pool's relying party now, not when the challenge was issued: a
 	// credential for an RP the pool has since left is a mismatch.
-	var rpID, uv string
-	err := s.view(ctx, func(tx store.Tx) (err error) { rpID, uv, err = relyingParty(tx, p); return err })
+	rpID, uv, err := s.viewRelyingParty(ctx, p)
 	if err != nil {
 		return err
 	}

@@ -204,8 +204,7 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			return
 		}
 		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", "GET, POST")
-			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+			methodNotAllowed(w, "GET, POST")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)

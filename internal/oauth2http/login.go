@@ -168,8 +168,7 @@ func implicitRedirect(redirectURI string, t *idp.OAuthTokens, state string) stri
 func authorizeHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {
-			w.Header().Set("Allow", http.MethodGet)
-			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+			methodNotAllowed(w, http.MethodGet)
 			return
 		}
 		in := authorizeRequest(r.URL.Query())
@@ -489,10 +488,16 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 				http.Error(w, "Internal error", http.StatusInternalServerError)
 			}
 		default:
-			w.Header().Set("Allow", "GET, POST")
-			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+			methodNotAllowed(w, "GET, POST")
 		}
 	})
+}
+
+// methodNotAllowed answers a request of a method the endpoint does not
+// serve, naming those it does.
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
 }
 
 // logoutHandler serves GET /logout: to the client's registered logout_uri,
@@ -501,8 +506,7 @@ func logoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// "The /logout endpoint only supports HTTPS GET." (logout-endpoint.html)
 		if r.Method != http.MethodGet {
-			w.Header().Set("Allow", http.MethodGet)
-			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+			methodNotAllowed(w, http.MethodGet)
 			return
 		}
 		q := r.URL.Query()
@@ -547,8 +551,7 @@ func logoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 func samlLogoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+			methodNotAllowed(w, http.MethodPost)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxSAMLForm)
@@ -575,8 +578,7 @@ func samlLogoutHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
-			w.Header().Set("Allow", "GET, POST")
-			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+			methodNotAllowed(w, "GET, POST")
 			return
 		}
 		limit := int64(maxForm)

@@ -138,8 +138,7 @@ func addPasskeyHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 				show("No passkey was added. Please try again.")
 			}
 		default:
-			w.Header().Set("Allow", "GET, POST")
-			http.Error(w, "Method not allowed", http.StatusMethodNotAllowed)
+			methodNotAllowed(w, "GET, POST")
 		}
 	})
 }

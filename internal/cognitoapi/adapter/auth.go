@@ -45,11 +45,7 @@ func params(s *idp.Step) map[string]string {
 
 func (h *handlers) initiateAuth(ctx context.Context, in *api.InitiateAuthRequest) (*api.InitiateAuthResponse, error) {
 	ctx = idp.WithInitiateMetadata(ctx, in.ClientMetadata)
-	var stated string
-	if in.UserContextData != nil {
-		stated = str(in.UserContextData.IpAddress)
-	}
-	ctx = withSource(ctx, stated)
+	ctx = withSource(ctx, userContextIP(in.UserContextData))
 	step, err := h.svc.Start(ctx, idp.StartInput{ClientID: str(in.ClientId), AuthFlow: str(in.AuthFlow), Params: in.AuthParameters,
 		Session: str(in.Session)})
 	if err != nil {
@@ -61,11 +57,7 @@ func (h *handlers) initiateAuth(ctx context.Context, in *api.InitiateAuthRequest
 
 func (h *handlers) adminInitiateAuth(ctx context.Context, in *api.AdminInitiateAuthRequest) (*api.AdminInitiateAuthResponse, error) {
 	ctx = idp.WithInitiateMetadata(ctx, in.ClientMetadata)
-	var stated string
-	if in.ContextData != nil {
-		stated = str(in.ContextData.IpAddress)
-	}
-	ctx = withSource(ctx, stated)
+	ctx = withSource(ctx, contextIP(in.ContextData))
 	step, err := h.svc.Start(ctx, idp.StartInput{Admin: true, PoolID: str(in.UserPoolId), ClientID: str(in.ClientId),
 		AuthFlow: str(in.AuthFlow), Params: in.AuthParameters, Session: str(in.Session)})
 	if err != nil {
@@ -77,11 +69,7 @@ func (h *handlers) adminInitiateAuth(ctx context.Context, in *api.AdminInitiateA
 
 func (h *handlers) respondToAuthChallenge(ctx context.Context, in *api.RespondToAuthChallengeRequest) (*api.RespondToAuthChallengeResponse, error) {
 	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
-	var stated string
-	if in.UserContextData != nil {
-		stated = str(in.UserContextData.IpAddress)
-	}
-	ctx = withSource(ctx, stated) // the device's last_ip_used
+	ctx = withSource(ctx, userContextIP(in.UserContextData))
 	step, err := h.svc.Respond(ctx, idp.RespondInput{ClientID: str(in.ClientId), ChallengeName: str(in.ChallengeName),
 		Session: str(in.Session), Responses: in.ChallengeResponses})
 	if err != nil {
@@ -93,11 +81,7 @@ func (h *handlers) respondToAuthChallenge(ctx context.Context, in *api.RespondTo
 
 func (h *handlers) adminRespondToAuthChallenge(ctx context.Context, in *api.AdminRespondToAuthChallengeRequest) (*api.AdminRespondToAuthChallengeResponse, error) {
 	ctx = idp.WithClientMetadata(ctx, in.ClientMetadata)
-	var stated string
-	if in.ContextData != nil {
-		stated = str(in.ContextData.IpAddress)
-	}
-	ctx = withSource(ctx, stated)
+	ctx = withSource(ctx, contextIP(in.ContextData))
 	step, err := h.svc.Respond(ctx, idp.RespondInput{Admin: true, PoolID: str(in.UserPoolId), ClientID: str(in.ClientId),
 		ChallengeName: str(in.ChallengeName), Session: str(in.Session), Responses: in.ChallengeResponses})
 	if err != nil {
@@ -186,6 +170,22 @@ func mfaOptions(u *idp.User) []api.MFAOptionType {
 		}
 	}
 	return nil
+}
+
+// userContextIP is the end user's address a public sign-in request states.
+func userContextIP(d *api.UserContextDataType) string {
+	if d == nil {
+		return ""
+	}
+	return str(d.IpAddress)
+}
+
+// contextIP is the end user's address an admin sign-in request states.
+func contextIP(d *api.ContextDataType) string {
+	if d == nil {
+		return ""
+	}
+	return str(d.IpAddress)
 }
 
 // withSource tells the domain where a sign-in comes from: the HTTP peer,

@@ -3,7 +3,6 @@ package adapter
 import (
 	"context"
 	"maps"
-	"strings"
 
 	"github.com/ninshou/ninshou/internal/awsjson"
 	api "github.com/ninshou/ninshou/internal/cognitoapi"
@@ -573,8 +572,7 @@ func schemaOut(in []idp.SchemaAttribute) []api.SchemaAttributeType {
 
 // poolArn is the pool's ARN. The region is the pool ID's prefix.
 func poolArn(id string) string {
-	region, _, _ := strings.Cut(id, "_")
-	return "arn:aws:cognito-idp:" + region + ":" + accountID + ":userpool/" + id
+	return "arn:aws:cognito-idp:" + idp.PoolRegion(id) + ":" + accountID + ":userpool/" + id
 }
 
 // poolOut is the UserPool that CreateUserPool and DescribeUserPool return.
