@@ -31,6 +31,9 @@ const cgoBuilt = false
 
 func loadArgon2() error { return errors.New("built without cgo") }
 
+// Argon2Bounded is false: without cgo, argon2id runs on its caller.
+func Argon2Bounded(time, memory uint32) bool { return false }
+
 func nativeArgon2ID([]byte, []byte, uint32, uint32, uint8, uint32) ([]byte, error) {
 	return nil, errors.New("primitives: built without cgo")
 }

@@ -88,6 +88,10 @@ type Hasher struct {
 	// MaxConcurrent bounds how many hashes run at once; zero means
 	// GOMAXPROCS. Each argon2id call at Standard holds 19 MiB and a core:
 	// more at once than there are cores only adds memory, not throughput.
+	// Where primitives runs a cost on worker threads of its own (one per
+	// core, Argon2Bounded), they are the bound, and calls queue there: a
+	// worker starts the next hash as soon as one ends, which a bound here
+	// would delay until the waiting goroutine is scheduled.
 	MaxConcurrent int
 
 	once  sync.Once
@@ -103,6 +107,9 @@ func (h *Hasher) derive(pw, salt []byte, p Params, n uint32) []byte {
 		}
 		h.slots = make(chan struct{}, n)
 	})
+	if h.MaxConcurrent <= 0 && primitives.Argon2Bounded(p.Time, p.Memory) {
+		return primitives.Argon2ID(pw, salt, p.Time, p.Memory, p.Threads, n)
+	}
 	h.slots <- struct{}{}
 	defer func() { <-h.slots }()
 	return primitives.Argon2ID(pw, salt, p.Time, p.Memory, p.Threads, n)
