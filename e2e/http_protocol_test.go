@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/google/go-cmp/cmp"
+	api "github.com/ninshou/ninshou/internal/cognitoapi"
 )
 
 // rawResponse is one answer of the JSON API read with net/http alone.
@@ -118,9 +119,18 @@ func TestHTTPProtocolErrors(t *testing.T) {
 		wantWireError(t, post(t, s, "NoSuchOperation", strings.NewReader(`{}`)), 400, wireError{Type: "UnknownOperationException"})
 		wantWireError(t, post(t, s, "SomeOtherService.InitiateAuth", strings.NewReader(`{}`)), 400, wireError{Type: "UnknownOperationException"})
 	})
-	t.Run("operation not built yet", func(t *testing.T) {
-		r := post(t, s, "UpdateAuthEventFeedback", strings.NewReader(`{}`))
-		wantWireError(t, r, 400, wireError{Type: "UnsupportedOperationException", Message: "Ninshou does not implement UpdateAuthEventFeedback yet."})
+	t.Run("every operation of the model is built", func(t *testing.T) {
+		if len(api.OperationNames) != 122 {
+			t.Errorf("the model has %d operations, want 122", len(api.OperationNames))
+		}
+		for _, op := range api.OperationNames {
+			r := post(t, s, op, strings.NewReader(`{}`))
+			var e wireError
+			_ = json.Unmarshal(r.Body, &e)
+			if e.Type == "UnsupportedOperationException" && strings.Contains(e.Message, "does not implement") || e.Type == "UnknownOperationException" {
+				t.Errorf("%s: %d %s", op, r.Status, r.Body)
+			}
+		}
 	})
 	t.Run("oversized body", func(t *testing.T) {
 		big := `{"ClientId":"` + strings.Repeat("a", 2<<20) + `"}`

@@ -214,6 +214,29 @@ func TestSDKAuthEventFeedback(t *testing.T) {
 	err := feedback(pool, "bo", older, "Maybe")
 	wantErr[*types.InvalidParameterException](t, err, "1 validation error detected: Value 'Maybe' at 'feedbackValue' "+
 		"failed to satisfy constraint: Member must satisfy enum value set: [Valid, Invalid]")
+
+	// A user's own feedback needs the FeedbackToken of a risk notification's
+	// links; Ninshou sends none, so any token is refused, and the event
+	// keeps the administrator's feedback.
+	// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateAuthEventFeedback.html
+	userFeedback := func(pool, user, id, token string, v types.FeedbackValueType) error {
+		_, err := e.c.UpdateAuthEventFeedback(e.ctx, &cip.UpdateAuthEventFeedbackInput{UserPoolId: aws.String(pool),
+			Username: aws.String(user), EventId: aws.String(id), FeedbackToken: aws.String(token), FeedbackValue: v})
+		return err
+	}
+	wantErr[*types.NotAuthorizedException](t, userFeedback(pool, "bo", older, "made-up", types.FeedbackValueTypeInvalid),
+		"Invalid feedback token.")
+	wantErr[*types.NotAuthorizedException](t, userFeedback(pool, "bo", "0b0e6e1e-0000-4000-8000-000000000000", "made-up",
+		types.FeedbackValueTypeInvalid), "Invalid feedback token.")
+	wantErr[*types.UserNotFoundException](t, userFeedback(pool, "ghost", older, "made-up", types.FeedbackValueTypeValid), "User does not exist.")
+	wantErr[*types.UserPoolAddOnNotEnabledException](t, userFeedback(plain, "zed", older, "made-up", types.FeedbackValueTypeValid),
+		"Advanced security features are not enabled for this user pool.")
+	wantErr[*types.InvalidParameterException](t, userFeedback(pool, "bo", older, "made-up", "Maybe"),
+		"1 validation error detected: Value 'Maybe' at 'feedbackValue' "+
+			"failed to satisfy constraint: Member must satisfy enum value set: [Valid, Invalid]")
+	if got := e.events(pool, "bo")[1].EventFeedback; got == nil || got.FeedbackValue != types.FeedbackValueTypeValid || aws.ToString(got.Provider) != "Admin" {
+		t.Errorf("after refused user feedback: %+v, want the administrator's Valid", got)
+	}
 }
 
 // TestSDKSendLimits: a user is sent at most five codes an hour by

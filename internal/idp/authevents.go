@@ -2,6 +2,9 @@ package idp
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"time"
@@ -176,6 +179,46 @@ func (s *Service) AdminUpdateAuthEventFeedback(ctx context.Context, poolID, user
 		}
 		return err
 	})
+}
+
+// UpdateAuthEventFeedback is a user's verdict on one of their events,
+// authorised by the FeedbackToken that Cognito puts in the notification
+// email threat protection sends about a risky sign-in (the links
+// {one-click-link-valid} and {one-click-link-invalid}): "you can't make
+// requests to UpdateAuthEventFeedback without the contents of the
+// notification email message". A token names the pool, the user and the
+// event; Ninshou's is a MAC of them under the server's secret
+// (feedbackToken). Ninshou assesses no risk, so it sends no such email and
+// hands out no token: until it does, every call that passes the checks of
+// pool, add-on and user ends in NotAuthorizedException (whose text Cognito
+// does not publish), and the event's existence is not revealed to a caller
+// without a token for it. Feedback shows with Provider "User" (Cognito
+// publishes only the administrator's name, "Admin").
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateAuthEventFeedback.html
+func (s *Service) UpdateAuthEventFeedback(ctx context.Context, poolID, username, eventID, token, value string) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		p, u, err := eventsUser(tx, poolID, username)
+		if err != nil {
+			return err
+		}
+		if !hmac.Equal([]byte(token), []byte(s.feedbackToken(p.ID, u.Sub, eventID))) {
+			return Errorf(NotAuthorizedException, "Invalid feedback token.")
+		}
+		err = tx.AuthEvents().SetFeedback(p.ID, u.Sub, eventID,
+			store.EventFeedback{Value: value, Provider: "User", At: s.now()})
+		if errors.Is(err, store.ErrNotFound) {
+			return Errorf(ResourceNotFoundException, "Auth event %s not found for user %s.", eventID, username)
+		}
+		return err
+	})
+}
+
+// feedbackToken is the FeedbackToken of one event of the user sub: what a
+// risk notification would carry in its links.
+func (s *Service) feedbackToken(poolID, sub, eventID string) string {
+	m := hmac.New(sha256.New, s.FakeSRPSecret)
+	m.Write([]byte("feedback\x00" + poolID + "\x00" + sub + "\x00" + eventID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // Per-user sending limits. Cognito documents how many codes one user may be

@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -30,5 +31,72 @@ func TestCountSend(t *testing.T) {
 	}
 	if err := s.countSend(u, sendKindForgot, 5); !IsCode(err, LimitExceededException) {
 		t.Fatalf("again = %v; want LimitExceededException", err)
+	}
+}
+
+// TestUpdateAuthEventFeedback: a user's feedback needs the FeedbackToken
+// of that very event (what a risk notification's links would carry); any
+// other token is NotAuthorizedException, whether or not the event exists,
+// and changes nothing. The right one records the feedback from "User".
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateAuthEventFeedback.html
+func TestUpdateAuthEventFeedback(t *testing.T) {
+	svc, now := testService(t)
+	svc.FakeSRPSecret = []byte("server secret")
+	ctx := context.Background()
+	settings := NewPoolSettings()
+	settings.AdvancedSecurityMode = "AUDIT"
+	p, err := svc.CreatePool(ctx, "feedback", settings, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := svc.AdminCreateUser(ctx, CreateUserInput{PoolID: p.ID, Username: "kim", TemporaryPassword: "Temp#Pass1", MessageAction: "SUPPRESS"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const event = "0b0e6e1e-0000-4000-8000-000000000001"
+	if err := svc.update(ctx, func(tx store.Tx) error {
+		return tx.AuthEvents().Add(&store.AuthEvent{PoolID: p.ID, Sub: u.Sub, ID: event, Type: EventSignIn,
+			Response: EventPass, Challenges: []string{challengePasswordOK}, CreatedAt: *now})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	feedback := func() *store.EventFeedback {
+		evs, _, err := svc.AdminListUserAuthEvents(ctx, p.ID, "kim", store.Page{})
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("events: %v %v", evs, err)
+		}
+		return evs[0].Feedback
+	}
+
+	other := "0b0e6e1e-0000-4000-8000-000000000002"
+	for name, token := range map[string]string{
+		"made up":              "not-a-token",
+		"empty":                "",
+		"another event's":      svc.feedbackToken(p.ID, u.Sub, other),
+		"another server's":     (&Service{FakeSRPSecret: []byte("other")}).feedbackToken(p.ID, u.Sub, event),
+		"another user's":       svc.feedbackToken(p.ID, "0b0e6e1e-0000-4000-8000-00000000000f", event),
+		"the token, truncated": svc.feedbackToken(p.ID, u.Sub, event)[:20],
+	} {
+		err := svc.UpdateAuthEventFeedback(ctx, p.ID, "kim", event, token, "Invalid")
+		if !IsCode(err, NotAuthorizedException) {
+			t.Errorf("%s token: %v, want NotAuthorizedException", name, err)
+		}
+	}
+	if err := svc.UpdateAuthEventFeedback(ctx, p.ID, "kim", other, "not-a-token", "Invalid"); !IsCode(err, NotAuthorizedException) {
+		t.Errorf("an unknown event without its token: %v, want NotAuthorizedException", err)
+	}
+	if f := feedback(); f != nil {
+		t.Fatalf("refused calls recorded feedback %+v", f)
+	}
+
+	if err := svc.UpdateAuthEventFeedback(ctx, p.ID, "kim", other, svc.feedbackToken(p.ID, u.Sub, other), "Invalid"); !IsCode(err, ResourceNotFoundException) {
+		t.Errorf("an unknown event with its token: %v, want ResourceNotFoundException", err)
+	}
+	*now = now.Add(time.Minute)
+	if err := svc.UpdateAuthEventFeedback(ctx, p.ID, "kim", event, svc.feedbackToken(p.ID, u.Sub, event), "Invalid"); err != nil {
+		t.Fatal(err)
+	}
+	if f := feedback(); f == nil || f.Value != "Invalid" || f.Provider != "User" || !f.At.Equal(*now) {
+		t.Errorf("feedback %+v, want Invalid from User at %v", f, *now)
 	}
 }

@@ -14,6 +14,7 @@ func (h *handlers) registerListUsers(m map[string]awsjson.Endpoint) {
 	m["ListUsers"] = awsjson.Op(h.listUsers)
 	m["AdminListUserAuthEvents"] = awsjson.Op(h.adminListUserAuthEvents)
 	m["AdminUpdateAuthEventFeedback"] = awsjson.Op(h.adminUpdateAuthEventFeedback)
+	m["UpdateAuthEventFeedback"] = awsjson.Op(h.updateAuthEventFeedback)
 }
 
 // usersOut is a list of users, [] rather than absent when empty.
@@ -69,4 +70,13 @@ func (h *handlers) adminUpdateAuthEventFeedback(ctx context.Context, in *api.Adm
 		return nil, err
 	}
 	return &api.AdminUpdateAuthEventFeedbackResponse{}, nil
+}
+
+func (h *handlers) updateAuthEventFeedback(ctx context.Context, in *api.UpdateAuthEventFeedbackRequest) (*api.UpdateAuthEventFeedbackResponse, error) {
+	err := h.svc.UpdateAuthEventFeedback(ctx, str(in.UserPoolId), str(in.Username), str(in.EventId),
+		str(in.FeedbackToken), str(in.FeedbackValue))
+	if err != nil {
+		return nil, err
+	}
+	return &api.UpdateAuthEventFeedbackResponse{}, nil
 }
