@@ -154,3 +154,26 @@ func TestSDKRefreshTokenValidityZero(t *testing.T) {
 		}
 	}
 }
+
+// TestSDKClientPropagateContextData: "You can only activate
+// EnablePropagateAdditionalUserContextData in an app client that has a
+// client secret." (API_CreateUserPoolClient); a public client could
+// otherwise state the address threat protection judges it by.
+func TestSDKClientPropagateContextData(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	const want = "You can only activate EnablePropagateAdditionalUserContextData in an app client that has a client secret."
+	_, err := e.createClient(pool, func(in *cip.CreateUserPoolClientInput) { in.EnablePropagateAdditionalUserContextData = aws.Bool(true) })
+	wantErr[*types.InvalidParameterException](t, err, want)
+	public := e.client(pool)
+	_, err = e.c.UpdateUserPoolClient(e.ctx, &cip.UpdateUserPoolClientInput{UserPoolId: aws.String(pool), ClientId: public.ClientId,
+		EnablePropagateAdditionalUserContextData: aws.Bool(true)})
+	wantErr[*types.InvalidParameterException](t, err, want)
+	secret, err := e.createClient(pool, func(in *cip.CreateUserPoolClientInput) {
+		in.GenerateSecret = true
+		in.EnablePropagateAdditionalUserContextData = aws.Bool(true)
+	})
+	if err != nil || !aws.ToBool(secret.UserPoolClient.EnablePropagateAdditionalUserContextData) {
+		t.Fatalf("a client with a secret: %v", err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 func (e *sdkEnv) auditPool() string {
 	e.t.Helper()
 	return e.emailVerifyPool(func(in *cip.CreateUserPoolInput) {
+		in.UserPoolTier = types.UserPoolTierTypePlus
 		in.UserPoolAddOns = &types.UserPoolAddOnsType{AdvancedSecurityMode: types.AdvancedSecurityModeTypeAudit}
 	})
 }

@@ -24,9 +24,9 @@ func TestSDKFeaturePlanLite(t *testing.T) {
 		AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}
 
 	_, err := e.c.CreateUserPool(e.ctx, &cip.CreateUserPoolInput{PoolName: aws.String("p"), UserPoolTier: types.UserPoolTierTypeLite, Policies: history})
-	wantErr[*types.FeatureUnavailableInTierException](t, err, "Password history is not available in the LITE feature plan.")
+	wantErr[*types.FeatureUnavailableInTierException](t, err, "The following features need to be disabled for the LITE pricing tier configured: Password history")
 	_, err = e.c.CreateUserPool(e.ctx, &cip.CreateUserPoolInput{PoolName: aws.String("p"), UserPoolTier: types.UserPoolTierTypeLite, Policies: passwordless})
-	wantErr[*types.FeatureUnavailableInTierException](t, err, "Choice-based sign-in is not available in the LITE feature plan.")
+	wantErr[*types.FeatureUnavailableInTierException](t, err, "The following features need to be disabled for the LITE pricing tier configured: Choice-based sign-in")
 
 	// A Lite pool with PASSWORD alone is fine; a USER_AUTH client is not.
 	pool := e.pool(lite, func(in *cip.CreateUserPoolInput) {
@@ -37,12 +37,12 @@ func TestSDKFeaturePlanLite(t *testing.T) {
 	})
 	wantErr[*types.FeatureUnavailableInTierException](t, err, "Choice-based sign-in (ALLOW_USER_AUTH) is not available in the LITE feature plan.")
 	_, err = e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(pool), Policies: history})
-	wantErr[*types.FeatureUnavailableInTierException](t, err, "Password history is not available in the LITE feature plan.")
+	wantErr[*types.FeatureUnavailableInTierException](t, err, "The following features need to be disabled for the LITE pricing tier configured: Password history")
 
 	// Moving down to Lite with the features on.
 	essentials := e.pool()
 	_, err = e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(essentials), Policies: passwordless, UserPoolTier: types.UserPoolTierTypeLite})
-	wantErr[*types.FeatureUnavailableInTierException](t, err, "Choice-based sign-in is not available in the LITE feature plan.")
+	wantErr[*types.FeatureUnavailableInTierException](t, err, "The following features need to be disabled for the LITE pricing tier configured: Choice-based sign-in")
 	e.client(essentials, func(in *cip.CreateUserPoolClientInput) {
 		in.ExplicitAuthFlows = append(passwordFlows, types.ExplicitAuthFlowsTypeAllowUserAuth)
 	})
@@ -51,7 +51,90 @@ func TestSDKFeaturePlanLite(t *testing.T) {
 	other := e.pool()
 	e.emailMFA(other, types.UserPoolMfaTypeOptional)
 	_, err = e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(other), MfaConfiguration: types.UserPoolMfaTypeOptional, UserPoolTier: types.UserPoolTierTypeLite})
-	wantErr[*types.FeatureUnavailableInTierException](t, err, "Email MFA is not available in the LITE feature plan.")
+	wantErr[*types.FeatureUnavailableInTierException](t, err, "The following features need to be disabled for the LITE pricing tier configured: Email MFA")
+}
+
+// TestSDKFeaturePlanThreatProtection: threat protection needs the Plus plan
+// ("To activate this setting, your user pool must be on the Plus tier.",
+// UserPoolAddOnsType), and access token customization (a version 2 or 3
+// pre token generation trigger) the Essentials plan or higher
+// (feature-plans-deactivate.html). Cognito names the features in its
+// refusal: "The following features need to be disabled for the ESSENTIALS
+// pricing tier configured: Threat Protection"
+// (hashicorp/terraform-provider-aws#40734).
+// https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-settings-threat-protection.html
+func TestSDKFeaturePlanThreatProtection(t *testing.T) {
+	e := newSDKEnv(t)
+	enforced := &types.UserPoolAddOnsType{AdvancedSecurityMode: types.AdvancedSecurityModeTypeEnforced}
+	_, err := e.c.CreateUserPool(e.ctx, &cip.CreateUserPoolInput{PoolName: aws.String("p"), UserPoolAddOns: enforced})
+	wantErr[*types.FeatureUnavailableInTierException](t, err, "The following features need to be disabled for the ESSENTIALS pricing tier configured: Threat Protection")
+	v2 := &types.LambdaConfigType{PreTokenGenerationConfig: &types.PreTokenGenerationVersionConfigType{
+		LambdaArn: aws.String("arn:aws:lambda:us-east-1:123456789012:function:pre"), LambdaVersion: types.PreTokenGenerationLambdaVersionTypeV20}}
+	_, err = e.c.CreateUserPool(e.ctx, &cip.CreateUserPoolInput{PoolName: aws.String("p"), UserPoolTier: types.UserPoolTierTypeLite,
+		UserPoolAddOns: enforced, LambdaConfig: v2})
+	wantErr[*types.FeatureUnavailableInTierException](t, err,
+		"The following features need to be disabled for the LITE pricing tier configured: Access token customization, Threat Protection")
+
+	essentials := e.pool()
+	_, err = e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(essentials),
+		UserPoolAddOns: &types.UserPoolAddOnsType{AdvancedSecurityMode: types.AdvancedSecurityModeTypeAudit}})
+	wantErr[*types.FeatureUnavailableInTierException](t, err, "The following features need to be disabled for the ESSENTIALS pricing tier configured: Threat Protection")
+	if _, err := e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(essentials), LambdaConfig: v2,
+		UserPoolAddOns: &types.UserPoolAddOnsType{AdvancedSecurityMode: types.AdvancedSecurityModeTypeOff}}); err != nil {
+		t.Fatalf("OFF and a V2_0 trigger on an Essentials pool: %v", err)
+	}
+	// Moving up to Plus with it is fine; moving down with it on is not.
+	if _, err := e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(essentials), UserPoolTier: types.UserPoolTierTypePlus,
+		UserPoolAddOns: enforced}); err != nil {
+		t.Fatalf("ENFORCED on the Plus plan: %v", err)
+	}
+	_, err = e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(essentials), UserPoolTier: types.UserPoolTierTypeEssentials,
+		UserPoolAddOns: enforced})
+	wantErr[*types.FeatureUnavailableInTierException](t, err, "The following features need to be disabled for the ESSENTIALS pricing tier configured: Threat Protection")
+	got, err := e.c.DescribeUserPool(e.ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(essentials)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.UserPool.UserPoolTier != types.UserPoolTierTypePlus || got.UserPool.UserPoolAddOns == nil ||
+		got.UserPool.UserPoolAddOns.AdvancedSecurityMode != types.AdvancedSecurityModeTypeEnforced {
+		t.Errorf("after the refused move down: tier %s, add-ons %+v", got.UserPool.UserPoolTier, got.UserPool.UserPoolAddOns)
+	}
+}
+
+// TestSDKUpdatePoolMFAOn: UpdateUserPool cannot make MFA required on a pool
+// that was created without it; SetUserPoolMfaConfig can. Cognito's words as
+// an AWS CLI session quotes them
+// (aws-cloudformation/cloudformation-coverage-roadmap#1176).
+func TestSDKUpdatePoolMFAOn(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	totp := &types.SoftwareTokenMfaConfigType{Enabled: true}
+	if _, err := e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(pool),
+		MfaConfiguration: types.UserPoolMfaTypeOptional, SoftwareTokenMfaConfiguration: totp}); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []types.UserPoolMfaType{types.UserPoolMfaTypeOptional, types.UserPoolMfaTypeOn} {
+		_, err := e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(pool), MfaConfiguration: mode})
+		if mode == types.UserPoolMfaTypeOptional {
+			if err != nil {
+				t.Fatalf("OPTIONAL: %v", err)
+			}
+			continue
+		}
+		wantErr[*types.InvalidParameterException](t, err, "Cannot turn MFA functionality ON, once the user pool has been created.")
+	}
+	mfa, err := e.c.GetUserPoolMfaConfig(e.ctx, &cip.GetUserPoolMfaConfigInput{UserPoolId: aws.String(pool)})
+	if err != nil || mfa.MfaConfiguration != types.UserPoolMfaTypeOptional {
+		t.Fatalf("after the refused update: %v %v", mfa.MfaConfiguration, err)
+	}
+	// SetUserPoolMfaConfig turns it ON; then an update keeping it ON is fine.
+	if _, err := e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{UserPoolId: aws.String(pool),
+		MfaConfiguration: types.UserPoolMfaTypeOn, SoftwareTokenMfaConfiguration: totp}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(pool), MfaConfiguration: types.UserPoolMfaTypeOn}); err != nil {
+		t.Errorf("ON on a pool that is ON: %v", err)
+	}
 }
 
 // TestSDKFirstFactorsWithMFA: with MFA ON, only PASSWORD, and WEB_AUTHN when

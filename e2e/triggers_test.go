@@ -279,6 +279,14 @@ func TestLambdaTriggers(t *testing.T) {
 	badClient := *e.client(bad).ClientId
 	_, err = e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: &badClient, Username: aws.String("x"), Password: aws.String("Perm#Pass1")})
 	wantErr[*types.InvalidLambdaResponseException](t, err, "Unrecognizable lambda output")
+	// A function that returns nothing (an async handler without its
+	// return) answers null: Cognito's words (aws-amplify/amplify-cli#4341).
+	lambda.handle("nothing", func(map[string]any) (any, error) { return nil, nil })
+	silent := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{PreSignUp: aws.String(fnARN + "nothing")}
+	})
+	_, err = e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: e.client(silent).ClientId, Username: aws.String("x"), Password: aws.String("Perm#Pass1")})
+	wantErr[*types.InvalidLambdaResponseException](t, err, "Invalid lambda function output : Invalid JSON")
 
 	// CUSTOM_AUTH: the functions decide the challenges.
 	lambda.handle("define", func(ev map[string]any) (any, error) {

@@ -45,6 +45,7 @@ func TestUpdateAuthEventFeedback(t *testing.T) {
 	ctx := context.Background()
 	settings := NewPoolSettings()
 	settings.AdvancedSecurityMode = "AUDIT"
+	settings.Tier = TierPlus
 	p, err := svc.CreatePool(ctx, "feedback", settings, nil)
 	if err != nil {
 		t.Fatal(err)

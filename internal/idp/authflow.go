@@ -289,10 +289,15 @@ func secretHash(secret, username, clientID string) []byte {
 	return m.Sum(nil)
 }
 
-// checkSecretHash verifies SECRET_HASH for clients that have a secret.
+// checkSecretHash verifies SECRET_HASH for clients that have a secret,
+// and refuses one sent to a client without, as Cognito does (its words in
+// awslabs/aws-sdk-ios-samples#102, an InvalidParameterException).
 // https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash
 func checkSecretHash(c *Client, usernames []string, given string) error {
 	if c.Secret == "" {
+		if given != "" {
+			return Errorf(InvalidParameterException, "Client %s is not configured for secret but secret hash was received", c.ID)
+		}
 		return nil
 	}
 	if given == "" {

@@ -110,6 +110,13 @@ func checkClientSettings(p *Pool, cs *ClientSettings) error {
 	if legacy > 0 && modern > 0 {
 		return Errorf(InvalidParameterException, "Explicit auth flows can only contain ALLOW_ prefixed or legacy values, not both.")
 	}
+	// "You can only activate EnablePropagateAdditionalUserContextData in an
+	// app client that has a client secret." (the model's documentation; the
+	// text of Cognito's refusal is unpublished). A public client could
+	// otherwise state the address threat protection judges it by.
+	if cs.EnablePropagateContextData && cs.Secret == "" && len(cs.Secrets) == 0 {
+		return Errorf(InvalidParameterException, "You can only activate EnablePropagateAdditionalUserContextData in an app client that has a client secret.")
+	}
 	if cs.RefreshTokenValidity == 0 {
 		// "You can't set RefreshTokenValidity to 0. If you do, Amazon
 		// Cognito overrides the value with the default value of 30 days."

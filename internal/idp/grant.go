@@ -429,8 +429,13 @@ func (s *Service) lookupRefresh(tx store.Tx, p *Pool, c *Client, value string) (
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if fam.ClientID != c.ID || fam.PoolID != p.ID {
+	if fam.PoolID != p.ID {
 		return nil, nil, nil, errInvalidRefresh
+	}
+	if fam.ClientID != c.ID {
+		// Cognito's words since January 2022, as a client quotes them
+		// (aws/aws-sdk-js#4016; before, "Invalid Refresh Token.").
+		return nil, nil, nil, Errorf(NotAuthorizedException, "Refresh Token has different Client.")
 	}
 	u, err := tx.Users().Get(p.ID, fam.Sub)
 	if errors.Is(err, store.ErrNotFound) {

@@ -156,28 +156,53 @@ func notInLite(feature string) error {
 	return Errorf(FeatureUnavailableInTierException, "%s is not available in the LITE feature plan.", feature)
 }
 
-// checkTier refuses the settings that need the Essentials plan or higher on
-// a Lite pool, whether they arrive on a Lite pool or the pool moves down to
-// Lite with them on. The model's documentation marks each: "To activate
-// this setting, your user pool must be in the Essentials tier or higher."
+// checkTier refuses a pool's settings that its feature plan lacks, whether
+// they arrive on that plan or the pool moves down to it with them on. The
+// model's documentation marks each: "To activate this setting, your user
+// pool must be in the Essentials tier or higher."
 // (PasswordPolicyType.PasswordHistorySize, SignInPolicyType,
-// WebAuthnConfigurationType.FactorConfiguration); email MFA likewise.
+// WebAuthnConfigurationType.FactorConfiguration); email MFA likewise; access
+// token customization (a version 2 or 3 pre token generation trigger) is
+// "in the Plus and Essentials plans, but not in the Lite plan"
+// (feature-plans-deactivate.html). Threat protection (UserPoolAddOns) needs
+// the Plus plan: "To activate this setting, your user pool must be on the
+// Plus tier." Cognito names every feature in the way in one message, as
+// deployments quote it: "The following features need to be disabled for
+// the ESSENTIALS pricing tier configured: Threat Protection"
+// (hashicorp/terraform-provider-aws#40734); the names of the other
+// features in it are unpublished.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-sign-in-feature-plans.html
 func checkTier(ps *PoolSettings) error {
-	if ps.Tier != TierLite {
+	var in []string
+	if ps.Tier == TierLite {
+		if ps.PasswordPolicy.PasswordHistorySize > 0 {
+			in = append(in, "Password history")
+		}
+		if slices.ContainsFunc(ps.AllowedFirstAuthFactors, func(f string) bool { return f != FactorPassword }) {
+			in = append(in, "Choice-based sign-in")
+		}
+		if ps.MFA.EmailEnabled {
+			in = append(in, "Email MFA")
+		}
+		if ps.MFA.WebAuthnFactor == WebAuthnMultiFactor {
+			in = append(in, "Passkey MFA")
+		}
+		if ps.Lambda["PreTokenGenerationConfig.LambdaArn"] != "" && ps.Lambda["PreTokenGenerationConfig.LambdaVersion"] != "V1_0" {
+			in = append(in, "Access token customization")
+		}
+	}
+	if ps.Tier != TierPlus && (ps.AdvancedSecurityMode == "AUDIT" || ps.AdvancedSecurityMode == "ENFORCED") {
+		in = append(in, "Threat Protection")
+	}
+	if len(in) == 0 {
 		return nil
 	}
-	switch {
-	case ps.PasswordPolicy.PasswordHistorySize > 0:
-		return notInLite("Password history")
-	case slices.ContainsFunc(ps.AllowedFirstAuthFactors, func(f string) bool { return f != FactorPassword }):
-		return notInLite("Choice-based sign-in")
-	case ps.MFA.EmailEnabled:
-		return notInLite("Email MFA")
-	case ps.MFA.WebAuthnFactor == WebAuthnMultiFactor:
-		return notInLite("Passkey MFA")
+	tier := ps.Tier
+	if tier == "" {
+		tier = TierEssentials
 	}
-	return nil
+	return Errorf(FeatureUnavailableInTierException, "The following features need to be disabled for the %s pricing tier configured: %s",
+		tier, strings.Join(in, ", "))
 }
 
 // WebAuthnMultiFactor is the WebAuthnConfiguration.FactorConfiguration with
@@ -330,6 +355,12 @@ func (s *Service) UpdatePool(ctx context.Context, id, name string, change func(*
 		next.UsernameAttributes = p.UsernameAttributes
 		next.AliasAttributes = p.AliasAttributes
 		next.CaseSensitive = p.CaseSensitive
+		// MFA can be required after creation only through
+		// SetUserPoolMfaConfig; Cognito's words, as an AWS CLI session
+		// quotes them (aws-cloudformation/cloudformation-coverage-roadmap#1176).
+		if next.MFA.Mode == MFAOn && p.MFA.Mode != MFAOn {
+			return Errorf(InvalidParameterException, "Cannot turn MFA functionality ON, once the user pool has been created.")
+		}
 		if err := checkPoolSettings(&next, false); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -188,6 +189,13 @@ func (s *Service) runTrigger(ctx context.Context, p *Pool, trigger, source, user
 			code = coded.ErrorCode()
 		}
 		return true, Errorf(UnexpectedLambdaException, "%s invocation failed due to error %s.", trigger, code)
+	}
+	// A function that returns nothing (an async Node handler that forgets
+	// to return the event) answers null, which Cognito refuses in its own
+	// words (aws-amplify/amplify-cli#4341, #2735, #7219), after the
+	// function's side effects, as here.
+	if a := bytes.TrimSpace(answer); len(a) == 0 || string(a) == "null" {
+		return true, Errorf(InvalidLambdaResponseException, "Invalid lambda function output : Invalid JSON")
 	}
 	var out struct {
 		Response json.RawMessage `json:"response"`
