@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -329,6 +331,32 @@ func TestSDKUsernamesAndAliases(t *testing.T) {
 		t.Errorf("kim's email_verified after the move (-want +got):\n%s", diff)
 	}
 	e.tokens(c2, "kim", "Perm#Pass1") // still signs in by username
+
+	// AdminCreateUser moves a verified email alias the same way
+	// (API_AdminCreateUser, ForceAliasCreation), and without it refuses.
+	admin := func(name string, force bool) error {
+		_, err := e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(aliases), Username: aws.String(name),
+			MessageAction: types.MessageActionTypeSuppress, ForceAliasCreation: force,
+			UserAttributes: append(emailAttr("kim@example.com"), types.AttributeType{Name: aws.String("email_verified"), Value: aws.String("true")})})
+		return err
+	}
+	// (AliasExistsException is not among AdminCreateUser's modelled
+	// errors, so the SDK gives it untyped.)
+	if err := admin("max", false); func() bool {
+		var ae smithy.APIError
+		return !errors.As(err, &ae) || ae.ErrorCode() != "AliasExistsException" || ae.ErrorMessage() != "An account with the email already exists."
+	}() {
+		t.Errorf("AdminCreateUser of a held alias without force: %v", err)
+	}
+	if err := admin("max", true); err != nil {
+		t.Fatalf("AdminCreateUser with ForceAliasCreation: %v", err)
+	}
+	if got := e.getUser(aliases, "kim@example.com"); *got.Username != "max" {
+		t.Errorf("the email alias names %s; want max", *got.Username)
+	}
+	if diff := cmp.Diff("false", attrMap(e.getUser(aliases, "lee").UserAttributes)["email_verified"]); diff != "" {
+		t.Errorf("lee's email_verified after the move (-want +got):\n%s", diff)
+	}
 }
 
 // TestSDKPasswordShape: a space inside a password is a symbol, at either

@@ -3,8 +3,11 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -270,6 +273,37 @@ func TestSDKPasswordErrors(t *testing.T) {
 		_, err = e.signIn(client, "lock", "Wrong#Pass10")
 		wantErr[*types.NotAuthorizedException](t, err, "Incorrect username or password.")
 		e.tokens(client, "lock", "Perm#Pass10")
+	})
+
+	t.Run("lockout under parallel guesses", func(t *testing.T) {
+		// Guesses checked at once get no more verdicts than five in a row:
+		// the others, and then the right password, meet the lock.
+		e.user(pool, "race", "race@example.com", "Perm#Pass10")
+		const n = 24
+		var wg sync.WaitGroup
+		answers := make(chan string, n)
+		for i := range n {
+			wg.Go(func() {
+				_, err := e.signIn(client, "race", fmt.Sprintf("Wrong#Pass%d", i))
+				var nae *types.NotAuthorizedException
+				if !errors.As(err, &nae) {
+					answers <- fmt.Sprint(err)
+					return
+				}
+				answers <- aws.ToString(nae.Message)
+			})
+		}
+		wg.Wait()
+		close(answers)
+		count := map[string]int{}
+		for a := range answers {
+			count[a]++
+		}
+		if count["Incorrect username or password."] != 5 || count["Password attempts exceeded"] != n-5 {
+			t.Errorf("answers to %d parallel wrong guesses: %v; want 5 verdicts, the rest locked out", n, count)
+		}
+		_, err := e.signIn(client, "race", "Perm#Pass10")
+		wantErr[*types.NotAuthorizedException](t, err, "Password attempts exceeded")
 	})
 
 	t.Run("temporary password expiry", func(t *testing.T) {

@@ -133,7 +133,7 @@ func checkConstraints(p *Pool, attrs []Attribute) error {
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AddCustomAttributes.html
 func (s *Service) AddCustomAttributes(ctx context.Context, poolID string, attrs []SchemaAttribute) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		p, err := getPool(tx, poolID)
+		p, err := lockedPool(tx, poolID)
 		if err != nil {
 			return err
 		}

@@ -94,16 +94,22 @@ func (s *Service) recordSignIn(tx store.Tx, p *Pool, u *store.User, eventID stri
 }
 
 // recordSignInFailure counts a wrong password toward lockout and records
-// the failed sign-in, in one transaction.
-func (s *Service) recordSignInFailure(ctx context.Context, p *Pool, sub string) error {
-	return s.update(ctx, func(tx store.Tx) error { return s.recordSignInFailureTx(tx, p, sub) })
+// the failed sign-in, in one transaction. It reports whether the account
+// had been locked meanwhile (recordFailureTx): then nothing is recorded.
+func (s *Service) recordSignInFailure(ctx context.Context, p *Pool, sub string) (locked bool, err error) {
+	err = s.update(ctx, func(tx store.Tx) error {
+		var err error
+		locked, err = s.recordSignInFailureTx(tx, p, sub)
+		return err
+	})
+	return locked, err
 }
 
-func (s *Service) recordSignInFailureTx(tx store.Tx, p *Pool, sub string) error {
-	if err := s.recordFailureTx(tx, p.ID, sub); err != nil {
-		return err
+func (s *Service) recordSignInFailureTx(tx store.Tx, p *Pool, sub string) (locked bool, err error) {
+	if locked, err = s.recordFailureTx(tx, p.ID, sub); err != nil || locked {
+		return locked, err
 	}
-	return s.recordEvent(tx, p, sub, "", EventSignIn, EventFail, challengePasswordFail)
+	return false, s.recordEvent(tx, p, sub, "", EventSignIn, EventFail, challengePasswordFail)
 }
 
 // recordMFAFailure records a sign-in whose MFA code was wrong.

@@ -471,8 +471,12 @@ func (s *Service) verifyPassword(ctx context.Context, p *Pool, c *Client, userna
 		return "", internal(fmt.Errorf("verify password of %s: %w", u.Sub, err))
 	}
 	if !ok {
-		if err := s.recordSignInFailure(ctx, p, u.Sub); err != nil {
+		locked, err := s.recordSignInFailure(ctx, p, u.Sub)
+		if err != nil {
 			return "", err
+		}
+		if locked {
+			return "", errLockedOut
 		}
 		return "", errIncorrect
 	}
@@ -505,15 +509,28 @@ func (s *Service) accountState(c *Client, u *store.User) error {
 // further failure up to about 15 minutes; 15 quiet minutes reset the count.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/authentication.html#authentication-flow-lockout-behavior
 func (s *Service) recordFailure(ctx context.Context, poolID, sub string) error {
-	return s.update(ctx, func(tx store.Tx) error { return s.recordFailureTx(tx, poolID, sub) })
+	return s.update(ctx, func(tx store.Tx) error {
+		_, err := s.recordFailureTx(tx, poolID, sub)
+		return err
+	})
 }
 
-func (s *Service) recordFailureTx(tx store.Tx, poolID, sub string) error {
+// recordFailureTx counts one failure, unless the account is locked by the
+// time it is counted: guesses checked in parallel, each having found the
+// account open before its hash, whose failures locked it meanwhile.
+// "Attempts made during a lockout period generate a Password attempts
+// exceeded exception" (the lockout section cited above): its caller answers
+// so, and the attempt is not counted, as one refused before its hash is
+// not; parallel guesses thus get no more verdicts than sequential ones.
+func (s *Service) recordFailureTx(tx store.Tx, poolID, sub string) (locked bool, err error) {
 	u, err := tx.Users().Get(poolID, sub)
 	if err != nil {
-		return err
+		return false, err
 	}
 	now := s.now()
+	if now.Before(u.LockedUntil) {
+		return true, nil
+	}
 	if now.Sub(u.LastFailedAt) >= 15*time.Minute {
 		u.FailedAttempts = 0
 	}
@@ -526,7 +543,7 @@ func (s *Service) recordFailureTx(tx store.Tx, poolID, sub string) error {
 		}
 		u.LockedUntil = now.Add(lock)
 	}
-	return tx.Users().Update(u)
+	return false, tx.Users().Update(u)
 }
 
 // afterPassword continues a sign-in whose password was right:
@@ -545,6 +562,12 @@ func (s *Service) afterPassword(ctx context.Context, p *Pool, c *Client, sub, de
 			return err
 		}
 		now := s.now()
+		// Locked since its password was checked, by failures of guesses
+		// checked alongside it (recordFailureTx): a right password then
+		// waits out the lock like any other attempt.
+		if now.Before(u.LockedUntil) {
+			return errLockedOut
+		}
 		if u.FailedAttempts > 0 || !u.LockedUntil.IsZero() {
 			u.FailedAttempts, u.LockedUntil = 0, time.Time{}
 			if err := tx.Users().Update(u); err != nil {

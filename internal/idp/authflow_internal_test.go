@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -142,7 +143,9 @@ func testService(t *testing.T) (*Service, *time.Time) {
 }
 
 // TestLockoutSchedule: five failures lock for 1 s, each further failure
-// doubles the lock up to about 15 minutes, and 15 quiet minutes forget.
+// doubles the lock up to about 15 minutes, and 15 quiet minutes forget. A
+// failure counted while the account is locked (a guess checked alongside
+// the ones that locked it) is not counted, and says so.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/authentication.html#authentication-flow-lockout-behavior
 func TestLockoutSchedule(t *testing.T) {
 	svc, now := testService(t)
@@ -170,15 +173,29 @@ func TestLockoutSchedule(t *testing.T) {
 		return d
 	}
 	var got []time.Duration
-	for i := 1; i <= 16; i++ {
+	for i := 1; i <= 15; i++ {
 		if err := svc.recordFailure(ctx, p.ID, u.Sub); err != nil {
 			t.Fatal(err)
 		}
 		got = append(got, locked())
-		*now = now.Add(time.Second) // attempts a second apart
+		if i == 6 { // during the 2 s lock
+			*now = now.Add(time.Second)
+			var wasLocked bool
+			if err := svc.update(ctx, func(tx store.Tx) error {
+				var err error
+				wasLocked, err = svc.recordFailureTx(tx, p.ID, u.Sub)
+				return err
+			}); err != nil || !wasLocked {
+				t.Fatalf("a failure during the lock: locked %v, %v", wasLocked, err)
+			}
+			if d := locked(); d != time.Second {
+				t.Errorf("a failure during the lock changed it: %v left, want 1s", d)
+			}
+		}
+		*now = now.Add(max(time.Second, locked())) // the next attempt once the lock ends
 	}
 	s := time.Second
-	want := []time.Duration{0, 0, 0, 0, 1 * s, 2 * s, 4 * s, 8 * s, 16 * s, 32 * s, 64 * s, 128 * s, 256 * s, 512 * s, 900 * s, 900 * s}
+	want := []time.Duration{0, 0, 0, 0, 1 * s, 2 * s, 4 * s, 8 * s, 16 * s, 32 * s, 64 * s, 128 * s, 256 * s, 512 * s, 900 * s}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("lock after each failure (-want +got):\n%s", diff)
 	}
@@ -188,6 +205,35 @@ func TestLockoutSchedule(t *testing.T) {
 	}
 	if d := locked(); d != 0 {
 		t.Errorf("after 15 quiet minutes one failure locks for %v; want the count reset", d)
+	}
+}
+
+// TestRightPasswordMeetsLockTakenMeanwhile: a right password whose check
+// began before parallel wrong guesses locked the account gets no tokens
+// nor challenge: it meets the lock when its sign-in is written.
+func TestRightPasswordMeetsLockTakenMeanwhile(t *testing.T) {
+	svc, _ := testService(t)
+	ctx := context.Background()
+	p, err := svc.CreatePool(ctx, "lock", NewPoolSettings(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := svc.CreateClient(ctx, p.ID, ClientInput{Name: "app", ClientSettings: NewClientSettings()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := svc.AdminCreateUser(ctx, CreateUserInput{PoolID: p.ID, Username: "kim", TemporaryPassword: "Temp#Pass1", MessageAction: "SUPPRESS"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The password was checked; meanwhile five failures lock the account.
+	for range 5 {
+		if err := svc.recordFailure(ctx, p.ID, u.Sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.afterPassword(ctx, p, c, u.Sub, ""); !errors.Is(err, errLockedOut) {
+		t.Errorf("after the lock: %v, want %v", err, errLockedOut)
 	}
 }
 

@@ -325,7 +325,8 @@ func poolClient(tx store.Tx, poolID, clientID string) (*Client, error) {
 func (s *Service) UpdateClient(ctx context.Context, poolID, clientID string, in ClientInput) (*Client, error) {
 	var c *Client
 	err := s.update(ctx, func(tx store.Tx) error {
-		p, err := getPool(tx, poolID)
+		// The pool's lock queues the client's writers (lockedPool).
+		p, err := lockedPool(tx, poolID)
 		if err != nil {
 			return err
 		}

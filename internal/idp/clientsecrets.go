@@ -46,7 +46,8 @@ func newClientSecret(clientID, value string, t time.Time, taken []ClientSecret) 
 func (s *Service) changeSecrets(ctx context.Context, poolID, clientID string, change func(c *Client) error) (*Client, error) {
 	var c *Client
 	err := s.update(ctx, func(tx store.Tx) error {
-		if err := requirePool(tx, poolID); err != nil {
+		// The pool's lock queues the client's writers (lockedPool).
+		if err := lockPool(tx, poolID); err != nil {
 			return err
 		}
 		var err error

@@ -287,6 +287,19 @@ func getPool(tx store.Tx, id string) (*Pool, error) {
 	return poolFromRecord(r)
 }
 
+// lockedPool is getPool for a transaction that will write the pool's row:
+// it takes the row's lock first (lockPool), so that concurrent writers
+// queue on it, where reading it shared and then writing it would deadlock
+// them on PostgreSQL (each holding the shared lock the other's write waits
+// for).
+func lockedPool(tx store.Tx, id string) (*Pool, error) {
+	r, err := tx.Pools().Lock(id)
+	if err != nil {
+		return nil, poolErr(id, err)
+	}
+	return poolFromRecord(r)
+}
+
 // requirePool is getPool for a caller that needs only to know the pool is
 // there: it skips decoding the settings, which costs more than the read.
 func requirePool(tx store.Tx, id string) error {
@@ -340,7 +353,7 @@ func (s *Service) UpdatePool(ctx context.Context, id, name string, change func(*
 	var p *Pool
 	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
-		p, err = getPool(tx, id)
+		p, err = lockedPool(tx, id)
 		if err != nil {
 			return err
 		}
@@ -491,7 +504,7 @@ func (s *Service) SetMFAConfig(ctx context.Context, poolID string, change func(*
 	var p *Pool
 	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
-		p, err = getPool(tx, poolID)
+		p, err = lockedPool(tx, poolID)
 		if err != nil {
 			return err
 		}

@@ -311,14 +311,19 @@ func (s *Service) ChangePassword(ctx context.Context, accessToken, previous, pro
 		}
 	}
 	if !ok {
+		var locked bool
 		err := s.update(ctx, func(tx store.Tx) error {
-			if err := s.recordFailureTx(tx, p.ID, u.Sub); err != nil {
+			var err error
+			if locked, err = s.recordFailureTx(tx, p.ID, u.Sub); err != nil || locked {
 				return err
 			}
 			return s.recordEvent(tx, p, u.Sub, "", EventPasswordChange, EventFail, challengePasswordFail)
 		})
 		if err != nil {
 			return err
+		}
+		if locked {
+			return errAttemptLimit
 		}
 		return errIncorrect
 	}

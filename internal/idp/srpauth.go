@@ -235,17 +235,23 @@ func (s *Service) srpVerify(ctx context.Context, p *Pool, c *Client, r map[strin
 	}
 
 	// The challenge is used up whatever the outcome: one guess per SRP_B.
+	var locked bool
 	err = s.update(ctx, func(tx store.Tx) error {
 		if err := consume(tx, hash, s.now()); err != nil {
 			return err
 		}
 		if !ok && u != nil {
-			return s.recordSignInFailureTx(tx, p, u.Sub)
+			var err error
+			locked, err = s.recordSignInFailureTx(tx, p, u.Sub)
+			return err
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if locked {
+		return nil, errLockedOut
 	}
 	if !ok {
 		return nil, errIncorrect

@@ -17,7 +17,7 @@ const maxPoolTags = 50
 // changeTags applies fn to a pool's tags and saves them.
 func (s *Service) changeTags(ctx context.Context, poolID string, fn func(tags map[string]string)) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		p, err := getPool(tx, poolID)
+		p, err := lockedPool(tx, poolID)
 		if err != nil {
 			return err
 		}

@@ -391,6 +391,15 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 		if err := s.setPassword(u, rec, now); err != nil {
 			return err
 		}
+		// "If this parameter is set to True and the phone number or email
+		// address specified in the UserAttributes parameter already exists as
+		// an alias with a different user, this request migrates the alias from
+		// the previous user to the newly-created user." (API_AdminCreateUser)
+		if in.ForceAliasCreation {
+			if err := takeAliases(tx, p, u, []string{"email", "phone_number"}); err != nil {
+				return err
+			}
+		}
 		if err := createUser(tx, p, u); err != nil {
 			return err
 		}
