@@ -123,7 +123,20 @@ func TestConfirmSignUpByLink(t *testing.T) {
 	if !strings.Contains(page, "We have sent a link by email to m***@e***") || strings.Contains(page, `name="code"`) {
 		t.Errorf("the sign-up page in link mode:\n%s", page)
 	}
-	if page := open(linkIn.FindString(e.mailTo(t, "max@example.com", 1).Body)); !strings.Contains(page, "Your registration has been confirmed") {
-		t.Errorf("the page's sign-up link:\n%s", page)
+	// The link as AWS's guide writes it, with a slash before the query
+	// (cognito-user-pool-settings-email-verification-message-customization.html).
+	maxLink := strings.Replace(linkIn.FindString(e.mailTo(t, "max@example.com", 1).Body), "/confirmUser?", "/confirmUser/?", 1)
+	if page := open(maxLink); !strings.Contains(page, "Your registration has been confirmed") {
+		t.Errorf("the page's sign-up link, /confirmUser/?...:\n%s", page)
+	}
+
+	// A link message needs a link: {####} is the code's placeholder, not
+	// {##text##} (Cognito's refusal as aws/aws-cli#8280 and
+	// aws-amplify/amplify-cli#5907 quote it).
+	for _, body := range []string{"EMAIL CODE {####}", "verify you email {####}"} {
+		_, err := e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(pool),
+			VerificationMessageTemplate: &types.VerificationMessageTemplateType{EmailMessageByLink: aws.String(body),
+				DefaultEmailOption: types.DefaultEmailOptionTypeConfirmWithCode}})
+		wantErr[*types.InvalidParameterException](t, err, "The message is invalid.")
 	}
 }

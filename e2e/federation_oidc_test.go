@@ -171,13 +171,28 @@ func TestOIDCFederation(t *testing.T) {
 		UserAttributes: []types.AttributeType{{Name: aws.String("identities"), Value: aws.String(`[{"providerName":"Other","providerType":"SAML","userId":"boss"}]`)}}})
 	wantErr[*types.NotAuthorizedException](t, err, "A client attempted to write unauthorized attribute")
 
-	// Refusals go back to the app with the app's state.
+	// Refusals go back to the app with the app's state, and the provider's
+	// words: "Amazon Cognito redirects your user to the callback URL and
+	// adds the provider error response to error request parameters ...
+	// adds the provider name and HTTP error code to the existing error
+	// strings" (federation-endpoint-idp-responses.html).
 	provider.mu.Lock()
-	provider.Deny = true
+	provider.Deny, provider.DenyDescription = true, "user said no"
 	provider.mu.Unlock()
-	if q := signIn(s.URL + "/oauth2/authorize?" + authorize(url.Values{"identity_provider": {"Corp"}}).Encode()); q.Get("error") != "access_denied" || q.Has("code") {
+	if q := signIn(s.URL + "/oauth2/authorize?" + authorize(url.Values{"identity_provider": {"Corp"}}).Encode()); q.Get("error") != "access_denied" ||
+		q.Get("error_description") != "user said no" || q.Has("code") {
 		t.Errorf("the provider's refusal: %v", q)
 	}
+	provider.mu.Lock()
+	provider.Deny, provider.RefuseCode, provider.RefuseDescription = false, "invalid_request", "The request is missing a required parameter : client_secret"
+	provider.mu.Unlock()
+	if q := signIn(s.URL + "/oauth2/authorize?" + authorize(url.Values{"identity_provider": {"Corp"}}).Encode()); q.Get("error") != "invalid_request" ||
+		q.Get("error_description") != "Corp Error - 400 invalid_request The request is missing a required parameter : client_secret" || q.Has("code") {
+		t.Errorf("the provider's token endpoint's refusal: %v", q)
+	}
+	provider.mu.Lock()
+	provider.RefuseCode = ""
+	provider.mu.Unlock()
 	provider.mu.Lock()
 	provider.Deny, provider.BadNonce = false, true
 	provider.mu.Unlock()
@@ -304,4 +319,48 @@ func TestOIDCFederationMappingRules(t *testing.T) {
 	}
 	// The next sign-in would update the immutable badge, even to the same value.
 	refused(signIn(full), "user.custom:badge: Attribute cannot be updated.")
+}
+
+// TestOIDCFederationWriteAttributes: "If your app client does not have
+// write access to a mapped attribute, Amazon Cognito throws an error when
+// it tries to update the attribute." (API_CreateUserPoolClient,
+// WriteAttributes): the first sign-in creates the user, every later one
+// through that client is refused as for an immutable attribute (the cause
+// of "user.email: Attribute cannot be updated." in aws-amplify/amplify-js#3526);
+// a client that names no WriteAttributes signs in.
+func TestOIDCFederationWriteAttributes(t *testing.T) {
+	s := startServer(t)
+	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
+	provider := newOIDCProvider(t)
+	pool := e.pool()
+	must[*cip.CreateIdentityProviderOutput](t, "CreateIdentityProvider")(e.c.CreateIdentityProvider(e.ctx, &cip.CreateIdentityProviderInput{
+		UserPoolId: &pool, ProviderName: aws.String("Corp"), ProviderType: types.IdentityProviderTypeTypeOidc,
+		ProviderDetails: map[string]string{"client_id": provider.ClientID, "client_secret": provider.ClientSecret,
+			"attributes_request_method": "GET", "oidc_issuer": provider.URL, "authorize_scopes": "openid"},
+		AttributeMapping: map[string]string{"given_name": "given_name", "family_name": "family_name"}}))
+	const callback = "https://app.example/callback"
+	narrow := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"Corp"}),
+		func(in *cip.CreateUserPoolClientInput) { in.WriteAttributes = []string{"given_name"} }).ClientId
+	open := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"Corp"})).ClientId
+	b := newBrowser(t, s.URL, provider.URL)
+	signIn := func(clientID string) url.Values {
+		t.Helper()
+		provider.SignIn(map[string]any{"sub": "u1", "given_name": "Ann", "family_name": "Lee"})
+		resp, page := b.get(s.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
+			"redirect_uri": {callback}, "scope": {"openid"}, "identity_provider": {"Corp"}, "prompt": {"login"}}.Encode())
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusFound || loc == nil || !strings.HasPrefix(loc.String(), callback+"?") {
+			t.Fatalf("federated sign-in: %d at %s, Location %q\n%s", resp.StatusCode, resp.Request.URL, resp.Header.Get("Location"), page)
+		}
+		return loc.Query()
+	}
+	if back := signIn(narrow); !back.Has("code") {
+		t.Fatalf("first sign-in: %v", back)
+	}
+	if back := signIn(narrow); back.Get("error") != "invalid_request" || back.Get("error_description") != "user.family_name: Attribute cannot be updated." {
+		t.Errorf("a later sign-in through a client that may not write family_name: %v", back)
+	}
+	if back := signIn(open); !back.Has("code") {
+		t.Errorf("a later sign-in through a client naming no WriteAttributes: %v", back)
+	}
 }

@@ -50,6 +50,11 @@ type oidcProvider struct {
 	// error=DenyCode when that is set.
 	Deny     bool
 	DenyCode string
+	// DenyDescription is the refusal's error_description, if set.
+	DenyDescription string
+	// RefuseCode makes the token endpoint refuse the next code with 400
+	// {"error": RefuseCode, "error_description": RefuseDescription}.
+	RefuseCode, RefuseDescription string
 	// BadNonce makes the next ID tokens carry another nonce.
 	BadNonce bool
 	// TokenForms are the token requests it was sent.
@@ -122,6 +127,9 @@ func (p *oidcProvider) authorize(w http.ResponseWriter, r *http.Request) {
 		if p.DenyCode != "" {
 			back.Set("error", p.DenyCode)
 		}
+		if p.DenyDescription != "" {
+			back.Set("error_description", p.DenyDescription)
+		}
 	} else {
 		code := randomString()
 		p.codes[code] = idpGrant{redirectURI: redirect, nonce: q.Get("nonce"), user: p.User}
@@ -164,6 +172,11 @@ func (p *oidcProvider) token(w http.ResponseWriter, r *http.Request) {
 		} else {
 			secretOK = true
 		}
+	}
+	if p.RefuseCode != "" {
+		w.WriteHeader(http.StatusBadRequest)
+		writeJSONTo(w, map[string]string{"error": p.RefuseCode, "error_description": p.RefuseDescription})
+		return
 	}
 	if !ok || r.PostForm.Get("grant_type") != "authorization_code" || r.PostForm.Get("redirect_uri") != g.redirectURI ||
 		r.PostForm.Get("client_id") != p.ClientID || !secretOK {

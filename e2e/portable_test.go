@@ -80,6 +80,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if fi, err := os.Stat(first); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("export file: %v %v; want mode 0600", fi.Mode(), err)
 	}
+	exportTargets(t, data, first)
 	runNinshou(t, "import", "--db", db, "--in", first)
 	// A second import into the now non-empty store is refused.
 	cmd := exec.Command(binary(t), "import", "--db", db, "--in", first)
@@ -193,4 +194,64 @@ func readLines(t *testing.T, path string) []string {
 		t.Fatal(err)
 	}
 	return strings.Split(string(bytes.TrimRight(b, "\n")), "\n")
+}
+
+// exportTargets: --out through a symbolic link writes its target, and to a
+// named pipe writes into it, leaving each what it was (renaming the export
+// over them once replaced /dev/null with a file); a --data with no store
+// is an error, not an empty export.
+func exportTargets(t *testing.T, data, want string) {
+	t.Helper()
+	wantBytes, err := os.ReadFile(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := func(b []byte) int { return bytes.Count(b, []byte("\n")) }
+	dir := t.TempDir()
+	target, link := filepath.Join(dir, "target.jsonl"), filepath.Join(dir, "link.jsonl")
+	if err := os.WriteFile(target, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	runNinshou(t, "export", "--data", data, "--out", link)
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link after an export through it: %v %v", fi.Mode(), err)
+	}
+	if got, _ := os.ReadFile(target); lines(got) != lines(wantBytes) {
+		t.Errorf("the link's target holds %d lines, want %d", lines(got), lines(wantBytes))
+	}
+
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan []byte, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		read <- b
+	}()
+	runNinshou(t, "export", "--data", data, "--out", fifo)
+	select {
+	case got := <-read:
+		if lines(got) != lines(wantBytes) {
+			t.Errorf("the pipe carried %d lines, want %d", lines(got), lines(wantBytes))
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("nothing was written into the pipe") // its reader stays blocked
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe after an export into it: %v %v", fi.Mode(), err)
+	}
+
+	missing := filepath.Join(dir, "no-such-data")
+	cmd := exec.Command(binary(t), "export", "--data", missing, "--out", filepath.Join(dir, "x.jsonl"))
+	cmd.Env = cleanEnv()
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "no store at") {
+		t.Errorf("export of a --data without a store: %v %s; want refused", err, out)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Errorf("export of a --data without a store created %s", missing)
+	}
 }

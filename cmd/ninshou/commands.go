@@ -185,6 +185,9 @@ func runMigrate(ctx context.Context, cfg config.Config, _ map[string]string, std
 }
 
 func runExport(ctx context.Context, cfg config.Config, own map[string]string, stdout, stderr io.Writer) error {
+	if err := app.RequireExisting(cfg); err != nil {
+		return err
+	}
 	st, err := app.OpenStore(ctx, cfg, longTx)
 	if err != nil {
 		return err
@@ -195,6 +198,29 @@ func runExport(ctx context.Context, cfg config.Config, own map[string]string, st
 		n, err := portable.Export(ctx, st, stdout, time.Now())
 		if err == nil {
 			fmt.Fprintf(stderr, "exported %v from %s\n", n, app.StoreName(cfg))
+		}
+		return err
+	}
+	// A symbolic link is followed: its target is the file written.
+	if resolved, err := filepath.EvalSymlinks(out); err == nil {
+		out = resolved
+	}
+	// A device or a named pipe (/dev/null, a FIFO a backup reads) is
+	// written in place: renaming over it would replace it with a file.
+	if fi, err := os.Stat(out); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("--out %s is a directory", out)
+		}
+		f, err := os.OpenFile(out, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		n, err := portable.Export(ctx, st, f, time.Now())
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			fmt.Fprintf(stderr, "exported %v from %s to %s\n", n, app.StoreName(cfg), own["out"])
 		}
 		return err
 	}

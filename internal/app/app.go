@@ -380,6 +380,12 @@ func (a *App) Banner(addr string) string {
 	if a.Config.Throttle == "cognito" {
 		fmt.Fprintf(&b, "  throttle:  Cognito's default request-rate quotas (TooManyRequestsException beyond)\n")
 	}
-	fmt.Fprintf(&b, "Try it:\n  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws cognito-idp create-user-pool --pool-name demo --endpoint-url %s --region %s\n", url, a.Config.Region)
+	// Under --admin-credentials the administrator's calls need one of its
+	// keys; the banner never prints a secret.
+	keys := "AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local"
+	if a.Config.AdminCredentials != "" {
+		keys = "AWS_ACCESS_KEY_ID=<a key of --admin-credentials> AWS_SECRET_ACCESS_KEY=<its secret>"
+	}
+	fmt.Fprintf(&b, "Try it:\n  %s aws cognito-idp create-user-pool --pool-name demo --endpoint-url %s --region %s\n", keys, url, a.Config.Region)
 	return b.String()
 }

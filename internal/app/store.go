@@ -99,3 +99,16 @@ func StoreName(cfg config.Config) string {
 }
 
 func sqlitePath(cfg config.Config) string { return filepath.Join(cfg.DataDir, "ninshou.db") }
+
+// RequireExisting refuses an SQLite store that is not there yet, for the
+// commands that read one (export): opening it would create an empty store
+// and read nothing from it, as from a mistyped --data.
+func RequireExisting(cfg config.Config) error {
+	if IsPostgres(cfg) {
+		return nil
+	}
+	if _, err := os.Stat(sqlitePath(cfg)); err != nil {
+		return fmt.Errorf("no store at %s: %w", sqlitePath(cfg), err)
+	}
+	return nil
+}

@@ -738,7 +738,7 @@ func (s *Service) codeChallenge(tx store.Tx, p *Pool, c *Client, u *store.User, 
 		medium, dest = "EMAIL", maskEmail(to)
 		cm := st.message
 		subject := cm.subject(orDefault(p.MFA.EmailSubject, defaultMFAEmailSubj))
-		body := render(cm.pick(cm.emailMessage(), orDefault(p.MFA.EmailMessage, defaultMFAEmailBody)), u.Username, code)
+		body := renderEmail(cm.pick(cm.emailMessage(), orDefault(p.MFA.EmailMessage, defaultMFAEmailBody)), u.Username, code)
 		if err := s.enqueueEmail(tx, p, to, subject, body, "mfa_code"); err != nil {
 			return nil, err
 		}

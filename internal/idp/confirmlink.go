@@ -36,6 +36,17 @@ const (
 
 var linkPlaceholder = regexp.MustCompile(`\{##(.*?)##\}`)
 
+// hasLinkText reports whether a link message has a placeholder with text,
+// as {##Verify Email##}: "{####}" is the code's.
+func hasLinkText(msg string) bool {
+	for _, m := range linkPlaceholder.FindAllStringSubmatch(msg, -1) {
+		if strings.Trim(m[1], "# ") != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // sendSignUpCode sends a sign-up confirmation: the code, or, to an email
 // address of a pool that confirms by link, the link that carries it.
 func (s *Service) sendSignUpCode(tx store.Tx, p *Pool, c *Client, username string, t codeTarget, code string, cm *customMessage) (*CodeDelivery, error) {
@@ -51,7 +62,7 @@ func (s *Service) sendSignUpCode(tx store.Tx, p *Pool, c *Client, username strin
 		return `<a href="` + html.EscapeString(link) + `">` + text + `</a>`
 	})
 	subject := cm.subject(orDefault(vt.EmailSubjectByLink, defaultLinkSubject))
-	if err := s.enqueueEmail(tx, p, t.value, subject, render(body, username, code), "signup_link"); err != nil {
+	if err := s.enqueueEmail(tx, p, t.value, subject, renderEmail(body, username, code), "signup_link"); err != nil {
 		return nil, err
 	}
 	return &CodeDelivery{Destination: maskEmail(t.value), DeliveryMedium: "EMAIL", AttributeName: t.attr, ByLink: true}, nil

@@ -236,6 +236,7 @@ func WithQuery(u string, q url.Values) string {
 // SAMLResponse and RelayState (as State).
 type IdPResponse struct {
 	State, Code, Error string
+	ErrorDescription   string
 	SAMLResponse       string
 	// User is Sign in with Apple's "user" field: the name it tells on a
 	// user's first sign-in only.
@@ -378,7 +379,15 @@ func (s *Service) finishFederated(ctx context.Context, sess *store.Session, st f
 			"server_error", "temporarily_unavailable", "unsupported_response_type"}, code) {
 			code = "server_error"
 		}
-		return back(url.Values{"error": {code}}), nil
+		// "When an OIDC or OAuth 2.0 IdP returns an error that conforms to
+		// standards, Amazon Cognito redirects your user to the callback URL
+		// and adds the provider error response to error request parameters."
+		// (federation-endpoint-idp-responses.html)
+		q := url.Values{"error": {code}}
+		if d := in.ErrorDescription; d != "" {
+			q.Set("error_description", d)
+		}
+		return back(q), nil
 	}
 	code, signIn, err := s.federatedSignIn(ctx, sess, st, in)
 	var fe *errFederation
@@ -551,7 +560,7 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 		if err != nil {
 			return err
 		}
-		u, isNew, err := s.federatedUser(tx, p, ip, claims, issuer)
+		u, isNew, err := s.federatedUser(tx, p, c, ip, claims, issuer)
 		if err != nil {
 			return err
 		}
@@ -693,6 +702,21 @@ func (s *Service) redeemProviderCode(ctx context.Context, ip *IdentityProvider, 
 	body, err := s.CallURL(ctx, method, d["token_url"], form, "")
 	if err != nil {
 		s.log().InfoContext(ctx, "identity provider token request failed", "provider", ip.Name, "err", err)
+		// "Amazon Cognito adds the provider name and HTTP error code to the
+		// existing error strings", as in its example "LoginWithAmazon Error
+		// - 400 invalid_request The request is missing a required
+		// parameter : client_secret" (federation-endpoint-idp-responses.html).
+		var answered interface {
+			HTTPStatus() int
+			ResponseBody() []byte
+		}
+		var oe struct {
+			Error       string `json:"error"`
+			Description string `json:"error_description"`
+		}
+		if errors.As(err, &answered) && json.Unmarshal(answered.ResponseBody(), &oe) == nil && oe.Error != "" {
+			return nil, &errFederation{strings.TrimSpace(fmt.Sprintf("%s Error - %d %s %s", ip.Name, answered.HTTPStatus(), oe.Error, oe.Description))}
+		}
 		return nil, &errFederation{"The identity provider did not redeem its code."}
 	}
 	var tok providerTokens
@@ -777,7 +801,7 @@ func (s *Service) providerClaims(ctx context.Context, ip *IdentityProvider, nonc
 // administrator linked it to (AdminLinkProviderForUser), or the federated
 // user "<provider>_<sub>", created on its first sign-in and given the
 // mapped attributes at every sign-in.
-func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, claims oidcrp.Claims, issuer *string) (*store.User, bool, error) {
+func (s *Service) federatedUser(tx store.Tx, p *Pool, c *Client, ip *IdentityProvider, claims oidcrp.Claims, issuer *string) (*store.User, bool, error) {
 	sub := claims.Subject()
 	mapped := mappedAttributes(ip, claims)
 	// "the maximum value length ... must be large enough for the value that
@@ -805,7 +829,7 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 			return nil, false, err
 		}
 		if u != nil { // the linked user takes the mapped values too
-			return u, false, s.applyMapped(tx, p, ip, u, mapped)
+			return u, false, s.applyMapped(tx, p, c, ip, u, mapped)
 		}
 	}
 	now := s.now()
@@ -837,7 +861,7 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, ip *IdentityProvider, clai
 		// sign-in doesn't succeed" (see otherNameID).
 		return nil, false, &errSAMLResponse{samlNameIDCase}
 	default:
-		if err := s.applyMapped(tx, p, ip, u, mapped); err != nil {
+		if err := s.applyMapped(tx, p, c, ip, u, mapped); err != nil {
 			return nil, false, err
 		}
 	}
@@ -887,11 +911,18 @@ func mappedAttributes(ip *IdentityProvider, claims oidcrp.Claims) map[string]str
 // immutable one: "If an attribute is immutable, Amazon Cognito throws an
 // error when it attempts to update the attribute" (SchemaAttributeType
 // Mutable), in the words users see at the callback, "user.email: Attribute
-// cannot be updated." (aws-amplify/amplify-js#3526).
-func (s *Service) applyMapped(tx store.Tx, p *Pool, ip *IdentityProvider, u *store.User, mapped map[string]string) error {
+// cannot be updated." (aws-amplify/amplify-js#3526). So it cannot one its
+// app client may not write: "If your app client does not have write access
+// to a mapped attribute, Amazon Cognito throws an error when it tries to
+// update the attribute." (API_CreateUserPoolClient, WriteAttributes), the
+// same error (the cause found in amplify-js#3526). Only a client that names
+// its WriteAttributes is held to them here: one that names none writes the
+// verification flags providers map too.
+func (s *Service) applyMapped(tx store.Tx, p *Pool, c *Client, ip *IdentityProvider, u *store.User, mapped map[string]string) error {
 	changed := false
 	for _, k := range slices.Sorted(maps.Keys(mapped)) {
-		if sa, ok := p.schemaAttr(k); ok && !sa.Mutable {
+		sa, ok := p.schemaAttr(k)
+		if ok && !sa.Mutable || len(c.WriteAttributes) > 0 && !clientCanWrite(p, c, k) {
 			return attributeRefusal(ip, "user."+k+": Attribute cannot be updated.", k+": Attribute cannot be updated.")
 		}
 		if u.Attributes[k] != mapped[k] {

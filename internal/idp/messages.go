@@ -1,9 +1,11 @@
 package idp
 
 import (
+	"html"
 	"slices"
 	"strings"
 
+	"github.com/ninshou/ninshou/internal/notify"
 	"github.com/ninshou/ninshou/internal/store"
 )
 
@@ -46,6 +48,24 @@ func render(tpl, username, code string) string {
 	return strings.NewReplacer("{username}", username, "{####}", code).Replace(tpl)
 }
 
+// renderEmail is render for an email body, which the mailer sends as HTML
+// when it has markup (notify.HasMarkup). A template with markup gets the
+// values escaped, so that a password with "<" or "&" reads as it is. A
+// template without goes out as plain text, unless a value would look like
+// markup (an administrator's temporary password "Aa1<i>xyZ"): then the
+// whole message is escaped into HTML, line breaks kept, so that both its
+// HTML and its plain-text part show it exactly.
+func renderEmail(tpl, username, code string) string {
+	if notify.HasMarkup(tpl) {
+		return render(tpl, html.EscapeString(username), html.EscapeString(code))
+	}
+	body := render(tpl, username, code)
+	if !notify.HasMarkup(body) {
+		return body
+	}
+	return "<span>" + strings.ReplaceAll(html.EscapeString(body), "\n", "<br>\n") + "</span>"
+}
+
 func orDefault(v, def string) string {
 	if v == "" {
 		return def
@@ -53,9 +73,19 @@ func orDefault(v, def string) string {
 	return v
 }
 
+// fromAddress is the sender of a pool's email: its From; else the address
+// its SourceArn names, "If you specify COGNITO_DEFAULT, Amazon Cognito uses
+// this address as the custom FROM address ... If you specify DEVELOPER,
+// Amazon Cognito emails your users with this address"
+// (EmailConfigurationType.SourceArn), when the SES identity is an address
+// ("arn:aws:ses:us-east-1:123456789012:identity/jane@example.com"), not a
+// domain; else the server's --mail-from.
 func (s *Service) fromAddress(p *Pool) string {
 	if p.Email.From != "" {
 		return p.Email.From
+	}
+	if _, identity, ok := strings.Cut(p.Email.SourceArn, ":identity/"); ok && strings.Contains(identity, "@") {
+		return identity
 	}
 	return s.MailFrom
 }
@@ -143,7 +173,7 @@ func (s *Service) sendInvitation(tx store.Tx, p *Pool, u *store.User, temp strin
 		case "EMAIL":
 			body := cm.pick(cm.emailMessage(), orDefault(tpl.EmailMessage, inviteBody))
 			if to := u.Attributes["email"]; to != "" && (temp == "" || strings.Contains(body, "{####}")) {
-				if err := s.enqueueEmail(tx, p, to, cm.subject(orDefault(tpl.EmailSubject, defaultInviteSubject)), render(body, shown, temp), "invitation"); err != nil {
+				if err := s.enqueueEmail(tx, p, to, cm.subject(orDefault(tpl.EmailSubject, defaultInviteSubject)), renderEmail(body, shown, temp), "invitation"); err != nil {
 					return err
 				}
 			}

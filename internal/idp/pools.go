@@ -250,6 +250,12 @@ func checkPoolSettings(ps *PoolSettings, creating bool) error {
 	if slices.Contains(ps.AutoVerifiedAttributes, "phone_number") && ps.Sms == nil {
 		return Errorf(InvalidParameterException, "SMS configuration is required when phone_number is selected for auto verification")
 	}
+	// A link message needs the link's placeholder, {##text##}; the code's
+	// {####} also fits the model's pattern. Cognito's words, as users quote
+	// them (aws/aws-cli#8280, aws-amplify/amplify-cli#5907).
+	if m := ps.VerificationTemplate.EmailMessageByLink; m != "" && !hasLinkText(m) {
+		return Errorf(InvalidParameterException, "The message is invalid.")
+	}
 	if err := checkTier(ps); err != nil {
 		return err
 	}

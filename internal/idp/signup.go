@@ -146,7 +146,7 @@ func (s *Service) sendCode(tx store.Tx, p *Pool, t codeTarget, code, kind string
 		return &CodeDelivery{Destination: maskPhone(t.value), DeliveryMedium: "SMS", AttributeName: t.attr}, nil
 	}
 	subject := cm.subject(orDefault(vt.EmailSubject, orDefault(p.EmailVerificationSubj, defaultVerifySubj)))
-	body := render(cm.pick(cm.emailMessage(), orDefault(vt.EmailMessage, orDefault(p.EmailVerificationMsg, defaultVerifyBody))), "", code)
+	body := renderEmail(cm.pick(cm.emailMessage(), orDefault(vt.EmailMessage, orDefault(p.EmailVerificationMsg, defaultVerifyBody))), "", code)
 	if err := s.enqueueEmail(tx, p, t.value, subject, body, kind); err != nil {
 		return nil, err
 	}

@@ -22,6 +22,10 @@ var (
 // isHTML reports whether a message body has markup.
 func isHTML(body string) bool { return markup.MatchString(body) }
 
+// HasMarkup reports whether an email body goes out as HTML: whoever
+// writes a body into it decides with it how to put text in.
+func HasMarkup(body string) bool { return isHTML(body) }
+
 // plainText is an HTML body as text: a link as "text: URL", line breaks
 // where the markup breaks lines, other tags dropped, entities decoded.
 func plainText(body string) string {

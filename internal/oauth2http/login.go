@@ -134,7 +134,7 @@ var repostPage = template.Must(template.New("repost").Parse(`<!DOCTYPE html>
 // reposted are the fields a provider's form post carries, by path.
 var reposted = map[string][]string{
 	idp.SAMLResponsePath: {"SAMLResponse", "RelayState"},
-	idp.IdPResponsePath:  {"code", "state", "error", "user"},
+	idp.IdPResponsePath:  {"code", "state", "error", "error_description", "user"},
 }
 
 func setSessionCookie(w http.ResponseWriter, r *http.Request, handle string) {
@@ -591,7 +591,7 @@ func idpResponseHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			return
 		}
 		in := idp.IdPResponse{State: r.Form.Get("state"), Code: r.Form.Get("code"), Error: r.Form.Get("error"),
-			User: r.PostForm.Get("user")}
+			ErrorDescription: r.Form.Get("error_description"), User: r.PostForm.Get("user")}
 		if r.Method == http.MethodPost && cookieValue(r, federationCookie) == "" && r.PostForm.Get("_reposted") == "" {
 			var fields []hiddenField
 			for _, name := range reposted[r.URL.Path] {

@@ -34,9 +34,14 @@ const maxForm = 64 << 10
 // characters in length" (saml2-idpresponse-endpoint.html), form-encoded.
 const maxSAMLForm = 256 << 10
 
-// Paths lists every path Handler serves.
+// Paths lists every path Handler serves (ServeMux patterns).
 var Paths = []string{TokenPath, RevokePath, AuthorizePath, LoginPath, ErrorPath, UserInfoPath, LogoutPath, idp.IdPResponsePath, idp.SAMLResponsePath, idp.SAMLLogoutPath,
-	SignUpPath, ConfirmPath, ConfirmUserPath, ForgotPasswordPath, ConfirmForgotPasswordPath, ResendCodePath, AddPasskeyPath}
+	SignUpPath, ConfirmPath, ConfirmUserPath, confirmUserSlash, ForgotPasswordPath, ConfirmForgotPasswordPath, ResendCodePath, AddPasskeyPath}
+
+// confirmUserSlash is the confirmation link as AWS's guide writes it,
+// "https://<your user pool domain>/confirmUser/?client_id=..."
+// (cognito-user-pool-settings-email-verification-message-customization.html).
+const confirmUserSlash = ConfirmUserPath + "/{$}"
 
 // Handler serves Paths.
 func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
@@ -56,6 +61,11 @@ func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 	for _, p := range []string{SignUpPath, ConfirmPath, ConfirmUserPath, ForgotPasswordPath, ConfirmForgotPasswordPath, ResendCodePath} {
 		mux.Handle(p, account)
 	}
+	mux.Handle(confirmUserSlash, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path, r2.URL.RawPath = ConfirmUserPath, ""
+		account.ServeHTTP(w, r2)
+	}))
 	return mux
 }
 

@@ -6,6 +6,7 @@ package webfetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +23,26 @@ const (
 )
 
 var client = &http.Client{Timeout: timeout}
+
+// maxErrorBody bounds the body a StatusError keeps.
+const maxErrorBody = 16 << 10
+
+// StatusError is an answer other than 200: its status and (the start of)
+// its body, which an OAuth server's error document may be.
+type StatusError struct {
+	Method, URL string // the URL without its query
+	Status      int
+	Body        []byte
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("webfetch: %s %s answered %d %s", e.Method, e.URL, e.Status, http.StatusText(e.Status))
+}
+
+// HTTPStatus and ResponseBody let callers that know only the error read
+// the answer.
+func (e *StatusError) HTTPStatus() int      { return e.Status }
+func (e *StatusError) ResponseBody() []byte { return e.Body }
 
 // Get fetches an http(s) URL and returns its body, which must come with
 // status 200 and fit in 1 MiB.
@@ -62,13 +83,21 @@ func Call(ctx context.Context, method, rawURL string, form url.Values, bearer st
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
 	req.Header.Set("Accept", "application/json")
+	// Errors name the URL without its query, where a GET's form (a code, a
+	// client secret) would be, so that they can be logged.
+	where := u.Scheme + "://" + u.Host + u.Path
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, err
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text names the whole URL
+		}
+		return nil, fmt.Errorf("webfetch: %s %s: %w", method, where, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("webfetch: %s %s answered %s", method, u.Redacted(), resp.Status)
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return nil, &StatusError{Method: method, URL: where, Status: resp.StatusCode, Body: b}
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {

@@ -225,7 +225,7 @@ func TestGenerate(t *testing.T) {
 			if n := utf8.RuneCountInString(pw); n != max(minLen, 12) {
 				t.Fatalf("Generate(%+v) has %d characters", p, n)
 			}
-			if strings.TrimSpace(pw) != pw || strings.ContainsAny(pw, " \"'`\\") {
+			if strings.TrimSpace(pw) != pw || strings.ContainsAny(pw, " \"'`\\<>&") {
 				t.Fatalf("Generate(%+v) = %q has awkward characters", p, pw)
 			}
 		}

@@ -66,10 +66,11 @@ func (p Policy) Check(pw string) (reason string, ok bool) {
 
 // Alphabets of generated passwords: characters easy to misread in an email
 // (I, O, l, 0, 1) and symbols that shells and templates mangle (quotes,
-// backslash, backquote, space) are left out.
+// backslash, backquote, space; <, > and &, which HTML email reads as
+// markup) are left out.
 const (
 	minGeneratedLength = 12
-	generatedSymbols   = "^$*.[]{}()?!@#%&/,><:;|_~=+-"
+	generatedSymbols   = "^$*.[]{}()?!@#%/,:;|_~=+-"
 	uppers             = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 	lowers             = "abcdefghijkmnopqrstuvwxyz"
 	digits             = "23456789"
