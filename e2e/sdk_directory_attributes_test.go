@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -292,4 +293,25 @@ func TestSDKRequiredAttributeKept(t *testing.T) {
 	if _, ok := e.selfAttrs(tok)["given_name"]; ok {
 		t.Errorf("given_name survived a blank value")
 	}
+}
+
+// TestSDKAttributeValueLength: a value holds up to 2048 characters, counted
+// as characters, not bytes (the model's AttributeValueType, max 2048;
+// quotas.html: "Maximum length of a custom attribute value: 2048
+// characters"): 2048 two-byte characters fit, 2049 do not.
+func TestSDKAttributeValueLength(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	create := func(name, nickname string) error {
+		_, err := e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String(name),
+			MessageAction: types.MessageActionTypeSuppress,
+			UserAttributes: []types.AttributeType{{Name: aws.String("nickname"), Value: aws.String(nickname)}}})
+		return err
+	}
+	if err := create("fits", strings.Repeat("é", 2048)); err != nil {
+		t.Errorf("2048 characters (4096 bytes): %v", err)
+	}
+	// The model's own check answers first, in its words.
+	wantErr[*types.InvalidParameterException](t, create("over", strings.Repeat("é", 2049)),
+		"1 validation error detected: Value at 'userAttributes.1.member.value' failed to satisfy constraint: Member must have length less than or equal to 2048")
 }

@@ -266,6 +266,18 @@ func TestSDKUsernamesAndAliases(t *testing.T) {
 	if *u.Username != *out.UserSub || attrMap(u.UserAttributes)["email"] != "ann@example.com" {
 		t.Errorf("email-as-username user: %s %v", *u.Username, attrMap(u.UserAttributes))
 	}
+	// An email attribute beside an email username must be that address
+	// (Cognito's words, as apps match them).
+	const otherEmail = "User email should be empty or same as username, since username attribute is email."
+	_, err = e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(c1), Username: aws.String("bea@example.com"), Password: aws.String("Perm#Pass1"),
+		UserAttributes: emailAttr("other@example.com")})
+	wantErr[*types.InvalidParameterException](t, err, otherEmail)
+	_, err = e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(byEmail), Username: aws.String("bea@example.com"),
+		MessageAction: types.MessageActionTypeSuppress, UserAttributes: emailAttr("other@example.com")})
+	wantErr[*types.InvalidParameterException](t, err, otherEmail)
+	must[*cip.AdminCreateUserOutput](t, "AdminCreateUser with the same email")(e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(byEmail), Username: aws.String("bea@example.com"), MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: emailAttr("bea@example.com")}))
 	e.tokens(c1, "ann@example.com", "Perm#Pass1")
 
 	// Aliases in a case-insensitive pool.

@@ -418,9 +418,27 @@ func poolUsername(p *Pool, name, sub string, attrs map[string]string) (string, e
 			return "", err
 		}
 	}
-	// The sign-in name is the address: it wins over an attribute given too.
+	if err := checkUsernameAddress(p, kind, name, attrs); err != nil {
+		return "", err
+	}
 	attrs[kind] = name
 	return sub, nil
+}
+
+// checkUsernameAddress: in a pool whose usernames are addresses, the
+// address attribute given beside one must be that address. Cognito's words
+// for email, as apps match them ("User email should be empty or same as
+// username, since username attribute is email."); the phone's are
+// unpublished and follow them.
+func checkUsernameAddress(p *Pool, kind, name string, attrs map[string]string) error {
+	v := attrs[kind]
+	if v == "" || v == name || p.caseInsensitive() && strings.EqualFold(v, name) {
+		return nil
+	}
+	if kind == "phone_number" {
+		return Errorf(InvalidParameterException, "User phone number should be empty or same as username, since username attribute is phone number.")
+	}
+	return Errorf(InvalidParameterException, "User email should be empty or same as username, since username attribute is email.")
 }
 
 // signUpCreate creates a signed-up user, in SignUp's words on collisions.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"time"
 	"unicode/utf16"
@@ -174,7 +175,7 @@ func checkAttributes(p *Pool, attrs []Attribute, creating bool) error {
 		case sa.DataType == "Boolean" && a.Value != "" && a.Value != "true" && a.Value != "false":
 			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: The attribute value is not a valid Boolean.\n", a.Name)
 		}
-		if len(a.Value) > maxAttributeValue {
+		if utf8.RuneCountInString(a.Value) > maxAttributeValue { // characters, as the model counts them
 			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: String must be no longer than 2048 characters\n", a.Name)
 		}
 	}
@@ -365,8 +366,12 @@ func (s *Service) AdminCreateUser(ctx context.Context, in CreateUserInput) (*Use
 		attrs := newUserAttributes(p, in)
 		username := in.Username
 		if len(p.UsernameAttributes) > 0 {
-			if p.usernameKind(username) == "" {
+			kind := p.usernameKind(username)
+			if kind == "" {
 				return errUsernameKind(p)
+			}
+			if err := checkUsernameAddress(p, kind, in.Username, attrs); err != nil {
+				return err
 			}
 			username = sub
 		} else if err := checkAliasShapedUsername(p, username); err != nil {
