@@ -304,7 +304,7 @@ func TestSDKAttributeValueLength(t *testing.T) {
 	pool := e.pool()
 	create := func(name, nickname string) error {
 		_, err := e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String(name),
-			MessageAction: types.MessageActionTypeSuppress,
+			MessageAction:  types.MessageActionTypeSuppress,
 			UserAttributes: []types.AttributeType{{Name: aws.String("nickname"), Value: aws.String(nickname)}}})
 		return err
 	}
