@@ -247,3 +247,36 @@ func TestSAMLAttributeRefusals(t *testing.T) {
 	wantRefused(t, "an immutable attribute again", c.signIn("jo@corp.example", map[string][]string{"badge": {"b1"}, "short": {"ok"}}),
 		"Invalid SAML response received: Invalid user attributes: custom:badge: Attribute cannot be updated.")
 }
+
+// TestSAMLAttributeRefusalsLater: a required attribute sent empty at a later
+// sign-in would delete it, "Invalid SAML response received: Invalid user
+// attributes: <attribute_name>: Required attribute cannot be deleted"
+// (repost.aws/knowledge-center/cognito-invalid-saml-response-errors); a value
+// over 2048 characters for an attribute with no MaxLength of its own, and a
+// NameID no username can hold (over 128 characters), are refused too.
+func TestSAMLAttributeRefusalsLater(t *testing.T) {
+	s := startServer(t)
+	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.Schema = []types.SchemaAttributeType{
+			{Name: aws.String("email"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(true), Required: aws.Bool(true)},
+			{Name: aws.String("dept"), AttributeDataType: types.AttributeDataTypeString, Mutable: aws.Bool(true)},
+		}
+	})
+	c := newSAMLSignIns(t, s, e, samlidp.Start(t), pool, "Corp", map[string]string{"email": "mail", "custom:dept": "dept"})
+	if q := c.signIn("jo@corp.example", map[string][]string{"mail": {"jo@corp.example"}, "dept": {"ops"}}); !q.Has("code") {
+		t.Fatalf("first sign-in: %v", q)
+	}
+	wantRefused(t, "a required attribute sent empty", c.signIn("jo@corp.example", map[string][]string{"mail": {""}, "dept": {"ops"}}),
+		"Invalid SAML response received: Invalid user attributes: email: Required attribute cannot be deleted")
+	wantRefused(t, "a value over 2048 characters", c.signIn("jo@corp.example", map[string][]string{"mail": {"jo@corp.example"},
+		"dept": {strings.Repeat("x", 3000)}}),
+		"Invalid SAML response received: Invalid user attributes: custom:dept: String must be no longer than 2048 characters")
+	wantRefused(t, "a NameID no username can hold", c.signIn(strings.Repeat("n", 200), map[string][]string{"mail": {"n@corp.example"}}),
+		"Invalid SAML response received: The response failed verification.")
+	got := must[*cip.AdminGetUserOutput](t, "AdminGetUser")(e.c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: &pool,
+		Username: aws.String("Corp_jo@corp.example")}))
+	if a := attrMap(got.UserAttributes); a["email"] != "jo@corp.example" || a["custom:dept"] != "ops" {
+		t.Errorf("after the refused sign-ins: %v", a)
+	}
+}

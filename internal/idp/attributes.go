@@ -111,6 +111,13 @@ func checkConstraints(p *Pool, attrs []Attribute) error {
 			if max, err := strconv.Atoi(sa.StringMax); err == nil && n > max {
 				return bad("String must be no longer than %d characters", max)
 			}
+			// Without a MaxLength of its own, an attribute still holds at
+			// most 2048: "the maximum value length (2048 characters) must
+			// be large enough for the value that Amazon Cognito obtains from
+			// the IdP" (cognito-user-pools-specifying-attribute-mapping.html).
+			if n > maxAttributeValue {
+				return bad("String must be no longer than %d characters", maxAttributeValue)
+			}
 		case "Number":
 			v, ok := new(big.Float).SetString(a.Value)
 			if !ok {

@@ -834,6 +834,15 @@ func (s *Service) federatedUser(tx store.Tx, p *Pool, c *Client, ip *IdentityPro
 	}
 	now := s.now()
 	username := federatedUsername(ProviderUser{ProviderName: ip.Name, AttributeValue: sub})
+	if !validUsername(username) {
+		// A subject (a SAML NameID) too long or of characters no username
+		// may hold would make a user no administrator call can name
+		// (UsernameType); Cognito's answer is unpublished.
+		if ip.Type == ProviderSAML {
+			return nil, false, &errSAMLResponse{samlInvalid}
+		}
+		return nil, false, &errFederation{"The identity provider's profile names no user."}
+	}
 	u, err := tx.Users().GetByUsername(p.ID, p.usernameKey(username))
 	isNew := errors.Is(err, store.ErrNotFound)
 	switch {
@@ -924,6 +933,14 @@ func (s *Service) applyMapped(tx store.Tx, p *Pool, c *Client, ip *IdentityProvi
 		sa, ok := p.schemaAttr(k)
 		if ok && !sa.Mutable || len(c.WriteAttributes) > 0 && !clientCanWrite(p, c, k) {
 			return attributeRefusal(ip, "user."+k+": Attribute cannot be updated.", k+": Attribute cannot be updated.")
+		}
+		// A provider that sends a required attribute empty would delete it:
+		// "Invalid SAML response received: Invalid user attributes:
+		// <attribute_name>: Required attribute cannot be deleted", "when
+		// the IdP sets a required attribute to null" after the user was
+		// created (repost.aws/knowledge-center/cognito-invalid-saml-response-errors).
+		if ok && sa.Required && mapped[k] == "" {
+			return attributeRefusal(ip, "user."+k+": Required attribute cannot be deleted.", k+": Required attribute cannot be deleted")
 		}
 		if u.Attributes[k] != mapped[k] {
 			if u.Attributes == nil {
