@@ -38,6 +38,14 @@ func TestMailValuesArriveExactly(t *testing.T) {
 	if body := invite(htmlPool, "bob", "Aa1<b>x&amp;Z9"); !strings.Contains(body, "your password is Aa1<b>x&amp;Z9") {
 		t.Errorf("HTML template: %q", body)
 	}
+	// A plain template of several lines keeps its lines as they are.
+	lines := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.AdminCreateUserConfig = &types.AdminCreateUserConfigType{InviteMessageTemplate: &types.MessageTemplateType{
+			EmailSubject: aws.String("Welcome"), EmailMessage: aws.String("Hello {username},\n\nyour password is {####}\nBye")}}
+	})
+	if body := invite(lines, "cy", "Aa1<i>xyZ9"); strings.TrimRight(body, "\n") != "Hello cy,\n\nyour password is Aa1<i>xyZ9\nBye" {
+		t.Errorf("plain template of several lines: %q", body)
+	}
 }
 
 // TestMailFromSourceArn: without From, a pool's email comes from the address

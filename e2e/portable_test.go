@@ -196,10 +196,10 @@ func readLines(t *testing.T, path string) []string {
 	return strings.Split(string(bytes.TrimRight(b, "\n")), "\n")
 }
 
-// exportTargets: --out through a symbolic link writes its target, and to a
-// named pipe writes into it, leaving each what it was (renaming the export
-// over them once replaced /dev/null with a file); a --data with no store
-// is an error, not an empty export.
+// exportTargets: --out into a named pipe of the exporter's writes into it,
+// leaving it a pipe (renaming the export over it once replaced /dev/null
+// with a file); a symbolic link is refused, not followed nor replaced; a
+// --data with no store is an error, not an empty export.
 func exportTargets(t *testing.T, data, want string) {
 	t.Helper()
 	wantBytes, err := os.ReadFile(want)
@@ -209,18 +209,22 @@ func exportTargets(t *testing.T, data, want string) {
 	lines := func(b []byte) int { return bytes.Count(b, []byte("\n")) }
 	dir := t.TempDir()
 	target, link := filepath.Join(dir, "target.jsonl"), filepath.Join(dir, "link.jsonl")
-	if err := os.WriteFile(target, nil, 0o600); err != nil {
+	if err := os.WriteFile(target, []byte("kept\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
-	runNinshou(t, "export", "--data", data, "--out", link)
-	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
-		t.Errorf("the link after an export through it: %v %v", fi.Mode(), err)
+	cmd := exec.Command(binary(t), "export", "--data", data, "--out", link)
+	cmd.Env = cleanEnv()
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "is a symbolic link") {
+		t.Errorf("export to a symbolic link: %v %s; want refused", err, out)
 	}
-	if got, _ := os.ReadFile(target); lines(got) != lines(wantBytes) {
-		t.Errorf("the link's target holds %d lines, want %d", lines(got), lines(wantBytes))
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link after a refused export: %v %v", fi.Mode(), err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "kept\n" {
+		t.Errorf("the link's target after a refused export: %q", got)
 	}
 
 	fifo := filepath.Join(dir, "pipe")
@@ -246,7 +250,7 @@ func exportTargets(t *testing.T, data, want string) {
 	}
 
 	missing := filepath.Join(dir, "no-such-data")
-	cmd := exec.Command(binary(t), "export", "--data", missing, "--out", filepath.Join(dir, "x.jsonl"))
+	cmd = exec.Command(binary(t), "export", "--data", missing, "--out", filepath.Join(dir, "x.jsonl"))
 	cmd.Env = cleanEnv()
 	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "no store at") {
 		t.Errorf("export of a --data without a store: %v %s; want refused", err, out)

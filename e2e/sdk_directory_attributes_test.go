@@ -295,10 +295,11 @@ func TestSDKRequiredAttributeKept(t *testing.T) {
 	}
 }
 
-// TestSDKAttributeValueLength: a value holds up to 2048 characters, counted
-// as characters, not bytes (the model's AttributeValueType, max 2048;
-// quotas.html: "Maximum length of a custom attribute value: 2048
-// characters"): 2048 two-byte characters fit, 2049 do not.
+// TestSDKAttributeValueLength: a value holds up to 2048 characters as the
+// model counts them, in UTF-16 units (the model's AttributeValueType, max
+// 2048; quotas.html: "Maximum length of a custom attribute value: 2048
+// characters"), not bytes: 2048 two-byte "é" fit, and 1024 emoji (two
+// units each); 1025 emoji do not.
 func TestSDKAttributeValueLength(t *testing.T) {
 	e := newSDKEnv(t)
 	pool := e.pool()
@@ -311,7 +312,10 @@ func TestSDKAttributeValueLength(t *testing.T) {
 	if err := create("fits", strings.Repeat("é", 2048)); err != nil {
 		t.Errorf("2048 characters (4096 bytes): %v", err)
 	}
+	if err := create("emoji", strings.Repeat("😀", 1024)); err != nil {
+		t.Errorf("1024 emoji (2048 UTF-16 units): %v", err)
+	}
 	// The model's own check answers first, in its words.
-	wantErr[*types.InvalidParameterException](t, create("over", strings.Repeat("é", 2049)),
+	wantErr[*types.InvalidParameterException](t, create("over", strings.Repeat("😀", 1025)),
 		"1 validation error detected: Value at 'userAttributes.1.member.value' failed to satisfy constraint: Member must have length less than or equal to 2048")
 }

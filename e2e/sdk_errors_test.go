@@ -100,15 +100,15 @@ func TestSDKSignInErrors(t *testing.T) {
 		if err != nil {
 			t.Errorf("refresh with the right SECRET_HASH: %v", err)
 		}
-		// A client without a secret refuses one (Cognito's words in
-		// awslabs/aws-sdk-ios-samples#102), and another client's refresh
+		// A client without a secret refuses one (Cognito's words as
+		// pmill/aws-cognito#23 quotes them), and another client's refresh
 		// token is not its own (aws/aws-sdk-js#4016).
 		_, err = e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeUserPasswordAuth, ClientId: aws.String(legacy),
 			AuthParameters: map[string]string{"USERNAME": "kim", "PASSWORD": "Perm#Pass1", "SECRET_HASH": secretHash(secret, "kim", legacy)}})
-		wantErr[*types.InvalidParameterException](t, err, "Client "+legacy+" is not configured for secret but secret hash was received")
+		wantErr[*types.InvalidParameterException](t, err, "App client "+legacy+" is not configured for secret but secret hash was received")
 		_, err = e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(legacy), Username: aws.String("newbie"), Password: aws.String("Perm#Pass1"),
 			SecretHash: aws.String(secretHash(secret, "newbie", legacy))})
-		wantErr[*types.InvalidParameterException](t, err, "Client "+legacy+" is not configured for secret but secret hash was received")
+		wantErr[*types.InvalidParameterException](t, err, "App client "+legacy+" is not configured for secret but secret hash was received")
 		_, err = e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{AuthFlow: types.AuthFlowTypeRefreshTokenAuth, ClientId: aws.String(legacy),
 			AuthParameters: map[string]string{"REFRESH_TOKEN": *out.AuthenticationResult.RefreshToken}})
 		wantErr[*types.NotAuthorizedException](t, err, "Refresh Token has different Client.")

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/signal"
@@ -194,40 +195,35 @@ func runExport(ctx context.Context, cfg config.Config, own map[string]string, st
 	}
 	defer st.Close()
 	out := own["out"]
+	export := func(w io.Writer) (portable.Counts, error) { return portable.Export(ctx, st, w, time.Now()) }
+	report := func(n portable.Counts, to string) {
+		fmt.Fprintf(stderr, "exported %v from %s%s\n", n, app.StoreName(cfg), to)
+	}
 	if out == "" || out == "-" {
-		n, err := portable.Export(ctx, st, stdout, time.Now())
+		n, err := export(stdout)
 		if err == nil {
-			fmt.Fprintf(stderr, "exported %v from %s\n", n, app.StoreName(cfg))
+			report(n, "")
 		}
 		return err
 	}
-	// A symbolic link is followed: its target is the file written.
-	if resolved, err := filepath.EvalSymlinks(out); err == nil {
-		out = resolved
+	f, inPlace, err := exportTarget(out)
+	if err != nil {
+		return err
 	}
-	// A device or a named pipe (/dev/null, a FIFO a backup reads) is
-	// written in place: renaming over it would replace it with a file.
-	if fi, err := os.Stat(out); err == nil && !fi.Mode().IsRegular() {
-		if fi.IsDir() {
-			return fmt.Errorf("--out %s is a directory", out)
-		}
-		f, err := os.OpenFile(out, os.O_WRONLY, 0)
-		if err != nil {
-			return err
-		}
-		n, err := portable.Export(ctx, st, f, time.Now())
+	if inPlace {
+		n, err := export(f)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		if err == nil {
-			fmt.Fprintf(stderr, "exported %v from %s to %s\n", n, app.StoreName(cfg), own["out"])
+			report(n, " to "+out)
 		}
 		return err
 	}
 	// Written aside and renamed when complete, so that a failed export never
 	// leaves a file that looks like one. It holds password hashes and
 	// private keys: readable by its owner only.
-	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+	f, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
 	if err != nil {
 		return err
 	}
@@ -236,7 +232,7 @@ func runExport(ctx context.Context, cfg config.Config, own map[string]string, st
 		f.Close()
 		return err
 	}
-	n, err := portable.Export(ctx, st, f, time.Now())
+	n, err := export(f)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -249,8 +245,46 @@ func runExport(ctx context.Context, cfg config.Config, own map[string]string, st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "exported %v from %s to %s\n", n, app.StoreName(cfg), out)
+	report(n, " to "+out)
 	return nil
+}
+
+// exportTarget opens an --out that is already there and is not a file to
+// be replaced: a device or a named pipe (/dev/null, a FIFO a backup tool
+// reads) is written in place, as renaming over it would replace it with a
+// file, but only one the exporter owns (or root does), since the export
+// holds password hashes and private keys and a pipe someone else made at a
+// guessable path would hand them over. A symbolic link is refused rather
+// than followed (a link planted where the export goes would redirect it),
+// and so are directories and sockets. A regular file, or none, is left to
+// the rename (inPlace false).
+func exportTarget(out string) (f *os.File, inPlace bool, err error) {
+	fi, err := os.Lstat(out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	case fi.Mode().IsRegular():
+		return nil, false, nil
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return nil, false, fmt.Errorf("--out %s is a symbolic link: name the file itself (or - for standard output)", out)
+	case fi.Mode()&(fs.ModeNamedPipe|fs.ModeCharDevice) == 0:
+		return nil, false, fmt.Errorf("--out %s is neither a file, a device nor a named pipe", out)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || (st.Uid != uint32(os.Getuid()) && st.Uid != 0) {
+		return nil, false, fmt.Errorf("--out %s belongs to another user", out)
+	}
+	f, err = os.OpenFile(out, os.O_WRONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, false, err
+	}
+	// What was opened is what was checked, not something put there since.
+	if now, err := f.Stat(); err != nil || !os.SameFile(fi, now) {
+		f.Close()
+		return nil, false, fmt.Errorf("--out %s changed while it was opened", out)
+	}
+	return f, true, nil
 }
 
 func runImport(ctx context.Context, cfg config.Config, own map[string]string, _, stderr io.Writer) error {

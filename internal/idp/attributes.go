@@ -115,7 +115,7 @@ func checkConstraints(p *Pool, attrs []Attribute) error {
 			// most 2048: "the maximum value length (2048 characters) must
 			// be large enough for the value that Amazon Cognito obtains from
 			// the IdP" (cognito-user-pools-specifying-attribute-mapping.html).
-			if n > maxAttributeValue {
+			if javaLength(a.Value) > maxAttributeValue {
 				return bad("String must be no longer than %d characters", maxAttributeValue)
 			}
 		case "Number":

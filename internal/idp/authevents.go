@@ -195,10 +195,10 @@ func (s *Service) AdminUpdateAuthEventFeedback(ctx context.Context, poolID, user
 // notification email message". A token names the pool, the user and the
 // event; Ninshou's is a MAC of them under the server's secret
 // (feedbackToken). Ninshou assesses no risk, so it sends no such email and
-// hands out no token: until it does, every call that passes the checks of
-// pool, add-on and user ends in NotAuthorizedException (whose text Cognito
-// does not publish), and the event's existence is not revealed to a caller
-// without a token for it. Feedback shows with Provider "User" (Cognito
+// hands out no token: a call that passes the checks of pool, add-on and
+// user with any other string ends in NotAuthorizedException (whose text
+// Cognito does not publish), and the event's existence is not revealed to
+// a caller without its token. Feedback shows with Provider "User" (Cognito
 // publishes only the administrator's name, "Admin").
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateAuthEventFeedback.html
 func (s *Service) UpdateAuthEventFeedback(ctx context.Context, poolID, username, eventID, token, value string) error {

@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -99,5 +100,59 @@ func TestUpdateAuthEventFeedback(t *testing.T) {
 	}
 	if f := feedback(); f == nil || f.Value != "Invalid" || f.Provider != "User" || !f.At.Equal(*now) {
 		t.Errorf("feedback %+v, want Invalid from User at %v", f, *now)
+	}
+}
+
+// TestSetMFAConfigOnPoolStoredBeforeTierRules: a pool stored with threat
+// protection on the Essentials plan (before the rule that it needs Plus)
+// keeps its MFA settings changeable; a feature the call itself turns on is
+// still judged against the plan.
+func TestSetMFAConfigOnPoolStoredBeforeTierRules(t *testing.T) {
+	svc, _ := testService(t)
+	ctx := context.Background()
+	settings := NewPoolSettings()
+	settings.AdvancedSecurityMode, settings.Tier = "ENFORCED", TierPlus
+	p, err := svc.CreatePool(ctx, "legacy", settings, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As stored before the rule: Essentials with threat protection on.
+	if err := svc.update(ctx, func(tx store.Tx) error {
+		q, err := lockedPool(tx, p.ID)
+		if err != nil {
+			return err
+		}
+		q.Tier = TierEssentials
+		return savePool(tx, q)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	totp := func(ps *PoolSettings) error {
+		ps.MFA = MFAConfig{Mode: MFAOptional, TotpEnabled: true}
+		return nil
+	}
+	if _, err := svc.SetMFAConfig(ctx, p.ID, totp); err != nil {
+		t.Errorf("TOTP on the legacy pool: %v", err)
+	}
+	// Down to Lite it goes with its threat protection; email MFA, which
+	// this call turns on, is refused, and only it is named.
+	if err := svc.update(ctx, func(tx store.Tx) error {
+		q, err := lockedPool(tx, p.ID)
+		if err != nil {
+			return err
+		}
+		q.Tier = TierLite
+		return savePool(tx, q)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.SetMFAConfig(ctx, p.ID, func(ps *PoolSettings) error {
+		ps.MFA = MFAConfig{Mode: MFAOptional, TotpEnabled: true, EmailEnabled: true}
+		return nil
+	})
+	var e *Error
+	if !errors.As(err, &e) || e.Code != FeatureUnavailableInTierException ||
+		e.Message != "The following features need to be disabled for the LITE pricing tier configured: Email MFA" {
+		t.Errorf("email MFA on the Lite pool: %v", err)
 	}
 }

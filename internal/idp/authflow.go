@@ -290,13 +290,15 @@ func secretHash(secret, username, clientID string) []byte {
 }
 
 // checkSecretHash verifies SECRET_HASH for clients that have a secret,
-// and refuses one sent to a client without, as Cognito does (its words in
-// awslabs/aws-sdk-ios-samples#102, an InvalidParameterException).
+// and refuses one sent to a client without, as Cognito does: an
+// InvalidParameterException (awslabs/aws-sdk-ios-samples#102), in the
+// words of its later quotes ("App client ...", pmill/aws-cognito#23 in
+// 2019, keivanK1/Cognito-Android-Studio#1 in 2021).
 // https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash
 func checkSecretHash(c *Client, usernames []string, given string) error {
 	if c.Secret == "" {
 		if given != "" {
-			return Errorf(InvalidParameterException, "Client %s is not configured for secret but secret hash was received", c.ID)
+			return Errorf(InvalidParameterException, "App client %s is not configured for secret but secret hash was received", c.ID)
 		}
 		return nil
 	}
@@ -504,18 +506,12 @@ func (s *Service) accountState(c *Client, u *store.User) error {
 	return nil
 }
 
-// recordFailure counts a failed password on Cognito's lockout schedule:
+// recordFailureTx counts a failed password on Cognito's lockout schedule:
 // after five failures the user is locked for 1 s, doubling with each
 // further failure up to about 15 minutes; 15 quiet minutes reset the count.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/authentication.html#authentication-flow-lockout-behavior
-func (s *Service) recordFailure(ctx context.Context, poolID, sub string) error {
-	return s.update(ctx, func(tx store.Tx) error {
-		_, err := s.recordFailureTx(tx, poolID, sub)
-		return err
-	})
-}
-
-// recordFailureTx counts one failure, unless the account is locked by the
+//
+// It counts nothing if the account is locked by the
 // time it is counted: guesses checked in parallel, each having found the
 // account open before its hash, whose failures locked it meanwhile.
 // "Attempts made during a lockout period generate a Password attempts

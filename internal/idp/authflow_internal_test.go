@@ -249,3 +249,11 @@ func TestSessionHandleNeverStartsWithDash(t *testing.T) {
 		}
 	}
 }
+
+// recordFailure counts one failed password in a transaction of its own.
+func (s *Service) recordFailure(ctx context.Context, poolID, sub string) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		_, err := s.recordFailureTx(tx, poolID, sub)
+		return err
+	})
+}

@@ -365,7 +365,8 @@ func (s *Service) UpdateClient(ctx context.Context, poolID, clientID string, in 
 // DeleteClient deletes a client.
 func (s *Service) DeleteClient(ctx context.Context, poolID, clientID string) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		if err := requirePool(tx, poolID); err != nil {
+		// The pool's lock queues the client's writers (lockedPool).
+		if err := lockPool(tx, poolID); err != nil {
 			return err
 		}
 		if _, err := poolClient(tx, poolID, clientID); err != nil {

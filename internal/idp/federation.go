@@ -552,7 +552,7 @@ func (s *Service) federatedSignIn(ctx context.Context, sess *store.Session, st f
 	var pool *Pool
 	err = s.update(ctx, func(tx store.Tx) error {
 		created = nil
-		p, err := getPool(tx, sess.PoolID)
+		p, err := lockedPool(tx, sess.PoolID) // federatedUser writes under the pool's lock
 		if err != nil {
 			return err
 		}

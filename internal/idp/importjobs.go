@@ -784,14 +784,23 @@ func countOf(xs []string, x string) int {
 // units, as Java counts) of letters, marks, symbols, numbers and
 // punctuation.
 func validUsername(name string) bool {
-	n := 0
 	for _, r := range name {
 		if !unicode.In(r, unicode.L, unicode.M, unicode.S, unicode.N, unicode.P) {
 			return false
 		}
+	}
+	n := javaLength(name)
+	return n >= 1 && n <= 128
+}
+
+// javaLength is a string's length as Cognito counts it for the model's
+// limits: in UTF-16 units, as Java's String.length does (an emoji is 2).
+func javaLength(s string) int {
+	n := 0
+	for _, r := range s {
 		n += utf16.RuneLen(r)
 	}
-	return n >= 1 && n <= 128
+	return n
 }
 
 type rowResult int

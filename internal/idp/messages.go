@@ -63,7 +63,7 @@ func renderEmail(tpl, username, code string) string {
 	if !notify.HasMarkup(body) {
 		return body
 	}
-	return "<span>" + strings.ReplaceAll(html.EscapeString(body), "\n", "<br>\n") + "</span>"
+	return "<span>" + strings.ReplaceAll(html.EscapeString(body), "\n", "<br>") + "</span>"
 }
 
 func orDefault(v, def string) string {

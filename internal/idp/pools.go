@@ -173,6 +173,11 @@ func notInLite(feature string) error {
 // features in it are unpublished.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-sign-in-feature-plans.html
 func checkTier(ps *PoolSettings) error {
+	return tierRefusal(ps, tierConflicts(ps))
+}
+
+// tierConflicts names the features of ps that its feature plan lacks.
+func tierConflicts(ps *PoolSettings) []string {
 	var in []string
 	if ps.Tier == TierLite {
 		if ps.PasswordPolicy.PasswordHistorySize > 0 {
@@ -187,14 +192,19 @@ func checkTier(ps *PoolSettings) error {
 		if ps.MFA.WebAuthnFactor == WebAuthnMultiFactor {
 			in = append(in, "Passkey MFA")
 		}
-		if ps.Lambda["PreTokenGenerationConfig.LambdaArn"] != "" && ps.Lambda["PreTokenGenerationConfig.LambdaVersion"] != "V1_0" {
+		if preTokenVersion(ps.Lambda) != "V1_0" && ps.Lambda["PreTokenGenerationConfig.LambdaArn"] != "" {
 			in = append(in, "Access token customization")
 		}
 	}
 	if ps.Tier != TierPlus && (ps.AdvancedSecurityMode == "AUDIT" || ps.AdvancedSecurityMode == "ENFORCED") {
 		in = append(in, "Threat Protection")
 	}
-	if len(in) == 0 {
+	return in
+}
+
+// tierRefusal is FeatureUnavailableInTierException naming features, or nil.
+func tierRefusal(ps *PoolSettings, features []string) error {
+	if len(features) == 0 {
 		return nil
 	}
 	tier := ps.Tier
@@ -202,7 +212,7 @@ func checkTier(ps *PoolSettings) error {
 		tier = TierEssentials
 	}
 	return Errorf(FeatureUnavailableInTierException, "The following features need to be disabled for the %s pricing tier configured: %s",
-		tier, strings.Join(in, ", "))
+		tier, strings.Join(features, ", "))
 }
 
 // WebAuthnMultiFactor is the WebAuthnConfiguration.FactorConfiguration with
@@ -457,7 +467,7 @@ func savePool(tx store.Tx, p *Pool) error {
 // DeletePool deletes a pool and everything in it, unless deletion protection is on.
 func (s *Service) DeletePool(ctx context.Context, id string) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		p, err := getPool(tx, id)
+		p, err := lockedPool(tx, id)
 		if err != nil {
 			return err
 		}
@@ -533,7 +543,12 @@ func (s *Service) SetMFAConfig(ctx context.Context, poolID string, change func(*
 			return Errorf(InvalidParameterException, "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration.")
 		}
 		next.MFA = cfg
-		if err := checkTier(&next); err != nil {
+		// Only what this call turns on is judged against the plan: a pool
+		// stored before a rule (threat protection on Essentials) keeps its
+		// MFA settings changeable.
+		had := tierConflicts(&p.PoolSettings)
+		added := slices.DeleteFunc(tierConflicts(&next), func(f string) bool { return slices.Contains(had, f) })
+		if err := tierRefusal(&next, added); err != nil {
 			return err
 		}
 		if err := checkFirstFactorsWithMFA(&next, true); err != nil {

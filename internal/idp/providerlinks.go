@@ -122,11 +122,8 @@ func destinationUser(tx store.Tx, p *Pool, d ProviderUser) (*store.User, error) 
 // dst.
 func (s *Service) AdminLinkProviderForUser(ctx context.Context, poolID string, dst, src ProviderUser) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		p, err := getPool(tx, poolID)
+		p, err := lockedPool(tx, poolID)
 		if err != nil {
-			return err
-		}
-		if err := lockPool(tx, p.ID); err != nil {
 			return err
 		}
 		if src.ProviderName == cognitoUserProvider {
@@ -200,11 +197,8 @@ func (s *Service) AdminLinkProviderForUser(ctx context.Context, poolID string, d
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminDisableProviderForUser.html
 func (s *Service) AdminDisableProviderForUser(ctx context.Context, poolID string, pu ProviderUser) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		p, err := getPool(tx, poolID)
+		p, err := lockedPool(tx, poolID)
 		if err != nil {
-			return err
-		}
-		if err := lockPool(tx, p.ID); err != nil {
 			return err
 		}
 		now := s.now()

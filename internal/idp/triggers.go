@@ -66,6 +66,16 @@ type callerContext struct {
 	ClientID      string `json:"clientId"`
 }
 
+// preTokenVersion is the event version of the pre token generation trigger
+// configured as PreTokenGenerationConfig: V1_0 unless V2_0 or V3_0.
+func preTokenVersion(lambda map[string]string) string {
+	switch v := lambda["PreTokenGenerationConfig.LambdaVersion"]; v {
+	case "V2_0", "V3_0":
+		return v
+	}
+	return "V1_0"
+}
+
 // triggerFunction is the function p runs for trigger and its event
 // version; "" when it runs none. The pre token generation trigger may be
 // configured as PreTokenGenerationConfig (with a version) or as the older
@@ -73,7 +83,7 @@ type callerContext struct {
 func triggerFunction(p *Pool, trigger string) (function, version string) {
 	if trigger == TriggerPreTokenGeneration {
 		if arn := p.Lambda["PreTokenGenerationConfig.LambdaArn"]; arn != "" {
-			switch p.Lambda["PreTokenGenerationConfig.LambdaVersion"] {
+			switch preTokenVersion(p.Lambda) {
 			case "V2_0":
 				return arn, "2"
 			case "V3_0":

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"time"
 	"unicode/utf16"
@@ -175,7 +174,7 @@ func checkAttributes(p *Pool, attrs []Attribute, creating bool) error {
 		case sa.DataType == "Boolean" && a.Value != "" && a.Value != "true" && a.Value != "false":
 			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: The attribute value is not a valid Boolean.\n", a.Name)
 		}
-		if utf8.RuneCountInString(a.Value) > maxAttributeValue { // characters, as the model counts them
+		if javaLength(a.Value) > maxAttributeValue { // as the model counts characters
 			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: String must be no longer than 2048 characters\n", a.Name)
 		}
 	}

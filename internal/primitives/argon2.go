@@ -156,7 +156,10 @@ static void *nsh_worker(void *arg) {
 		j->rc = nsh_argon2id(j->out, j->outlen, j->pwd, j->pwdlen, j->salt, j->saltlen, j->t, j->m, j->lanes);
 		for (;;) { // 8 bytes, under PIPE_BUF: written whole or not at all
 			ssize_t n = write(q_done_fd, &j, sizeof j);
-			if (n == (ssize_t)sizeof j || (n < 0 && errno != EINTR)) break;
+			if (n == (ssize_t)sizeof j) break;
+			// Nothing closes the pipe; a write that fails otherwise would
+			// leave the job's caller waiting forever: better to stop.
+			if (n >= 0 || errno != EINTR) abort();
 		}
 	}
 	return NULL;

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"runtime"
 	"sync"
 
 	"golang.org/x/crypto/argon2"
@@ -163,6 +164,10 @@ func ExpMod(base, exp, m *big.Int) *big.Int {
 	return new(big.Int).Exp(base, exp, m)
 }
 
+// fallbackSlots bound the x/crypto computations of calls the worker threads
+// would have run (Argon2Bounded), one per core as the workers are.
+var fallbackSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
+
 // Argon2ID returns the argon2id (version 0x13) key of password and salt,
 // as golang.org/x/crypto/argon2.IDKey does, with the same results. Where
 // libargon2 is in force it computes it instead: on the 2-core benchmark
@@ -178,7 +183,12 @@ func Argon2ID(password, salt []byte, time, memory uint32, threads uint8, keyLen 
 			return k
 		}
 		// Parameters the library refuses (a salt under 8 bytes) are
-		// still argon2id's: x/crypto computes them.
+		// still argon2id's: x/crypto computes them, as many at once as
+		// the workers would have, whose bound callers rely on.
+		if Argon2Bounded(time, memory) {
+			fallbackSlots <- struct{}{}
+			defer func() { <-fallbackSlots }()
+		}
 	}
 	return argon2.IDKey(password, salt, time, memory, threads, keyLen)
 }

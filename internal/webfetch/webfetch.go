@@ -104,7 +104,7 @@ func Call(ctx context.Context, method, rawURL string, form url.Values, bearer st
 		return nil, err
 	}
 	if len(b) > maxBody {
-		return nil, fmt.Errorf("webfetch: %s is larger than %d bytes", u.Redacted(), maxBody)
+		return nil, fmt.Errorf("webfetch: %s is larger than %d bytes", where, maxBody)
 	}
 	return b, nil
 }
