@@ -84,6 +84,23 @@ func TestManagedLoginSignUpAndReset(t *testing.T) {
 	if msg := message(again); !strings.HasPrefix(msg, "Password did not conform with policy") || !strings.Contains(again, `name="password"`) {
 		t.Errorf("a password against the policy: message %q", msg)
 	}
+	// The page checks what the API's model would: a username no
+	// administrator call could then name, or a password no operation takes,
+	// makes no user (an audit found users named "sp ace", "" and 200
+	// characters long, unreachable by AdminGetUser).
+	for _, bad := range []struct{ username, password, want string }{
+		{"sp ace", "Perm#Pass1", "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+"},
+		{strings.Repeat("u", 200), "Perm#Pass1", "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must have length less than or equal to 128"},
+		{"long", "Perm#Pass1" + strings.Repeat("x", 300), "Password does not conform to policy: Password must be at most 256 characters long"},
+	} {
+		_, again = b.submit(s.URL, again, url.Values{"username": {bad.username}, "email": {"bad@example.com"}, "password": {bad.password}})
+		if msg := message(again); msg != bad.want {
+			t.Errorf("sign-up of %.20q: message %q, want %q", bad.username, msg, bad.want)
+		}
+	}
+	if users := must[*cip.ListUsersOutput](t, "ListUsers")(e.c.ListUsers(e.ctx, &cip.ListUsersInput{UserPoolId: &pool})); len(users.Users) != 0 {
+		t.Errorf("refused sign-ups made %d users", len(users.Users))
+	}
 	_, page = b.submit(s.URL, again, url.Values{"username": {"jo"}, "email": {"jo@example.com"}, "password": {"Perm#Pass1"}})
 	if !strings.Contains(page, "We have sent a code by email to j***@e***") || !strings.Contains(page, `name="code"`) {
 		t.Fatalf("after signing up, want the confirmation page:\n%s", page)

@@ -78,12 +78,46 @@ func (s *Service) HostedSignUpForm(ctx context.Context, in AuthorizeRequest) (*S
 	return f, nil
 }
 
+// The account pages call the operations behind the API's model checks, so
+// they check what those would: a username the model's UsernameType takes
+// (1-128 characters of letters, marks, symbols, numbers and punctuation) and
+// a password its PasswordType does (checkPasswordShape). A user the API
+// could not then name is never created.
+func checkPageUsername(username string) error {
+	switch n := javaLength(username); {
+	case n < 1:
+		return pageInvalid("username", "Member must have length greater than or equal to 1")
+	case n > 128:
+		return pageInvalid("username", "Member must have length less than or equal to 128")
+	case !validUsername(username):
+		return pageInvalid("username", `Member must satisfy regular expression pattern: [\p{L}\p{M}\p{S}\p{N}\p{P}]+`)
+	}
+	return nil
+}
+
+func checkPagePassword(password string) error {
+	if password == "" {
+		return nil // the operation says what it wants
+	}
+	return checkPasswordShape(password)
+}
+
+func pageInvalid(member, constraint string) error {
+	return Errorf(InvalidParameterException, "1 validation error detected: Value at '%s' failed to satisfy constraint: %s", member, constraint)
+}
+
 // HostedSignUp signs a user up from the sign-up page. A user the pre
 // sign-up function confirmed at once is signed in with SignUp's session:
 // the Step then ends at the app's callback.
 func (s *Service) HostedSignUp(ctx context.Context, in AuthorizeRequest, username, password string, attrs []Attribute) (*SignUpResult, *Step, error) {
 	p, c, scopes, err := s.hostedClient(ctx, in)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkPageUsername(username); err != nil {
+		return nil, nil, err
+	}
+	if err := checkPagePassword(password); err != nil {
 		return nil, nil, err
 	}
 	hash := pageSecretHash(c, username)
@@ -112,6 +146,9 @@ func (s *Service) HostedConfirmSignUp(ctx context.Context, in AuthorizeRequest, 
 	if signUpSession == "" {
 		return nil, errSessionInvalid
 	}
+	if err := checkPageUsername(username); err != nil {
+		return nil, err
+	}
 	hash := pageSecretHash(c, username)
 	session, err := s.ConfirmSignUp(ctx, ConfirmSignUpInput{ClientID: c.ID, SecretHash: hash,
 		Username: username, Code: code, Session: signUpSession})
@@ -128,6 +165,9 @@ func (s *Service) HostedResendSignUpCode(ctx context.Context, in AuthorizeReques
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPageUsername(username); err != nil {
+		return nil, err
+	}
 	return s.ResendConfirmationCode(ctx, c.ID, pageSecretHash(c, username), username)
 }
 
@@ -135,6 +175,9 @@ func (s *Service) HostedResendSignUpCode(ctx context.Context, in AuthorizeReques
 func (s *Service) HostedForgotPassword(ctx context.Context, in AuthorizeRequest, username string) (*CodeDelivery, error) {
 	_, c, _, err := s.hostedClient(ctx, in)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPageUsername(username); err != nil {
 		return nil, err
 	}
 	return s.ForgotPassword(ctx, c.ID, pageSecretHash(c, username), username)
@@ -145,6 +188,12 @@ func (s *Service) HostedForgotPassword(ctx context.Context, in AuthorizeRequest,
 func (s *Service) HostedConfirmForgotPassword(ctx context.Context, in AuthorizeRequest, username, code, password string) error {
 	_, c, _, err := s.hostedClient(ctx, in)
 	if err != nil {
+		return err
+	}
+	if err := checkPageUsername(username); err != nil {
+		return err
+	}
+	if err := checkPagePassword(password); err != nil {
 		return err
 	}
 	return s.ConfirmForgotPassword(ctx, ConfirmForgotPasswordInput{ClientID: c.ID, SecretHash: pageSecretHash(c, username),
