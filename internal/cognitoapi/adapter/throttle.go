@@ -25,9 +25,16 @@ func ThrottleRequest(op string, body []byte) throttle.Request {
 		AccessToken        string            `json:"AccessToken"`
 		AuthParameters     map[string]string `json:"AuthParameters"`
 		ChallengeResponses map[string]string `json:"ChallengeResponses"`
+		ChallengeName      string            `json:"ChallengeName"`
+		ResourceArn        string            `json:"ResourceArn"`
 	}
 	if json.Unmarshal(body, &in) != nil {
 		return r // the operation answers the malformed body
+	}
+	r.Challenge = in.ChallengeName
+	r.Pool = in.UserPoolID
+	if r.Pool == "" {
+		r.Pool = in.ResourceArn
 	}
 	scope := in.UserPoolID
 	if scope == "" {
