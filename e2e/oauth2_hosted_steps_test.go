@@ -147,8 +147,9 @@ func TestOAuth2HostedFoundingScenario(t *testing.T) {
 	}
 	code := e.code("kim@gmail.com", 1)
 	_, page = b.submit(e.URL, page, url.Values{"EMAIL_OTP_CODE": {otherCode(code)}})
-	if !strings.Contains(page, "Invalid code or auth state for the user.") || !strings.Contains(page, `name="EMAIL_OTP_CODE"`) {
-		t.Fatalf("a wrong code, want the code page again:\n%s", page)
+	if !strings.Contains(page, "Invalid code or auth state for the user.") || !strings.Contains(page, `name="EMAIL_OTP_CODE"`) ||
+		!strings.Contains(page, "We sent a code by email to k***@g***.") {
+		t.Fatalf("a wrong code, want the code page again, saying where the code went:\n%s", page)
 	}
 	resp, _ = b.submit(e.URL, page, url.Values{"EMAIL_OTP_CODE": {code}})
 	back, _ := url.Parse(resp.Header.Get("Location"))

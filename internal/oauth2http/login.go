@@ -246,6 +246,7 @@ var loginPage = template.Must(template.New("login").Parse(pageTop + `{{if .TOTPS
 {{if .Challenge}}<input type="hidden" name="challenge" value="{{.Challenge}}">
 <input type="hidden" name="session" value="{{.Session}}">
 <input type="hidden" name="username" value="{{.Username}}">
+{{if .Destination}}<input type="hidden" name="destination" value="{{.Destination}}">{{end}}
 {{if .TOTPURI}}<input type="hidden" name="totp_uri" value="{{.TOTPURI}}">
 {{end}}` + pageFields + `{{range .Choices}}<button class="submitButton-customizable" type="submit" name="answer" value="{{.}}">{{.}}</button>
 {{end}}{{if .Fields}}<button class="submitButton-customizable" type="submit">Continue</button>{{end}}
@@ -303,8 +304,11 @@ type loginView struct {
 	// A challenge step: its name and session, the fields that answer it
 	// (or the choices of SELECT_MFA_TYPE).
 	Challenge, Session string
-	Fields             []field
-	Choices            []string
+	// Destination is where a code step's code went (masked), kept in the
+	// form so that the step's page shows it again after a wrong code.
+	Destination string
+	Fields      []field
+	Choices     []string
 	// The first page: a password form if the client signs in through the
 	// pool's directory (with a passkey button when passkeys can sign in),
 	// and a link to each of its identity providers.
@@ -368,7 +372,8 @@ func stepView(step *idp.Step, username string) (loginView, bool) {
 	case "EMAIL_OTP", "SMS_MFA", "SOFTWARE_TOKEN_MFA":
 		f := codeField[name]
 		v.Title = "Enter your code"
-		v.Prompt = fmt.Sprintf(f.prompt, step.Parameters["CODE_DELIVERY_DESTINATION"])
+		v.Destination = step.Parameters["CODE_DELIVERY_DESTINATION"]
+		v.Prompt = fmt.Sprintf(f.prompt, v.Destination)
 		v.Fields = []field{{"Code", f.key, "text", "one-time-code"}}
 	case "SELECT_MFA_TYPE":
 		v.Title = "Choose how to verify"
@@ -440,7 +445,8 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 					current = totpSetupView(username, f.Get("session"), f.Get("totp_uri"))
 					step, err = svc.HostedVerifyTOTP(r.Context(), in, f.Get("session"), username, responses["SOFTWARE_TOKEN_MFA_CODE"])
 				} else {
-					current, _ = stepView(&idp.Step{ChallengeName: challenge, Session: f.Get("session")}, username)
+					current, _ = stepView(&idp.Step{ChallengeName: challenge, Session: f.Get("session"),
+						Parameters: map[string]string{"CODE_DELIVERY_DESTINATION": f.Get("destination")}}, username)
 					step, err = svc.HostedRespond(r.Context(), in, challenge, f.Get("session"), username, responses)
 				}
 			} else if f.Get("passkey") != "" {
