@@ -273,25 +273,13 @@ func TestOIDCFederationMappingRules(t *testing.T) {
 				StringAttributeConstraints: &types.StringAttributeConstraintsType{MaxLength: aws.String("2048")}},
 		}
 	})
-	must[*cip.CreateIdentityProviderOutput](t, "CreateIdentityProvider")(e.c.CreateIdentityProvider(e.ctx, &cip.CreateIdentityProviderInput{
-		UserPoolId: &pool, ProviderName: aws.String("Corp"), ProviderType: types.IdentityProviderTypeTypeOidc,
-		ProviderDetails: map[string]string{"client_id": provider.ClientID, "client_secret": provider.ClientSecret,
-			"attributes_request_method": "GET", "oidc_issuer": provider.URL, "authorize_scopes": "openid"},
-		AttributeMapping: map[string]string{"given_name": "given_name", "family_name": "family_name", "custom:badge": "badge",
-			"custom:short": "short", "custom:idtok": "id_token"}}))
-	const callback = "https://app.example/callback"
-	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"Corp"})).ClientId
+	e.corpProvider(pool, provider, map[string]string{"given_name": "given_name", "family_name": "family_name",
+		"custom:badge": "badge", "custom:short": "short", "custom:idtok": "id_token"})
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, corpCallback, []string{"openid"}, []string{"Corp"})).ClientId
 	b := newBrowser(t, s.URL, provider.URL)
 	signIn := func(claims map[string]any) url.Values {
 		t.Helper()
-		provider.SignIn(claims)
-		resp, page := b.get(s.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
-			"redirect_uri": {callback}, "scope": {"openid"}, "identity_provider": {"Corp"}, "prompt": {"login"}}.Encode())
-		loc, _ := url.Parse(resp.Header.Get("Location"))
-		if resp.StatusCode != http.StatusFound || loc == nil || !strings.HasPrefix(loc.String(), callback+"?") {
-			t.Fatalf("federated sign-in: %d at %s, Location %q\n%s", resp.StatusCode, resp.Request.URL, resp.Header.Get("Location"), page)
-		}
-		return loc.Query()
+		return corpSignIn(t, b, s.URL, provider, clientID, claims)
 	}
 	refused := func(back url.Values, description string) {
 		t.Helper()
@@ -333,26 +321,14 @@ func TestOIDCFederationWriteAttributes(t *testing.T) {
 	e := &sdkEnv{server: s, t: t, ctx: t.Context(), c: s.sdk()}
 	provider := newOIDCProvider(t)
 	pool := e.pool()
-	must[*cip.CreateIdentityProviderOutput](t, "CreateIdentityProvider")(e.c.CreateIdentityProvider(e.ctx, &cip.CreateIdentityProviderInput{
-		UserPoolId: &pool, ProviderName: aws.String("Corp"), ProviderType: types.IdentityProviderTypeTypeOidc,
-		ProviderDetails: map[string]string{"client_id": provider.ClientID, "client_secret": provider.ClientSecret,
-			"attributes_request_method": "GET", "oidc_issuer": provider.URL, "authorize_scopes": "openid"},
-		AttributeMapping: map[string]string{"given_name": "given_name", "family_name": "family_name"}}))
-	const callback = "https://app.example/callback"
-	narrow := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"Corp"}),
+	e.corpProvider(pool, provider, map[string]string{"given_name": "given_name", "family_name": "family_name"})
+	narrow := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, corpCallback, []string{"openid"}, []string{"Corp"}),
 		func(in *cip.CreateUserPoolClientInput) { in.WriteAttributes = []string{"given_name"} }).ClientId
-	open := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"Corp"})).ClientId
+	open := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, corpCallback, []string{"openid"}, []string{"Corp"})).ClientId
 	b := newBrowser(t, s.URL, provider.URL)
 	signIn := func(clientID string) url.Values {
 		t.Helper()
-		provider.SignIn(map[string]any{"sub": "u1", "given_name": "Ann", "family_name": "Lee"})
-		resp, page := b.get(s.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
-			"redirect_uri": {callback}, "scope": {"openid"}, "identity_provider": {"Corp"}, "prompt": {"login"}}.Encode())
-		loc, _ := url.Parse(resp.Header.Get("Location"))
-		if resp.StatusCode != http.StatusFound || loc == nil || !strings.HasPrefix(loc.String(), callback+"?") {
-			t.Fatalf("federated sign-in: %d at %s, Location %q\n%s", resp.StatusCode, resp.Request.URL, resp.Header.Get("Location"), page)
-		}
-		return loc.Query()
+		return corpSignIn(t, b, s.URL, provider, clientID, map[string]any{"sub": "u1", "given_name": "Ann", "family_name": "Lee"})
 	}
 	if back := signIn(narrow); !back.Has("code") {
 		t.Fatalf("first sign-in: %v", back)
@@ -363,4 +339,32 @@ func TestOIDCFederationWriteAttributes(t *testing.T) {
 	if back := signIn(open); !back.Has("code") {
 		t.Errorf("a later sign-in through a client naming no WriteAttributes: %v", back)
 	}
+}
+
+// corpCallback is the app callback of the tests' OIDC provider "Corp".
+const corpCallback = "https://app.example/callback"
+
+// corpProvider makes provider the pool's OIDC identity provider "Corp",
+// with the attribute mapping given.
+func (e *sdkEnv) corpProvider(pool string, provider *oidcProvider, mapping map[string]string) {
+	e.t.Helper()
+	must[*cip.CreateIdentityProviderOutput](e.t, "CreateIdentityProvider")(e.c.CreateIdentityProvider(e.ctx, &cip.CreateIdentityProviderInput{
+		UserPoolId: &pool, ProviderName: aws.String("Corp"), ProviderType: types.IdentityProviderTypeTypeOidc,
+		ProviderDetails: map[string]string{"client_id": provider.ClientID, "client_secret": provider.ClientSecret,
+			"attributes_request_method": "GET", "oidc_issuer": provider.URL, "authorize_scopes": "openid"},
+		AttributeMapping: mapping}))
+}
+
+// corpSignIn signs in through "Corp" as the user claims name, with a code
+// grant of clientID, and returns the query the app's callback gets.
+func corpSignIn(t *testing.T, b *browserOn, serverURL string, provider *oidcProvider, clientID string, claims map[string]any) url.Values {
+	t.Helper()
+	provider.SignIn(claims)
+	resp, page := b.get(serverURL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
+		"redirect_uri": {corpCallback}, "scope": {"openid"}, "identity_provider": {"Corp"}, "prompt": {"login"}}.Encode())
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || loc == nil || !strings.HasPrefix(loc.String(), corpCallback+"?") {
+		t.Fatalf("federated sign-in: %d at %s, Location %q\n%s", resp.StatusCode, resp.Request.URL, resp.Header.Get("Location"), page)
+	}
+	return loc.Query()
 }
