@@ -116,17 +116,23 @@ func TestSetMFAConfigOnPoolStoredBeforeTierRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// As stored before the rule: Essentials with threat protection on.
-	if err := svc.update(ctx, func(tx store.Tx) error {
-		q, err := lockedPool(tx, p.ID)
-		if err != nil {
-			return err
+	// storeTier writes the pool's plan as a pool stored before the rules
+	// would hold it, past the checks.
+	storeTier := func(tier string) {
+		t.Helper()
+		if err := svc.update(ctx, func(tx store.Tx) error {
+			q, err := lockedPool(tx, p.ID)
+			if err != nil {
+				return err
+			}
+			q.Tier = tier
+			return savePool(tx, q)
+		}); err != nil {
+			t.Fatal(err)
 		}
-		q.Tier = TierEssentials
-		return savePool(tx, q)
-	}); err != nil {
-		t.Fatal(err)
 	}
+	// As stored before the rule: Essentials with threat protection on.
+	storeTier(TierEssentials)
 	totp := func(ps *PoolSettings) error {
 		ps.MFA = MFAConfig{Mode: MFAOptional, TotpEnabled: true}
 		return nil
@@ -136,16 +142,7 @@ func TestSetMFAConfigOnPoolStoredBeforeTierRules(t *testing.T) {
 	}
 	// Down to Lite it goes with its threat protection; email MFA, which
 	// this call turns on, is refused, and only it is named.
-	if err := svc.update(ctx, func(tx store.Tx) error {
-		q, err := lockedPool(tx, p.ID)
-		if err != nil {
-			return err
-		}
-		q.Tier = TierLite
-		return savePool(tx, q)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	storeTier(TierLite)
 	_, err = svc.SetMFAConfig(ctx, p.ID, func(ps *PoolSettings) error {
 		ps.MFA = MFAConfig{Mode: MFAOptional, TotpEnabled: true, EmailEnabled: true}
 		return nil

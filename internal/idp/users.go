@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"time"
-	"unicode/utf16"
 
 	"github.com/google/uuid"
 	"github.com/ninshou/ninshou/internal/idp/password"
@@ -238,7 +237,7 @@ var passwordShape = regexp.MustCompile(`^[\S]+.*[\S]+$`)
 // checkPasswordShape refuses a NEW_PASSWORD that no password operation
 // would take (Cognito's texts for it are unpublished).
 func checkPasswordShape(pw string) error {
-	if len(utf16.Encode([]rune(pw))) > maxPasswordChars {
+	if javaLength(pw) > maxPasswordChars {
 		return Errorf(InvalidPasswordException, "Password does not conform to policy: Password must be at most %d characters long", maxPasswordChars)
 	}
 	if !passwordShape.MatchString(pw) {
