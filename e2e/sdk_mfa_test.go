@@ -112,11 +112,12 @@ func TestSDKTOTP(t *testing.T) {
 		t.Fatal("no tokens after SOFTWARE_TOKEN_MFA")
 	}
 
-	// The same code in a new sign-in, inside the same step: refused.
+	// The same code in a new sign-in, inside the same step: refused, in the
+	// words real Cognito uses (quoted by aws-amplify/amplify-swift's MFA tests).
 	out = must[*cip.InitiateAuthOutput](t, "sign-in")(e.signIn(clientID, "kim", "Perm#Pass1"))
 	_, err = e.respond(clientID, types.ChallengeNameTypeSoftwareTokenMfa, *out.Session,
 		map[string]string{"USERNAME": "kim", "SOFTWARE_TOKEN_MFA_CODE": code})
-	wantErr[*types.CodeMismatchException](t, err, "Invalid code or auth state for the user.")
+	wantErr[*types.ExpiredCodeException](t, err, "Your software token has already been used once.")
 	// The next step's code works with the same session (a wrong code does not consume it).
 	e.nextStep()
 	done = must[*cip.RespondToAuthChallengeOutput](t, "SOFTWARE_TOKEN_MFA")(e.respond(clientID, types.ChallengeNameTypeSoftwareTokenMfa,
@@ -129,6 +130,63 @@ func TestSDKTOTP(t *testing.T) {
 	if *f.PreferredMfaSetting != "SOFTWARE_TOKEN_MFA" || !cmp.Equal(f.UserMFASettingList, []string{"SOFTWARE_TOKEN_MFA"}) ||
 		!cmp.Equal(f.ConfiguredUserAuthFactors, []types.AuthFactorType{"PASSWORD", "PASSWORD_SRP"}) {
 		t.Errorf("GetUserAuthFactors = %v %v %v", *f.PreferredMfaSetting, f.UserMFASettingList, f.ConfiguredUserAuthFactors)
+	}
+}
+
+// TestSDKTOTPPoolSwitchedOff follows
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-mfa-totp.html:
+// a pool without TOTP refuses to associate or verify a token ("Software Token
+// MFA has not been enabled by the userPool"), yet "users who previously
+// associated and verified a TOTP token can continue to use it for MFA". And
+// with MFA required, a user cannot turn the token off (the model's
+// SoftwareTokenMfaSettingsType).
+func TestSDKTOTPPoolSwitchedOff(t *testing.T) {
+	e := newSDKEnv(t)
+	off := e.pool()
+	offClient := *e.client(off).ClientId
+	e.user(off, "lee", "lee@example.com", "Perm#Pass1")
+	_, err := e.c.AssociateSoftwareToken(e.ctx, &cip.AssociateSoftwareTokenInput{AccessToken: e.tokens(offClient, "lee", "Perm#Pass1").AccessToken})
+	wantErr[*types.SoftwareTokenMFANotFoundException](t, err, "Software Token MFA has not been enabled by the userPool")
+
+	poolID := e.mfaPool(types.UserPoolMfaTypeOptional, true, false)
+	clientID := *e.client(poolID).ClientId
+	e.user(poolID, "kim", "kim@example.com", "Perm#Pass1")
+	access := *e.tokens(clientID, "kim", "Perm#Pass1").AccessToken
+	secret := e.enrolTOTP(access)
+	must[*cip.SetUserMFAPreferenceOutput](t, "SetUserMFAPreference")(e.c.SetUserMFAPreference(e.ctx, &cip.SetUserMFAPreferenceInput{
+		AccessToken: aws.String(access), SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true}}))
+
+	// The pool keeps MFA optional, by SMS only: kim's token still signs in.
+	must[*cip.SetUserPoolMfaConfigOutput](t, "SetUserPoolMfaConfig")(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{
+		UserPoolId: aws.String(poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: false},
+		SmsMfaConfiguration: &types.SmsMfaConfigType{SmsConfiguration: &types.SmsConfigurationType{SnsCallerArn: aws.String("arn:aws:iam::123456789012:role/sns")}}}))
+	e.nextStep()
+	out := must[*cip.InitiateAuthOutput](t, "sign-in")(e.signIn(clientID, "kim", "Perm#Pass1"))
+	if out.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+		t.Fatalf("after the pool turned TOTP off: %q; want SOFTWARE_TOKEN_MFA", out.ChallengeName)
+	}
+	done := must[*cip.RespondToAuthChallengeOutput](t, "SOFTWARE_TOKEN_MFA")(e.respond(clientID, types.ChallengeNameTypeSoftwareTokenMfa,
+		*out.Session, map[string]string{"USERNAME": "kim", "SOFTWARE_TOKEN_MFA_CODE": e.totpCode(secret)}))
+	if done.AuthenticationResult == nil {
+		t.Fatal("no tokens")
+	}
+	// But no new token can be set up.
+	_, err = e.c.AssociateSoftwareToken(e.ctx, &cip.AssociateSoftwareTokenInput{AccessToken: done.AuthenticationResult.AccessToken})
+	wantErr[*types.SoftwareTokenMFANotFoundException](t, err, "Software Token MFA has not been enabled by the userPool")
+	_, err = e.c.VerifySoftwareToken(e.ctx, &cip.VerifySoftwareTokenInput{AccessToken: done.AuthenticationResult.AccessToken, UserCode: aws.String("123456")})
+	wantErr[*types.SoftwareTokenMFANotFoundException](t, err, "Software Token MFA has not been enabled by the userPool")
+
+	// MFA required (TOTP again): turning the token off leaves it in use.
+	must[*cip.SetUserPoolMfaConfigOutput](t, "SetUserPoolMfaConfig")(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{
+		UserPoolId: aws.String(poolID), MfaConfiguration: types.UserPoolMfaTypeOn,
+		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}}))
+	must[*cip.SetUserMFAPreferenceOutput](t, "SetUserMFAPreference")(e.c.SetUserMFAPreference(e.ctx, &cip.SetUserMFAPreferenceInput{
+		AccessToken: done.AuthenticationResult.AccessToken, SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: false}}))
+	e.nextStep()
+	out = must[*cip.InitiateAuthOutput](t, "sign-in")(e.signIn(clientID, "kim", "Perm#Pass1"))
+	if out.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {
+		t.Fatalf("MFA required, token turned off: %q %v; want SOFTWARE_TOKEN_MFA", out.ChallengeName, out.ChallengeParameters)
 	}
 }
 

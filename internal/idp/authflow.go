@@ -638,7 +638,10 @@ func mfaFactors(p *Pool, u *store.User) (challenge string, options []string) {
 		case FactorEmail:
 			return p.MFA.EmailEnabled && u.Attributes["email"] != ""
 		case FactorTOTP:
-			return p.MFA.TotpEnabled && hasTOTP(u)
+			// A verified token keeps working after the pool turns TOTP
+			// off: "users who previously associated and verified a TOTP
+			// token can continue to use it for MFA" (user-pool-settings-mfa-totp.html).
+			return hasTOTP(u)
 		}
 		return false
 	}
@@ -659,9 +662,13 @@ func mfaFactors(p *Pool, u *store.User) (challenge string, options []string) {
 		return "", nil
 	}
 	// MFA is required and the user chose nothing: a factor that needs no
-	// set-up (an address the user has) is used directly.
+	// more set-up (an address the user has, a verified software token) is
+	// used directly. Turning one off changes nothing here: "You can't turn
+	// off TOTP MFA for any of your users when MFA is required in your user
+	// pool" (the model's SoftwareTokenMfaSettingsType; SMSMfaSettingsType
+	// says the same of SMS).
 	var implicit []string
-	for _, f := range []string{FactorSMS, FactorEmail} {
+	for _, f := range []string{FactorSMS, FactorTOTP, FactorEmail} {
 		if usable(f) {
 			implicit = append(implicit, f)
 		}
@@ -990,7 +997,7 @@ func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 			if code == "" {
 				return missing("SOFTWARE_TOKEN_MFA_CODE")
 			}
-			totpStep, ok, err := s.checkTOTP(u, code)
+			totpStep, ok, reused, err := s.checkTOTP(u, code)
 			if err != nil {
 				return err
 			}
@@ -999,6 +1006,9 @@ func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 					return err
 				}
 				failure = errCodeMismatch
+				if reused {
+					failure = errTOTPReused
+				}
 				return s.recordMFAFailure(tx, p, u.Sub) // and commit the attempt
 			}
 			if err := consume(tx, hash, now); err != nil {

@@ -68,15 +68,16 @@ func TestTOTPStepsAreSingleUse(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		step, notBefore int64
-		ok              bool
+		ok, reused      bool
 	}{
-		{now, 0, true}, {now - 1, 0, true}, {now + 1, 0, true},
-		{now - 2, 0, false}, {now + 2, 0, false},
-		{now, now, false}, {now - 1, now - 1, false}, {now + 1, now, true},
+		{now, 0, true, false}, {now - 1, 0, true, false}, {now + 1, 0, true, false},
+		{now - 2, 0, false, false}, {now + 2, 0, false, false},
+		{now, now, false, true}, {now - 1, now - 1, false, true}, {now - 1, now, false, true},
+		{now + 1, now, true, false},
 	} {
-		got, ok := svc.matchTOTP(secret, code(tc.step), tc.notBefore)
-		if ok != tc.ok || ok && got != tc.step {
-			t.Errorf("step %+d (last used %+d): matched %v at %+d; want %v", tc.step-now, tc.notBefore-now, ok, got-now, tc.ok)
+		got, ok, reused := svc.matchTOTP(secret, code(tc.step), tc.notBefore)
+		if ok != tc.ok || ok && got != tc.step || reused != tc.reused {
+			t.Errorf("step %+d (last used %+d): matched %v at %+d, reused %v; want %v, reused %v", tc.step-now, tc.notBefore-now, ok, got-now, reused, tc.ok, tc.reused)
 		}
 	}
 }
@@ -101,7 +102,7 @@ func TestTOTPUnderAnotherServerKey(t *testing.T) {
 	}
 	svc.Sealer = other
 	code, _ := hotp.GenerateCodeCustom("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", uint64(svc.now().Unix()/30), hotp.ValidateOpts{Digits: otp.DigitsSix})
-	if _, ok, err := svc.checkTOTP(u, code); ok || err != nil {
+	if _, ok, _, err := svc.checkTOTP(u, code); ok || err != nil {
 		t.Errorf("checkTOTP under another key = %v, %v; want no match and no error", ok, err)
 	}
 }

@@ -31,6 +31,12 @@ var (
 	errTOTPMismatch = Errorf(EnableSoftwareTokenMFAException, "Code mismatch and fail enable Software Token MFA") // aws-amplify-auth-starters#15 quotes the response
 	errNoTOTP       = Errorf(SoftwareTokenMFANotFoundException, "User has not set up software token mfa")
 	errTokenOrSess  = Errorf(InvalidParameterException, "Either AccessToken or Session must be provided.")
+	// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-mfa-totp.html:
+	// a pool without TOTP "can't use the token to associate or verify users".
+	errTOTPOff = Errorf(SoftwareTokenMFANotFoundException, "Software Token MFA has not been enabled by the userPool")
+	// A code already accepted once, in its 30-second window; real Cognito's
+	// words, quoted by aws-amplify/amplify-swift's MFA sign-in tests.
+	errTOTPReused = Errorf(ExpiredCodeException, "Your software token has already been used once.")
 )
 
 var base32NoPad = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -39,23 +45,26 @@ var base32NoPad = base32.StdEncoding.WithPadding(base32.NoPadding)
 func (s *Service) totpStep() int64 { return s.now().Unix() / totpPeriod }
 
 // matchTOTP returns the step within ±1 of now whose code is code, and
-// whether there is one after notBefore.
-func (s *Service) matchTOTP(secret []byte, code string, notBefore int64) (int64, bool) {
+// whether there is one after notBefore; reused reports a code that matches
+// only a step at or before notBefore (one already accepted).
+func (s *Service) matchTOTP(secret []byte, code string, notBefore int64) (step int64, ok, reused bool) {
 	if len(code) != 6 {
-		return 0, false
+		return 0, false, false
 	}
 	key := base32NoPad.EncodeToString(secret)
 	now := s.totpStep()
-	for step := now - 1; step <= now+1; step++ {
-		if step <= notBefore {
+	for at := now - 1; at <= now+1; at++ {
+		want, err := hotp.GenerateCodeCustom(key, uint64(at), hotp.ValidateOpts{Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err != nil || subtle.ConstantTimeCompare([]byte(want), []byte(code)) != 1 {
 			continue
 		}
-		want, err := hotp.GenerateCodeCustom(key, uint64(step), hotp.ValidateOpts{Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
-			return step, true
+		if at <= notBefore {
+			reused = true
+			continue
 		}
+		return at, true, false
 	}
-	return 0, false
+	return 0, false, reused
 }
 
 // totpKey is the user's verified secret.
@@ -72,21 +81,22 @@ func (s *Service) totpKey(u *store.User) ([]byte, error) {
 	return nil, errNoTOTP
 }
 
-// checkTOTP answers SOFTWARE_TOKEN_MFA: the matching step, if any.
-func (s *Service) checkTOTP(u *store.User, code string) (int64, bool, error) {
+// checkTOTP answers SOFTWARE_TOKEN_MFA: the matching step, if any, and
+// whether the code was one already used.
+func (s *Service) checkTOTP(u *store.User, code string) (step int64, ok, reused bool, err error) {
 	key, err := s.totpKey(u)
 	if err != nil && !errors.Is(err, errNoTOTP) {
 		// A secret sealed under another server key (a store restored without
 		// its server.key) opens for no one: no code matches, as an SRP
 		// verifier sealed so answers no password; the operator reads why.
 		s.log().Warn("totp: unusable secret", "pool_id", u.PoolID, "err", err)
-		return 0, false, nil
+		return 0, false, false, nil
 	}
 	if err != nil {
-		return 0, false, err
+		return 0, false, false, err
 	}
-	step, ok := s.matchTOTP(key, code, decodeExtra(u).TOTPLastStep)
-	return step, ok, nil
+	step, ok, reused = s.matchTOTP(key, code, decodeExtra(u).TOTPLastStep)
+	return step, ok, reused, nil
 }
 
 // useTOTPStep remembers the step of an accepted code.
@@ -181,6 +191,9 @@ func (s *Service) AssociateSoftwareToken(ctx context.Context, accessToken, sessi
 			}
 			p, u = sp, su
 		}
+		if !p.MFA.TotpEnabled {
+			return errTOTPOff
+		}
 		x := decodeExtra(u)
 		x.TOTPPending = s.sealSecret("totp", u.PoolID, u.Sub, secret)
 		encodeExtra(u, x)
@@ -215,6 +228,9 @@ func (s *Service) VerifySoftwareToken(ctx context.Context, accessToken, session,
 		} else if sess, st, p, u, err = s.setupSession(tx, session); err != nil {
 			return err
 		}
+		if !p.MFA.TotpEnabled {
+			return errTOTPOff
+		}
 		x := decodeExtra(u)
 		if len(x.TOTPPending) == 0 {
 			return errNoTOTP
@@ -223,7 +239,7 @@ func (s *Service) VerifySoftwareToken(ctx context.Context, accessToken, session,
 		if err != nil {
 			return internal(err)
 		}
-		step, ok := s.matchTOTP(secret, code, 0)
+		step, ok, _ := s.matchTOTP(secret, code, 0)
 		if !ok {
 			if sess != nil {
 				if _, err := tx.Sessions().AddAttempt(sess.IDHash); err != nil {
