@@ -52,6 +52,11 @@ func TestSDKSignInErrors(t *testing.T) {
 		}).ClientId
 		_, err := e.signIn(srpOnly, "kim", "Perm#Pass1")
 		wantErr[*types.InvalidParameterException](t, err, "USER_PASSWORD_AUTH flow not enabled for this client")
+		// aws-amplify/amplify-ui's fixture of Cognito's answer
+		// (packages/e2e/cypress/fixtures/user-auth-not-enabled.json).
+		_, err = e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: aws.String(srpOnly), AuthFlow: types.AuthFlowTypeUserAuth,
+			AuthParameters: map[string]string{"USERNAME": "kim"}})
+		wantErr[*types.InvalidParameterException](t, err, "USER_AUTH flow not enabled for this client")
 		_, err = e.c.AdminInitiateAuth(e.ctx, &cip.AdminInitiateAuthInput{
 			UserPoolId: aws.String(pool), ClientId: aws.String(srpOnly), AuthFlow: types.AuthFlowTypeAdminUserPasswordAuth,
 			AuthParameters: map[string]string{"USERNAME": "kim", "PASSWORD": "Perm#Pass1"},

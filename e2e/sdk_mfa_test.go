@@ -128,7 +128,7 @@ func TestSDKTOTP(t *testing.T) {
 	f := must[*cip.GetUserAuthFactorsOutput](t, "GetUserAuthFactors")(e.c.GetUserAuthFactors(e.ctx,
 		&cip.GetUserAuthFactorsInput{AccessToken: done.AuthenticationResult.AccessToken}))
 	if *f.PreferredMfaSetting != "SOFTWARE_TOKEN_MFA" || !cmp.Equal(f.UserMFASettingList, []string{"SOFTWARE_TOKEN_MFA"}) ||
-		!cmp.Equal(f.ConfiguredUserAuthFactors, []types.AuthFactorType{"PASSWORD", "PASSWORD_SRP"}) {
+		!cmp.Equal(f.ConfiguredUserAuthFactors, []types.AuthFactorType{"PASSWORD"}) {
 		t.Errorf("GetUserAuthFactors = %v %v %v", *f.PreferredMfaSetting, f.UserMFASettingList, f.ConfiguredUserAuthFactors)
 	}
 }
@@ -160,7 +160,7 @@ func TestSDKTOTPPoolSwitchedOff(t *testing.T) {
 	must[*cip.SetUserPoolMfaConfigOutput](t, "SetUserPoolMfaConfig")(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{
 		UserPoolId: aws.String(poolID), MfaConfiguration: types.UserPoolMfaTypeOptional,
 		SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: false},
-		SmsMfaConfiguration: &types.SmsMfaConfigType{SmsConfiguration: &types.SmsConfigurationType{SnsCallerArn: aws.String("arn:aws:iam::123456789012:role/sns")}}}))
+		SmsMfaConfiguration:           &types.SmsMfaConfigType{SmsConfiguration: &types.SmsConfigurationType{SnsCallerArn: aws.String("arn:aws:iam::123456789012:role/sns")}}}))
 	e.nextStep()
 	out := must[*cip.InitiateAuthOutput](t, "sign-in")(e.signIn(clientID, "kim", "Perm#Pass1"))
 	if out.ChallengeName != types.ChallengeNameTypeSoftwareTokenMfa {

@@ -154,7 +154,7 @@ func TestSDKUserAuthPreferredChallenge(t *testing.T) {
 		}
 		f := must[*cip.GetUserAuthFactorsOutput](t, "GetUserAuthFactors")(e.c.GetUserAuthFactors(e.ctx,
 			&cip.GetUserAuthFactorsInput{AccessToken: done.AuthenticationResult.AccessToken}))
-		if !cmp.Equal(f.ConfiguredUserAuthFactors, []types.AuthFactorType{"PASSWORD", "PASSWORD_SRP", "EMAIL_OTP"}) || *f.Username != "kim" {
+		if !cmp.Equal(f.ConfiguredUserAuthFactors, []types.AuthFactorType{"PASSWORD", "EMAIL_OTP"}) || *f.Username != "kim" {
 			t.Errorf("GetUserAuthFactors = %q %v", *f.Username, f.ConfiguredUserAuthFactors)
 		}
 	})

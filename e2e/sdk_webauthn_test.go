@@ -332,7 +332,7 @@ func TestSDKWebAuthn(t *testing.T) {
 			t.Errorf("AvailableChallenges = %v, want %v", out.AvailableChallenges, want)
 		}
 		f := must[*cip.GetUserAuthFactorsOutput](t, "GetUserAuthFactors")(e.c.GetUserAuthFactors(e.ctx, &cip.GetUserAuthFactorsInput{AccessToken: aws.String(token)}))
-		if want := []types.AuthFactorType{"PASSWORD", "PASSWORD_SRP", "WEB_AUTHN"}; !cmp.Equal(f.ConfiguredUserAuthFactors, want) {
+		if want := []types.AuthFactorType{"PASSWORD", "WEB_AUTHN"}; !cmp.Equal(f.ConfiguredUserAuthFactors, want) {
 			t.Errorf("ConfiguredUserAuthFactors = %v", f.ConfiguredUserAuthFactors)
 		}
 	})

@@ -345,8 +345,11 @@ func (s *Service) Start(ctx context.Context, in StartInput) (*Step, error) {
 			return Errorf(InvalidParameterException, "Auth flow not enabled for this client")
 		}
 		switch flow {
-		case "USER_PASSWORD_AUTH":
-			return Errorf(InvalidParameterException, "USER_PASSWORD_AUTH flow not enabled for this client")
+		case "USER_PASSWORD_AUTH", "USER_AUTH":
+			// USER_AUTH's words are aws-amplify/amplify-ui's fixture of
+			// Cognito's answer (user-auth-not-enabled.json), which its
+			// Authenticator matches on.
+			return Errorf(InvalidParameterException, "%s flow not enabled for this client", flow)
 		default:
 			return Errorf(InvalidParameterException, "%s is not enabled for the client.", flow)
 		}

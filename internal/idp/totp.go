@@ -277,13 +277,15 @@ func (s *Service) VerifySoftwareToken(ctx context.Context, accessToken, session,
 }
 
 // configuredFactors is GetUserAuthFactors' ConfiguredUserAuthFactors: the
-// first factors USER_AUTH would offer this user.
+// first factors USER_AUTH would offer this user, as the model's
+// AuthFactorType names them (PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN):
+// PASSWORD_SRP is a challenge, not a factor of its own.
 func configuredFactors(tx store.Tx, p *Pool, u *store.User) ([]string, error) {
 	passkeys, err := hasPasskeys(tx, p.ID, u.Sub)
 	if err != nil {
 		return nil, err
 	}
-	return availableFactors(p, u, passkeys), nil
+	return slices.DeleteFunc(availableFactors(p, u, passkeys), func(f string) bool { return f == FactorPasswordSRP }), nil
 }
 
 // UserAuthFactors is GetUserAuthFactors' answer.
