@@ -84,8 +84,11 @@ func TestSDKFeaturePlanThreatProtection(t *testing.T) {
 		t.Fatalf("OFF and a V2_0 trigger on an Essentials pool: %v", err)
 	}
 	// Moving up to Plus with it is fine; moving down with it on is not.
+	// With threat protection for custom authentication as well (kept and
+	// described, as the model's UserPoolAddOnsType has it).
 	if _, err := e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(essentials), UserPoolTier: types.UserPoolTierTypePlus,
-		UserPoolAddOns: enforced}); err != nil {
+		UserPoolAddOns: &types.UserPoolAddOnsType{AdvancedSecurityMode: types.AdvancedSecurityModeTypeEnforced,
+			AdvancedSecurityAdditionalFlows: &types.AdvancedSecurityAdditionalFlowsType{CustomAuthMode: types.AdvancedSecurityEnabledModeTypeAudit}}}); err != nil {
 		t.Fatalf("ENFORCED on the Plus plan: %v", err)
 	}
 	_, err = e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(essentials), UserPoolTier: types.UserPoolTierTypeEssentials,
@@ -96,7 +99,9 @@ func TestSDKFeaturePlanThreatProtection(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.UserPool.UserPoolTier != types.UserPoolTierTypePlus || got.UserPool.UserPoolAddOns == nil ||
-		got.UserPool.UserPoolAddOns.AdvancedSecurityMode != types.AdvancedSecurityModeTypeEnforced {
+		got.UserPool.UserPoolAddOns.AdvancedSecurityMode != types.AdvancedSecurityModeTypeEnforced ||
+		got.UserPool.UserPoolAddOns.AdvancedSecurityAdditionalFlows == nil ||
+		got.UserPool.UserPoolAddOns.AdvancedSecurityAdditionalFlows.CustomAuthMode != types.AdvancedSecurityEnabledModeTypeAudit {
 		t.Errorf("after the refused move down: tier %s, add-ons %+v", got.UserPool.UserPoolTier, got.UserPool.UserPoolAddOns)
 	}
 }

@@ -44,8 +44,12 @@ type PoolSettings struct {
 	AdminCreateUser                 AdminCreateUserConfig `json:"admin_create_user"`
 	Schema                          []SchemaAttribute     `json:"schema"`
 	AdvancedSecurityMode            string                `json:"advanced_security_mode,omitempty"`
-	AccountRecovery                 []RecoveryOption      `json:"account_recovery,omitempty"`
-	Tier                            string                `json:"tier,omitempty"`
+	// CustomAuthSecurityMode is UserPoolAddOns.AdvancedSecurityAdditionalFlows'
+	// CustomAuthMode (AUDIT or ENFORCED): kept and reported; Ninshou assesses
+	// no risk, in custom authentication or elsewhere.
+	CustomAuthSecurityMode string           `json:"custom_auth_security_mode,omitempty"`
+	AccountRecovery        []RecoveryOption `json:"account_recovery,omitempty"`
+	Tier                   string           `json:"tier,omitempty"`
 }
 
 // SRPDisabledTag is the pool tag (key and value) with which operators turn

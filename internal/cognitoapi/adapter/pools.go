@@ -396,8 +396,10 @@ func applyPoolSettings(ps *idp.PoolSettings, in poolSettingsIn) {
 		}
 	}
 	if a := in.UserPoolAddOns; a != nil {
-		// AdvancedSecurityAdditionalFlows has no place in the domain.
 		ps.AdvancedSecurityMode = str(a.AdvancedSecurityMode)
+		if f := a.AdvancedSecurityAdditionalFlows; f != nil {
+			ps.CustomAuthSecurityMode = str(f.CustomAuthMode)
+		}
 	}
 	if r := in.AccountRecoverySetting; r != nil {
 		ps.AccountRecovery = make([]idp.RecoveryOption, 0, len(r.RecoveryMechanisms))
@@ -662,6 +664,9 @@ func poolOut(p *idp.Pool, users int64) *api.UserPoolType {
 	}
 	if p.AdvancedSecurityMode != "" {
 		out.UserPoolAddOns = &api.UserPoolAddOnsType{AdvancedSecurityMode: api.String(p.AdvancedSecurityMode)}
+		if p.CustomAuthSecurityMode != "" {
+			out.UserPoolAddOns.AdvancedSecurityAdditionalFlows = &api.AdvancedSecurityAdditionalFlowsType{CustomAuthMode: api.String(p.CustomAuthSecurityMode)}
+		}
 	}
 	if p.CaseSensitive != nil {
 		out.UsernameConfiguration = &api.UsernameConfigurationType{CaseSensitive: api.Bool(*p.CaseSensitive)}
