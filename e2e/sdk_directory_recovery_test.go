@@ -138,6 +138,17 @@ func TestSDKAccountRecoverySetting(t *testing.T) {
 	if err != nil || deliveryOf(out.CodeDeliveryDetails) != [3]string{"a***@e***", "EMAIL", "email"} {
 		t.Fatalf("ForgotPassword with only an email: %v %v", err, out)
 	}
+	// PreventUserExistenceErrors ENABLED: a name nobody has gets the medium
+	// real users get in this pool, which verifies email only, whatever the
+	// order ranks first ("determined by the input username format and
+	// verification settings of the user pool", cognito-user-pool-managing-errors.html).
+	hiding := *e.client(phoneFirst, func(in *cip.CreateUserPoolClientInput) {
+		in.PreventUserExistenceErrors = types.PreventUserExistenceErrorTypesEnabled
+	}).ClientId
+	out, err = e.forgot(hiding, "ghost")
+	if err != nil || out.CodeDeliveryDetails == nil || out.CodeDeliveryDetails.DeliveryMedium != types.DeliveryMediumTypeEmail {
+		t.Fatalf("ForgotPassword for an unknown name, ENABLED: %v %+v; want a simulated EMAIL delivery", err, out)
+	}
 
 	// Email MFA disqualifies the email for recovery.
 	emailOnly := e.emailVerifyPool(recovery(types.RecoveryOptionType{Name: types.RecoveryOptionNameTypeVerifiedEmail, Priority: aws.Int32(1)}))

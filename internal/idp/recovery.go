@@ -61,15 +61,34 @@ func recoveryTarget(p *Pool, u *store.User) (t codeTarget, ok, adminOnly bool) {
 	return codeTarget{}, false, false
 }
 
-// recoveryPrefersSMS: simulated deliveries use the medium the pool ranks first.
+// recoveryPrefersSMS says where a simulated reset code "goes" for a name
+// that has no real target (PreventUserExistenceErrors ENABLED): where the
+// pool's real users' codes go, so that the answer tells nothing. "The
+// simulated delivery medium is determined by the input username format and
+// verification settings of the user pool"
+// (cognito-user-pool-managing-errors.html): the first recovery option, in the
+// pool's order or the legacy one (a verified phone, then a verified email),
+// whose attribute the pool verifies; without such an option, the one the pool
+// ranks first, or email.
 func recoveryPrefersSMS(p *Pool) bool {
-	best := RecoveryOption{Priority: 1 << 30}
-	for _, o := range p.AccountRecovery {
-		if o.Priority < best.Priority {
-			best = o
+	order := []string{"verified_phone_number", "verified_email"}
+	if len(p.AccountRecovery) > 0 {
+		opts := slices.Clone(p.AccountRecovery)
+		slices.SortStableFunc(opts, func(a, b RecoveryOption) int { return a.Priority - b.Priority })
+		order = order[:0]
+		for _, o := range opts {
+			order = append(order, o.Name)
 		}
 	}
-	return best.Name == "verified_phone_number"
+	for _, o := range order {
+		switch {
+		case o == "verified_phone_number" && slices.Contains(p.AutoVerifiedAttributes, "phone_number"):
+			return true
+		case o == "verified_email" && slices.Contains(p.AutoVerifiedAttributes, "email"):
+			return false
+		}
+	}
+	return len(p.AccountRecovery) > 0 && order[0] == "verified_phone_number"
 }
 
 // ForgotPassword sends a password-reset code (valid one hour).
