@@ -240,6 +240,23 @@ func TestSDKVerificationBeforeUpdate(t *testing.T) {
 	e.tokens(client, "new@example.com", "Perm#Pass1")
 	_, err = e.signIn(client, "old@example.com", "Perm#Pass1")
 	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
+
+	// An administrator may confirm a waiting value instead of the code:
+	// "You can also call the AdminUpdateUserAttributes API and set
+	// email_verified or phone_number_verified to true"
+	// (API_UserAttributeUpdateSettingsType.html).
+	if _, err := e.updateAttrs(tok, attr("email", "third@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	if a = e.selfAttrs(tok); a["email"] != "new@example.com" {
+		t.Fatalf("a second change did not wait: %v", a)
+	}
+	must[*cip.AdminUpdateUserAttributesOutput](t, "AdminUpdateUserAttributes")(e.c.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{
+		UserPoolId: aws.String(pool), Username: aws.String("ann"), UserAttributes: []types.AttributeType{attr("email_verified", "true")}}))
+	if a = e.selfAttrs(tok); a["email"] != "third@example.com" || a["email_verified"] != "true" {
+		t.Errorf("after an administrator verified the waiting email: %v", a)
+	}
+	e.tokens(client, "third@example.com", "Perm#Pass1")
 }
 
 // TestSDKGetUserReadAttributes: GetUser shows the attributes the access

@@ -302,6 +302,14 @@ func changeAttributes(p *Pool, u *store.User, attrs []Attribute, admin bool) []c
 			// waits for its code: the current value keeps its own flag.
 			continue
 		}
+		if v, ok := x.Pending[addr]; ok && f.Value == "true" {
+			// An administrator confirms the new value that waits for its
+			// code: "You can also call the AdminUpdateUserAttributes API and
+			// set email_verified or phone_number_verified to true"
+			// (API_UserAttributeUpdateSettingsType.html).
+			u.Attributes[addr] = v
+			delete(x.Pending, addr)
+		}
 		if f.Value == "" {
 			delete(u.Attributes, f.Name)
 		} else {
