@@ -273,6 +273,40 @@ func TestTriggerPreTokenGenerationFixedClaims(t *testing.T) {
 	}
 }
 
+// TestTriggerPreTokenGenerationNullGroups: "If you provide an empty or null
+// object in the response, then the groups are suppressed"; an answer
+// without groupOverrideDetails leaves them.
+// https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+func TestTriggerPreTokenGenerationNullGroups(t *testing.T) {
+	e, lambda := newTriggerEnv(t)
+	lambda.handle("pretoken", func(ev map[string]any) (any, error) {
+		details := map[string]any{"claimsToAddOrOverride": map[string]any{"tenant": "acme"}}
+		if ev["userName"] == "nul" {
+			details["groupOverrideDetails"] = nil
+		}
+		return respond(ev, map[string]any{"claimsOverrideDetails": details}), nil
+	})
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{PreTokenGeneration: aws.String(fnARN + "pretoken")}
+	})
+	clientID := *e.client(pool).ClientId
+	e.group(pool, "admins", aws.Int32(1), "arn:aws:iam::123456789012:role/Admin")
+	for _, name := range []string{"nul", "absent"} {
+		e.user(pool, name, name+"@example.com", "Perm#Pass1")
+		must[*cip.AdminAddUserToGroupOutput](t, "AdminAddUserToGroup")(e.c.AdminAddUserToGroup(e.ctx, &cip.AdminAddUserToGroupInput{
+			UserPoolId: aws.String(pool), Username: aws.String(name), GroupName: aws.String("admins")}))
+		res := e.tokens(clientID, name, "Perm#Pass1")
+		id, access := jwtClaims(t, *res.IdToken), jwtClaims(t, *res.AccessToken)
+		_, idGroups := id["cognito:groups"]
+		_, role := id["cognito:preferred_role"]
+		_, accessGroups := access["cognito:groups"]
+		if want := name == "absent"; idGroups != want || role != want || accessGroups != want || id["tenant"] != "acme" {
+			t.Errorf("groupOverrideDetails %s: ID token groups %v, preferred role %v, access token groups %v (want %v), tenant %v",
+				name, idGroups, role, accessGroups, want, id["tenant"])
+		}
+	}
+}
+
 // TestTriggerCustomMessageInvitation: "A custom message Lambda function
 // with the CustomMessage_AdminCreateUser trigger returns a user name and
 // verification code and so the request must include both

@@ -324,6 +324,24 @@ type groupConfiguration struct {
 	PreferredRole      *string  `json:"preferredRole"`
 }
 
+// groupOverride is an answer's groupOverrideDetails, which replaces the
+// groups when present at all: "If you provide an empty or null object in
+// the response, then the groups are suppressed"
+// (user-pool-lambda-pre-token-generation.html). Absent, the groups stay.
+type groupOverride struct {
+	present bool
+	groupConfiguration
+}
+
+func (g *groupOverride) UnmarshalJSON(b []byte) error {
+	g.present = true
+	if string(b) == "null" {
+		g.groupConfiguration = groupConfiguration{}
+		return nil
+	}
+	return json.Unmarshal(b, &g.groupConfiguration)
+}
+
 // tokenGeneration is one token's part of a version 2 answer (version 1's
 // claimsOverrideDetails has the same claim fields, for the ID token).
 type tokenGeneration struct {
@@ -337,13 +355,13 @@ type preTokenResponse struct {
 	// Version 1.
 	ClaimsOverrideDetails *struct {
 		tokenGeneration
-		GroupOverrideDetails *groupConfiguration `json:"groupOverrideDetails"`
+		GroupOverrideDetails groupOverride `json:"groupOverrideDetails"`
 	} `json:"claimsOverrideDetails"`
 	// Versions 2 and 3.
 	ClaimsAndScopeOverrideDetails *struct {
-		IDTokenGeneration     *tokenGeneration    `json:"idTokenGeneration"`
-		AccessTokenGeneration *tokenGeneration    `json:"accessTokenGeneration"`
-		GroupOverrideDetails  *groupConfiguration `json:"groupOverrideDetails"`
+		IDTokenGeneration     *tokenGeneration `json:"idTokenGeneration"`
+		AccessTokenGeneration *tokenGeneration `json:"accessTokenGeneration"`
+		GroupOverrideDetails  groupOverride    `json:"groupOverrideDetails"`
 	} `json:"claimsAndScopeOverrideDetails"`
 }
 
@@ -396,14 +414,14 @@ func (s *Service) preTokenGeneration(ctx context.Context, p *Pool, c *Client, pt
 		return err
 	}
 	var id, access *tokenGeneration
-	var groups *groupConfiguration
+	var groups groupOverride
 	if d := resp.ClaimsOverrideDetails; d != nil {
 		id, groups = &d.tokenGeneration, d.GroupOverrideDetails
 	}
 	if d := resp.ClaimsAndScopeOverrideDetails; d != nil && version != "1" {
 		id, access, groups = d.IDTokenGeneration, d.AccessTokenGeneration, d.GroupOverrideDetails
 	}
-	if groups != nil {
+	if groups.present {
 		tc.groups, tc.roles, tc.preferredRole = groups.GroupsToOverride, groups.IAMRolesToOverride, ""
 		if groups.PreferredRole != nil {
 			tc.preferredRole = *groups.PreferredRole
