@@ -177,3 +177,32 @@ func TestSDKClientPropagateContextData(t *testing.T) {
 		t.Fatalf("a client with a secret: %v", err)
 	}
 }
+
+// TestSDKClientWriteAttributes: a client may not write sub or a
+// verification flag (a user could otherwise verify their own address
+// through UpdateUserAttributes), must write every required attribute when
+// it names any, and Cognito says "write" and "creating" or "updating"
+// (aws/aws-cdk#2608 and #20760, aws/aws-sdk-java#1395).
+func TestSDKClientWriteAttributes(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.Schema = []types.SchemaAttributeType{{Name: aws.String("email"), AttributeDataType: types.AttributeDataTypeString,
+			Required: aws.Bool(true), Mutable: aws.Bool(true)}}
+	})
+	client := *e.client(pool).ClientId
+	for _, write := range [][]string{{"email", "email_verified"}, {"email", "phone_number_verified"}, {"email", "sub"}, {"given_name"}, {"email", "custom:nope"}} {
+		_, err := e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: aws.String(pool), ClientName: aws.String("c"),
+			WriteAttributes: write})
+		wantErr[*types.InvalidParameterException](t, err, "Invalid write attributes specified while creating a client")
+		_, err = e.c.UpdateUserPoolClient(e.ctx, &cip.UpdateUserPoolClientInput{UserPoolId: aws.String(pool), ClientId: aws.String(client),
+			WriteAttributes: write})
+		wantErr[*types.InvalidParameterException](t, err, "Invalid write attributes specified while updating a client")
+	}
+	_, err := e.c.UpdateUserPoolClient(e.ctx, &cip.UpdateUserPoolClientInput{UserPoolId: aws.String(pool), ClientId: aws.String(client),
+		ReadAttributes: []string{"custom:nope"}})
+	wantErr[*types.InvalidParameterException](t, err, "Invalid read attributes specified while updating a client")
+	// Reading the flags and sub is fine, and so is writing the required email with others.
+	must[*cip.CreateUserPoolClientOutput](t, "CreateUserPoolClient")(e.c.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{
+		UserPoolId: aws.String(pool), ClientName: aws.String("c"), ReadAttributes: []string{"email", "email_verified", "sub"},
+		WriteAttributes: []string{"email", "given_name"}}))
+}

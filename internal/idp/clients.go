@@ -72,7 +72,7 @@ func (s *Service) CreateClient(ctx context.Context, poolID string, in ClientInpu
 		if err != nil {
 			return err
 		}
-		if err := checkClientSettings(p, &c.ClientSettings); err != nil {
+		if err := checkClientSettings(p, &c.ClientSettings, "creating"); err != nil {
 			return err
 		}
 		if err := checkOAuthScopes(tx, poolID, c.AllowedOAuthScopes); err != nil {
@@ -97,7 +97,9 @@ func (s *Service) CreateClient(ctx context.Context, poolID string, in ClientInpu
 	return c, nil
 }
 
-func checkClientSettings(p *Pool, cs *ClientSettings) error {
+// checkClientSettings holds a client's settings to Cognito's rules; doing is
+// "creating" or "updating", as Cognito's texts say.
+func checkClientSettings(p *Pool, cs *ClientSettings, doing string) error {
 	legacy, modern := 0, 0
 	for _, f := range cs.ExplicitAuthFlows {
 		switch f {
@@ -149,10 +151,29 @@ func checkClientSettings(p *Pool, cs *ClientSettings) error {
 	if cs.PreventUserExistenceErrors == "" {
 		cs.PreventUserExistenceErrors = "LEGACY"
 	}
-	for _, list := range [][]string{cs.ReadAttributes, cs.WriteAttributes} {
-		for _, a := range list {
-			if !slices.ContainsFunc(p.Schema, func(x SchemaAttribute) bool { return x.Name == a }) {
-				return Errorf(InvalidParameterException, "Invalid read attributes specified while creating a client")
+	inSchema := func(a string) bool {
+		return slices.ContainsFunc(p.Schema, func(x SchemaAttribute) bool { return x.Name == a })
+	}
+	for _, a := range cs.ReadAttributes {
+		if !inSchema(a) {
+			return Errorf(InvalidParameterException, "Invalid read attributes specified while %s a client", doing)
+		}
+	}
+	// A client writes only attributes of the schema that a user may set
+	// (never sub or a verification flag, which would let users verify
+	// their own addresses), and, when it names any, every required one,
+	// which sign-up must be able to give. Cognito's text in both cases
+	// (aws/aws-cdk#2608, #20760; aws/aws-sdk-java#1395 for "updating").
+	badWrite := Errorf(InvalidParameterException, "Invalid write attributes specified while %s a client", doing)
+	for _, a := range cs.WriteAttributes {
+		if !inSchema(a) || a == "sub" || a == "email_verified" || a == "phone_number_verified" {
+			return badWrite
+		}
+	}
+	if len(cs.WriteAttributes) > 0 {
+		for _, x := range p.Schema {
+			if x.Required && x.Name != "sub" && !slices.Contains(cs.WriteAttributes, x.Name) {
+				return badWrite
 			}
 		}
 	}
@@ -335,7 +356,7 @@ func (s *Service) UpdateClient(ctx context.Context, poolID, clientID string, in 
 		}
 		next := in.ClientSettings
 		next.Secret, next.Secrets = c.Secret, c.Secrets
-		if err := checkClientSettings(p, &next); err != nil {
+		if err := checkClientSettings(p, &next, "updating"); err != nil {
 			return err
 		}
 		if err := checkOAuthScopes(tx, poolID, next.AllowedOAuthScopes); err != nil {
