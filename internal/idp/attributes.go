@@ -29,7 +29,7 @@ func (p *Pool) schemaAttr(name string) (SchemaAttribute, bool) {
 }
 
 // clientCanWrite: a client that names WriteAttributes writes those; one that
-// names none writes every attribute but the verification flags. Developer-only
+// names none writes every attribute; neither the verification flags. Developer-only
 // attributes are for the admin APIs alone.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-attribute-permissions-and-scopes
 func clientCanWrite(p *Pool, c *Client, name string) bool {
@@ -42,10 +42,12 @@ func clientCanWrite(p *Pool, c *Client, name string) bool {
 		// providers, and ID tokens carry it: only the pool writes it.
 		return false
 	}
-	if len(c.WriteAttributes) > 0 {
-		return slices.Contains(c.WriteAttributes, name)
+	if name == "email_verified" || name == "phone_number_verified" {
+		// Never through a client, whatever it lists (checkClientSettings
+		// refuses such a list; a client stored before it did may hold one).
+		return false
 	}
-	return name != "email_verified" && name != "phone_number_verified"
+	return len(c.WriteAttributes) == 0 || slices.Contains(c.WriteAttributes, name)
 }
 
 // clientCanRead: a client that names ReadAttributes reads those (and sub);

@@ -925,13 +925,14 @@ func mappedAttributes(ip *IdentityProvider, claims oidcrp.Claims) map[string]str
 // to a mapped attribute, Amazon Cognito throws an error when it tries to
 // update the attribute." (API_CreateUserPoolClient, WriteAttributes), the
 // same error (the cause found in amplify-js#3526). Only a client that names
-// its WriteAttributes is held to them here: one that names none writes the
-// verification flags providers map too.
+// its WriteAttributes is held to them here, and not for the verification
+// flags providers map (no client may list those).
 func (s *Service) applyMapped(tx store.Tx, p *Pool, c *Client, ip *IdentityProvider, u *store.User, mapped map[string]string) error {
 	changed := false
 	for _, k := range slices.Sorted(maps.Keys(mapped)) {
 		sa, ok := p.schemaAttr(k)
-		if ok && !sa.Mutable || len(c.WriteAttributes) > 0 && !clientCanWrite(p, c, k) {
+		flag := k == "email_verified" || k == "phone_number_verified"
+		if ok && !sa.Mutable || len(c.WriteAttributes) > 0 && !flag && !clientCanWrite(p, c, k) {
 			return attributeRefusal(ip, "user."+k+": Attribute cannot be updated.", k+": Attribute cannot be updated.")
 		}
 		// A provider that sends a required attribute empty would delete it:
