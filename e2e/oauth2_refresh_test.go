@@ -143,3 +143,29 @@ func TestOAuth2RefreshOnDeviceTrackingPool(t *testing.T) {
 		t.Errorf("managed login made %d devices", len(l.Devices))
 	}
 }
+
+// TestOAuth2RefreshRotatedTokenReused: with refresh token rotation and no
+// grace period, "a successful request immediately invalidates the submitted
+// refresh token" (API_RefreshTokenRotationType.html); the token endpoint
+// then answers its reuse as a revoked grant, 400 invalid_grant
+// (token-endpoint.html), never as a server error.
+func TestOAuth2RefreshRotatedTokenReused(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	const callback = "https://app.example/callback"
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"COGNITO"}),
+		func(in *cip.CreateUserPoolClientInput) {
+			in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth}
+			in.RefreshTokenRotation = &types.RefreshTokenRotationType{Feature: types.FeatureTypeEnabled, RetryGracePeriodSeconds: aws.Int32(0)}
+		}).ClientId
+	e.user(pool, "ana", "ana@example.com", "Perm#Pass1")
+	tok := e.pageTokens(clientID, callback, "openid", "ana", "Perm#Pass1")
+	refresh := url.Values{"grant_type": {"refresh_token"}, "client_id": {clientID}, "refresh_token": {tok["refresh_token"].(string)}}
+	status, rotated := tokenCall(t, e.URL, refresh)
+	if status != 200 || rotated["refresh_token"] == nil || rotated["refresh_token"] == tok["refresh_token"] {
+		t.Fatalf("the first refresh: %d %v; want new tokens and a new refresh token", status, rotated)
+	}
+	if status, again := tokenCall(t, e.URL, refresh); status != 400 || again["error"] != "invalid_grant" {
+		t.Errorf("the rotated-out refresh token again: %d %v; want 400 invalid_grant", status, again)
+	}
+}

@@ -141,7 +141,7 @@ func (s *Service) oauthRefresh(ctx context.Context, c *Client, in TokenRequest) 
 		switch e.Code {
 		case InvalidParameterException:
 			return nil, oauthError("unauthorized_client") // the client may not refresh
-		case NotAuthorizedException, UserNotFoundException:
+		case NotAuthorizedException, UserNotFoundException, RefreshTokenReuseException:
 			return nil, oauthError("invalid_grant") // unknown, expired, revoked or reused; or its user is gone or disabled
 		}
 	}
