@@ -669,3 +669,29 @@ func TestHostedPasskeyButton(t *testing.T) {
 		t.Errorf("a user without a passkey:\n%s", page)
 	}
 }
+
+// TestSDKPasskeyMFASingleFactorPool: "To activate this setting, the
+// FactorConfiguration of your user pool WebAuthnConfiguration must be
+// MULTI_FACTOR_WITH_USER_VERIFICATION" (the model's WebAuthnMfaSettings of
+// SetUserMFAPreference and AdminSetUserMFAPreference): refused on a pool
+// whose passkeys are a single factor, and so on a Lite pool.
+func TestSDKPasskeyMFASingleFactorPool(t *testing.T) {
+	e := newSDKEnv(t)
+	const msg = "Passkey MFA requires the user pool's WebAuthnConfiguration FactorConfiguration to be MULTI_FACTOR_WITH_USER_VERIFICATION."
+	for _, tier := range []types.UserPoolTierType{types.UserPoolTierTypeEssentials, types.UserPoolTierTypeLite} {
+		pool := e.pool(func(in *cip.CreateUserPoolInput) { in.UserPoolTier = tier })
+		must[*cip.SetUserPoolMfaConfigOutput](t, "SetUserPoolMfaConfig")(e.c.SetUserPoolMfaConfig(e.ctx, &cip.SetUserPoolMfaConfigInput{
+			UserPoolId: aws.String(pool), MfaConfiguration: types.UserPoolMfaTypeOptional,
+			SoftwareTokenMfaConfiguration: &types.SoftwareTokenMfaConfigType{Enabled: true}}))
+		clientID := *e.client(pool).ClientId
+		e.user(pool, "kim", "kim@example.com", "Perm#Pass1")
+		e.enrolTOTP(*e.tokens(clientID, "kim", "Perm#Pass1").AccessToken)
+		_, err := e.c.AdminSetUserMFAPreference(e.ctx, &cip.AdminSetUserMFAPreferenceInput{UserPoolId: aws.String(pool), Username: aws.String("kim"),
+			SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true},
+			WebAuthnMfaSettings:      &types.WebAuthnMfaSettingsType{Enabled: true}})
+		wantErr[*types.InvalidParameterException](t, err, msg)
+		// Turning it off is always allowed.
+		must[*cip.AdminSetUserMFAPreferenceOutput](t, "AdminSetUserMFAPreference")(e.c.AdminSetUserMFAPreference(e.ctx, &cip.AdminSetUserMFAPreferenceInput{
+			UserPoolId: aws.String(pool), Username: aws.String("kim"), WebAuthnMfaSettings: &types.WebAuthnMfaSettingsType{Enabled: false}}))
+	}
+}

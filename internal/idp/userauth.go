@@ -289,5 +289,11 @@ func passkeyAllowed(p *Pool, u *store.User) bool {
 	if challenge, _ := mfaFactors(p, u); challenge == "" {
 		return true
 	}
+	return passkeyIsMFA(p, u)
+}
+
+// passkeyIsMFA: u's passkey MFA is on, in a pool whose passkeys count as a
+// multi-factor (a flag set before the pool changed its setting does not).
+func passkeyIsMFA(p *Pool, u *store.User) bool {
 	return p.MFA.WebAuthnFactor == WebAuthnMultiFactor && decodeExtra(u).PasskeyMFA
 }

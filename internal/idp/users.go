@@ -668,6 +668,14 @@ func setMFAPreference(p *Pool, u *store.User, prefs map[string]MFAPreference) er
 	}
 	x := decodeExtra(u)
 	if pk, ok := prefs[FactorWebAuthn]; ok && pk.Enabled != nil {
+		if *pk.Enabled && p.MFA.WebAuthnFactor != WebAuthnMultiFactor {
+			// "To activate this setting, the FactorConfiguration of your user
+			// pool WebAuthnConfiguration must be
+			// MULTI_FACTOR_WITH_USER_VERIFICATION" (the model's
+			// WebAuthnMfaSettings, which a Lite pool cannot have). The rule
+			// is documented; its error text is not.
+			return Errorf(InvalidParameterException, "Passkey MFA requires the user pool's WebAuthnConfiguration FactorConfiguration to be MULTI_FACTOR_WITH_USER_VERIFICATION.")
+		}
 		x.PasskeyMFA = *pk.Enabled
 	}
 	if x.PasskeyMFA && len(u.MFAEnabled) == 0 {

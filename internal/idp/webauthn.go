@@ -509,7 +509,7 @@ func (s *Service) webauthnChallenge(ctx context.Context, p *Pool, c *Client, u *
 		if len(creds) == 0 {
 			return errIncorrect // the factor was offered, then the last passkey deleted
 		}
-		if decodeExtra(fresh).PasskeyMFA { // "the user's passkey authentication requires user verification"
+		if passkeyIsMFA(p, fresh) { // "the user's passkey authentication requires user verification"
 			uv = uvRequired
 		}
 		cer := ceremony{RPID: rpID, UV: uv, Challenge: s.randomBytes(32), Username: fresh.Username,
