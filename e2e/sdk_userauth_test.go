@@ -324,3 +324,28 @@ func TestSDKUserAuthUnknownAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestSDKUserAuthResetRequired: a user whose password must be reset (as
+// imported users are) signs in with a one-time password meanwhile: "users
+// can sign in with email or SMS one-time passwords (OTPs) immediately after
+// your import job completes" (cognito-user-pools-using-import-tool.html);
+// the password factors are not offered.
+func TestSDKUserAuthResetRequired(t *testing.T) {
+	e, poolID, clientID := userAuthEnv(t)
+	must[*cip.AdminResetUserPasswordOutput](t, "AdminResetUserPassword")(e.c.AdminResetUserPassword(e.ctx,
+		&cip.AdminResetUserPasswordInput{UserPoolId: aws.String(poolID), Username: aws.String("kim")}))
+	out := e.userAuth(clientID, map[string]string{"USERNAME": "kim"})
+	if out.ChallengeName != types.ChallengeNameTypeSelectChallenge || !cmp.Equal(out.AvailableChallenges, []types.ChallengeNameType{"EMAIL_OTP"}) {
+		t.Fatalf("USER_AUTH for a RESET_REQUIRED user: %q %v; want SELECT_CHALLENGE [EMAIL_OTP]", out.ChallengeName, out.AvailableChallenges)
+	}
+	out = e.userAuth(clientID, map[string]string{"USERNAME": "kim", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Perm#Pass1"})
+	if out.AuthenticationResult != nil || out.ChallengeName != types.ChallengeNameTypeSelectChallenge {
+		t.Fatalf("PASSWORD preferred by a RESET_REQUIRED user: %q", out.ChallengeName)
+	}
+	out = e.userAuth(clientID, map[string]string{"USERNAME": "kim", "PREFERRED_CHALLENGE": "EMAIL_OTP"})
+	done := must[*cip.RespondToAuthChallengeOutput](t, "EMAIL_OTP")(e.respond(clientID, types.ChallengeNameTypeEmailOtp,
+		*out.Session, map[string]string{"USERNAME": "kim", "EMAIL_OTP_CODE": e.lastOTP("kim@example.com")}))
+	if done.AuthenticationResult == nil {
+		t.Fatal("no tokens")
+	}
+}

@@ -82,6 +82,7 @@ func (s *Service) userAuthStart(ctx context.Context, p *Pool, c *Client, params 
 	}
 	var u *store.User
 	var passkeys bool
+	var resetErr error // u's password must be reset: the factors without it only
 	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
 		if u, err = findUser(tx, p, username); err != nil {
@@ -100,12 +101,25 @@ func (s *Service) userAuthStart(ctx context.Context, p *Pool, c *Client, params 
 		return nil, err
 	default:
 		if err := s.accountState(c, u); err != nil {
-			return nil, err
+			// A user whose password must be reset (an imported one, say)
+			// may still sign in without it: "users can sign in with email or
+			// SMS one-time passwords (OTPs) immediately after your import
+			// job completes" (cognito-user-pools-using-import-tool.html).
+			if u.Status != StatusResetRequired || !errors.Is(err, errResetRequired) && !errors.Is(err, errIncorrect) {
+				return nil, err
+			}
+			resetErr = err
 		}
 	}
 	var avail []string
 	if u != nil {
 		avail = availableFactors(p, u, passkeys)
+		if resetErr != nil {
+			avail = slices.DeleteFunc(avail, func(f string) bool { return f == FactorPassword || f == FactorPasswordSRP })
+			if len(avail) == 0 {
+				return nil, resetErr
+			}
+		}
 	} else {
 		avail = s.simulatedFactors(p, p.usernameKey(username))
 	}
