@@ -107,7 +107,7 @@ func TestUserImportJobAWSCLI(t *testing.T) {
 			t.Errorf("%s = %v, want %v (job %v)", k, done[k], want, done)
 		}
 	}
-	if done["CompletionDate"] == nil || done["CompletionMessage"] == nil {
+	if done["CompletionDate"] == nil || done["CompletionMessage"] != "Import Job Completed Successfully." {
 		t.Errorf("a finished job without CompletionDate or CompletionMessage: %v", done)
 	}
 
@@ -189,19 +189,35 @@ func TestUserImportJobAWSCLI(t *testing.T) {
 		t.Errorf("a job with a foreign column: %v", got)
 	}
 
-	// Listing pages through the three jobs in creation order.
+	// Listing pages through the three jobs "from last created to first
+	// created" (cognito-user-pools-creating-import-job.html).
 	first := aws.run("list-user-import-jobs", "--user-pool-id", poolID, "--max-results", "2")
 	jobs, _ := first["UserImportJobs"].([]any)
 	token, _ := first["PaginationToken"].(string)
-	if len(jobs) != 2 || token == "" || jobs[0].(map[string]any)["JobId"] != jobID {
+	if len(jobs) != 2 || token == "" || jobs[0].(map[string]any)["JobId"] != badHeader["JobId"] || jobs[1].(map[string]any)["JobId"] != noFile {
 		t.Fatalf("first page: %v", first)
 	}
 	second := aws.run("list-user-import-jobs", "--user-pool-id", poolID, "--max-results", "2", "--pagination-token", token)
-	if jobs, _ := second["UserImportJobs"].([]any); len(jobs) != 1 || second["PaginationToken"] != nil {
+	if jobs, _ := second["UserImportJobs"].([]any); len(jobs) != 1 || jobs[0].(map[string]any)["JobId"] != jobID || second["PaginationToken"] != nil {
 		t.Errorf("second page: %v", second)
 	}
 	if msg := aws.fail("describe-user-import-job", "--user-pool-id", poolID, "--job-id", "import-nothere"); !strings.Contains(msg, "ResourceNotFoundException") {
 		t.Errorf("describe of a missing job: %s", msg)
+	}
+
+	// A job none of whose rows imports fails, as the CLI's example of
+	// list-user-import-jobs shows one (0 imported, 1 failed).
+	allBad := aws.run("create-user-import-job", "--user-pool-id", poolID, "--job-name", "all-bad",
+		"--cloud-watch-logs-role-arn", "arn:aws:iam::111111111111:role/CognitoImport")["UserImportJob"].(map[string]any)
+	os.WriteFile(bad, []byte(strings.Join(cols, ",")+"\n"+
+		row(map[string]string{"cognito:username": "gil", "email": "gil@example.com", "email_verified": "false", "cognito:mfa_enabled": "false"})+"\n"), 0o600)
+	if code := curl(allBad["PreSignedUrl"].(string), bad); code != "200" {
+		t.Fatalf("upload: HTTP %s", code)
+	}
+	aws.run("start-user-import-job", "--user-pool-id", poolID, "--job-id", allBad["JobId"].(string))
+	if got := waitImport(t, aws, poolID, allBad["JobId"].(string)); got["Status"] != "Failed" || got["FailedUsers"] != 1.0 ||
+		got["CompletionMessage"] != "Too many users have failed or been skipped during the import." {
+		t.Errorf("a job whose only row fails: %v", got)
 	}
 }
 
@@ -225,7 +241,7 @@ func TestUserImportJobStop(t *testing.T) {
 	cmd.Stdout = &out
 	if cmd.Run() == nil {
 		stopped = waitImport(t, aws, poolID, jobID)
-		if stopped["Status"] != "Stopped" {
+		if stopped["Status"] != "Stopped" || stopped["CompletionMessage"] != "The Import Job was stopped by the developer." {
 			t.Errorf("after stop: %v", stopped)
 		}
 	} else if got := waitImport(t, aws, poolID, jobID); got["Status"] != "Failed" {

@@ -45,6 +45,15 @@ const (
 	ImportSucceeded  = "Succeeded"
 )
 
+// CompletionMessage texts, as the CLI's examples and the developer guide
+// show them (list-user-import-jobs.rst, stop-user-import-job.rst,
+// cognito-user-pools-creating-import-job.html).
+const (
+	msgImportSucceeded = "Import Job Completed Successfully."
+	msgImportStopped   = "The Import Job was stopped by the developer."
+	msgImportTooMany   = "Too many users have failed or been skipped during the import."
+)
+
 // Import limits. Cognito's documentation caps a file at 100 MB; the batch
 // size bounds one transaction.
 const (
@@ -386,7 +395,7 @@ func (s *Service) StopUserImportJob(ctx context.Context, poolID, id string) (*Im
 		}
 		switch j.Status {
 		case ImportPending:
-			j.Status, j.CompletedAt, j.CompletionMessage = ImportStopped, s.now(), "Import Job Stopped."
+			j.Status, j.CompletedAt, j.CompletionMessage = ImportStopped, s.now(), msgImportStopped
 		case ImportInProgress:
 			j.Status = ImportStopping
 		default:
@@ -445,7 +454,7 @@ func (s *Service) RunImports(ctx context.Context, interval time.Duration) {
 			if ctx.Err() != nil {
 				return
 			}
-			if j.Status == ImportInProgress && !resume {
+			if (j.Status == ImportInProgress || j.Status == ImportStopping) && !resume {
 				continue // another node's
 			}
 			if err := s.runImport(ctx, j); err != nil && ctx.Err() == nil {
@@ -472,8 +481,12 @@ func (s *Service) activeImports(ctx context.Context) ([]*store.ImportJob, error)
 	return jobs, err
 }
 
-// runImport takes job j (claiming it when Pending) and imports its rows.
+// runImport takes job j (claiming it when Pending) and imports its rows; a
+// job left Stopping by a node that stopped first is ended Stopped.
 func (s *Service) runImport(ctx context.Context, j *store.ImportJob) error {
+	if j.Status == ImportStopping {
+		return s.finishImport(ctx, j, ImportStopped, msgImportStopped)
+	}
 	if j.Status == ImportPending {
 		err := s.Store.Update(ctx, func(tx store.Tx) error {
 			cur, err := tx.ImportJobs().Get(j.PoolID, j.ID)
@@ -542,7 +555,12 @@ func (s *Service) runImport(ctx context.Context, j *store.ImportJob) error {
 			return err
 		}
 	}
-	return s.finishImport(ctx, j, ImportSucceeded, "Import Job Completed Successfully.")
+	if j.Imported == 0 && j.Skipped+j.Failed > 0 {
+		// AWS fails a job past some share of bad rows (the threshold is
+		// unpublished; its examples show jobs with none imported fail).
+		return s.finishImport(ctx, j, ImportFailed, msgImportTooMany)
+	}
+	return s.finishImport(ctx, j, ImportSucceeded, msgImportSucceeded)
 }
 
 // csvRow is a row of an import file with its line (the header is line
@@ -647,7 +665,7 @@ func (s *Service) importBatch(ctx context.Context, p *Pool, j *store.ImportJob, 
 		}
 		if cur.Status != ImportInProgress {
 			if cur.Status == ImportStopping {
-				cur.Status, cur.CompletedAt, cur.CompletionMessage = ImportStopped, now, "Import Job Stopped."
+				cur.Status, cur.CompletedAt, cur.CompletionMessage = ImportStopped, now, msgImportStopped
 				if err := tx.ImportJobs().Update(cur); err != nil {
 					return err
 				}
@@ -696,7 +714,7 @@ func (s *Service) finishImport(ctx context.Context, j *store.ImportJob, status, 
 			return err
 		}
 		if cur.Status == ImportStopping {
-			status, message = ImportStopped, "Import Job Stopped."
+			status, message = ImportStopped, msgImportStopped
 		} else if cur.Status != ImportInProgress {
 			return nil
 		}

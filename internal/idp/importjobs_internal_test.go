@@ -194,6 +194,51 @@ func TestImportStopsBeforeTheNextBatch(t *testing.T) {
 	}
 }
 
+// A node that stopped between StopUserImportJob and its importer's next
+// batch left the job Stopping; the importer of a restarted node ends it
+// Stopped ("Stopping - You have stopped the job, but the job has not stopped
+// importing users yet", the model's UserImportJobType), so the pool is no
+// longer held by an import.
+func TestImportStoppingEndsAfterRestart(t *testing.T) {
+	svc, _ := testService(t)
+	ctx := context.Background()
+	poolID, jobID := importFixture(t, svc, NewPoolSettings(), 3)
+	if _, err := svc.StartUserImportJob(ctx, poolID, jobID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Store.Update(ctx, func(tx store.Tx) error { // claimed by an importer, then its node stopped
+		cur, err := tx.ImportJobs().Get(poolID, jobID)
+		if err != nil {
+			return err
+		}
+		cur.Status = ImportInProgress
+		return tx.ImportJobs().Update(cur)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := svc.StopUserImportJob(ctx, poolID, jobID); err != nil || out.Status != ImportStopping {
+		t.Fatalf("StopUserImportJob = %+v, %v; want Stopping", out, err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); svc.RunImports(runCtx, 10*time.Millisecond) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for jobRow(t, svc, poolID, jobID).Status != ImportStopped {
+		if time.Now().After(deadline) {
+			t.Fatalf("job still %s after a restart", jobRow(t, svc, poolID, jobID).Status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if j := jobRow(t, svc, poolID, jobID); j.Imported != 0 || j.CompletionMessage != msgImportStopped {
+		t.Errorf("after the restart: %+v", j)
+	}
+	if err := svc.Store.View(ctx, func(tx store.Tx) error { return requireNoImport(tx, poolID) }); err != nil {
+		t.Errorf("the pool is still held by the stopped job: %v", err)
+	}
+}
+
 // In a pool whose usernames are email addresses, cognito:username holds the
 // address; the user's username becomes its sub, as with AdminCreateUser.
 func TestImportIntoEmailUsernamePool(t *testing.T) {

@@ -628,7 +628,8 @@ type ImportJobRepo interface {
 	// Update writes every field but PoolID, ID and CreatedAt and bumps
 	// Version; ErrNotFound, or ErrConflict on a stale Version.
 	Update(j *ImportJob) error
-	// List orders by CreatedAt, then ID.
+	// List orders newest first: by CreatedAt, then ID, both descending, as
+	// ListUserImportJobs lists "from last created to first created".
 	List(poolID string, page Page) (jobs []*ImportJob, next string, err error)
 	// The CSV file is stored in chunks, so that neither its upload nor its
 	// import holds the whole file (up to 100 MB) in memory. An upload writes
@@ -649,8 +650,9 @@ type ImportJobRepo interface {
 	// DeleteCSV drops every chunk of the job, of any upload; Uploaded
 	// stays as it is.
 	DeleteCSV(poolID, id string) error
-	// ListActive returns the jobs of every pool whose Status is Pending or
-	// InProgress, oldest first: what a restarted node resumes.
+	// ListActive returns the jobs of every pool whose Status is Pending,
+	// InProgress or Stopping, oldest first: what a restarted node resumes
+	// (or, Stopping, ends).
 	ListActive(limit int) ([]*ImportJob, error)
 	// ExpireCreated turns every job of any pool still Created and created
 	// before t into an Expired one (bumping Version) and drops its file;

@@ -23,7 +23,7 @@ var (
 	qImportJobGet = locked(`SELECT `+importJobColumns+` FROM import_jobs WHERE pool_id = $1 AND id = $2`,
 		forUpdate)
 	qImportJobList = locked(`SELECT `+importJobColumns+` FROM import_jobs
-		WHERE pool_id = $1 AND (created_at, id) > ($2, $3) ORDER BY created_at, id LIMIT $4`, forUpdate)
+		WHERE pool_id = $1 AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4`, forUpdate)
 	// The job's row and the chunk's: the job's file stays the one read, and
 	// the chunk as read, until commit.
 	qImportJobChunk = locked(`SELECT c.data FROM import_jobs j JOIN import_job_chunks c
@@ -32,7 +32,7 @@ var (
 	// Few jobs are active at a time: import_jobs_status finds them, and
 	// pool_id, id break ties in creation time so the order is total.
 	qImportJobListActive = locked(`SELECT `+importJobColumns+` FROM import_jobs
-		WHERE status IN ('Pending', 'InProgress') ORDER BY created_at, pool_id, id LIMIT $1`, forUpdate)
+		WHERE status IN ('Pending', 'InProgress', 'Stopping') ORDER BY created_at, pool_id, id LIMIT $1`, forUpdate)
 	// The log is appended to, never rewritten in place: nothing to lock.
 	qImportJobLog = plain(`SELECT line, outcome, message FROM import_job_log
 		WHERE pool_id = $1 AND job_id = $2 AND line > $3 ORDER BY line LIMIT $4`)
@@ -124,12 +124,12 @@ func (r importJobRepo) Update(j *store.ImportJob) error {
 }
 
 func (r importJobRepo) List(poolID string, page store.Page) ([]*store.ImportJob, string, error) {
-	after, afterID, err := timeIDAfter(page.After)
+	before, beforeID, err := timeIDBefore(page.After)
 	if err != nil {
 		return nil, "", err
 	}
 	limit := pageLimit(page.Limit)
-	return collect(r.t, qImportJobList, []any{poolID, after, afterID, limit + 1}, limit, scanImportJob,
+	return collect(r.t, qImportJobList, []any{poolID, before, beforeID, limit + 1}, limit, scanImportJob,
 		func(j *store.ImportJob) string { return timeIDCursor(j.CreatedAt, j.ID) })
 }
 

@@ -127,3 +127,12 @@ func timeIDAfter(c string) (int64, string, error) {
 	}
 	return decodeTimeIDCursor(c)
 }
+
+// timeIDBefore is timeIDAfter for lists in descending order: an empty
+// cursor starts above every row.
+func timeIDBefore(c string) (int64, string, error) {
+	if c == "" {
+		return math.MaxInt64, "", nil
+	}
+	return decodeTimeIDCursor(c)
+}

@@ -25,7 +25,7 @@ var (
 		completed_at = ?, version = version + 1 WHERE pool_id = ? AND id = ? AND version = ?`)
 	qImportJobExists = stmtRead(`SELECT 1 FROM import_jobs WHERE pool_id = ? AND id = ?`)
 	qImportJobList   = stmtRead(`SELECT ` + importJobColumns + ` FROM import_jobs
-		WHERE pool_id = ? AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`)
+		WHERE pool_id = ? AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?`)
 	// A chunk of a missing job fails the foreign key: store.ErrNotFound.
 	qImportJobPutChunk = stmtWrite(`INSERT INTO import_job_chunks (pool_id, job_id, upload, seq, data)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (pool_id, job_id, upload, seq) DO UPDATE SET data = excluded.data`)
@@ -41,7 +41,7 @@ var (
 	// Few jobs are active at a time: import_jobs_status finds them, and
 	// pool_id, id break ties in creation time so the order is total.
 	qImportJobListActive = stmtRead(`SELECT ` + importJobColumns + ` FROM import_jobs
-		WHERE status IN ('Pending', 'InProgress') ORDER BY created_at, pool_id, id LIMIT ?`)
+		WHERE status IN ('Pending', 'InProgress', 'Stopping') ORDER BY created_at, pool_id, id LIMIT ?`)
 	// import_jobs_status finds the Created jobs by age.
 	qImportJobExpireChunks = stmtWrite(`DELETE FROM import_job_chunks WHERE (pool_id, job_id) IN
 		(SELECT pool_id, id FROM import_jobs WHERE status = 'Created' AND created_at < ?)`)
@@ -101,12 +101,12 @@ func (r importJobRepo) Update(j *store.ImportJob) error {
 }
 
 func (r importJobRepo) List(poolID string, page store.Page) ([]*store.ImportJob, string, error) {
-	after, afterID, err := timeIDAfter(page.After)
+	before, beforeID, err := timeIDBefore(page.After)
 	if err != nil {
 		return nil, "", err
 	}
 	limit := pageLimit(page.Limit)
-	return collect(r.t, qImportJobList, []any{poolID, after, afterID, limit + 1}, limit, scanImportJob,
+	return collect(r.t, qImportJobList, []any{poolID, before, beforeID, limit + 1}, limit, scanImportJob,
 		func(j *store.ImportJob) string { return timeIDCursor(j.CreatedAt, j.ID) })
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -210,6 +211,7 @@ func testImportJobsList(t *testing.T, f *fixture) {
 		return tx.ImportJobs().PutCSVChunk("A", "import-04", "upload-1", 0, []byte("x,y\n"))
 	})
 	want[3].Uploaded = true
+	slices.Reverse(want) // newest first
 
 	for _, limit := range []int{1, 3, 4, 10, 11} {
 		var got []*store.ImportJob
@@ -457,8 +459,8 @@ func testImportJobsCSV(t *testing.T, f *fixture) {
 	checkFile("after writes following a failed PutCSVChunk", u2)
 }
 
-// testImportJobsListActive: Pending and InProgress jobs of every pool,
-// oldest first, at most limit.
+// testImportJobsListActive: Pending, InProgress and Stopping jobs of every
+// pool, oldest first, at most limit.
 func testImportJobsListActive(t *testing.T, f *fixture) {
 	f.seedPools("A", "B")
 	statuses := []string{"Created", "Pending", "InProgress", "Stopping", "Expired", "Stopped", "Failed",
@@ -475,7 +477,7 @@ func testImportJobsListActive(t *testing.T, f *fixture) {
 				if err := tx.ImportJobs().Create(j); err != nil {
 					return err
 				}
-				if j.Status == "Pending" || j.Status == "InProgress" {
+				if j.Status == "Pending" || j.Status == "InProgress" || j.Status == "Stopping" {
 					want = append([]*store.ImportJob{j}, want...)
 				}
 			}
@@ -486,9 +488,9 @@ func testImportJobsListActive(t *testing.T, f *fixture) {
 	tie := newImportJob("A", "import-tie", want[0].CreatedAt)
 	tie.Status = "InProgress"
 	f.update(func(tx store.Tx) error { return tx.ImportJobs().Create(tie) })
-	// want is A/import-A-1, B/import-B-1, A/import-A-2, B/import-B-2; the
-	// tie sorts after A/import-A-1.
-	if len(want) != 4 || want[0].PoolID != "A" || want[0].ID != "import-A-1" {
+	// want is A/import-A-1, B/import-B-1, A/import-A-2, B/import-B-2,
+	// A/import-A-3, B/import-B-3; the tie sorts after A/import-A-1.
+	if len(want) != 6 || want[0].PoolID != "A" || want[0].ID != "import-A-1" {
 		t.Fatalf("test setup: active jobs %v", want)
 	}
 	want = append([]*store.ImportJob{want[0], tie}, want[1:]...)
@@ -500,7 +502,7 @@ func testImportJobsListActive(t *testing.T, f *fixture) {
 		return got
 	}
 	same(t, "ListActive(10)", listActive(10), want)
-	same(t, "ListActive(5)", listActive(5), want)
+	same(t, "ListActive(5)", listActive(5), want[:5])
 	same(t, "ListActive(2)", listActive(2), want[:2])
 	same(t, "ListActive(1)", listActive(1), want[:1])
 	// Inside Update too.
