@@ -124,7 +124,10 @@ func TestSDKDevices(t *testing.T) {
 	if got := verifyJWT(t, e.server, poolID, *first.AccessToken)["device_key"]; got != *md.DeviceKey {
 		t.Errorf("access token device_key = %v; want %s", got, *md.DeviceKey)
 	}
-	// Admin flows do not track devices.
+	// Admin flows track devices too (the CLI's example of
+	// admin-respond-to-auth-challenge: "This user pool has device
+	// remembering turned on, so the authentication result also returns a new
+	// device key").
 	a := must[*cip.AdminInitiateAuthOutput](t, "AdminInitiateAuth")(e.c.AdminInitiateAuth(e.ctx, &cip.AdminInitiateAuthInput{
 		UserPoolId: aws.String(poolID), ClientId: aws.String(clientID), AuthFlow: types.AuthFlowTypeAdminUserPasswordAuth,
 		AuthParameters: map[string]string{"USERNAME": "kim", "PASSWORD": "Perm#Pass1"}}))
@@ -133,8 +136,9 @@ func TestSDKDevices(t *testing.T) {
 		&cip.AdminRespondToAuthChallengeInput{UserPoolId: aws.String(poolID), ClientId: aws.String(clientID), ChallengeName: a.ChallengeName,
 			Session: a.Session, ChallengeResponses: map[string]string{"USERNAME": "kim",
 				"EMAIL_OTP_CODE": sixDigits.FindStringSubmatch(msgs[len(msgs)-1].Body)[1]}}))
-	if ar.AuthenticationResult == nil || ar.AuthenticationResult.NewDeviceMetadata != nil {
-		t.Errorf("admin sign-in: %+v; want tokens without NewDeviceMetadata", ar.AuthenticationResult)
+	if ar.AuthenticationResult == nil || ar.AuthenticationResult.NewDeviceMetadata == nil ||
+		!deviceKeyPattern.MatchString(*ar.AuthenticationResult.NewDeviceMetadata.DeviceKey) {
+		t.Errorf("admin sign-in: %+v; want tokens with NewDeviceMetadata", ar.AuthenticationResult)
 	}
 
 	// Not confirmed yet: not listed, and not usable to sign in.

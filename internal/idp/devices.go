@@ -21,9 +21,10 @@ import (
 //
 // A pool tracks devices when it has a DeviceConfiguration. A sign-in that
 // presents no DEVICE_KEY ends with NewDeviceMetadata {DeviceKey,
-// DeviceGroupKey} next to the tokens (never in the admin flows, which AWS
-// documents as not supporting device tracking); the device is stored
-// unconfirmed. The client then registers an SRP verifier of a random device
+// DeviceGroupKey} next to the tokens ("Amazon Cognito includes a device key
+// in the response to any sign-in that doesn't already include device
+// information"; the admin flows too, as the CLI's example of
+// admin-respond-to-auth-challenge shows); the device is stored unconfirmed. The client then registers an SRP verifier of a random device
 // password with ConfirmDevice: the device is remembered at once, or, with
 // DeviceOnlyRememberedOnUserPrompt, when the user says so (UpdateDeviceStatus).
 //
@@ -75,7 +76,7 @@ type Device struct {
 }
 
 // adminFlowKey marks a context as serving AdminInitiateAuth or
-// AdminRespondToAuthChallenge, which mint no devices.
+// AdminRespondToAuthChallenge.
 type adminFlowKey struct{}
 
 func withAdminFlow(ctx context.Context, admin bool) context.Context {
@@ -152,7 +153,7 @@ func (s *Service) deviceChallenge(tx store.Tx, c *Client, u *store.User, st sess
 // (its key goes into the access token), or for a sign-in without one on a
 // tracking pool a new, unconfirmed device whose metadata the client
 // receives (its key is the token's device_key too, as ConfirmDevice needs
-// the token and the key together). Admin flows mint no devices.
+// the token and the key together).
 func (s *Service) grantDevice(tx store.Tx, p *Pool, u *store.User, st sessionState) (string, *NewDeviceMetadata, error) {
 	switch {
 	case st.DeviceKey != "" && st.DeviceDone:
@@ -160,7 +161,7 @@ func (s *Service) grantDevice(tx store.Tx, p *Pool, u *store.User, st sessionSta
 	// Device tracking is the SDKs' (their sign-in flows confirm the device
 	// and send DEVICE_KEY on refresh): managed login and the token endpoint
 	// track none, so their refresh tokens are bound to no device.
-	case st.DeviceKey != "" || st.Admin || st.Hosted != nil || st.OAuth || !tracksDevices(p):
+	case st.DeviceKey != "" || st.Hosted != nil || st.OAuth || !tracksDevices(p):
 		return "", nil, nil
 	}
 	now := s.now()

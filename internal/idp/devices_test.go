@@ -59,8 +59,8 @@ func TestDeviceLifecycle(t *testing.T) {
 	ctx := context.Background()
 
 	admin, err := svc.passwordStart(t, p, c, true, "")
-	if err != nil || admin.Result == nil || admin.Result.NewDevice != nil {
-		t.Fatalf("admin sign-in: %+v, %v; want tokens and no new device", admin, err)
+	if err != nil || admin.Result == nil || admin.Result.NewDevice == nil {
+		t.Fatalf("admin sign-in: %+v, %v; want tokens and a new device", admin, err)
 	}
 	step, err := svc.passwordStart(t, p, c, false, "")
 	if err != nil || step.Result == nil || step.Result.NewDevice == nil {
