@@ -296,7 +296,7 @@ func TestSDKWebAuthn(t *testing.T) {
 	uh, _ := b64u.DecodeString(opts.User.ID)
 	if opts.RP.ID != "localhost" || opts.User.Name != "kim" || opts.User.DisplayName != "kim" || len(uh) == 0 ||
 		len(opts.ExcludeCredentials) != 0 || opts.Selection.UserVerification != "preferred" || opts.Selection.ResidentKey != "required" ||
-		opts.Timeout <= 0 || len(opts.PubKeyCredParams) == 0 || opts.PubKeyCredParams[0].Alg != -7 {
+		opts.Timeout != 60000 || len(opts.PubKeyCredParams) == 0 || opts.PubKeyCredParams[0].Alg != -7 { // the CLI's start-web-authn-registration example
 		t.Fatalf("creation options = %+v", opts)
 	}
 	if c, err := b64u.DecodeString(opts.Challenge); err != nil || len(c) < 16 {

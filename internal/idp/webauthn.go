@@ -53,9 +53,11 @@ const (
 	// challengeWebAuthnRegistration marks a registration challenge's session
 	// row; it never appears on the wire.
 	challengeWebAuthnRegistration = "WEB_AUTHN_REGISTRATION"
-	// webauthnRegistrationTTL is how long a registration challenge lives,
-	// and the timeout the creation options give the browser.
-	webauthnRegistrationTTL = 3 * time.Minute
+	// webauthnRegistrationTTL is how long a registration challenge lives;
+	// webauthnRegistrationTimeout the timeout the creation options give the
+	// browser, Cognito's (the CLI's start-web-authn-registration example).
+	webauthnRegistrationTTL     = 3 * time.Minute
+	webauthnRegistrationTimeout = time.Minute
 	// maxPasskeys is how many passkeys one user may register (the most
 	// ListWebAuthnCredentials returns in one page).
 	maxPasskeys = 20
@@ -290,7 +292,7 @@ func (s *Service) newRegistration(tx store.Tx, p *Pool, u *store.User, clientID 
 		RP:                 RelyingParty{ID: rpID, Name: rpID},
 		User:               PasskeyUser{ID: b64(userHandle(u)), Name: u.Username, DisplayName: u.Username},
 		PubKeyCredParams:   supportedAlgorithms,
-		Timeout:            webauthnRegistrationTTL.Milliseconds(),
+		Timeout:            webauthnRegistrationTimeout.Milliseconds(),
 		ExcludeCredentials: descriptors(creds),
 		AuthenticatorSelection: AuthenticatorSelection{
 			ResidentKey: "required", RequireResidentKey: true, UserVerification: uv,
