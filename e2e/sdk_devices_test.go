@@ -187,6 +187,9 @@ func TestSDKDevices(t *testing.T) {
 		t.Errorf("AdminListDevices = %+v", al)
 	}
 	lastAuth := *g.Device.DeviceLastAuthenticatedDate
+	if lastAuth.Nanosecond() != 0 { // whole seconds, as in the CLI's get-device example
+		t.Errorf("DeviceLastAuthenticatedDate %v has a fraction of a second", lastAuth)
+	}
 
 	var deviceRefresh func() error // a refresh from the device, once it has a token
 	t.Run("remembered device skips MFA", func(t *testing.T) {

@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"context"
+	"time"
 
 	"github.com/ninshou/ninshou/internal/awsjson"
 	api "github.com/ninshou/ninshou/internal/cognitoapi"
@@ -34,7 +35,9 @@ func deviceOut(d *idp.Device) *api.DeviceType {
 	out := &api.DeviceType{DeviceKey: api.String(d.Key), DeviceAttributes: attributesOut(d.Attributes),
 		DeviceCreateDate: ts(d.CreatedAt), DeviceLastModifiedDate: ts(d.UpdatedAt)}
 	if !d.LastAuthAt.IsZero() {
-		out.DeviceLastAuthenticatedDate = ts(d.LastAuthAt)
+		// In whole seconds, as every device of the CLI's examples shows it
+		// (get-device.rst, list-devices.rst).
+		out.DeviceLastAuthenticatedDate = ts(d.LastAuthAt.Truncate(time.Second))
 	}
 	return out
 }

@@ -14,9 +14,8 @@ const accountID = idp.AccountID
 
 // Defaults DescribeUserPool reports for settings a pool never set.
 const (
-	defaultUnusedAccountValidityDays = 7 // AdminCreateUserConfig, still reported by AWS
-	defaultDefaultEmailOption        = "CONFIRM_WITH_CODE"
-	defaultWebAuthnUserVerification  = "preferred"
+	defaultDefaultEmailOption       = "CONFIRM_WITH_CODE"
+	defaultWebAuthnUserVerification = "preferred"
 )
 
 func (h *handlers) registerPools(m map[string]awsjson.Endpoint) {
@@ -513,6 +512,16 @@ func lambdaOut(m map[string]string) *api.LambdaConfigType {
 	if a, v, ok := versioned("PreTokenGenerationConfig"); ok {
 		l.PreTokenGenerationConfig = &api.PreTokenGenerationVersionConfigType{LambdaArn: a, LambdaVersion: v}
 	}
+	// "This parameter and the PreTokenGeneration property of LambdaConfig
+	// have the same value" (PreTokenGenerationVersionConfigType.LambdaArn);
+	// the CLI's list-user-pools and describe-user-pool examples show both,
+	// a function set the old way as version V1_0.
+	switch c := l.PreTokenGenerationConfig; {
+	case c != nil && c.LambdaArn != nil:
+		l.PreTokenGeneration = api.String(*c.LambdaArn)
+	case c == nil && l.PreTokenGeneration != nil:
+		l.PreTokenGenerationConfig = &api.PreTokenGenerationVersionConfigType{LambdaArn: api.String(*l.PreTokenGeneration), LambdaVersion: api.String("V1_0")}
+	}
 	if a, v, ok := versioned("CustomSMSSender"); ok {
 		l.CustomSMSSender = &api.CustomSMSLambdaVersionConfigType{LambdaArn: a, LambdaVersion: v}
 	}
@@ -599,24 +608,26 @@ func poolOut(p *idp.Pool, users int64) *api.UserPoolType {
 	}
 	vt := p.VerificationTemplate
 	out := &api.UserPoolType{
-		Id:                       api.String(p.ID),
-		Name:                     api.String(p.Name),
-		Policies:                 &api.UserPoolPolicyType{PasswordPolicy: policy, SignInPolicy: &api.SignInPolicyType{AllowedFirstAuthFactors: factors}},
-		DeletionProtection:       api.String(orElse(p.DeletionProtection, "INACTIVE")),
-		LambdaConfig:             lambdaOut(p.Lambda),
-		LastModifiedDate:         ts(p.UpdatedAt),
-		CreationDate:             ts(p.CreatedAt),
-		SchemaAttributes:         schemaOut(p.Schema),
-		AutoVerifiedAttributes:   listOut(p.AutoVerifiedAttributes),
-		AliasAttributes:          listOut(p.AliasAttributes),
-		UsernameAttributes:       listOut(p.UsernameAttributes),
-		SmsVerificationMessage:   strPtr(p.SmsVerificationMessage),
-		EmailVerificationMessage: strPtr(p.EmailVerificationMsg),
-		EmailVerificationSubject: strPtr(p.EmailVerificationSubj),
+		Id:                     api.String(p.ID),
+		Name:                   api.String(p.Name),
+		Policies:               &api.UserPoolPolicyType{PasswordPolicy: policy, SignInPolicy: &api.SignInPolicyType{AllowedFirstAuthFactors: factors}},
+		DeletionProtection:     api.String(orElse(p.DeletionProtection, "INACTIVE")),
+		LambdaConfig:           lambdaOut(p.Lambda),
+		LastModifiedDate:       ts(p.UpdatedAt),
+		CreationDate:           ts(p.CreatedAt),
+		SchemaAttributes:       schemaOut(p.Schema),
+		AutoVerifiedAttributes: listOut(p.AutoVerifiedAttributes),
+		AliasAttributes:        listOut(p.AliasAttributes),
+		UsernameAttributes:     listOut(p.UsernameAttributes),
+		// The legacy message members and the template's report the same
+		// texts, whichever the pool set (the CLI's describe-user-pool example).
+		SmsVerificationMessage:   strPtr(orElse(p.SmsVerificationMessage, vt.SmsMessage)),
+		EmailVerificationMessage: strPtr(orElse(p.EmailVerificationMsg, vt.EmailMessage)),
+		EmailVerificationSubject: strPtr(orElse(p.EmailVerificationSubj, vt.EmailSubject)),
 		VerificationMessageTemplate: &api.VerificationMessageTemplateType{
-			SmsMessage:         strPtr(vt.SmsMessage),
-			EmailMessage:       strPtr(vt.EmailMessage),
-			EmailSubject:       strPtr(vt.EmailSubject),
+			SmsMessage:         strPtr(orElse(vt.SmsMessage, p.SmsVerificationMessage)),
+			EmailMessage:       strPtr(orElse(vt.EmailMessage, p.EmailVerificationMsg)),
+			EmailSubject:       strPtr(orElse(vt.EmailSubject, p.EmailVerificationSubj)),
 			EmailMessageByLink: strPtr(vt.EmailMessageByLink),
 			EmailSubjectByLink: strPtr(vt.EmailSubjectByLink),
 			DefaultEmailOption: api.String(orElse(vt.DefaultEmailOption, defaultDefaultEmailOption)),
@@ -640,8 +651,10 @@ func poolOut(p *idp.Pool, users int64) *api.UserPoolType {
 		// Always present, {} without tags, as Cognito answers.
 		UserPoolTags: maps.Clone(p.Tags),
 		AdminCreateUserConfig: &api.AdminCreateUserConfigType{
-			AllowAdminCreateUserOnly:  api.Bool(p.AdminCreateUser.AllowAdminCreateUserOnly),
-			UnusedAccountValidityDays: api.Int32(int32(orElseInt(p.AdminCreateUser.UnusedAccountValidityDays, defaultUnusedAccountValidityDays))),
+			AllowAdminCreateUserOnly: api.Bool(p.AdminCreateUser.AllowAdminCreateUserOnly),
+			// The legacy member follows TemporaryPasswordValidityDays unless
+			// the pool set it (the CLI's describe-user-pool example: 1 and 1).
+			UnusedAccountValidityDays: api.Int32(int32(orElseInt(p.AdminCreateUser.UnusedAccountValidityDays, int(*policy.TemporaryPasswordValidityDays)))),
 		},
 		Arn:          api.String(poolArn(p.ID)),
 		UserPoolTier: strPtr(p.Tier),
@@ -663,10 +676,10 @@ func poolOut(p *idp.Pool, users int64) *api.UserPoolType {
 		}
 	}
 	if p.AdvancedSecurityMode != "" {
-		out.UserPoolAddOns = &api.UserPoolAddOnsType{AdvancedSecurityMode: api.String(p.AdvancedSecurityMode)}
-		if p.CustomAuthSecurityMode != "" {
-			out.UserPoolAddOns.AdvancedSecurityAdditionalFlows = &api.AdvancedSecurityAdditionalFlowsType{CustomAuthMode: api.String(p.CustomAuthSecurityMode)}
-		}
+		// AdvancedSecurityAdditionalFlows is {} when unset (the CLI's
+		// describe-user-pool example).
+		out.UserPoolAddOns = &api.UserPoolAddOnsType{AdvancedSecurityMode: api.String(p.AdvancedSecurityMode),
+			AdvancedSecurityAdditionalFlows: &api.AdvancedSecurityAdditionalFlowsType{CustomAuthMode: strPtr(p.CustomAuthSecurityMode)}}
 	}
 	if p.CaseSensitive != nil {
 		out.UsernameConfiguration = &api.UsernameConfigurationType{CaseSensitive: api.Bool(*p.CaseSensitive)}

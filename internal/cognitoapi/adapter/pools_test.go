@@ -43,6 +43,7 @@ func fullCreateRequest() *api.CreateUserPoolRequest {
 		EmailVerificationMessage: api.String("mail code {####}"),
 		EmailVerificationSubject: api.String("subject"),
 		VerificationMessageTemplate: &api.VerificationMessageTemplateType{
+			SmsMessage: api.String("code {####}"), EmailMessage: api.String("mail code {####}"), EmailSubject: api.String("subject"),
 			EmailMessageByLink: api.String("click {##Click##}"),
 			DefaultEmailOption: api.String("CONFIRM_WITH_LINK"),
 		},
@@ -66,7 +67,8 @@ func fullCreateRequest() *api.CreateUserPoolRequest {
 			Mutable: api.Bool(true), Required: api.Bool(false),
 			NumberAttributeConstraints: &api.NumberAttributeConstraintsType{MinValue: api.String("1"), MaxValue: api.String("9")},
 		}},
-		UserPoolAddOns:         &api.UserPoolAddOnsType{AdvancedSecurityMode: api.String("AUDIT")},
+		UserPoolAddOns: &api.UserPoolAddOnsType{AdvancedSecurityMode: api.String("AUDIT"),
+			AdvancedSecurityAdditionalFlows: &api.AdvancedSecurityAdditionalFlowsType{CustomAuthMode: api.String("AUDIT")}},
 		UsernameConfiguration:  &api.UsernameConfigurationType{CaseSensitive: api.Bool(false)},
 		AccountRecoverySetting: &api.AccountRecoverySettingType{RecoveryMechanisms: []api.RecoveryOptionType{{Priority: api.Int32(1), Name: api.String("verified_email")}}},
 		UserPoolTier:           api.String("PLUS"),
@@ -231,5 +233,52 @@ func TestLambdaOmitsEmpty(t *testing.T) {
 	}
 	if d := cmp.Diff(&api.LambdaConfigType{}, lambdaOut(nil)); d != "" {
 		t.Errorf("lambdaOut(nil) (-want +got):\n%s", d)
+	}
+}
+
+// TestPoolMirroredMembers: members Cognito reports twice come back in both
+// places, whichever one the pool set, as the CLI's examples show them
+// (describe-user-pool.rst, list-user-pools.rst).
+func TestPoolMirroredMembers(t *testing.T) {
+	legacy := &api.CreateUserPoolRequest{PoolName: api.String("p"),
+		EmailVerificationMessage: api.String("code {####}"), EmailVerificationSubject: api.String("s"), SmsVerificationMessage: api.String("sms {####}"),
+		LambdaConfig:   &api.LambdaConfigType{PreTokenGeneration: api.String("arn:aws:lambda:eu-west-1:1:function:v1")},
+		Policies:       &api.UserPoolPolicyType{PasswordPolicy: &api.PasswordPolicyType{MinimumLength: api.Int32(8), TemporaryPasswordValidityDays: api.Int32(1)}},
+		UserPoolAddOns: &api.UserPoolAddOnsType{AdvancedSecurityMode: api.String("ENFORCED")},
+	}
+	ps, schema := createSettings(legacy)
+	out := poolOut(poolFrom(ps, schema), 0)
+	vt := out.VerificationMessageTemplate
+	if api.ToString(vt.EmailMessage) != "code {####}" || api.ToString(vt.EmailSubject) != "s" || api.ToString(vt.SmsMessage) != "sms {####}" {
+		t.Errorf("the template of a pool that set the legacy members: %+v", vt)
+	}
+	if c := out.LambdaConfig.PreTokenGenerationConfig; c == nil || api.ToString(c.LambdaArn) != "arn:aws:lambda:eu-west-1:1:function:v1" || api.ToString(c.LambdaVersion) != "V1_0" {
+		t.Errorf("PreTokenGenerationConfig of a PreTokenGeneration function: %+v", c)
+	}
+	if got := api.ToInt32(out.AdminCreateUserConfig.UnusedAccountValidityDays); got != 1 {
+		t.Errorf("UnusedAccountValidityDays = %d; want TemporaryPasswordValidityDays, 1", got)
+	}
+	if a := out.UserPoolAddOns; a == nil || a.AdvancedSecurityAdditionalFlows == nil || a.AdvancedSecurityAdditionalFlows.CustomAuthMode != nil {
+		t.Errorf("UserPoolAddOns = %+v; want AdvancedSecurityAdditionalFlows {}", a)
+	}
+
+	modern := &api.CreateUserPoolRequest{PoolName: api.String("p"),
+		VerificationMessageTemplate: &api.VerificationMessageTemplateType{EmailMessage: api.String("code {####}"), EmailSubject: api.String("s"), SmsMessage: api.String("sms {####}")},
+		LambdaConfig: &api.LambdaConfigType{PreTokenGenerationConfig: &api.PreTokenGenerationVersionConfigType{
+			LambdaArn: api.String("arn:aws:lambda:eu-west-1:1:function:v2"), LambdaVersion: api.String("V2_0")}},
+	}
+	ps, schema = createSettings(modern)
+	out = poolOut(poolFrom(ps, schema), 0)
+	if api.ToString(out.EmailVerificationMessage) != "code {####}" || api.ToString(out.EmailVerificationSubject) != "s" || api.ToString(out.SmsVerificationMessage) != "sms {####}" {
+		t.Errorf("the legacy members of a pool that set the template: %v %v %v", out.EmailVerificationMessage, out.EmailVerificationSubject, out.SmsVerificationMessage)
+	}
+	if got := api.ToString(out.LambdaConfig.PreTokenGeneration); got != "arn:aws:lambda:eu-west-1:1:function:v2" {
+		t.Errorf("PreTokenGeneration of a PreTokenGenerationConfig function: %q", got)
+	}
+	if got := api.ToInt32(out.AdminCreateUserConfig.UnusedAccountValidityDays); got != 7 {
+		t.Errorf("UnusedAccountValidityDays = %d; want the default 7", got)
+	}
+	if out.UserPoolAddOns != nil {
+		t.Errorf("UserPoolAddOns of a pool without threat protection: %+v", out.UserPoolAddOns)
 	}
 }
