@@ -62,7 +62,11 @@ func TestSDKListUsers(t *testing.T) {
 		{`  email   ^=   "nobody"  `, []string{}},
 		{`email ^= ""`, []string{"albert", "alice", "bob", "Carol"}}, // a prefix search is in value order
 		{`given_name = "Bob"`, []string{"bob"}},
-		{`given_name = "bob"`, []string{}},
+		// "All searches are case-insensitive" but username and status (the
+		// developer guide's "Searching for users with the ListUsers API").
+		{`given_name = "bob"`, []string{"bob"}},
+		{`email ^= "ALICE@EXAMPLE"`, []string{"alice"}},
+		{`"email"^="al"`, []string{"albert", "alice"}}, // the API reference's example form
 		{`family_name = "O\"Hara"`, []string{"alice"}},
 		{`family_name = "Back\\slash"`, []string{"albert"}},
 		{`name = "Carol = \"C\""`, []string{"Carol"}},
@@ -132,6 +136,13 @@ func TestSDKListUsers(t *testing.T) {
 		Filter: aws.String(`username = "alice"`), AttributesToGet: []string{"phone_number"}}))
 	if len(out.Users) != 1 || !cmp.Equal(attrMap(out.Users[0].Attributes), map[string]string{"phone_number": "+14155550100"}) {
 		t.Errorf("AttributesToGet phone_number of alice: %+v", out.Users)
+	}
+	// An empty AttributesToGet is every attribute: "If the array is empty,
+	// all attributes are returned" (the same guide).
+	out = must[*cip.ListUsersOutput](t, "ListUsers")(e.c.ListUsers(e.ctx, &cip.ListUsersInput{UserPoolId: aws.String(pool),
+		Filter: aws.String(`username = "bob"`), AttributesToGet: []string{}}))
+	if len(out.Users) != 1 || !cmp.Equal(attrMap(out.Users[0].Attributes), attrMap(full.UserAttributes)) {
+		t.Errorf("AttributesToGet [] of bob: %+v", out.Users)
 	}
 }
 

@@ -32,17 +32,27 @@ var searchable = map[string]bool{
 
 // ParseFilter reads a ListUsers filter, `name = "value"` or `name ^= "value"`
 // (prefix), with blanks allowed around each part and \" and \\ escaped in the
-// value. An empty (or blank) filter is ok == false: every user.
+// value; the name may be quoted too, as in the API reference's example
+// `"email"^="testuser"`. An empty (or blank) filter is ok == false: every
+// user.
 func ParseFilter(filter string) (f store.UserFilter, ok bool, err error) {
 	rest := strings.TrimLeft(filter, " \t\r\n")
 	if rest == "" {
 		return store.UserFilter{}, false, nil
 	}
-	end := strings.IndexAny(rest, " \t\r\n^=\"")
-	if end <= 0 {
-		return store.UserFilter{}, false, errBadFilter
+	if name, ok := strings.CutPrefix(rest, `"`); ok {
+		end := strings.IndexByte(name, '"')
+		if end <= 0 {
+			return store.UserFilter{}, false, errBadFilter
+		}
+		f.Field, rest = name[:end], strings.TrimLeft(name[end+1:], " \t\r\n")
+	} else {
+		end := strings.IndexAny(rest, " \t\r\n^=\"")
+		if end <= 0 {
+			return store.UserFilter{}, false, errBadFilter
+		}
+		f.Field, rest = rest[:end], strings.TrimLeft(rest[end:], " \t\r\n")
 	}
-	f.Field, rest = rest[:end], strings.TrimLeft(rest[end:], " \t\r\n")
 	switch {
 	case strings.HasPrefix(rest, "^="):
 		f.Prefix, rest = true, rest[2:]
@@ -94,8 +104,10 @@ type ListUsersInput struct {
 	PoolID string
 	Filter string
 	Page   store.Page
-	// AttributesToGet: nil means every attribute; otherwise only those
-	// named (an empty list: none).
+	// AttributesToGet: only the attributes named; none named (nil or an
+	// empty list) means every attribute: "If the array is empty, all
+	// attributes are returned" (the developer guide's "Searching for users
+	// with the ListUsers API").
 	AttributesToGet []string
 }
 
@@ -115,7 +127,7 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 	err = s.view(ctx, func(tx store.Tx) error {
 		var p *Pool
 		var err error
-		if in.AttributesToGet != nil {
+		if len(in.AttributesToGet) > 0 {
 			p, err = getPool(tx, in.PoolID) // its schema
 		} else {
 			err = requirePool(tx, in.PoolID)
@@ -132,7 +144,7 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 		if err != nil {
 			return badPage(err)
 		}
-		if in.AttributesToGet != nil {
+		if len(in.AttributesToGet) > 0 {
 			if err := checkAttributesToGet(p, us, in.AttributesToGet); err != nil {
 				return err
 			}
@@ -140,7 +152,7 @@ func (s *Service) ListUsers(ctx context.Context, in ListUsersInput) ([]*User, st
 		out = make([]*User, 0, len(us))
 		for _, u := range us {
 			v := userView(u)
-			if in.AttributesToGet != nil {
+			if len(in.AttributesToGet) > 0 {
 				v.Attributes = onlyAttributes(v.Attributes, in.AttributesToGet)
 			}
 			out = append(out, v)

@@ -31,6 +31,9 @@ func TestParseFilter(t *testing.T) {
 		{`sub = "1b2c"`, store.UserFilter{Field: "sub", Value: "1b2c"}, true},
 		{`phone_number ^= "+1"`, store.UserFilter{Field: "phone_number", Value: "+1", Prefix: true}, true},
 		{`preferred_username = "x"`, store.UserFilter{Field: "preferred_username", Value: "x"}, true},
+		// The API reference's example (API_ListUsers.html#API_ListUsers_Examples).
+		{`"email"^="testuser"`, store.UserFilter{Field: "email", Value: "testuser", Prefix: true}, true},
+		{` "email" = "a"`, store.UserFilter{Field: "email", Value: "a"}, true},
 	} {
 		got, ok, err := ParseFilter(tc.in)
 		if err != nil || ok != tc.ok || got != tc.want {
@@ -39,7 +42,7 @@ func TestParseFilter(t *testing.T) {
 	}
 	for _, in := range []string{
 		`email`, `email =`, `email = a@example.com`, `email == "a"`, `email != "a"`, `email ~= "a"`,
-		`email = "a`, `email = "a" and name = "b"`, `email = "a" x`, `= "a"`, `"email" = "a"`,
+		`email = "a`, `email = "a" and name = "b"`, `email = "a" x`, `= "a"`, `"email = "a"`, `"" = "a"`, `"custom:x" = "a"`,
 		`custom:role = "a"`, `Email = "a"`, `email_verified = "true"`, `email = "a\n"`, `email = "a\"`,
 		`email = 'a'`, `email ^ = "a"`,
 	} {

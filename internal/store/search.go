@@ -36,16 +36,45 @@ func SearchValues(u *User) map[string]string {
 	}
 	v := map[string]string{
 		FieldUsername: u.Username,
-		FieldSub:      u.Sub,
+		FieldSub:      SearchKey(FieldSub, u.Sub),
 		FieldStatus:   u.Status,
 		FieldEnabled:  enabled,
 	}
 	for _, f := range []string{FieldEmail, FieldPhoneNumber, FieldName, FieldGivenName, FieldFamilyName, FieldPreferredUsername} {
 		if a, ok := u.Attributes[f]; ok {
-			v[f] = a
+			v[f] = SearchKey(f, a)
 		}
 	}
 	return v
+}
+
+// SearchKey is value as a backend indexes and matches it for field: the
+// attributes are matched without regard to case ("All searches are
+// case-insensitive", the developer guide's "Searching for users with the
+// ListUsers API", which marks only username and status case-sensitive;
+// cognito:user_status is upper-cased by the domain). The fold is ASCII's,
+// which a store's own SQL can repeat exactly.
+func SearchKey(field, value string) string {
+	switch field {
+	case FieldUsername, FieldStatus, FieldEnabled:
+		return value
+	}
+	return asciiLower(value)
+}
+
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // PrefixEnd returns the least string greater than every string that starts

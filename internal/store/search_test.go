@@ -42,14 +42,15 @@ func TestPrefixEnd(t *testing.T) {
 }
 
 // TestSearchValues: status is Enabled/Disabled, attribute fields only when
-// present.
+// present, folded to lower case (ASCII only); username and the statuses
+// as they are.
 func TestSearchValues(t *testing.T) {
-	u := &User{Sub: "s", Username: "Alice", Status: "CONFIRMED", Attributes: map[string]string{
-		"email": "", "custom:x": "y", "name": "A",
+	u := &User{Sub: "S", Username: "Alice", Status: "CONFIRMED", Attributes: map[string]string{
+		"email": "", "custom:x": "y", "name": "A Élan",
 	}}
 	got := SearchValues(u)
 	want := map[string]string{"sub": "s", "username": "Alice", "cognito:user_status": "CONFIRMED",
-		"status": "Disabled", "email": "", "name": "A"}
+		"status": "Disabled", "email": "", "name": "a Élan"}
 	if len(got) != len(want) {
 		t.Errorf("SearchValues = %v, want %v", got, want)
 	}

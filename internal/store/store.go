@@ -237,10 +237,10 @@ const (
 	FieldSub               = "sub"
 )
 
-// UserFilter selects users by one searchable field. Matching is exact and
-// case-sensitive on the stored value (username matches Username, not
-// UsernameKey); the domain normalises Value beforehand where Cognito is
-// case-insensitive.
+// UserFilter selects users by one searchable field. Matching is exact on
+// SearchKey of the stored value and of Value: case-sensitive for username
+// (Username, not UsernameKey) and status, without regard to ASCII case for
+// the attributes and sub; the domain upper-cases cognito:user_status.
 type UserFilter struct {
 	Field  string
 	Value  string

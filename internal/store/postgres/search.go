@@ -112,6 +112,7 @@ func (r userRepo) Search(poolID string, f store.UserFilter, page store.Page) ([]
 	if !store.IsSearchField(f.Field) {
 		return nil, "", fmt.Errorf("postgres: %q is not a searchable field", f.Field)
 	}
+	f.Value = store.SearchKey(f.Field, f.Value)
 	limit := pageLimit(page.Limit)
 	var after []any
 	if page.After != "" && f.Prefix {

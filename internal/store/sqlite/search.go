@@ -101,6 +101,7 @@ func (r userRepo) Search(poolID string, f store.UserFilter, page store.Page) ([]
 	if !store.IsSearchField(f.Field) {
 		return nil, "", fmt.Errorf("sqlite: %q is not a searchable field", f.Field)
 	}
+	f.Value = store.SearchKey(f.Field, f.Value)
 	limit := pageLimit(page.Limit)
 	var q string
 	args := []any{poolID, f.Field, f.Value}

@@ -120,7 +120,14 @@ func testUsersSearch(t *testing.T, f *fixture) {
 		{prefix("given_name", "A"), []*store.User{alice}},
 		{exact("family_name", "Liddell"), []*store.User{alice, bob}},
 		{prefix("family_name", "Lidd"), []*store.User{alice, bob}},
-		{exact("family_name", "liddell"), none},
+		// Attributes and sub match without regard to case; username and
+		// status do not.
+		{exact("family_name", "liddell"), []*store.User{alice, bob}},
+		{exact("email", "ALICE@Example.com"), []*store.User{alice}},
+		{prefix("email", "ALI"), []*store.User{alice}},
+		{prefix("name", "bob l"), []*store.User{bob}},
+		{exact("preferred_username", "BOBBY"), []*store.User{bob}},
+		{exact("sub", "SUB-B"), []*store.User{bob}},
 		{exact("preferred_username", "bobby"), []*store.User{bob}},
 		{prefix("preferred_username", "b"), []*store.User{bob}},
 		{exact("cognito:user_status", "CONFIRMED"), []*store.User{alice}},
@@ -176,11 +183,13 @@ func testUsersSearchLiteral(t *testing.T, f *fixture) {
 		}
 		return nil
 	})
-	// matching is the reference: Go's own string comparison.
+	// matching is the reference: Go's own string comparison, of the values
+	// folded as store.SearchKey folds them (A%B is a%b's twin).
 	matching := func(flt store.UserFilter) []*store.User {
 		var out []*store.User
 		for name, u := range users {
-			if name == flt.Value || flt.Prefix && strings.HasPrefix(name, flt.Value) {
+			key, v := store.SearchKey("name", name), store.SearchKey("name", flt.Value)
+			if key == v || flt.Prefix && strings.HasPrefix(key, v) {
 				out = append(out, u)
 			}
 		}
