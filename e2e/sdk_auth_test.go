@@ -136,6 +136,45 @@ func TestSDKUserAuthFlow(t *testing.T) {
 	e.tokens(client, "kim", "N3w#Password")
 }
 
+// TestSDKNewPasswordAttributeRules: the attributes of a NEW_PASSWORD_REQUIRED
+// answer are held to the app client's write rules, as in SignUp and
+// UpdateUserAttributes: no verification flag ("A client attempted to write
+// unauthorized attribute", aws/aws-sdk-js#3603), nothing outside its
+// WriteAttributes; and a new address given there is unverified.
+func TestSDKNewPasswordAttributeRules(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	narrow := *e.client(pool, func(in *cip.CreateUserPoolClientInput) { in.WriteAttributes = []string{"email"} }).ClientId
+	_, err := e.c.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String("kim"),
+		TemporaryPassword: aws.String("Temp#Pass1"), MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("kim@example.com")},
+			{Name: aws.String("email_verified"), Value: aws.String("true")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := func(attrs map[string]string) (*cip.RespondToAuthChallengeOutput, error) {
+		t.Helper()
+		first := must[*cip.InitiateAuthOutput](t, "InitiateAuth")(e.signIn(narrow, "kim", "Temp#Pass1"))
+		r := map[string]string{"USERNAME": "kim", "NEW_PASSWORD": "N3w#Password"}
+		for k, v := range attrs {
+			r["userAttributes."+k] = v
+		}
+		return e.respond(narrow, types.ChallengeNameTypeNewPasswordRequired, *first.Session, r)
+	}
+	for _, attrs := range []map[string]string{
+		{"email": "victim@corp.example", "email_verified": "true"},
+		{"given_name": "Kim"},
+	} {
+		_, err := answer(attrs)
+		wantErr[*types.NotAuthorizedException](t, err, "A client attempted to write unauthorized attribute")
+	}
+	done := must[*cip.RespondToAuthChallengeOutput](t, "NEW_PASSWORD_REQUIRED")(answer(map[string]string{"email": "kim2@example.com"}))
+	got := attrMap(e.getUser(pool, "kim").UserAttributes)
+	if done.AuthenticationResult == nil || got["email"] != "kim2@example.com" || got["email_verified"] != "false" {
+		t.Errorf("a new email given with the new password: %v", got)
+	}
+}
+
 // TestSDKRefreshAndSignOut: REFRESH_TOKEN_AUTH keeps origin_jti and
 // auth_time and returns no refresh token; GlobalSignOut and
 // AdminUserGlobalSignOut revoke the access and refresh tokens.

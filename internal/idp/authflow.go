@@ -884,7 +884,7 @@ func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 	var newPassword *passwordRecord
 	var newAttrs []Attribute
 	if in.ChallengeName == ChallengeNewPassword {
-		newPassword, newAttrs, err = s.prepareNewPassword(p, u, r)
+		newPassword, newAttrs, err = s.prepareNewPassword(p, c, u, r)
 		if err != nil {
 			return nil, err
 		}
@@ -982,6 +982,9 @@ func (s *Service) respond(ctx context.Context, in RespondInput) (*Step, error) {
 				return err
 			}
 			for _, a := range newAttrs {
+				if verifiable(a.Name) && u.Attributes[a.Name] != a.Value {
+					u.Attributes[verifiedFlag(a.Name)] = "false" // a new address is unverified
+				}
 				u.Attributes[a.Name] = a.Value
 			}
 			if err := s.setPassword(u, newPassword, now); err != nil {
@@ -1158,7 +1161,7 @@ func (s *Service) loadSession(tx store.Tx, p *Pool, c *Client, hash []byte, chal
 }
 
 // prepareNewPassword checks and hashes the answer to NEW_PASSWORD_REQUIRED.
-func (s *Service) prepareNewPassword(p *Pool, u *store.User, r map[string]string) (*passwordRecord, []Attribute, error) {
+func (s *Service) prepareNewPassword(p *Pool, c *Client, u *store.User, r map[string]string) (*passwordRecord, []Attribute, error) {
 	pw := r["NEW_PASSWORD"]
 	if pw == "" {
 		return nil, nil, missing("NEW_PASSWORD")
@@ -1171,6 +1174,13 @@ func (s *Service) prepareNewPassword(p *Pool, u *store.User, r map[string]string
 	}
 	slices.SortFunc(attrs, func(a, b Attribute) int { return strings.Compare(a.Name, b.Name) })
 	if err := checkAttributes(p, attrs, false); err != nil {
+		return nil, nil, err
+	}
+	// The app client's write rules hold here as in SignUp and
+	// UpdateUserAttributes: no verification flag, nothing outside its
+	// WriteAttributes ("A client attempted to write unauthorized attribute",
+	// Cognito's answer to a client writing email_verified, aws/aws-sdk-js#3603).
+	if err := checkClientWrite(p, c, attrs); err != nil {
 		return nil, nil, err
 	}
 	if err := checkConstraints(p, attrs); err != nil {
