@@ -325,26 +325,39 @@ func TestSDKUserAuthUnknownAddress(t *testing.T) {
 	}
 }
 
-// TestSDKUserAuthResetRequired: a user whose password must be reset (as
-// imported users are) signs in with a one-time password meanwhile: "users
-// can sign in with email or SMS one-time passwords (OTPs) immediately after
-// your import job completes" (cognito-user-pools-using-import-tool.html);
-// the password factors are not offered.
+// TestSDKUserAuthResetRequired: a user who must set a password and has
+// none, as an imported user, signs in with a one-time password meanwhile:
+// "users can sign in with email or SMS one-time passwords (OTPs)
+// immediately after your import job completes"
+// (cognito-user-pools-using-import-tool.html); the password factors are not
+// offered. One whose password an administrator reset must reset it first.
 func TestSDKUserAuthResetRequired(t *testing.T) {
 	e, poolID, clientID := userAuthEnv(t)
-	must[*cip.AdminResetUserPasswordOutput](t, "AdminResetUserPassword")(e.c.AdminResetUserPassword(e.ctx,
-		&cip.AdminResetUserPasswordInput{UserPoolId: aws.String(poolID), Username: aws.String("kim")}))
-	out := e.userAuth(clientID, map[string]string{"USERNAME": "kim"})
+	must[*cip.UpdateUserPoolOutput](t, "UpdateUserPool")(e.c.UpdateUserPool(e.ctx, &cip.UpdateUserPoolInput{UserPoolId: aws.String(poolID),
+		AutoVerifiedAttributes: []types.VerifiedAttributeType{types.VerifiedAttributeTypeEmail},
+		Policies: &types.UserPoolPolicyType{SignInPolicy: &types.SignInPolicyType{
+			AllowedFirstAuthFactors: []types.AuthFactorType{types.AuthFactorTypePassword, types.AuthFactorTypeEmailOtp}}}}))
+	// lee signs up without a password (the pool verifies email), as an
+	// imported user has none.
+	must[*cip.SignUpOutput](t, "SignUp")(e.c.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(clientID), Username: aws.String("lee"),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("lee@example.com")}}}))
+	must[*cip.AdminConfirmSignUpOutput](t, "AdminConfirmSignUp")(e.c.AdminConfirmSignUp(e.ctx,
+		&cip.AdminConfirmSignUpInput{UserPoolId: aws.String(poolID), Username: aws.String("lee")}))
+	for _, name := range []string{"lee", "kim"} {
+		must[*cip.AdminResetUserPasswordOutput](t, "AdminResetUserPassword")(e.c.AdminResetUserPassword(e.ctx,
+			&cip.AdminResetUserPasswordInput{UserPoolId: aws.String(poolID), Username: aws.String(name)}))
+	}
+	_, err := e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: aws.String(clientID), AuthFlow: types.AuthFlowTypeUserAuth,
+		AuthParameters: map[string]string{"USERNAME": "kim"}})
+	wantErr[*types.PasswordResetRequiredException](t, err, "Password reset required for the user")
+
+	out := e.userAuth(clientID, map[string]string{"USERNAME": "lee"})
 	if out.ChallengeName != types.ChallengeNameTypeSelectChallenge || !cmp.Equal(out.AvailableChallenges, []types.ChallengeNameType{"EMAIL_OTP"}) {
-		t.Fatalf("USER_AUTH for a RESET_REQUIRED user: %q %v; want SELECT_CHALLENGE [EMAIL_OTP]", out.ChallengeName, out.AvailableChallenges)
+		t.Fatalf("USER_AUTH for a RESET_REQUIRED user without a password: %q %v; want SELECT_CHALLENGE [EMAIL_OTP]", out.ChallengeName, out.AvailableChallenges)
 	}
-	out = e.userAuth(clientID, map[string]string{"USERNAME": "kim", "PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": "Perm#Pass1"})
-	if out.AuthenticationResult != nil || out.ChallengeName != types.ChallengeNameTypeSelectChallenge {
-		t.Fatalf("PASSWORD preferred by a RESET_REQUIRED user: %q", out.ChallengeName)
-	}
-	out = e.userAuth(clientID, map[string]string{"USERNAME": "kim", "PREFERRED_CHALLENGE": "EMAIL_OTP"})
+	out = e.userAuth(clientID, map[string]string{"USERNAME": "lee", "PREFERRED_CHALLENGE": "EMAIL_OTP"})
 	done := must[*cip.RespondToAuthChallengeOutput](t, "EMAIL_OTP")(e.respond(clientID, types.ChallengeNameTypeEmailOtp,
-		*out.Session, map[string]string{"USERNAME": "kim", "EMAIL_OTP_CODE": e.lastOTP("kim@example.com")}))
+		*out.Session, map[string]string{"USERNAME": "lee", "EMAIL_OTP_CODE": e.lastOTP("lee@example.com")}))
 	if done.AuthenticationResult == nil {
 		t.Fatal("no tokens")
 	}

@@ -82,7 +82,7 @@ func (s *Service) userAuthStart(ctx context.Context, p *Pool, c *Client, params 
 	}
 	var u *store.User
 	var passkeys bool
-	var resetErr error // u's password must be reset: the factors without it only
+	var resetErr error // u must set a password it does not have: the factors without one only
 	err := s.view(ctx, func(tx store.Tx) error {
 		var err error
 		if u, err = findUser(tx, p, username); err != nil {
@@ -101,11 +101,12 @@ func (s *Service) userAuthStart(ctx context.Context, p *Pool, c *Client, params 
 		return nil, err
 	default:
 		if err := s.accountState(c, u); err != nil {
-			// A user whose password must be reset (an imported one, say)
-			// may still sign in without it: "users can sign in with email or
-			// SMS one-time passwords (OTPs) immediately after your import
-			// job completes" (cognito-user-pools-using-import-tool.html).
-			if u.Status != StatusResetRequired || !errors.Is(err, errResetRequired) && !errors.Is(err, errIncorrect) {
+			// A user who must set a password and has none (an imported one)
+			// may sign in without it meanwhile: "users can sign in with email
+			// or SMS one-time passwords (OTPs) immediately after your import
+			// job completes" (cognito-user-pools-using-import-tool.html). One
+			// whose password an administrator reset must reset it first.
+			if u.Status != StatusResetRequired || u.PasswordHash != "" || !errors.Is(err, errResetRequired) && !errors.Is(err, errIncorrect) {
 				return nil, err
 			}
 			resetErr = err
