@@ -28,9 +28,9 @@ func (p *Pool) schemaAttr(name string) (SchemaAttribute, bool) {
 	return p.Schema[i], true
 }
 
-// clientCanWrite: a client that names WriteAttributes writes those; one that
-// names none writes every attribute; neither the verification flags. Developer-only
-// attributes are for the admin APIs alone.
+// clientCanWrite: a client that names WriteAttributes writes those, one that
+// names none every attribute; no client writes the verification flags.
+// Developer-only attributes are for the admin APIs alone.
 // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-attribute-permissions-and-scopes
 func clientCanWrite(p *Pool, c *Client, name string) bool {
 	sa, ok := p.schemaAttr(name)

@@ -24,8 +24,9 @@ import (
 // DeviceGroupKey} next to the tokens ("Amazon Cognito includes a device key
 // in the response to any sign-in that doesn't already include device
 // information"; the admin flows too, as the CLI's example of
-// admin-respond-to-auth-challenge shows); the device is stored unconfirmed. The client then registers an SRP verifier of a random device
-// password with ConfirmDevice: the device is remembered at once, or, with
+// admin-respond-to-auth-challenge shows); the device is stored unconfirmed.
+// The client then registers an SRP verifier of a random device password with
+// ConfirmDevice: the device is remembered at once, or, with
 // DeviceOnlyRememberedOnUserPrompt, when the user says so (UpdateDeviceStatus).
 //
 // A later sign-in that presents the DEVICE_KEY of a confirmed device proves

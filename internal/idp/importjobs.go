@@ -191,7 +191,7 @@ func (s *Service) DescribeUserImportJob(ctx context.Context, poolID, id string) 
 	return s.importJobView(j), nil
 }
 
-// ListUserImportJobs lists the pool's jobs in creation order.
+// ListUserImportJobs lists the pool's jobs, newest first.
 func (s *Service) ListUserImportJobs(ctx context.Context, poolID string, page store.Page) ([]*ImportJob, string, error) {
 	var out []*ImportJob
 	var next string

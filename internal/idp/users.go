@@ -678,7 +678,9 @@ func setMFAPreference(p *Pool, u *store.User, prefs map[string]MFAPreference) er
 		}
 		x.PasskeyMFA = *pk.Enabled
 	}
-	if x.PasskeyMFA && len(u.MFAEnabled) == 0 {
+	if x.PasskeyMFA && p.MFA.WebAuthnFactor == WebAuthnMultiFactor && len(u.MFAEnabled) == 0 {
+		// (A flag left from before the pool's passkeys became a single
+		// factor counts for nothing, passkeyIsMFA, and holds nothing back.)
 		// The rule is documented; its error text is not.
 		return Errorf(InvalidParameterException, "Passkey MFA requires another MFA method (SMS, TOTP or email) to be enabled for the user.")
 	}
