@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -52,7 +54,8 @@ func TestUICustomizationAWSCLI(t *testing.T) {
 	}
 	all := aws.run("set-ui-customization", "--user-pool-id", poolID, "--client-id", "ALL", "--css", css,
 		"--image-file", "fileb://"+logoPath)["UICustomization"].(map[string]any)
-	if all["ClientId"] != "ALL" || all["CSS"] != css || all["UserPoolId"] != poolID || all["CSSVersion"] == nil ||
+	// CSSVersion is a yyyyMMddHHmmss stamp, as in the CLI's set-ui-customization example.
+	if all["ClientId"] != "ALL" || all["CSS"] != css || all["UserPoolId"] != poolID || !regexp.MustCompile(`^20\d{12}$`).MatchString(fmt.Sprint(all["CSSVersion"])) ||
 		all["CreationDate"] == nil || all["LastModifiedDate"] == nil {
 		t.Errorf("set-ui-customization ALL: %v", all)
 	}

@@ -76,6 +76,12 @@ func TestUserPoolDomainsAWSCLI(t *testing.T) {
 	}
 	aws.run("delete-user-pool-domain", "--user-pool-id", poolID, "--domain", "my-app-login")
 	aws.run("delete-user-pool-domain", "--user-pool-id", poolID, "--domain", "auth.example.com")
+	// Deleting it again is Cognito's "No such domain or user pool exists."
+	// (met by aws-amplify/amplify-cli's hosted UI end-to-end test).
+	if msg := aws.fail("delete-user-pool-domain", "--user-pool-id", poolID, "--domain", "my-app-login"); !strings.Contains(msg, "InvalidParameterException") ||
+		!strings.Contains(msg, "No such domain or user pool exists.") {
+		t.Errorf("delete-user-pool-domain of a domain already deleted: %s", msg)
+	}
 	// The name is free for another pool at once.
 	aws.run("create-user-pool-domain", "--user-pool-id", other, "--domain", "my-app-login")
 	aws.run("delete-user-pool", "--user-pool-id", poolID)

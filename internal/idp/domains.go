@@ -70,10 +70,15 @@ func (d *Domain) Host() string {
 
 // AssetsBucket is DescribeUserPoolDomain's S3Bucket, Cognito's bucket of
 // page assets: "aws-cognito-prod-iad-assets" in us-east-1, as the same
-// responses show; "" in regions whose bucket name is not published.
+// responses show, "aws-cognito-prod-pdx-assets" in us-west-2 (the CLI's
+// describe-user-pool-domain example); "" in regions whose bucket name is
+// not published.
 func (d *Domain) AssetsBucket() string {
-	if PoolRegion(d.PoolID) == "us-east-1" {
+	switch PoolRegion(d.PoolID) {
+	case "us-east-1":
 		return "aws-cognito-prod-iad-assets"
+	case "us-west-2":
+		return "aws-cognito-prod-pdx-assets"
 	}
 	return ""
 }
@@ -338,10 +343,15 @@ func (s *Service) UpdateDomain(ctx context.Context, in Domain) (*Domain, error) 
 	return out, err
 }
 
-// DeleteDomain deletes a pool's domain.
+// DeleteDomain deletes a pool's domain. A domain the pool does not have,
+// or a pool that does not exist, is Cognito's "No such domain or user pool
+// exists." (aws-amplify/amplify-cli's hosted UI end-to-end test meets it
+// deleting a domain already gone; deployment tools match on the text).
 func (s *Service) DeleteDomain(ctx context.Context, poolID, name string) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		if _, err := ownDomain(tx, poolID, name); err != nil {
+		if _, err := ownDomain(tx, poolID, name); IsCode(err, ResourceNotFoundException) {
+			return Errorf(InvalidParameterException, "No such domain or user pool exists.")
+		} else if err != nil {
 			return err
 		}
 		return tx.PoolObjects().Delete(poolID, store.GlobalKind, name)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -153,7 +152,9 @@ func (s *Service) SetUICustomization(ctx context.Context, in UICustomization) (*
 		return nil, err
 	}
 	now := s.now()
-	version := strconv.FormatInt(now.UnixMilli(), 10)
+	// A yyyyMMddHHmmss stamp, as Cognito's CSSVersion (the CLI's
+	// set-ui-customization and get-ui-customization examples).
+	version := now.UTC().Format("20060102150405")
 	body, err := json.Marshal(uiBody{CSS: in.CSS, Image: in.Image, Version: version})
 	if err != nil {
 		return nil, err
