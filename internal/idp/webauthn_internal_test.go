@@ -1,10 +1,11 @@
 package idp
 
 import (
-	"github.com/ninshou/ninshou/internal/store"
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/ninshou/ninshou/internal/store"
 )
 
 func TestOriginAllowed(t *testing.T) {
