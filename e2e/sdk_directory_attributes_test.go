@@ -91,7 +91,7 @@ func TestSDKCustomAttributes(t *testing.T) {
 	_, err = e.updateAttrs(tok, attr("custom:level", "11"))
 	wantErr[*types.InvalidParameterException](t, err, "Attributes did not conform to the schema: custom:level: Number must be no greater than 10\n")
 	_, err = e.updateAttrs(tok, attr("custom:plan", "pro"))
-	wantErr[*types.InvalidParameterException](t, err, "Cannot modify the non-mutable attribute custom:plan")
+	wantErr[*types.InvalidParameterException](t, err, "user.custom:plan: Attribute cannot be updated.") // aws-amplify/amplify-swift#3981's form
 	_, err = e.updateAttrs(tok, attr("custom:nope", "x"))
 	wantErr[*types.InvalidParameterException](t, err, "Attributes did not conform to the schema: custom:nope: Attribute does not exist in the schema.\n")
 	_, err = e.updateAttrs(tok, attr("dev:custom:secret", "x"))

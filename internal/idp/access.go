@@ -63,7 +63,20 @@ func (s *Service) authorizeScope(tx store.Tx, accessToken, scope string) (*Pool,
 	if !u.Enabled {
 		return nil, nil, nil, errUserDisabled
 	}
+	if resetDue(u) {
+		return nil, nil, nil, errResetRequired
+	}
 	return p, u, claims, nil
+}
+
+// resetDue: an administrator reset the user's password, which the user must
+// set anew before any token of theirs works again: Cognito answers the
+// tokens of before the reset with PasswordResetRequiredException
+// (aws-amplify/amplify-js#11456 and #1350 quote it, for GetUser and the
+// refresh). A user with no password at all (an imported one) may use the
+// tokens of a passwordless sign-in.
+func resetDue(u *store.User) bool {
+	return u.Status == StatusResetRequired && u.PasswordHash != ""
 }
 
 // GetUser returns the user an access token belongs to, with the

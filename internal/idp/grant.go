@@ -406,6 +406,8 @@ func (s *Service) refreshGrant(tx store.Tx, p *Pool, c *Client, value, deviceKey
 		return nil, nil, nil, errRefreshExpired
 	case !u.Enabled:
 		return nil, nil, nil, errUserDisabled
+	case resetDue(u):
+		return nil, nil, nil, errResetRequired
 	}
 	if err := onFamilyDevice(tx, fam, deviceKey); err != nil {
 		return nil, nil, nil, err
@@ -439,7 +441,9 @@ func (s *Service) lookupRefresh(tx store.Tx, p *Pool, c *Client, value string) (
 	}
 	u, err := tx.Users().Get(p.ID, fam.Sub)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, nil, errInvalidRefresh
+		// The user was deleted: Cognito says so (aws-amplify/aws-sdk-android#366,
+		// aws-amplify/amplify-flutter#3292 quote its UserNotFoundException).
+		return nil, nil, nil, userNotFound()
 	}
 	if err != nil {
 		return nil, nil, nil, err

@@ -159,7 +159,10 @@ func checkAttributes(p *Pool, attrs []Attribute, creating bool) error {
 		}
 		sa := p.Schema[i]
 		if !creating && !sa.Mutable {
-			return Errorf(InvalidParameterException, "Cannot modify the non-mutable attribute %s", a.Name)
+			// Cognito's words for an immutable attribute, as apps meet them
+			// (aws-amplify/amplify-swift#3981: "user.email: Attribute cannot
+			// be updated."; the same for custom attributes).
+			return Errorf(InvalidParameterException, "user.%s: Attribute cannot be updated.", a.Name)
 		}
 		switch {
 		case a.Name == "email" && a.Value != "":
@@ -767,14 +770,22 @@ func (s *Service) AdminUserGlobalSignOut(ctx context.Context, poolID, username s
 // signOut revokes the user's token families and every token dated at or
 // before the revocation second. A token issued after an earlier sign-out in
 // that same second was dated one second later (issueTime), so the new
-// revocation reaches at least that far.
+// revocation reaches that far, but only if some sign-in did issue one: each
+// made a family, which this sign-out found live. Sign-outs alone never move
+// the revocation (and so new tokens' dates) past the present.
 func signOut(tx store.Tx, u *store.User, now time.Time) error {
+	live, err := tx.TokenFamilies().RevokeUser(u.PoolID, u.Sub, now)
+	if err != nil {
+		return err
+	}
 	if !u.TokensRevokedAt.IsZero() && now.Unix() <= u.TokensRevokedAt.Unix() {
+		if live == 0 {
+			return nil // nothing issued since that sign-out
+		}
 		now = time.Unix(u.TokensRevokedAt.Unix()+1, 0).UTC()
 	}
 	u.TokensRevokedAt = now
-	_, err := tx.TokenFamilies().RevokeUser(u.PoolID, u.Sub, now)
-	return err
+	return nil
 }
 
 // MFAOption is an entry of the legacy MFAOptions list (MFAOptionType): a
