@@ -140,9 +140,14 @@ func eventsUser(tx store.Tx, poolID, username string) (*Pool, *store.User, error
 // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminListUserAuthEvents.html
 func (s *Service) AdminListUserAuthEvents(ctx context.Context, poolID, username string, page store.Page) ([]*AuthEvent, string, error) {
 	var out []*AuthEvent
-	var next string
+	var next, scope string
 	err := s.view(ctx, func(tx store.Tx) error {
 		_, u, err := eventsUser(tx, poolID, username)
+		if err != nil {
+			return err
+		}
+		scope = "AdminListUserAuthEvents\x00" + poolID + "\x00" + u.Sub
+		page, err := s.boundPage(scope, page)
 		if err != nil {
 			return err
 		}
@@ -162,7 +167,7 @@ func (s *Service) AdminListUserAuthEvents(ctx context.Context, poolID, username 
 		}
 		return nil
 	})
-	return out, next, err
+	return out, s.boundToken(scope, next), err
 }
 
 // AdminUpdateAuthEventFeedback records an administrator's verdict on one of

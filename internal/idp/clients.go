@@ -414,9 +414,14 @@ var clientScopedKinds = []string{kindRiskConfiguration, kindUICustomization}
 
 // ListClients lists a pool's clients a page at a time.
 func (s *Service) ListClients(ctx context.Context, poolID string, page store.Page) ([]*Client, string, error) {
+	scope := "ListUserPoolClients\x00" + poolID
+	page, err := s.boundPage(scope, page)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []*Client
 	var next string
-	err := s.view(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		if err := requirePool(tx, poolID); err != nil {
 			return err
 		}
@@ -434,5 +439,5 @@ func (s *Service) ListClients(ctx context.Context, poolID string, page store.Pag
 		}
 		return nil
 	})
-	return out, next, err
+	return out, s.boundToken(scope, next), err
 }

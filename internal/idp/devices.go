@@ -528,9 +528,14 @@ func (s *Service) ListDevices(ctx context.Context, o DeviceOwner, page store.Pag
 		limit = 60
 	}
 	var out []*Device
-	var next string
+	var next, scope string
 	err := s.view(ctx, func(tx store.Tx) error {
 		p, u, err := s.owner(tx, o)
+		if err != nil {
+			return err
+		}
+		scope = "ListDevices\x00" + p.ID + "\x00" + u.Sub
+		page, err := s.boundPage(scope, page)
 		if err != nil {
 			return err
 		}
@@ -553,7 +558,7 @@ func (s *Service) ListDevices(ctx context.Context, o DeviceOwner, page store.Pag
 			}
 		}
 	})
-	return out, next, err
+	return out, s.boundToken(scope, next), err
 }
 
 // UpdateDeviceStatus is UpdateDeviceStatus and AdminUpdateDeviceStatus.

@@ -167,9 +167,14 @@ func (s *Service) DeleteGroup(ctx context.Context, poolID, name string) error {
 
 // ListGroups lists a pool's groups by name.
 func (s *Service) ListGroups(ctx context.Context, poolID string, page store.Page) ([]*Group, string, error) {
+	scope := "ListGroups\x00" + poolID
+	page, err := s.boundPage(scope, page)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []*Group
 	var next string
-	err := s.view(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		if err := requirePool(tx, poolID); err != nil {
 			return err
 		}
@@ -180,7 +185,7 @@ func (s *Service) ListGroups(ctx context.Context, poolID string, page store.Page
 		out, next = groupViews(gs), n
 		return nil
 	})
-	return out, next, err
+	return out, s.boundToken(scope, next), err
 }
 
 func groupViews(gs []*store.Group) []*Group {
@@ -268,13 +273,18 @@ func (s *Service) AdminRemoveUserFromGroup(ctx context.Context, poolID, username
 // AdminListGroupsForUser lists the groups of a user, by name.
 func (s *Service) AdminListGroupsForUser(ctx context.Context, poolID, username string, page store.Page) ([]*Group, string, error) {
 	var out []*Group
-	var next string
+	var next, scope string
 	err := s.view(ctx, func(tx store.Tx) error {
 		p, err := getPool(tx, poolID)
 		if err != nil {
 			return err
 		}
 		u, err := mustFindUser(tx, p, username)
+		if err != nil {
+			return err
+		}
+		scope = "AdminListGroupsForUser\x00" + poolID + "\x00" + u.Sub
+		page, err := s.boundPage(scope, page)
 		if err != nil {
 			return err
 		}
@@ -285,7 +295,7 @@ func (s *Service) AdminListGroupsForUser(ctx context.Context, poolID, username s
 		out, next = groupViews(gs), n
 		return nil
 	})
-	return out, next, err
+	return out, s.boundToken(scope, next), err
 }
 
 // ListUsersInGroup lists a group's members by username.

@@ -193,9 +193,14 @@ func (s *Service) DescribeUserImportJob(ctx context.Context, poolID, id string) 
 
 // ListUserImportJobs lists the pool's jobs, newest first.
 func (s *Service) ListUserImportJobs(ctx context.Context, poolID string, page store.Page) ([]*ImportJob, string, error) {
+	scope := "ListUserImportJobs\x00" + poolID
+	page, err := s.boundPage(scope, page)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []*ImportJob
 	var next string
-	err := s.view(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		if err := requirePool(tx, poolID); err != nil {
 			return err
 		}
@@ -209,7 +214,7 @@ func (s *Service) ListUserImportJobs(ctx context.Context, poolID string, page st
 		next = n
 		return nil
 	})
-	return out, next, err
+	return out, s.boundToken(scope, next), err
 }
 
 // UploadUserImportCSV stores the CSV file PUT to a job's upload URL, read

@@ -486,9 +486,14 @@ func (s *Service) DeletePool(ctx context.Context, id string) error {
 
 // ListPools lists pools a page at a time.
 func (s *Service) ListPools(ctx context.Context, page store.Page) ([]*Pool, string, error) {
+	const scope = "ListUserPools"
+	page, err := s.boundPage(scope, page)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []*Pool
 	var next string
-	err := s.view(ctx, func(tx store.Tx) error {
+	err = s.view(ctx, func(tx store.Tx) error {
 		recs, n, err := tx.Pools().List(page)
 		if err != nil {
 			return badPage(err)
@@ -503,7 +508,7 @@ func (s *Service) ListPools(ctx context.Context, page store.Page) ([]*Pool, stri
 		}
 		return nil
 	})
-	return out, next, err
+	return out, s.boundToken(scope, next), err
 }
 
 // badPage turns a cursor the store cannot read into Cognito's answer.

@@ -444,13 +444,18 @@ func (s *Service) ListWebAuthnCredentials(ctx context.Context, accessToken strin
 		max = maxPasskeys
 	}
 	var out []Passkey
-	var next string
+	var next, scope string
 	err := s.view(ctx, func(tx store.Tx) error {
 		p, u, _, err := s.authorize(tx, accessToken)
 		if err != nil {
 			return err
 		}
-		creds, n, err := tx.WebAuthn().List(p.ID, u.Sub, store.Page{Limit: max, After: nextToken})
+		scope = "ListWebAuthnCredentials\x00" + p.ID + "\x00" + u.Sub
+		page, err := s.boundPage(scope, store.Page{Limit: max, After: nextToken})
+		if err != nil {
+			return err
+		}
+		creds, n, err := tx.WebAuthn().List(p.ID, u.Sub, page)
 		if err != nil {
 			return badPage(err)
 		}
@@ -462,7 +467,7 @@ func (s *Service) ListWebAuthnCredentials(ctx context.Context, accessToken strin
 		}
 		return nil
 	})
-	return out, next, err
+	return out, s.boundToken(scope, next), err
 }
 
 // DeleteWebAuthnCredential removes one of the access token's user's passkeys.
