@@ -199,7 +199,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET "+oauth2http.UICSSPath+"{pool}/{client}/{version}", a.uiCSS)
 	if a.Config.Outbox {
 		// Local mode: the messages (and the console that shows them).
-		mux.Handle("/_ninshou/outbox", outboxhttp.Handler(a.Store))
+		mux.Handle("/_ninshou/outbox", outboxhttp.Handler(a.Store, a.Log))
 		// With --admin-credentials the administrator's operations need a
 		// signature; the console then only reads.
 		mux.Handle(consolehttp.Path, consolehttp.Handler(a.Service, a.Store, a.Log, a.Config.AdminCredentials == ""))
@@ -287,6 +287,9 @@ func (a *App) jwks(w http.ResponseWriter, r *http.Request) {
 		body, err = a.Service.Tokens.JWKS(tx, id)
 		return err
 	})
+	if err != nil && r.Context().Err() != nil {
+		return // the client went away
+	}
 	if err != nil {
 		a.Log.Error("jwks", "pool_id", id, "err", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"message": "Internal server error."})
@@ -319,10 +322,22 @@ func (a *App) Close() error { return a.Store.Close() }
 // another node (a job started on this one wakes it at once).
 const importPoll = 2 * time.Second
 
+// How long a connection may take: to send a request's header; the whole
+// request, its body included (a handler that reads a big body, the user
+// import upload, extends it); and to idle between requests. Without the
+// last two, a client that sends part of a body, or nothing more, holds its
+// connection, and enough of them its file descriptors, for ever.
+var (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = time.Minute
+	idleTimeout       = 2 * time.Minute
+)
+
 // Serve serves on ln and runs the outbox dispatcher until ctx is done, then
 // stops gracefully (in-flight requests finish; bounded).
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, IdleTimeout: idleTimeout,
+		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	dispatched := make(chan struct{})
 	go func() {

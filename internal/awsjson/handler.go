@@ -500,6 +500,9 @@ func (h *handler) log(ctx context.Context, info *RequestInfo, res result) {
 		attrs = append(attrs, slog.String("error_code", res.err.ErrorCode()))
 		if res.cause != nil {
 			level = slog.LevelError
+			if ctx.Err() != nil {
+				level = slog.LevelInfo // the client went away mid-request: nothing broke here
+			}
 			attrs = append(attrs, slog.String("error", res.cause.Error()))
 		} else if m := res.err.ErrorMessage(); m != "" {
 			attrs = append(attrs, slog.String("error_message", m))

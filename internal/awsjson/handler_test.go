@@ -502,3 +502,21 @@ func FuzzHandler(f *testing.F) {
 		}
 	})
 }
+
+// TestClientGoneIsNoError: an internal failure of a request whose client
+// went away (its context canceled) is logged as information, not as an
+// error: nothing broke on the server's side.
+func TestClientGoneIsNoError(t *testing.T) {
+	logs := &logBuffer{}
+	h := NewHandler(testConfig(logs))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/", strings.NewReader(`{}`))
+	req.Header.Set("X-Amz-Target", prefix+".Boom")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	lines := logs.lines(t)
+	if len(lines) != 1 || lines[0]["level"] != "INFO" {
+		t.Errorf("log of a failure after the client went away: %v; want one INFO line", lines)
+	}
+}

@@ -103,6 +103,8 @@ func Handler(svc *idp.Service, st store.Store, log *slog.Logger, actions bool) h
 		case errors.As(err, &e) && e.Code == idp.ResourceNotFoundException || errors.As(err, &e) && e.Code == idp.UserNotFoundException:
 			http.Error(w, e.Message, http.StatusNotFound)
 			return
+		case err != nil && r.Context().Err() != nil:
+			return // the client went away
 		case err != nil:
 			log.ErrorContext(r.Context(), "console", slog.String("path", r.URL.Path), slog.Any("err", err))
 			http.Error(w, "Internal error", http.StatusInternalServerError)
@@ -235,17 +237,11 @@ func messages(ctx context.Context, st store.Store, poolID string, addresses []st
 	var out []*store.Message
 	err := st.View(ctx, func(tx store.Tx) error {
 		var err error
-		out, err = store.Messages(tx, func(m *store.Message) bool {
+		out, err = store.NewestMessages(tx, func(m *store.Message) bool {
 			return (poolID == "" || m.PoolID == poolID) && (addresses == nil || containsFold(addresses, m.To))
-		})
+		}, pageSize)
 		return err
 	})
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	if len(out) > pageSize {
-		out = out[:pageSize]
-	}
 	return out, err
 }
 

@@ -22,13 +22,18 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
+	"time"
 
 	"github.com/ninshou/ninshou/internal/idp"
 )
 
 // Path is the route prefix; a job's URL is Path + <poolId>/<jobId>?secret=...
 const Path = "/_ninshou/user-import/"
+
+// uploadReadTimeout bounds the upload of one file: 100 MiB at about 0.5 Mbit/s.
+const uploadReadTimeout = 30 * time.Minute
 
 // URL returns the upload URL builder for a server reached at publicURL.
 func URL(publicURL string) func(poolID, jobID, secret string) string {
@@ -48,6 +53,9 @@ func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 			http.Error(w, "EntityTooLarge: an import file is at most 100 MiB", http.StatusRequestEntityTooLarge)
 			return
 		}
+		// A file of up to 100 MiB may take longer than the server's read
+		// timeout for a request: this one has its own.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout))
 		err := svc.UploadUserImportCSV(r.Context(), r.PathValue("pool"), r.PathValue("job"), r.URL.Query().Get("secret"), r.Body)
 		switch {
 		case err == nil:
@@ -56,7 +64,7 @@ func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 			http.Error(w, "AccessDenied: no such import job, a wrong secret, or the job has started", http.StatusForbidden)
 		case errors.Is(err, idp.ErrImportTooLarge):
 			http.Error(w, "EntityTooLarge: an import file is at most 100 MiB", http.StatusRequestEntityTooLarge)
-		case r.Context().Err() != nil:
+		case r.Context().Err() != nil || errors.Is(err, os.ErrDeadlineExceeded):
 			http.Error(w, "IncompleteBody: the upload was cut short", http.StatusBadRequest)
 		default:
 			log.Error("user import upload", "pool", r.PathValue("pool"), "job", r.PathValue("job"), "err", err)

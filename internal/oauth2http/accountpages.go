@@ -151,6 +151,8 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 				refuse(w, r, in, err, log)
 			case errors.As(err, &e) && e.Code != idp.InternalErrorException && again != nil:
 				show(again(e.Message))
+			case r.Context().Err() != nil:
+				return // the client went away
 			default:
 				log.ErrorContext(r.Context(), "oauth2: account page", slog.String("path", r.URL.Path), slog.Any("err", err))
 				http.Error(w, "Internal error", http.StatusInternalServerError)
@@ -189,6 +191,8 @@ func accountHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 				switch {
 				case errors.As(err, &e) && e.Code != idp.InternalErrorException:
 					v = accountView{Title: "Account not confirmed", Message: e.Message}
+				case err != nil && r.Context().Err() != nil:
+					return // the client went away
 				case err != nil:
 					log.ErrorContext(r.Context(), "oauth2: confirmation link", slog.Any("err", err))
 					http.Error(w, "Internal error", http.StatusInternalServerError)

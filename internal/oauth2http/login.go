@@ -59,6 +59,9 @@ func authorizeRequest(q url.Values) idp.AuthorizeRequest {
 // refuse answers an authorization request the endpoint cannot serve.
 func refuse(w http.ResponseWriter, r *http.Request, in idp.AuthorizeRequest, err error, log *slog.Logger) {
 	var ae *idp.AuthorizeError
+	if !errors.As(err, &ae) && r.Context().Err() != nil {
+		return // the client went away
+	}
 	if !errors.As(err, &ae) {
 		log.ErrorContext(r.Context(), "oauth2: authorize", slog.Any("err", err))
 		http.Error(w, "Internal error", http.StatusInternalServerError)
@@ -489,6 +492,8 @@ func loginHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 					return
 				}
 				show(http.StatusOK, loginView{Username: username, Message: e.Message})
+			case r.Context().Err() != nil:
+				return // the client went away
 			default:
 				log.ErrorContext(r.Context(), "oauth2: sign-in", slog.Any("err", err))
 				http.Error(w, "Internal error", http.StatusInternalServerError)

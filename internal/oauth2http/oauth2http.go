@@ -132,6 +132,8 @@ func tokenHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			// (What Cognito answers here is not published.)
 			log.InfoContext(r.Context(), "oauth2: token refused by a Lambda trigger", slog.String("grant_type", in.GrantType), slog.Any("err", err))
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+		case err != nil && r.Context().Err() != nil:
+			return // the client went away: nothing to answer, nothing gone wrong here
 		case err != nil:
 			log.ErrorContext(r.Context(), "oauth2: token", slog.String("grant_type", in.GrantType), slog.Any("err", err))
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
@@ -167,6 +169,8 @@ func revokeHandler(svc *idp.Service, log *slog.Logger) http.Handler {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_token_type"})
 		case errors.As(err, &e) && e.Code == idp.UnsupportedOperationException:
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
+		case r.Context().Err() != nil:
+			return // the client went away
 		default:
 			log.ErrorContext(r.Context(), "oauth2: revoke", slog.Any("err", err))
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})

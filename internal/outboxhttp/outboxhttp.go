@@ -38,7 +38,7 @@ type Response struct {
 }
 
 // Handler serves the outbox of st, whatever path it is mounted on.
-func Handler(st store.Store) http.Handler {
+func Handler(st store.Store, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -91,8 +91,11 @@ func Handler(st store.Store) http.Handler {
 				cursor = page[len(page)-1].ID
 			}
 		})
+		if err != nil && r.Context().Err() != nil {
+			return // the client went away
+		}
 		if err != nil {
-			slog.ErrorContext(r.Context(), "outbox: list failed", slog.Any("err", err))
+			log.ErrorContext(r.Context(), "outbox: list failed", slog.Any("err", err))
 			writeJSON(w, http.StatusInternalServerError, errorBody{"internal error"})
 			return
 		}

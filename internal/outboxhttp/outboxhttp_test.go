@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -52,7 +53,7 @@ func setup(t *testing.T, n int) http.Handler {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/_ninshou/outbox", outboxhttp.Handler(st))
+	mux.Handle("/_ninshou/outbox", outboxhttp.Handler(st, slog.Default()))
 	return mux
 }
 

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -164,5 +166,46 @@ func testOutboxLease(t *testing.T, f *fixture) {
 	})
 	if len(all) != 5 {
 		t.Errorf("List has %d messages, want 5", len(all))
+	}
+}
+
+// testOutboxNewest: store.NewestMessages over more than one page of the
+// outbox gives the newest kept messages, newest first, at most n.
+func testOutboxNewest(t *testing.T, f *fixture) {
+	var ms []*store.Message
+	f.update(func(tx store.Tx) error {
+		for i := range 2500 {
+			m := newMessage("A", fmt.Sprintf("u%d@example.com", i%3))
+			if err := tx.Outbox().Enqueue(m); err != nil {
+				return err
+			}
+			ms = append(ms, m)
+		}
+		return nil
+	})
+	var want []*store.Message
+	for i := len(ms) - 1; i >= 0 && len(want) < 60; i-- {
+		if ms[i].To == "u1@example.com" {
+			want = append(want, ms[i])
+		}
+	}
+	var got []*store.Message
+	f.view(func(tx store.Tx) (err error) {
+		got, err = store.NewestMessages(tx, func(m *store.Message) bool { return m.To == "u1@example.com" }, 60)
+		return err
+	})
+	if !slices.Equal(ids(got), ids(want)) {
+		t.Errorf("NewestMessages(u1, 60) = %v; want %v", ids(got), ids(want))
+	}
+	f.view(func(tx store.Tx) (err error) { got, err = store.NewestMessages(tx, nil, 3); return err })
+	if !slices.Equal(ids(got), ids([]*store.Message{ms[2499], ms[2498], ms[2497]})) {
+		t.Errorf("NewestMessages(all, 3) = %v", ids(got))
+	}
+	f.view(func(tx store.Tx) (err error) {
+		got, err = store.NewestMessages(tx, func(m *store.Message) bool { return m.To == "nobody" }, 60)
+		return err
+	})
+	if len(got) != 0 {
+		t.Errorf("NewestMessages of nobody = %v", ids(got))
 	}
 }

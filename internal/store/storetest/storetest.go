@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Keys", testKeys},
 		{"Outbox", testOutbox},
 		{"OutboxLease", testOutboxLease},
+		{"OutboxNewest", testOutboxNewest},
 		{"PoolDeleteCascades", testPoolDeleteCascades},
 		{"PoolPurgeInSteps", testPoolPurgeInSteps},
 		{"RollbackOnError", testRollbackOnError},
