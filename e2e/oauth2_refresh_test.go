@@ -169,3 +169,51 @@ func TestOAuth2RefreshRotatedTokenReused(t *testing.T) {
 		t.Errorf("the rotated-out refresh token again: %d %v; want 400 invalid_grant", status, again)
 	}
 }
+
+// TestOAuth2AfterAdminReset: once an administrator reset the password, the
+// user's refresh token, a code issued before, and the managed login
+// session yield no more tokens (PasswordResetRequiredException in the API;
+// invalid_grant, or the sign-in page, here).
+func TestOAuth2AfterAdminReset(t *testing.T) {
+	e := newSDKEnv(t)
+	pool := e.pool()
+	const callback = "https://app.example/callback"
+	clientID := *e.client(pool, oauthClient(types.OAuthFlowTypeCode, callback, []string{"openid"}, []string{"COGNITO"})).ClientId
+	e.user(pool, "ana", "ana@example.com", "Perm#Pass1")
+	b := newBrowser(t, e.URL)
+	authorize := e.URL + "/oauth2/authorize?" + url.Values{"response_type": {"code"}, "client_id": {clientID},
+		"redirect_uri": {callback}, "scope": {"openid"}}.Encode()
+	codeOf := func(resp *http.Response) string {
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if loc == nil {
+			return ""
+		}
+		return loc.Query().Get("code")
+	}
+	redeem := func(code string) (int, map[string]any) {
+		return tokenCall(t, e.URL, url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID}, "code": {code}, "redirect_uri": {callback}})
+	}
+	_, page := b.get(authorize)
+	resp, _ := b.submit(e.URL, page, url.Values{"username": {"ana"}, "password": {"Perm#Pass1"}})
+	status, tok := redeem(codeOf(resp))
+	if status != 200 {
+		t.Fatalf("redeeming the code: %d %v", status, tok)
+	}
+	resp, _ = b.get(authorize) // the session's next code, redeemed after the reset
+	pending := codeOf(resp)
+	if pending == "" {
+		t.Fatal("the managed login session gave no code")
+	}
+	must[*cip.AdminResetUserPasswordOutput](t, "AdminResetUserPassword")(e.c.AdminResetUserPassword(e.ctx,
+		&cip.AdminResetUserPasswordInput{UserPoolId: aws.String(pool), Username: aws.String("ana")}))
+	if status, body := tokenCall(t, e.URL, url.Values{"grant_type": {"refresh_token"}, "client_id": {clientID},
+		"refresh_token": {tok["refresh_token"].(string)}}); status != 400 || body["error"] != "invalid_grant" {
+		t.Errorf("refresh after the reset: %d %v; want 400 invalid_grant", status, body)
+	}
+	if status, body := redeem(pending); status != 400 || body["error"] != "invalid_grant" {
+		t.Errorf("a code of before the reset: %d %v; want 400 invalid_grant", status, body)
+	}
+	if resp, _ := b.get(authorize); codeOf(resp) != "" {
+		t.Error("the managed login session still gives codes after the reset")
+	}
+}

@@ -143,6 +143,22 @@ func TestManagedLoginSession(t *testing.T) {
 	if code(visit(b, authorize(web, nil))) != "" {
 		t.Error("after a global sign-out, no sign-in page")
 	}
+	// Two sign-outs within one second: the second ends a session begun
+	// between them, whose code was never redeemed (so no token family).
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 20*time.Millisecond)))
+	must[*cip.AdminUserGlobalSignOutOutput](t, "AdminUserGlobalSignOut")(e.c.AdminUserGlobalSignOut(e.ctx, &cip.AdminUserGlobalSignOutInput{UserPoolId: &pool, Username: aws.String("ana")}))
+	resp, page := b.get(authorize(web, nil))
+	if code(resp) != "" {
+		t.Fatal("after a global sign-out, no sign-in page")
+	}
+	resp, _ = b.submit(s.URL, page, url.Values{"username": {"ana"}, "password": {"Perm#Pass1"}})
+	if code(resp) == "" {
+		t.Fatal("no code after signing in")
+	}
+	must[*cip.AdminUserGlobalSignOutOutput](t, "AdminUserGlobalSignOut")(e.c.AdminUserGlobalSignOut(e.ctx, &cip.AdminUserGlobalSignOutInput{UserPoolId: &pool, Username: aws.String("ana")}))
+	if code(visit(b, authorize(web, nil))) != "" {
+		t.Error("a session begun between two sign-outs of one second survived the second")
+	}
 	time.Sleep(1100 * time.Millisecond) // the global sign-out's second is over
 	signIn()
 	must[*cip.AdminDisableUserOutput](t, "AdminDisableUser")(e.c.AdminDisableUser(e.ctx, &cip.AdminDisableUserInput{UserPoolId: &pool, Username: aws.String("ana")}))

@@ -143,7 +143,7 @@ func TestSDKCustomAttributes(t *testing.T) {
 		t.Errorf("given_name survived DeleteUserAttributes")
 	}
 	_, err = e.c.DeleteUserAttributes(e.ctx, &cip.DeleteUserAttributesInput{AccessToken: aws.String(tok), UserAttributeNames: []string{"custom:plan"}})
-	wantErr[*types.InvalidParameterException](t, err, "Cannot modify the non-mutable attribute custom:plan")
+	wantErr[*types.InvalidParameterException](t, err, "user.custom:plan: Attribute cannot be updated.")
 
 	// A client that names its write attributes writes those only.
 	narrow := *e.client(pool, func(in *cip.CreateUserPoolClientInput) { in.WriteAttributes = []string{"given_name"} }).ClientId

@@ -54,6 +54,18 @@ func TestServeDropsStalledRequests(t *testing.T) {
 		t.Error("a request with a stalled body still holds its connection after 5 s")
 	}
 
+	// The import upload's long deadline is only for an upload its URL
+	// admits: a wrong secret keeps the server's timeout.
+	upload, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer upload.Close()
+	io.WriteString(upload, "PUT /_ninshou/user-import/us-east-1_AbC/import-x?secret=wrong HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nab")
+	if !closedWithin(upload, 5*time.Second) {
+		t.Error("an upload to a URL with a wrong secret still holds its connection after 5 s")
+	}
+
 	idle, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)

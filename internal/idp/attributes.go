@@ -399,7 +399,7 @@ func deleteAttributes(p *Pool, u *store.User, names []string) error {
 		case sa.Required:
 			return Errorf(InvalidParameterException, "Attributes did not conform to the schema: %s: The attribute is required\n", n)
 		case !sa.Mutable:
-			return Errorf(InvalidParameterException, "Cannot modify the non-mutable attribute %s", n)
+			return Errorf(InvalidParameterException, "user.%s: Attribute cannot be updated.", n) // as an update of it is
 		}
 		delete(u.Attributes, n)
 		if verifiable(n) {

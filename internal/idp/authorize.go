@@ -364,7 +364,7 @@ func (s *Service) redeem(ctx context.Context, p *Pool, c *Client, in TokenReques
 		if err != nil {
 			return err
 		}
-		if !u.Enabled {
+		if !u.Enabled || resetDue(u) {
 			refused = oauthError("invalid_grant")
 			return nil
 		}

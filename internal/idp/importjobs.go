@@ -217,6 +217,27 @@ func (s *Service) ListUserImportJobs(ctx context.Context, poolID string, page st
 	return out, s.boundToken(scope, next), err
 }
 
+// CheckImportUpload answers whether the upload URL of job id, with secret,
+// takes a file now: ErrImportUploadDenied for an unknown job, a wrong
+// secret, a job started or expired, or a URL past its window. (The upload
+// itself checks again.)
+func (s *Service) CheckImportUpload(ctx context.Context, poolID, id, secret string) error {
+	now := s.now()
+	return s.Store.View(ctx, func(tx store.Tx) error { return s.uploadAllowed(tx, poolID, id, secret, now) })
+}
+
+// uploadAllowed is CheckImportUpload's rule, for an upload started at t.
+func (s *Service) uploadAllowed(tx store.Tx, poolID, id, secret string, t time.Time) error {
+	j, err := jobBySecret(tx, poolID, id, secret)
+	if err != nil {
+		return err
+	}
+	if j == nil || j.Status != ImportCreated || s.expired(j) || t.Sub(j.CreatedAt) > ImportUploadWindow {
+		return ErrImportUploadDenied // the file of a started job is final
+	}
+	return nil
+}
+
 // UploadUserImportCSV stores the CSV file PUT to a job's upload URL, read
 // from body a chunk at a time; secret is the URL's secret as it appears
 // there. A wrong secret, an unknown job or a started one is
@@ -227,16 +248,7 @@ func (s *Service) UploadUserImportCSV(ctx context.Context, poolID, id, secret st
 	// The URL's 15 minutes count when the upload starts, as a pre-signed
 	// URL's do: an upload under way finishes.
 	started := s.now()
-	check := func(tx store.Tx) error {
-		j, err := jobBySecret(tx, poolID, id, secret)
-		if err != nil {
-			return err
-		}
-		if j == nil || j.Status != ImportCreated || s.expired(j) || started.Sub(j.CreatedAt) > ImportUploadWindow {
-			return ErrImportUploadDenied // the file of a started job is final
-		}
-		return nil
-	}
+	check := func(tx store.Tx) error { return s.uploadAllowed(tx, poolID, id, secret, started) }
 	if err := s.Store.View(ctx, check); err != nil {
 		return err
 	}

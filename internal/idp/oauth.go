@@ -141,8 +141,8 @@ func (s *Service) oauthRefresh(ctx context.Context, c *Client, in TokenRequest) 
 		switch e.Code {
 		case InvalidParameterException:
 			return nil, oauthError("unauthorized_client") // the client may not refresh
-		case NotAuthorizedException, UserNotFoundException, RefreshTokenReuseException:
-			return nil, oauthError("invalid_grant") // unknown, expired, revoked or reused; or its user is gone or disabled
+		case NotAuthorizedException, UserNotFoundException, RefreshTokenReuseException, PasswordResetRequiredException:
+			return nil, oauthError("invalid_grant") // unknown, expired, revoked or reused; or its user is gone, disabled or due a reset
 		}
 	}
 	if err != nil {

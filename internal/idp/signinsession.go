@@ -122,7 +122,7 @@ func (s *Service) managedLoginUser(tx store.Tx, p *Pool, c *Client, handle strin
 	if err != nil {
 		return nil, nil, err
 	}
-	if !u.Enabled || !u.TokensRevokedAt.IsZero() && !u.TokensRevokedAt.Before(sess.CreatedAt) {
+	if !u.Enabled || resetDue(u) || !u.TokensRevokedAt.IsZero() && !u.TokensRevokedAt.Before(sess.CreatedAt) {
 		return nil, nil, nil
 	}
 	if federated := u.Status == StatusExternalProvider; federated && !slices.ContainsFunc(userIdentities(u), func(id linkedIdentity) bool {

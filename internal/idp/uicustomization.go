@@ -145,6 +145,9 @@ func uiFrom(o *store.PoolObject) (*UICustomization, error) {
 		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}, nil
 }
 
+// uiVersionLayout is CSSVersion's form.
+const uiVersionLayout = "20060102150405"
+
 // SetUICustomization replaces the branding of a client, or of ALL: CSS and
 // logo are set together, as on AWS.
 func (s *Service) SetUICustomization(ctx context.Context, in UICustomization) (*UICustomization, error) {
@@ -152,16 +155,27 @@ func (s *Service) SetUICustomization(ctx context.Context, in UICustomization) (*
 		return nil, err
 	}
 	now := s.now()
-	// A yyyyMMddHHmmss stamp, as Cognito's CSSVersion (the CLI's
-	// set-ui-customization and get-ui-customization examples).
-	version := now.UTC().Format("20060102150405")
-	body, err := json.Marshal(uiBody{CSS: in.CSS, Image: in.Image, Version: version})
-	if err != nil {
-		return nil, err
-	}
 	var out *UICustomization
-	err = s.update(ctx, func(tx store.Tx) error {
+	err := s.update(ctx, func(tx store.Tx) error {
 		key, err := uiClient(tx, in.PoolID, in.ClientID, true)
+		if err != nil {
+			return err
+		}
+		// A yyyyMMddHHmmss stamp, as Cognito's CSSVersion (the CLI's
+		// set-ui-customization and get-ui-customization examples). It names
+		// the assets' URLs, which are cached for good, so a second setting
+		// within the same second takes the next second's stamp.
+		at := now.UTC()
+		if o, err := tx.PoolObjects().Get(in.PoolID, kindUICustomization, key); err == nil {
+			if prev, err := uiFrom(o); err == nil {
+				if t, err := time.Parse(uiVersionLayout, prev.Version); err == nil && !at.Truncate(time.Second).After(t) {
+					at = t.Add(time.Second)
+				}
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		body, err := json.Marshal(uiBody{CSS: in.CSS, Image: in.Image, Version: at.Format(uiVersionLayout)})
 		if err != nil {
 			return err
 		}

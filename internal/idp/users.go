@@ -780,7 +780,14 @@ func signOut(tx store.Tx, u *store.User, now time.Time) error {
 	}
 	if !u.TokensRevokedAt.IsZero() && now.Unix() <= u.TokensRevokedAt.Unix() {
 		if live == 0 {
-			return nil // nothing issued since that sign-out
+			// No token issued since that sign-out: the revocation's second
+			// stays, but its instant moves to now, which ends the managed
+			// login sessions begun since (managedLoginUser compares them at
+			// full precision; their codes make families only when redeemed).
+			if now.After(u.TokensRevokedAt) {
+				u.TokensRevokedAt = now
+			}
+			return nil
 		}
 		now = time.Unix(u.TokensRevokedAt.Unix()+1, 0).UTC()
 	}

@@ -54,9 +54,13 @@ func Handler(svc *idp.Service, log *slog.Logger) http.Handler {
 			return
 		}
 		// A file of up to 100 MiB may take longer than the server's read
-		// timeout for a request: this one has its own.
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout))
-		err := svc.UploadUserImportCSV(r.Context(), r.PathValue("pool"), r.PathValue("job"), r.URL.Query().Get("secret"), r.Body)
+		// timeout for a request: an upload the URL admits has its own.
+		pool, job, secret := r.PathValue("pool"), r.PathValue("job"), r.URL.Query().Get("secret")
+		err := svc.CheckImportUpload(r.Context(), pool, job, secret)
+		if err == nil {
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout))
+			err = svc.UploadUserImportCSV(r.Context(), pool, job, secret, r.Body)
+		}
 		switch {
 		case err == nil:
 			w.WriteHeader(http.StatusOK)
