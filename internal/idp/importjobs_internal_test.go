@@ -102,6 +102,38 @@ func userExists(t *testing.T, svc *Service, poolID, username string) bool {
 	return true
 }
 
+// claimJob marks a job InProgress, as the importer that takes it does.
+func claimJob(t *testing.T, svc *Service, poolID, jobID string) {
+	t.Helper()
+	if err := svc.Store.Update(context.Background(), func(tx store.Tx) error {
+		cur, err := tx.ImportJobs().Get(poolID, jobID)
+		if err != nil {
+			return err
+		}
+		cur.Status = ImportInProgress
+		return tx.ImportJobs().Update(cur)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// importUntil runs the importer, as a node does from its start, until the
+// job has status (failing the test after a while).
+func importUntil(t *testing.T, svc *Service, poolID, jobID, status string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.RunImports(ctx, 10*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(20 * time.Second)
+	for jobRow(t, svc, poolID, jobID).Status != status {
+		if time.Now().After(deadline) {
+			t.Fatalf("job still %s, want %s", jobRow(t, svc, poolID, jobID).Status, status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // A node that stopped mid-job left it InProgress with the rows of its
 // committed batches counted; the importer resumes at the first uncounted
 // row, so no row is imported twice and none is lost.
@@ -127,18 +159,7 @@ func TestImportResumesFromFirstUncountedRow(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); svc.RunImports(runCtx, 10*time.Millisecond) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for jobRow(t, svc, poolID, jobID).Status != ImportSucceeded {
-		if time.Now().After(deadline) {
-			t.Fatalf("job still %s", jobRow(t, svc, poolID, jobID).Status)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	<-done
+	importUntil(t, svc, poolID, jobID, ImportSucceeded)
 	j := jobRow(t, svc, poolID, jobID)
 	if j.Imported != 2*importBatch+37 || j.Skipped != 0 || j.Failed != 0 {
 		t.Errorf("counts %d/%d/%d, want %d/0/0", j.Imported, j.Skipped, j.Failed, 2*importBatch+37)
@@ -167,16 +188,7 @@ func TestImportStopsBeforeTheNextBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := jobRow(t, svc, poolID, jobID)
-	if err := svc.Store.Update(ctx, func(tx store.Tx) error { // claimed by an importer
-		cur, err := tx.ImportJobs().Get(poolID, jobID)
-		if err != nil {
-			return err
-		}
-		cur.Status = ImportInProgress
-		return tx.ImportJobs().Update(cur)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	claimJob(t, svc, poolID, jobID) // by an importer
 	out, err := svc.StopUserImportJob(ctx, poolID, jobID)
 	if err != nil || out.Status != ImportStopping {
 		t.Fatalf("StopUserImportJob = %+v, %v; want Stopping", out, err)
@@ -206,31 +218,11 @@ func TestImportStoppingEndsAfterRestart(t *testing.T) {
 	if _, err := svc.StartUserImportJob(ctx, poolID, jobID); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Store.Update(ctx, func(tx store.Tx) error { // claimed by an importer, then its node stopped
-		cur, err := tx.ImportJobs().Get(poolID, jobID)
-		if err != nil {
-			return err
-		}
-		cur.Status = ImportInProgress
-		return tx.ImportJobs().Update(cur)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	claimJob(t, svc, poolID, jobID) // by an importer, then its node stopped
 	if out, err := svc.StopUserImportJob(ctx, poolID, jobID); err != nil || out.Status != ImportStopping {
 		t.Fatalf("StopUserImportJob = %+v, %v; want Stopping", out, err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); svc.RunImports(runCtx, 10*time.Millisecond) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for jobRow(t, svc, poolID, jobID).Status != ImportStopped {
-		if time.Now().After(deadline) {
-			t.Fatalf("job still %s after a restart", jobRow(t, svc, poolID, jobID).Status)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	<-done
+	importUntil(t, svc, poolID, jobID, ImportStopped)
 	if j := jobRow(t, svc, poolID, jobID); j.Imported != 0 || j.CompletionMessage != msgImportStopped {
 		t.Errorf("after the restart: %+v", j)
 	}
