@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -460,4 +461,70 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestTriggerCustomAuthEventsAndMFA: the custom challenge functions see
+// their events as AWS's look (every session entry with challengeMetadata,
+// null when none; the response's members null: real events logged in
+// aws-amplify/amplify-js#5834), and a custom sign-in that never checks the
+// password asks no MFA ("MFA is not supported when using passwordless
+// authentication flows within a Custom Auth Flow", the Cognito team through
+// aws-amplify/amplify-js#12887).
+func TestTriggerCustomAuthEventsAndMFA(t *testing.T) {
+	e, lambda := newTriggerEnv(t)
+	var mu sync.Mutex
+	var sent []map[string]any // Define's response members as Ninshou sent them
+	lambda.handle("define", func(ev map[string]any) (any, error) {
+		mu.Lock()
+		sent = append(sent, maps.Clone(ev["response"].(map[string]any)))
+		mu.Unlock()
+		if session, _ := ev["request"].(map[string]any)["session"].([]any); len(session) > 0 {
+			return respond(ev, map[string]any{"issueTokens": true}), nil
+		}
+		return respond(ev, map[string]any{"challengeName": "CUSTOM_CHALLENGE"}), nil
+	})
+	lambda.handle("create", func(ev map[string]any) (any, error) {
+		return respond(ev, map[string]any{"publicChallengeParameters": map[string]string{"q": "?"},
+			"privateChallengeParameters": map[string]string{"a": "yes"}}), nil
+	})
+	lambda.handle("verify", func(ev map[string]any) (any, error) {
+		return respond(ev, map[string]any{"answerCorrect": true}), nil
+	})
+	pool := e.pool(func(in *cip.CreateUserPoolInput) {
+		in.LambdaConfig = &types.LambdaConfigType{DefineAuthChallenge: aws.String(fnARN + "define"),
+			CreateAuthChallenge: aws.String(fnARN + "create"), VerifyAuthChallengeResponse: aws.String(fnARN + "verify")}
+	})
+	e.emailMFA(pool, types.UserPoolMfaTypeOptional)
+	clientID := *e.client(pool, func(in *cip.CreateUserPoolClientInput) {
+		in.ExplicitAuthFlows = []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowCustomAuth, types.ExplicitAuthFlowsTypeAllowUserPasswordAuth}
+	}).ClientId
+	e.user(pool, "cy", "cy@example.com", "Perm#Pass1")
+	must[*cip.AdminSetUserMFAPreferenceOutput](t, "AdminSetUserMFAPreference")(e.c.AdminSetUserMFAPreference(e.ctx, &cip.AdminSetUserMFAPreferenceInput{
+		UserPoolId: aws.String(pool), Username: aws.String("cy"), EmailMfaSettings: &types.EmailMfaSettingsType{Enabled: true, PreferredMfa: true}}))
+	if out := must[*cip.InitiateAuthOutput](t, "password sign-in")(e.signIn(clientID, "cy", "Perm#Pass1")); out.ChallengeName != types.ChallengeNameTypeEmailOtp {
+		t.Fatalf("a password sign-in of a user with email MFA: %q", out.ChallengeName)
+	}
+
+	out := must[*cip.InitiateAuthOutput](t, "CUSTOM_AUTH")(e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: &clientID,
+		AuthFlow: types.AuthFlowTypeCustomAuth, AuthParameters: map[string]string{"USERNAME": "cy"}}))
+	done := must[*cip.RespondToAuthChallengeOutput](t, "CUSTOM_CHALLENGE")(e.c.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{
+		ClientId: &clientID, ChallengeName: types.ChallengeNameTypeCustomChallenge, Session: out.Session,
+		ChallengeResponses: map[string]string{"USERNAME": "cy", "ANSWER": "yes"}}))
+	if done.AuthenticationResult == nil {
+		t.Errorf("a passwordless custom sign-in of a user with email MFA: %q; want tokens", done.ChallengeName)
+	}
+
+	defs := lambda.events("define")
+	if len(defs) != 2 {
+		t.Fatalf("%d Define events", len(defs))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !cmp.Equal(sent[0], map[string]any{"challengeName": nil, "issueTokens": nil, "failAuthentication": nil}) {
+		t.Errorf("Define's response as sent: %v", sent[0])
+	}
+	entry := defs[1]["request"].(map[string]any)["session"].([]any)[0].(map[string]any)
+	if meta, ok := entry["challengeMetadata"]; !ok || meta != nil || entry["challengeName"] != "CUSTOM_CHALLENGE" || entry["challengeResult"] != true {
+		t.Errorf("the session entry Define saw: %v", entry)
+	}
 }

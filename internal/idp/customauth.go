@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/ninshou/ninshou/internal/store"
@@ -34,7 +35,23 @@ const maxCustomChallenges = 10
 type challengeResult struct {
 	ChallengeName     string `json:"challengeName"`
 	ChallengeResult   bool   `json:"challengeResult"`
-	ChallengeMetadata string `json:"challengeMetadata,omitempty"`
+	ChallengeMetadata string `json:"challengeMetadata"`
+}
+
+// MarshalJSON writes every element, challengeMetadata null when there is
+// none, as AWS's events do ({"challengeName":"SRP_A","challengeResult":true,
+// "challengeMetadata":null}, logged in aws-amplify/amplify-js#5834 and
+// elsewhere): functions read the field without testing for it.
+func (r challengeResult) MarshalJSON() ([]byte, error) {
+	var meta *string
+	if r.ChallengeMetadata != "" {
+		meta = &r.ChallengeMetadata
+	}
+	return json.Marshal(struct {
+		ChallengeName     string  `json:"challengeName"`
+		ChallengeResult   bool    `json:"challengeResult"`
+		ChallengeMetadata *string `json:"challengeMetadata"`
+	}{r.ChallengeName, r.ChallengeResult, meta})
 }
 
 // customState is what a CUSTOM_CHALLENGE session keeps.
@@ -77,41 +94,43 @@ func (s *Service) customNext(ctx context.Context, p *Pool, c *Client, u *store.U
 	if !notFound {
 		attrs = triggerAttributes(p, u.Sub, u.Status, u.Attributes)
 	}
+	// The response's members start null, as in AWS's events.
 	var def struct {
-		ChallengeName      string `json:"challengeName"`
-		IssueTokens        bool   `json:"issueTokens"`
-		FailAuthentication bool   `json:"failAuthentication"`
+		ChallengeName      *string `json:"challengeName"`
+		IssueTokens        *bool   `json:"issueTokens"`
+		FailAuthentication *bool   `json:"failAuthentication"`
 	}
 	if _, err := s.runTrigger(ctx, p, TriggerDefineAuthChallenge, "DefineAuthChallenge_Authentication", u.Username, c.ID,
 		map[string]any{"userAttributes": attrs, "session": results, "userNotFound": notFound}, &def); err != nil {
 		return nil, err
 	}
+	challenge, issue, fail := deref(def.ChallengeName), deref(def.IssueTokens), deref(def.FailAuthentication)
 	var cs customState
 	switch {
-	case def.FailAuthentication, notFound && def.IssueTokens: // no tokens for nobody
+	case fail, notFound && issue: // no tokens for nobody
 		if consumeHash != nil {
 			if err := s.update(ctx, func(tx store.Tx) error { return consume(tx, consumeHash, s.now()) }); err != nil && !errors.Is(err, errSessionUsed) {
 				return nil, err
 			}
 		}
 		return nil, errCustomAuthFailed
-	case def.IssueTokens:
-	case def.ChallengeName == ChallengeCustom:
+	case issue:
+	case challenge == ChallengeCustom:
 		if len(results) >= maxCustomChallenges {
 			return nil, errCustomAuthFailed
 		}
 		var created struct {
 			Public  map[string]string `json:"publicChallengeParameters"`
 			Private map[string]string `json:"privateChallengeParameters"`
-			Meta    string            `json:"challengeMetadata"`
+			Meta    *string           `json:"challengeMetadata"`
 		}
 		if _, err := s.runTrigger(ctx, p, TriggerCreateAuthChallenge, "CreateAuthChallenge_Authentication", u.Username, c.ID,
 			map[string]any{"userAttributes": attrs, "challengeName": ChallengeCustom, "session": results, "userNotFound": notFound}, &created); err != nil {
 			return nil, err
 		}
-		cs = customState{Results: results, Private: created.Private, Meta: created.Meta, NotFound: notFound}
+		cs = customState{Results: results, Private: created.Private, Meta: deref(created.Meta), NotFound: notFound}
 		return s.customStep(ctx, p, c, u, st, cs, created.Public, consumeHash)
-	case def.ChallengeName == ChallengePasswordSRP && customSRPFrom(ctx) != nil && consumeHash == nil && !notFound:
+	case challenge == ChallengePasswordSRP && customSRPFrom(ctx) != nil && consumeHash == nil && !notFound:
 		// SRP's own challenge, its state marked as custom: srpVerify
 		// returns to Define with the verifier's result.
 		return s.srpStart(withCustomState(ctx, &customState{Results: results}), p, c, customSRPFrom(ctx), nil)
@@ -137,7 +156,16 @@ func (s *Service) customNext(ctx context.Context, p *Pool, c *Client, u *store.U
 			return err
 		}
 		st.Custom = nil
-		step, pending, err = s.mfaOrTokens(tx, p, c, fresh, st)
+		// MFA follows a custom sign-in that checked the password; one that
+		// did not is passwordless, and "MFA is not supported when using
+		// passwordless authentication flows within a Custom Auth Flow, as MFA
+		// generation is dependent on the password verifier challenge being
+		// triggered" (the Cognito team, through aws-amplify/amplify-js#12887).
+		if slices.ContainsFunc(results, func(r challengeResult) bool { return r.ChallengeName == ChallengePasswordSRP && r.ChallengeResult }) {
+			step, pending, err = s.mfaOrTokens(tx, p, c, fresh, st)
+		} else {
+			step, pending, err = s.deviceOrTokens(tx, p, c, fresh, st)
+		}
 		return err
 	})
 	if err != nil {
@@ -278,14 +306,14 @@ func (s *Service) respondCustom(ctx context.Context, p *Pool, c *Client, hash []
 		attrs = triggerAttributes(p, u.Sub, u.Status, u.Attributes)
 	}
 	var verdict struct {
-		AnswerCorrect bool `json:"answerCorrect"`
+		AnswerCorrect *bool `json:"answerCorrect"`
 	}
 	if _, err := s.runTrigger(ctx, p, TriggerVerifyAuthChallenge, "VerifyAuthChallengeResponse_Authentication", u.Username, c.ID,
 		map[string]any{"userAttributes": attrs, "privateChallengeParameters": nonNilMap(st.Custom.Private),
 			"challengeAnswer": answer, "userNotFound": st.Custom.NotFound}, &verdict); err != nil {
 		return nil, err
 	}
-	results := append(st.Custom.Results, challengeResult{ChallengeName: ChallengeCustom, ChallengeResult: verdict.AnswerCorrect,
+	results := append(st.Custom.Results, challengeResult{ChallengeName: ChallengeCustom, ChallengeResult: deref(verdict.AnswerCorrect),
 		ChallengeMetadata: st.Custom.Meta})
 	return s.customNext(ctx, p, c, u, st, results, hash)
 }
@@ -299,4 +327,13 @@ func withCustomState(ctx context.Context, cs *customState) context.Context {
 func customStateFrom(ctx context.Context) *customState {
 	cs, _ := ctx.Value(customStateKey{}).(*customState)
 	return cs
+}
+
+// deref is *v, or v's zero value when v is nil.
+func deref[T any](v *T) T {
+	var zero T
+	if v == nil {
+		return zero
+	}
+	return *v
 }
