@@ -163,7 +163,9 @@ func TestLoginCommand(t *testing.T) {
 		said.WriteByte(b)
 	}
 	key := strings.Fields(strings.SplitN(said.String(), "with this key: ", 2)[1])[0]
-	io.WriteString(run.stdin, e.totpCode(key)+"\n")
+	// A wrong first code is asked again, as the session allows.
+	io.WriteString(run.stdin, otherCode(e.totpCode(key))+"\n")
+	run.answer("Code from the app: ", e.totpCode(key))
 	if res := run.result(); res["AccessToken"] == "" {
 		t.Errorf("after setting up the app: %v", res)
 	}

@@ -258,4 +258,13 @@ func exportTargets(t *testing.T, data, want string) {
 	if _, err := os.Stat(missing); err == nil {
 		t.Errorf("export of a --data without a store created %s", missing)
 	}
+	// rotate-keys neither: there is no pool to give keys to.
+	cmd = exec.Command(binary(t), "rotate-keys", "--pool", "us-east-1_AbCdEf123", "--data", missing)
+	cmd.Env = cleanEnv()
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "no store at") {
+		t.Errorf("rotate-keys in a --data without a store: %v %s; want refused", err, out)
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Errorf("rotate-keys in a --data without a store created %s", missing)
+	}
 }

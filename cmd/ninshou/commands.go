@@ -48,7 +48,7 @@ var commands = []command{
 	},
 	{
 		name:    "export",
-		summary: "write the whole state (pools, keys, clients, users) as JSON Lines; see docs/export-format.md",
+		summary: "write the whole state (pools, keys, clients, users, devices, passkeys, groups, pool objects) as JSON Lines; see docs/export-format.md",
 		flags:   map[string]string{"out": "`file` to write, or - for standard output (default -)"},
 		run:     runExport,
 	},
@@ -314,6 +314,9 @@ func runRotateKeys(ctx context.Context, cfg config.Config, own map[string]string
 	pool := own["pool"]
 	if pool == "" {
 		return usageError{"--pool is required"}
+	}
+	if err := app.RequireExisting(cfg); err != nil { // no pool to rotate in a store not made yet
+		return err
 	}
 	st, err := app.OpenStore(ctx, cfg)
 	if err != nil {

@@ -474,15 +474,24 @@ func (w *walker) answer(ctx context.Context, s step, user string) (map[string]st
 		secret := aws.ToString(assoc.SecretCode)
 		fmt.Fprintf(w.log, "Set up an authenticator app with this key: %s\n(otpauth://totp/%s?secret=%s)\n",
 			secret, url.PathEscape(user), secret)
-		code, err := w.io.ask("Code from the app: ")
-		if err != nil {
-			return nil, nil, err
+		// A wrong code is asked again on the same session, as Cognito allows
+		// (until it ends the session), like every other code here.
+		for {
+			code, err := w.io.ask("Code from the app: ")
+			if err != nil {
+				return nil, nil, err
+			}
+			v, err := w.c.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{Session: assoc.Session, UserCode: aws.String(strings.TrimSpace(code))})
+			var mismatch *types.EnableSoftwareTokenMFAException
+			if errors.As(err, &mismatch) {
+				fmt.Fprintf(w.log, "%s\n", aws.ToString(mismatch.Message))
+				continue
+			}
+			if err != nil {
+				return nil, nil, err
+			}
+			return map[string]string{}, v.Session, nil
 		}
-		v, err := w.c.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{Session: assoc.Session, UserCode: aws.String(strings.TrimSpace(code))})
-		if err != nil {
-			return nil, nil, err
-		}
-		return map[string]string{}, v.Session, nil
 	}
 	return nil, nil, fmt.Errorf("ninshou login cannot answer %s yet", name)
 }

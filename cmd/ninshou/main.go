@@ -51,17 +51,23 @@ func run() int {
 	if cfg.PasswordCost == "low" {
 		log.Warn("password hashing cost is LOW: for tests and CI only, never for real users")
 	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ninshou:", err)
+		return 1
+	}
+	defer ln.Close()
+	if cfg.PublicURL == config.DefaultPublicURL(cfg.Addr) {
+		// The default follows the address listened on: with port 0, the
+		// port the system chose, which tokens' issuer must name.
+		cfg.PublicURL = config.DefaultPublicURL(ln.Addr().String())
+	}
 	a, err := app.New(cfg, log)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ninshou:", err)
 		return 1
 	}
 	defer a.Close()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ninshou:", err)
-		return 1
-	}
 	fmt.Fprint(os.Stdout, a.Banner(ln.Addr().String()))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

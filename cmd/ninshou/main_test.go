@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -343,6 +344,24 @@ func TestDefaultsServeAndHealth(t *testing.T) {
 		stopCleanly(t, p)
 	})
 
+	t.Run("port 0", func(t *testing.T) {
+		// The system picks the port; the default public URL, and so the
+		// tokens' issuer, name that port, not 0.
+		p := start(t, t.TempDir(), nil, "--addr", "127.0.0.1:0")
+		deadline := time.Now().Add(startTimeout)
+		for !strings.Contains(p.stdout.String(), "aws cognito-idp") && time.Now().Before(deadline) && !p.exited() {
+			time.Sleep(20 * time.Millisecond)
+		}
+		m := regexp.MustCompile(`API at (http://127\.0\.0\.1:\d+)\n[\s\S]*issuer: +(\S+)/<poolId>`).FindStringSubmatch(p.stdout.String())
+		if m == nil || strings.HasSuffix(m[1], ":0") || m[2] != m[1] {
+			t.Fatalf("banner of --addr 127.0.0.1:0 (want the issuer at the address served):\n%s", p.stdout.String())
+		}
+		if err := p.awaitReady(m[1]); err != nil {
+			t.Fatal(err)
+		}
+		stopCleanly(t, p)
+	})
+
 	t.Run("no flags at all", func(t *testing.T) {
 		const addr = "127.0.0.1:9229"
 		ln, err := net.Listen("tcp", addr)
@@ -386,6 +405,9 @@ func TestBadFlagsExitTwo(t *testing.T) {
 		{"positional argument", []string{"serve"}, nil, []string{`"serve"`}},
 		{"addr from env", nil, []string{"NINSHOU_ADDR=nope"}, []string{"--addr", "NINSHOU_ADDR", `"nope"`}},
 		{"region from env", nil, []string{"NINSHOU_REGION=Mars"}, []string{"--region", "NINSHOU_REGION"}},
+		// A URL's password never reaches the message.
+		{"sms-webhook-url with a password", []string{"--sms-webhook-url", "ftp://u:s3cretpw@host"}, nil, []string{"--sms-webhook-url", "u:xxxxx@host"}},
+		{"lambda-endpoint with a password", []string{"--lambda-endpoint", "ftp://u:s3cretpw@host"}, nil, []string{"--lambda-endpoint", "u:xxxxx@host"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -413,6 +435,9 @@ func TestBadFlagsExitTwo(t *testing.T) {
 				if !strings.Contains(errText, w) {
 					t.Errorf("stderr = %q, want it to contain %q", errText, w)
 				}
+			}
+			if strings.Contains(errText, "s3cretpw") {
+				t.Errorf("stderr = %q shows a password", errText)
 			}
 			mustNotExist(t, filepath.Join(dir, "ninshou-data"))
 		})

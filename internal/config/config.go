@@ -227,8 +227,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 
 	bad := func(name string, err error) error {
 		shown := values[name].s
-		if name == "smtp-url" || name == "db" {
-			shown = redactURL(shown)
+		switch name {
+		case "smtp-url", "db", "sms-webhook-url", "lambda-endpoint", "sns-endpoint", "public-url":
+			shown = redactURL(shown) // a URL's password stays out of the message
 		}
 		if name == "server-key" || name == "admin-credentials" {
 			shown = "(hidden)"
@@ -264,7 +265,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 
 	c.PublicURL = get("public-url")
 	if c.PublicURL == "" {
-		c.PublicURL = defaultPublicURL(c.Addr)
+		c.PublicURL = DefaultPublicURL(c.Addr)
 	} else if err := checkPublicURL(c.PublicURL); err != nil {
 		return Config{}, bad("public-url", err)
 	}
@@ -399,9 +400,9 @@ func checkAddr(addr string) (loopback bool, err error) {
 	return ip.IsLoopback(), nil
 }
 
-// defaultPublicURL is http://<addr>, with "localhost" standing in for an
+// DefaultPublicURL is http://<addr>, with "localhost" standing in for an
 // empty or unspecified host, which a client cannot connect to.
-func defaultPublicURL(addr string) string {
+func DefaultPublicURL(addr string) string {
 	host, port, _ := net.SplitHostPort(addr)
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "localhost"
