@@ -228,8 +228,12 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	bad := func(name string, err error) error {
 		shown := values[name].s
 		switch name {
-		case "smtp-url", "db", "sms-webhook-url", "lambda-endpoint", "sns-endpoint", "public-url":
-			shown = redactURL(shown) // a URL's password stays out of the message
+		case "smtp-url", "db":
+			shown = redactURL(shown)
+		case "sms-webhook-url", "lambda-endpoint", "sns-endpoint", "public-url":
+			if strings.Contains(shown, "@") {
+				shown = redactURL(shown) // a URL's password stays out of the message
+			}
 		}
 		if name == "server-key" || name == "admin-credentials" {
 			shown = "(hidden)"

@@ -115,7 +115,7 @@ func TestLoadBadValues(t *testing.T) {
 		{"public-url", "ftp://example.com"},
 		{"public-url", "http://example.com/"},
 		{"public-url", "http://example.com?x=1"},
-		{"public-url", "http://u:p@example.com"},
+		{"public-url", "http://u@example.com"}, // with a password, that is shown as xxxxx (cmd/ninshou TestBadFlagsExitTwo)
 		{"public-url", "http://"},
 		{"region", "us-east"},
 		{"region", "US-EAST-1"},
