@@ -186,7 +186,7 @@ func runMigrate(ctx context.Context, cfg config.Config, _ map[string]string, std
 }
 
 func runExport(ctx context.Context, cfg config.Config, own map[string]string, stdout, stderr io.Writer) error {
-	if err := app.RequireExisting(cfg); err != nil {
+	if err := app.RequireExisting(ctx, cfg); err != nil {
 		return err
 	}
 	st, err := app.OpenStore(ctx, cfg, longTx)
@@ -315,7 +315,7 @@ func runRotateKeys(ctx context.Context, cfg config.Config, own map[string]string
 	if pool == "" {
 		return usageError{"--pool is required"}
 	}
-	if err := app.RequireExisting(cfg); err != nil { // no pool to rotate in a store not made yet
+	if err := app.RequireExisting(ctx, cfg); err != nil { // no pool to rotate in a store not made yet
 		return err
 	}
 	st, err := app.OpenStore(ctx, cfg)

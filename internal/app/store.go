@@ -100,11 +100,23 @@ func StoreName(cfg config.Config) string {
 
 func sqlitePath(cfg config.Config) string { return filepath.Join(cfg.DataDir, "ninshou.db") }
 
-// RequireExisting refuses an SQLite store that is not there yet, for the
-// commands that read one (export): opening it would create an empty store
-// and read nothing from it, as from a mistyped --data.
-func RequireExisting(cfg config.Config) error {
+// RequireExisting refuses a store that is not there yet, for the commands
+// that read one (export, rotate-keys): opening it would create an empty
+// store and read nothing from it, as from a mistyped --data or --db (whose
+// database would get Ninshou's tables).
+func RequireExisting(ctx context.Context, cfg config.Config, opts ...Option) error {
 	if IsPostgres(cfg) {
+		var b buildOptions
+		for _, o := range opts {
+			o(&b)
+		}
+		ok, err := postgres.Exists(ctx, cfg.DB, b.postgres...)
+		if err != nil {
+			return fmt.Errorf("open store %s: %w", cfg.RedactedDB(), err)
+		}
+		if !ok {
+			return fmt.Errorf("no store in %s", cfg.RedactedDB())
+		}
 		return nil
 	}
 	if _, err := os.Stat(sqlitePath(cfg)); err != nil {

@@ -139,6 +139,25 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	return &Store{pool: pool, opts: o}, nil
 }
 
+// Exists reports whether the database (and schema) dsn names, as Open would
+// use it, already holds a Ninshou store, without creating anything there.
+func Exists(ctx context.Context, dsn string, opts ...Option) (bool, error) {
+	cfg, _, err := parseConfig(dsn, opts)
+	if err != nil {
+		return false, err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
+	if err != nil {
+		return false, fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Close(ctx)
+	var table *string
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('schema_migrations')::text`).Scan(&table); err != nil {
+		return false, fmt.Errorf("postgres: %w", err)
+	}
+	return table != nil, nil
+}
+
 // parseConfig reads dsn and applies the options and the defaults the DSN
 // does not set itself.
 func parseConfig(dsn string, opts []Option) (*pgxpool.Config, options, error) {

@@ -514,3 +514,20 @@ func TestRuntimeParams(t *testing.T) {
 		t.Errorf("DSN statement_timeout = %q, want it kept", got)
 	}
 }
+
+// TestExists: a schema without Ninshou's tables holds no store, and asking
+// creates none there; once a store is opened in it, it does.
+func TestExists(t *testing.T) {
+	needServer(t)
+	schema := freshSchema(t)
+	ctx := context.Background()
+	for range 2 {
+		if ok, err := Exists(ctx, testDSN(), WithSchema(schema)); err != nil || ok {
+			t.Fatalf("Exists in an empty schema = %v, %v; want false", ok, err)
+		}
+	}
+	openIn(t, schema)
+	if ok, err := Exists(ctx, testDSN(), WithSchema(schema)); err != nil || !ok {
+		t.Errorf("Exists after Open = %v, %v; want true", ok, err)
+	}
+}
