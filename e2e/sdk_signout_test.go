@@ -72,15 +72,13 @@ func TestSDKTokensAfterAdminReset(t *testing.T) {
 	_, err = e.c.ChangePassword(e.ctx, &cip.ChangePasswordInput{AccessToken: res.AccessToken,
 		PreviousPassword: aws.String("Perm#Pass1"), ProposedPassword: aws.String("N3w#Password")})
 	wantErr[*types.PasswordResetRequiredException](t, err, msg)
-	_, err = e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: aws.String(clientID), AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
-		AuthParameters: map[string]string{"REFRESH_TOKEN": *res.RefreshToken}})
+	_, err = e.refresh(clientID, *res.RefreshToken)
 	wantErr[*types.PasswordResetRequiredException](t, err, msg)
 
 	e.user(poolID, "gone", "gone@example.com", "Perm#Pass1")
 	res = e.tokens(clientID, "gone", "Perm#Pass1")
 	must[*cip.AdminDeleteUserOutput](t, "AdminDeleteUser")(e.c.AdminDeleteUser(e.ctx,
 		&cip.AdminDeleteUserInput{UserPoolId: aws.String(poolID), Username: aws.String("gone")}))
-	_, err = e.c.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: aws.String(clientID), AuthFlow: types.AuthFlowTypeRefreshTokenAuth,
-		AuthParameters: map[string]string{"REFRESH_TOKEN": *res.RefreshToken}})
+	_, err = e.refresh(clientID, *res.RefreshToken)
 	wantErr[*types.UserNotFoundException](t, err, "User does not exist.")
 }

@@ -44,34 +44,29 @@ func TestServeDropsStalledRequests(t *testing.T) {
 		_, err := io.ReadAll(c) // the server's answer, if any, then EOF when it closes
 		return err == nil
 	}
-	stalled, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
+	// send opens a connection and writes raw, which may stop mid-request.
+	send := func(raw string) net.Conn {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		io.WriteString(c, raw)
+		return c
 	}
-	defer stalled.Close()
-	io.WriteString(stalled, "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=")
+	stalled := send("POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=")
 	if !closedWithin(stalled, 5*time.Second) {
 		t.Error("a request with a stalled body still holds its connection after 5 s")
 	}
 
 	// The import upload's long deadline is only for an upload its URL
 	// admits: a wrong secret keeps the server's timeout.
-	upload, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer upload.Close()
-	io.WriteString(upload, "PUT /_ninshou/user-import/us-east-1_AbC/import-x?secret=wrong HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nab")
+	upload := send("PUT /_ninshou/user-import/us-east-1_AbC/import-x?secret=wrong HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nab")
 	if !closedWithin(upload, 5*time.Second) {
 		t.Error("an upload to a URL with a wrong secret still holds its connection after 5 s")
 	}
 
-	idle, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer idle.Close()
-	io.WriteString(idle, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+	idle := send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
 	resp, err := http.ReadResponse(bufio.NewReader(idle), nil)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /health: %v %v", resp, err)

@@ -42,7 +42,7 @@ func clientCanWrite(p *Pool, c *Client, name string) bool {
 		// providers, and ID tokens carry it: only the pool writes it.
 		return false
 	}
-	if name == "email_verified" || name == "phone_number_verified" {
+	if isVerificationFlag(name) {
 		// Never through a client, whatever it lists (checkClientSettings
 		// refuses such a list; a client stored before it did may hold one).
 		return false
@@ -227,6 +227,12 @@ func checkRequiredKept(p *Pool, attrs []Attribute) error {
 
 // verifiedFlag is the attribute that says whether addr is verified.
 func verifiedFlag(addr string) string { return addr + "_verified" }
+
+// isVerificationFlag reports whether name is one of the verification flags
+// (email_verified, phone_number_verified).
+func isVerificationFlag(name string) bool {
+	return name == verifiedFlag("email") || name == verifiedFlag("phone_number")
+}
 
 // verifiedInRequest reports whether attrs set addr's verification flag to
 // true: an administrator's AdminUpdateUserAttributes then applies a new

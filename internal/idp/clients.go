@@ -166,7 +166,7 @@ func checkClientSettings(p *Pool, cs *ClientSettings, doing string) error {
 	// (aws/aws-cdk#2608, #20760; aws/aws-sdk-java#1395 for "updating").
 	badWrite := Errorf(InvalidParameterException, "Invalid write attributes specified while %s a client", doing)
 	for _, a := range cs.WriteAttributes {
-		if !inSchema(a) || a == "sub" || a == "email_verified" || a == "phone_number_verified" {
+		if !inSchema(a) || a == "sub" || isVerificationFlag(a) {
 			return badWrite
 		}
 	}

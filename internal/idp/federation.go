@@ -933,8 +933,7 @@ func (s *Service) applyMapped(tx store.Tx, p *Pool, c *Client, ip *IdentityProvi
 	changed := false
 	for _, k := range slices.Sorted(maps.Keys(mapped)) {
 		sa, ok := p.schemaAttr(k)
-		flag := k == "email_verified" || k == "phone_number_verified"
-		if ok && !sa.Mutable || len(c.WriteAttributes) > 0 && !flag && !clientCanWrite(p, c, k) {
+		if ok && !sa.Mutable || len(c.WriteAttributes) > 0 && !isVerificationFlag(k) && !clientCanWrite(p, c, k) {
 			return attributeRefusal(ip, "user."+k+": Attribute cannot be updated.", k+": Attribute cannot be updated.")
 		}
 		// A provider that sends a required attribute empty would delete it:

@@ -913,7 +913,7 @@ func importRow(tx store.Tx, p *Pool, header, row []string, now time.Time) (rowRe
 	}
 	list := make([]Attribute, 0, len(attrs))
 	for k, v := range attrs {
-		if k == "email_verified" || k == "phone_number_verified" {
+		if isVerificationFlag(k) {
 			v = strings.ToLower(v)
 			attrs[k] = v
 		}
